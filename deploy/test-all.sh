@@ -1,0 +1,13 @@
+#!/bin/bash
+# The whole test suite on a fresh Debian 12 machine as root: testbed up, dependencies installed, unit then e2e tests.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+started=$SECONDS
+bash deploy/testbed/up.sh
+npm ci --no-audit --no-fund
+npm run typecheck
+npx vitest run --project unit
+# e2e's global setup installs this build for the cluster user (deploy/install.sh) and checks the testbed.
+npx vitest run --project e2e
+echo "all tests passed in $((SECONDS - started)) s"

@@ -1,0 +1,175 @@
+// The command line: yargs definitions only. Parsing yields a typed command; main.ts runs it.
+import yargs, { type Argv } from 'yargs';
+import { UsageError } from '../errors.js';
+import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+
+export interface CommonArgs {
+  readonly json: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export interface SubmitArgs extends CommonArgs {
+  readonly target: string;
+  readonly gpu: string | undefined;
+  readonly gpuType: string | undefined;
+  readonly partition: string | undefined;
+  readonly account: string | undefined;
+  readonly time: string | undefined;
+  readonly mem: string | undefined;
+  readonly cpus: string | undefined;
+  readonly jobName: string | undefined;
+  readonly output: string | undefined;
+  readonly registry: string | undefined;
+  readonly cacheDir: string | undefined;
+  readonly driver: string | undefined;
+  readonly dryRun: boolean;
+  readonly refresh: boolean;
+  readonly command: readonly string[];
+}
+
+export interface TagsArgs extends CommonArgs {
+  readonly framework: string;
+  readonly driver: string | undefined;
+  readonly partition: string | undefined;
+  readonly gpuType: string | undefined;
+  readonly account: string | undefined;
+  readonly registry: string | undefined;
+  readonly refresh: boolean;
+}
+
+export interface DetectArgs extends CommonArgs {
+  readonly nvidiaSmiOutput: string | undefined;
+  readonly partition: readonly string[];
+  readonly gpuType: string | undefined;
+  readonly account: string | undefined;
+  readonly refresh: boolean;
+}
+
+export type ParsedCommand =
+  | { readonly name: 'submit'; readonly args: SubmitArgs }
+  | { readonly name: 'tags'; readonly args: TagsArgs }
+  | { readonly name: 'detect'; readonly args: DetectArgs }
+  | { readonly name: 'help'; readonly text: string };
+
+/**
+ * `--gpu` takes an optional count: `--gpu tensorflow` must not eat the framework, so a bare --gpu becomes
+ * --gpu=1 and `--gpu 2` becomes --gpu=2 before yargs sees it. Nothing after `--` is touched.
+ */
+export function normalizeGpuFlag(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? [...argv] : argv.slice(0, end);
+  const out: string[] = [];
+  for (let i = 0; i < head.length; i++) {
+    const arg = head[i]!;
+    if (arg === '--gpu' || arg === '--gpus') {
+      const next = head[i + 1];
+      if (next !== undefined && /^\d+$/.test(next)) {
+        out.push(`--gpu=${next}`);
+        i++;
+      } else out.push('--gpu=1');
+    } else out.push(arg.startsWith('--gpus=') ? `--gpu=${arg.slice(7)}` : arg);
+  }
+  return end < 0 ? out : [...out, ...argv.slice(end)];
+}
+
+const common = (y: Argv) =>
+  y
+    .option('json', { type: 'boolean', default: false, describe: 'print results as JSON on stdout' })
+    .option('log-level', { choices: LOG_LEVELS, default: 'warn' as LogLevel, describe: 'stderr log level (pino JSON lines)' })
+    .option('refresh', { type: 'boolean', default: false, describe: 're-probe the driver even when a cached answer is fresh' });
+
+const slurmTarget = (y: Argv) =>
+  y
+    .option('partition', { alias: 'p', type: 'string', describe: 'Slurm partition' })
+    .option('gpu-type', { type: 'string', describe: 'GPU GRES type, e.g. h100 (--gres=gpu:TYPE:N)' })
+    .option('account', { alias: 'A', type: 'string', describe: 'Slurm account (allocation)' })
+    .option('registry', { type: 'string', describe: 'registry HOST[:PORT] or URL (default: config, else nvcr.io)' });
+
+export function buildCli() {
+  return yargs()
+    .scriptName('qsub-container')
+    .usage('$0 [submit] <framework|image-ref> [options] [-- command args...]')
+    .parserConfiguration({ 'populate--': true, 'parse-numbers': false, 'parse-positional-numbers': false, 'camel-case-expansion': true })
+    .command(['submit <target>', '$0 <target>'], 'pick the newest image the partition can run and submit a job', (y) =>
+      slurmTarget(common(y))
+        .positional('target', { type: 'string', describe: 'framework (tensorflow, pytorch, jax, tritonserver) or image reference' })
+        .option('gpu', { type: 'string', describe: 'GPUs per node (bare --gpu means 1)' })
+        .option('time', { alias: 't', type: 'string', describe: 'time limit, e.g. 04:00:00' })
+        .option('mem', { type: 'string', describe: 'memory per node, e.g. 32G' })
+        .option('cpus', { alias: 'c', type: 'string', describe: 'CPUs per task' })
+        .option('job-name', { alias: 'J', type: 'string', describe: 'job name (default qsc-<framework>)' })
+        .option('output', { alias: 'o', type: 'string', describe: "job output file (Slurm's %j patterns work)" })
+        .option('cache-dir', { type: 'string', describe: 'shared SIF cache directory' })
+        .option('driver', { type: 'string', describe: 'driver version to select for, skipping detection' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print the job script; submit nothing' })
+        .example('$0 --gpu tensorflow -p gengpu -- python train.py', 'newest TensorFlow the gengpu driver runs')
+        .example('$0 --gpu 2 pytorch -t 04:00:00 -A p12345 -- torchrun train.py', 'two GPUs, with account and time'),
+    )
+    .command('tags <framework>', 'list candidate tags and the one a driver would get', (y) =>
+      slurmTarget(common(y))
+        .positional('framework', { type: 'string' })
+        .option('driver', { type: 'string', describe: 'driver version (else probed on -p PARTITION)' }),
+    )
+    .command('detect', "report a partition's GPU driver, or parse a saved nvidia-smi output", (y) =>
+      common(y)
+        .option('nvidia-smi-output', { type: 'string', describe: 'parse this saved nvidia-smi output instead of probing' })
+        .option('partition', { alias: 'p', type: 'string', array: true, default: [] as string[], describe: 'partition(s) to probe' })
+        .option('gpu-type', { type: 'string', describe: 'GPU GRES type' })
+        .option('account', { alias: 'A', type: 'string', describe: 'Slurm account for the probe job' }),
+    )
+    .strict()
+    .help()
+    .version(false)
+    .wrap(100)
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error instanceof UsageError ? error : new UsageError(message || String(error), { hint: 'see qsub-container --help' });
+    });
+}
+
+export async function parseCommand(argv: readonly string[]): Promise<ParsedCommand> {
+  const cli = buildCli();
+  let helpText = '';
+  const parsed = await cli.parseAsync(normalizeGpuFlag(argv), {}, (_error, _argv, output) => {
+    helpText = output;
+  });
+  if (parsed.help) return { name: 'help', text: helpText };
+  const name = String(parsed._[0] ?? 'submit');
+  const a = parsed as Record<string, unknown>;
+  const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
+  const common = { json: Boolean(a.json), logLevel: a.logLevel as LogLevel };
+  if (name === 'tags') {
+    return {
+      name,
+      args: { ...common, framework: String(a.framework), driver: str('driver'), partition: str('partition'), gpuType: str('gpuType'), account: str('account'), registry: str('registry'), refresh: Boolean(a.refresh) },
+    };
+  }
+  if (name === 'detect') {
+    return {
+      name,
+      args: { ...common, nvidiaSmiOutput: str('nvidiaSmiOutput'), partition: (a.partition as string[]).map(String), gpuType: str('gpuType'), account: str('account'), refresh: Boolean(a.refresh) },
+    };
+  }
+  return {
+    name: 'submit',
+    args: {
+      ...common,
+      target: String(a.target),
+      gpu: str('gpu'),
+      gpuType: str('gpuType'),
+      partition: str('partition'),
+      account: str('account'),
+      time: str('time'),
+      mem: str('mem'),
+      cpus: str('cpus'),
+      jobName: str('jobName'),
+      output: str('output'),
+      registry: str('registry'),
+      cacheDir: str('cacheDir'),
+      driver: str('driver'),
+      dryRun: Boolean(a.dryRun),
+      refresh: Boolean(a.refresh),
+      command: ((a['--'] as string[] | undefined) ?? []).map(String),
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// submit: detect the driver, choose the image, render the job script, hand it to sbatch.
+import { RefusedError, UsageError } from '../../errors.js';
+import { planJobView, type JobRequest } from '../../job/plan.js';
+import { chooseFrameworkImage, checkNamedImage } from '../../ngc/choose-image.js';
+import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
+import { formatReference, parseImageReference, parseRegistry, type ImageReference } from '../../registry/reference.js';
+import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
+import { interpretSbatch, SBATCH_ARGV } from '../../slurm/sbatch.js';
+import { renderTemplate } from '../../templates/render.js';
+import type { SubmitArgs } from '../build-cli.js';
+import type { Context } from '../context.js';
+import { findDriver, registryClientFor, settingsFor, validateDriver } from '../shared.js';
+
+export const JOB_TEMPLATE = 'apptainer.sbatch.mustache';
+
+/** A framework name, or anything shaped like an image reference (has "/", ":" or "@"). */
+function parseTarget(target: string) {
+  if (/[/:@]/.test(target)) return { kind: 'image' as const, reference: parseImageReference(target) };
+  const framework = findFramework(target);
+  if (!framework) {
+    throw new UsageError(`unknown framework ${JSON.stringify(target)}`, {
+      hint: `known: ${FRAMEWORKS.map((f) => f.name).join(', ')}; or give an image reference such as nvcr.io/nvidia/pytorch:24.10-py3`,
+    });
+  }
+  return { kind: 'framework' as const, framework };
+}
+
+export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<void> {
+  // Validate everything the user typed before touching Slurm or the registry.
+  const target = parseTarget(args.target);
+  const gpus = args.gpu === undefined ? 0 : validateCount('--gpu', args.gpu, 0);
+  const time = args.time === undefined ? undefined : validateTime(args.time);
+  const mem = args.mem === undefined ? undefined : validateMemory(args.mem);
+  const cpus = args.cpus === undefined ? undefined : validateCount('--cpus', args.cpus, 1);
+  const driverFlag = args.driver === undefined ? undefined : validateDriver(args.driver);
+  const settings = await settingsFor(ctx, { registry: args.registry, cacheDir: args.cacheDir, account: args.account, time });
+  const partition = args.partition ?? (gpus > 0 ? settings.gpuPartition : settings.partition);
+  if (!partition) {
+    throw new UsageError('no partition given', {
+      hint: gpus > 0 ? 'pass -p PARTITION or set "gpuPartition" in the config' : 'pass -p PARTITION or set "partition" in the config',
+    });
+  }
+  validateSlurmName('--partition', partition);
+  if (settings.account) validateSlurmName('--account', settings.account);
+
+  const probe =
+    gpus > 0 && driverFlag === undefined
+      ? await findDriver(ctx, settings, { partition, gpuType: args.gpuType, account: settings.account, refresh: args.refresh })
+      : undefined;
+  const driver = driverFlag ?? probe?.driverVersion;
+
+  const endpoint =
+    target.kind === 'image'
+      ? target.reference.registry
+      : parseRegistry(settings.registry ?? target.framework.homeRegistry);
+  const { client, authFile } = await registryClientFor(ctx, settings, endpoint);
+
+  let reference: ImageReference;
+  let digest: string;
+  let cudaVersion: string | undefined;
+  let why: string;
+  if (target.kind === 'framework') {
+    const { selection } = await chooseFrameworkImage(client, target.framework, driver, { all: false, log: ctx.log });
+    if (selection.kind === 'none') {
+      throw new RefusedError(selection.why, {
+        hint: `list what the registry has with: qsub-container tags ${target.framework.name}${driver ? ` --driver ${driver}` : ''}`,
+      });
+    }
+    reference = { registry: endpoint, repository: target.framework.repository, tag: selection.candidate.tag, digest: undefined };
+    ({ digest, cudaVersion } = selection.candidate);
+    why = selection.why;
+  } else {
+    const choice = await checkNamedImage(client, target.reference, driver);
+    reference = target.reference;
+    ({ digest, cudaVersion } = choice.candidate);
+    why = choice.why;
+  }
+  ctx.log.info({ event: 'image.selected', image: formatReference(reference), digest, why });
+
+  const request: JobRequest = {
+    jobName: args.jobName ?? `qsc-${target.kind === 'framework' ? target.framework.name : reference.repository.split('/').at(-1)}`,
+    partition,
+    account: settings.account,
+    time: settings.time,
+    mem,
+    cpus,
+    gpus,
+    gpuType: args.gpuType,
+    output: args.output,
+    cacheDir: settings.cacheDir,
+    image: {
+      displayRef: formatReference(reference),
+      pullRef: `docker://${endpoint.host}/${reference.repository}@${digest}`,
+      digest,
+      noHttps: endpoint.scheme === 'http',
+      authFile,
+    },
+    command: args.command,
+  };
+  const script = renderTemplate(await ctx.readTemplate(JOB_TEMPLATE), planJobView(request));
+  const summary = {
+    image: request.image.displayRef,
+    digest,
+    cudaVersion: cudaVersion ?? null,
+    partition,
+    driver: driver ? { version: driver, source: driverFlag ? 'flag' : probe?.cached ? 'cache' : 'probe' } : null,
+    why,
+  };
+
+  if (args.dryRun) {
+    if (args.json) ctx.out(`${JSON.stringify({ submitted: false, ...summary, script }, null, 2)}\n`);
+    else {
+      ctx.note(`qsub-container: dry run, nothing submitted: ${why}`);
+      ctx.out(script);
+    }
+    return;
+  }
+
+  const outcome = interpretSbatch(await ctx.runner.run({ argv: SBATCH_ARGV, stdin: script, timeoutMs: 120_000 }));
+  if ('error' in outcome) throw outcome.error;
+  ctx.log.info({ event: 'job.submitted', jobId: outcome.jobId, image: request.image.displayRef, digest, partition });
+  if (args.json) ctx.out(`${JSON.stringify({ submitted: true, jobId: outcome.jobId, ...summary }, null, 2)}\n`);
+  else {
+    ctx.note(`qsub-container: submitted job ${outcome.jobId} on ${partition}: ${why}`);
+    ctx.out(`${outcome.jobId}\n`);
+  }
+}

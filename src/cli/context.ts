@@ -1,0 +1,19 @@
+// What commands may touch, passed in by main.ts: the runner, fetch, clock, logger, paths and output streams.
+import type { Logger } from '../log/types.js';
+import type { StatePaths } from '../state/paths.js';
+import type { Runner } from '../transport/runner.js';
+
+export interface Context {
+  readonly runner: Runner;
+  readonly fetch: typeof fetch;
+  readonly now: () => number;
+  readonly log: Logger;
+  readonly paths: StatePaths;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Results (stdout). */
+  readonly out: (text: string) => void;
+  /** Human notes (stderr), beside the structured log. */
+  readonly note: (text: string) => void;
+  readonly readTemplate: (name: string) => Promise<string>;
+  readonly readFile: (path: string) => Promise<string>;
+}

@@ -1,0 +1,55 @@
+// Steps several commands share: settings, driver detection, a registry client for a target.
+import { join } from 'node:path';
+import { loadSettings } from '../config/load.js';
+import type { Settings } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
+import { detectDriver } from '../gpu/detect.js';
+import { createFileDriverCache } from '../gpu/driver-cache.js';
+import type { DriverProbe } from '../gpu/probe.js';
+import { parseVersion } from '../ngc/version.js';
+import { createFileBlobCache } from '../registry/blob-cache.js';
+import { createRegistryClient, type RegistryClient } from '../registry/client.js';
+import { readCredentials } from '../registry/credentials.js';
+import type { RegistryEndpoint } from '../registry/reference.js';
+import { validateSlurmName } from '../slurm/options.js';
+import type { Context } from './context.js';
+
+export function settingsFor(ctx: Context, flags: Record<string, unknown>): Promise<Settings> {
+  return loadSettings(ctx.paths, ctx.env, flags);
+}
+
+export function validateDriver(value: string): string {
+  if (!parseVersion(value) || value.split('.').length < 2) {
+    throw new UsageError(`malformed --driver ${JSON.stringify(value)}`, { hint: 'give the driver version nvidia-smi prints, e.g. 535.104.05' });
+  }
+  return value;
+}
+
+export interface DriverTarget {
+  readonly partition: string;
+  readonly gpuType: string | undefined;
+  readonly account: string | undefined;
+  readonly refresh: boolean;
+}
+
+export function findDriver(ctx: Context, settings: Settings, target: DriverTarget): Promise<DriverProbe & { cached: boolean }> {
+  validateSlurmName('--partition', target.partition);
+  if (target.gpuType) validateSlurmName('--gpu-type', target.gpuType);
+  const cache = createFileDriverCache(ctx.paths.cacheDir, settings.driverCacheTtlMinutes * 60_000);
+  return detectDriver(
+    { runner: ctx.runner, cache, now: ctx.now, log: ctx.log },
+    { partition: target.partition, gpuType: target.gpuType, account: target.account, waitSeconds: settings.probeWaitSeconds },
+    target.refresh,
+  );
+}
+
+export async function registryClientFor(ctx: Context, settings: Settings, endpoint: RegistryEndpoint): Promise<{ client: RegistryClient; authFile: string | undefined }> {
+  const credentials = await readCredentials(settings.authFile, endpoint.host);
+  const client = createRegistryClient(endpoint, {
+    fetch: ctx.fetch,
+    credentials,
+    blobCache: createFileBlobCache(join(ctx.paths.cacheDir, 'blobs')),
+    log: ctx.log,
+  });
+  return { client, authFile: credentials ? settings.authFile : undefined };
+}

@@ -1,0 +1,99 @@
+// Settings from flags > environment > user config > site config > defaults, in one pure step reporting every problem.
+import { join } from 'node:path';
+
+export interface Settings {
+  /** Registry for named frameworks; undefined means the framework's home registry (nvcr.io). */
+  readonly registry: string | undefined;
+  /** SIF cache directory the jobs share; undefined means ~/.cache/qsub-container/images on the job's node. */
+  readonly cacheDir: string | undefined;
+  /** Partition for GPU jobs when -p is not given. */
+  readonly gpuPartition: string | undefined;
+  /** Partition for CPU jobs when -p is not given; undefined lets Slurm use its default. */
+  readonly partition: string | undefined;
+  readonly account: string | undefined;
+  readonly time: string | undefined;
+  /** Docker config.json-format file with registry credentials (mode 0600). */
+  readonly authFile: string;
+  readonly driverCacheTtlMinutes: number;
+  readonly probeWaitSeconds: number;
+}
+
+type Key = keyof Settings;
+const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'account', 'time', 'authFile'] as const;
+const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
+
+/** Environment variables, each the layer between flags and files. SBATCH_* are honoured because sbatch itself
+ * lets them override #SBATCH lines: reading them here keeps the probed partition the one the job runs on. */
+export const ENV_VARS: Readonly<Partial<Record<Key, readonly string[]>>> = {
+  registry: ['QSUB_CONTAINER_REGISTRY'],
+  cacheDir: ['QSUB_CONTAINER_CACHE_DIR'],
+  authFile: ['QSUB_CONTAINER_AUTH_FILE'],
+  partition: ['SBATCH_PARTITION'],
+  account: ['SBATCH_ACCOUNT'],
+  time: ['SBATCH_TIMELIMIT'],
+};
+
+export interface ConfigLayer {
+  /** For messages: a file path, "environment" or "flags". */
+  readonly source: string;
+  readonly values: unknown;
+}
+
+export interface Resolution {
+  readonly settings: Settings;
+  readonly errors: readonly string[];
+}
+
+/** Validate one file layer: an object of known keys with the right types; absolute paths for directories. */
+function readLayer(layer: ConfigLayer, errors: string[]): Partial<Record<Key, unknown>> {
+  if (layer.values === undefined) return {};
+  if (typeof layer.values !== 'object' || layer.values === null || Array.isArray(layer.values)) {
+    errors.push(`${layer.source}: must be a JSON object`);
+    return {};
+  }
+  const out: Partial<Record<Key, unknown>> = {};
+  for (const [key, value] of Object.entries(layer.values)) {
+    if (value === undefined) continue;
+    if ((STRING_KEYS as readonly string[]).includes(key)) {
+      if (typeof value !== 'string' || value === '') errors.push(`${layer.source}: "${key}" must be a non-empty string`);
+      else if ((key === 'cacheDir' || key === 'authFile') && !value.startsWith('/')) errors.push(`${layer.source}: "${key}" must be an absolute path`);
+      else out[key as Key] = value;
+    } else if ((NUMBER_KEYS as readonly string[]).includes(key)) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
+      else out[key as Key] = value;
+    } else {
+      errors.push(`${layer.source}: unknown setting "${key}" (known: ${[...STRING_KEYS, ...NUMBER_KEYS].join(', ')})`);
+    }
+  }
+  return out;
+}
+
+export function envLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
+  const values = Object.fromEntries(
+    Object.entries(ENV_VARS).flatMap(([key, names]) => {
+      const name = names!.find((n) => env[n]);
+      return name ? [[key, env[name]]] : [];
+    }),
+  );
+  return { source: 'environment', values };
+}
+
+/** Layers from lowest to highest precedence: site file, user file, environment, flags. */
+export function resolveSettings(layers: readonly ConfigLayer[], configDir: string): Resolution {
+  const errors: string[] = [];
+  const merged = Object.assign({}, ...layers.map((l) => readLayer(l, errors))) as Partial<Settings>;
+  return {
+    settings: {
+      registry: merged.registry,
+      cacheDir: merged.cacheDir,
+      gpuPartition: merged.gpuPartition,
+      partition: merged.partition,
+      account: merged.account,
+      time: merged.time,
+      authFile: merged.authFile ?? join(configDir, 'auth.json'),
+      driverCacheTtlMinutes: merged.driverCacheTtlMinutes ?? 12 * 60,
+      probeWaitSeconds: merged.probeWaitSeconds ?? 60,
+    },
+    errors,
+  };
+}

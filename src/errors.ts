@@ -1,0 +1,80 @@
+// Error classes: each carries the exit code the CLI ends with and a hint that says what to do next.
+
+/** Exit codes, sysexits-style. Documented in README.md ("Exit codes"); keep the two in step. */
+export const ExitCode = {
+  ok: 0,
+  /** The operation did not happen for a domain reason: no compatible tag, sbatch refused the job. */
+  refused: 1,
+  /** Usage: unknown option or command, malformed value, unknown framework. */
+  usage: 2,
+  /** Bad data: nvidia-smi printed a failure or nothing parseable; an image lacks its CUDA env. */
+  data: 65,
+  /** The partition has no GPU the job could use. */
+  noGpu: 66,
+  /** The partition does not exist on the cluster. */
+  unknownPartition: 68,
+  /** A host or service is unreachable: the registry, Slurm. */
+  unavailable: 69,
+  /** A bug in qsub-container. */
+  internal: 70,
+  /** Temporary: a retry may work (probe timed out waiting for a node). */
+  temporary: 75,
+  /** Authentication or authorization: registry credentials missing, wrong or refused; credential file too open. */
+  auth: 77,
+  /** Configuration: a config file is invalid. */
+  config: 78,
+  interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface ErrorDetails {
+  hint?: string | undefined;
+  cause?: unknown;
+}
+
+/** Base of every error the CLI expects; anything else is a bug (exit 70). */
+export class QscError extends Error {
+  readonly hint: string | undefined;
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+    details: ErrorDetails = {},
+  ) {
+    super(message, { cause: details.cause });
+    this.name = new.target.name;
+    this.hint = details.hint;
+  }
+}
+
+const define = (code: ExitCodeValue) =>
+  class extends QscError {
+    constructor(message: string, details: ErrorDetails = {}) {
+      super(message, code, details);
+    }
+  };
+
+export class RefusedError extends define(ExitCode.refused) {}
+export class UsageError extends define(ExitCode.usage) {}
+export class DataError extends define(ExitCode.data) {}
+export class NoGpuError extends define(ExitCode.noGpu) {}
+export class UnknownPartitionError extends define(ExitCode.unknownPartition) {}
+export class UnavailableError extends define(ExitCode.unavailable) {}
+export class TemporaryError extends define(ExitCode.temporary) {}
+export class AuthError extends define(ExitCode.auth) {}
+export class ConfigError extends define(ExitCode.config) {}
+
+export function exitCodeFor(error: unknown): ExitCodeValue {
+  return error instanceof QscError ? error.exitCode : ExitCode.internal;
+}
+
+/** One line for stderr: the message, then the hint. Newlines inside are flattened so it stays one line. */
+export function formatErrorLine(error: unknown): string {
+  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
+  if (error instanceof QscError) {
+    const hint = error.hint ? ` Hint: ${oneLine(error.hint)}` : '';
+    return `qsub-container: ${oneLine(error.message)}.${hint}`.replace(/\.\./g, '.');
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `qsub-container: internal error: ${oneLine(message)}. Hint: this is a bug; rerun with --log-level debug and report it.`;
+}

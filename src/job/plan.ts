@@ -1,0 +1,66 @@
+// Plan a job: the resolved request becomes the view of the job template (pure; rendering quotes every value).
+import { sbatchValue, type View } from '../templates/render.js';
+
+export interface ResolvedImage {
+  /** For people: host/repository:tag. */
+  readonly displayRef: string;
+  /** docker://host/repository@sha256:... — the job runs exactly this digest. */
+  readonly pullRef: string;
+  readonly digest: string;
+  /** The registry speaks plain HTTP (loopback). */
+  readonly noHttps: boolean;
+  /** Auth file the job hands to Apptainer for the pull; undefined when the registry needs none. */
+  readonly authFile: string | undefined;
+}
+
+export interface JobRequest {
+  readonly jobName: string;
+  readonly partition: string;
+  readonly account: string | undefined;
+  readonly time: string | undefined;
+  readonly mem: string | undefined;
+  readonly cpus: number | undefined;
+  /** GPUs per node; 0 runs without GPUs (and without --nv). */
+  readonly gpus: number;
+  readonly gpuType: string | undefined;
+  readonly output: string | undefined;
+  /** Absolute SIF cache directory; undefined lets the job use ~/.cache/qsub-container/images on its node. */
+  readonly cacheDir: string | undefined;
+  readonly image: ResolvedImage;
+  /** argv run in the container; empty runs the image's own runscript. */
+  readonly command: readonly string[];
+}
+
+/** Cache file name for a digest: content-addressed, so a moved tag never reuses a stale image. */
+export function sifFileName(digest: string): string {
+  return `${digest.replace(':', '-')}.sif`;
+}
+
+export function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
+  if (gpus <= 0) return undefined;
+  return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
+}
+
+export function planJobView(request: JobRequest): View {
+  const optional = (value: string | number | undefined) => (value === undefined ? null : sbatchValue(value));
+  return {
+    jobName: sbatchValue(request.jobName),
+    partition: sbatchValue(request.partition),
+    account: optional(request.account),
+    time: optional(request.time),
+    mem: optional(request.mem),
+    cpus: optional(request.cpus),
+    gres: optional(gresFor(request.gpus, request.gpuType)),
+    output: optional(request.output),
+    imageRef: request.image.displayRef,
+    digest: request.image.digest,
+    pullRef: request.image.pullRef,
+    cacheDir: request.cacheDir ?? null,
+    sifName: sifFileName(request.image.digest),
+    authFile: request.image.authFile ?? null,
+    noHttps: request.image.noHttps,
+    nv: request.gpus > 0,
+    hasCommand: request.command.length > 0,
+    command: request.command,
+  };
+}

@@ -1,0 +1,67 @@
+// Mustache rendering that fails closed: every value is quoted for where it lands, unknown or missing names are errors.
+import mustache from 'mustache';
+import { DataError } from '../errors.js';
+import { shellQuote } from '../shell/quote.js';
+
+/** A value for an `#SBATCH` line: sbatch parses those itself (double quotes, backslash escapes), not the shell. */
+export class SbatchValue {
+  constructor(readonly value: string) {}
+}
+
+export const sbatchValue = (value: string | number) => new SbatchValue(String(value));
+
+/** View values a template may use: words for the shell, #SBATCH values, flags and lists for sections. */
+export type ViewValue = string | number | boolean | null | SbatchValue | readonly string[];
+export type View = Readonly<Record<string, ViewValue>>;
+
+const SBATCH_SAFE = /^[A-Za-z0-9_\/.,:@%+=-]+$/;
+
+/**
+ * Quote for sbatch's #SBATCH parser. A newline would end the comment and start a shell command, and sbatch
+ * cannot read one back anyway, so control characters are refused rather than escaped.
+ */
+export function quoteSbatchValue(value: string): string {
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new DataError(`an #SBATCH value contains a control character (newline, tab, ...): ${JSON.stringify(value)}`, {
+      hint: 'job names, partitions, accounts and output paths must be single-line text',
+    });
+  }
+  return SBATCH_SAFE.test(value) ? value : `"${value.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+function escapeFor(value: unknown): string {
+  if (value instanceof SbatchValue) return quoteSbatchValue(value.value);
+  if (typeof value === 'string' || typeof value === 'number') return shellQuote(String(value));
+  throw new DataError(`template value of type ${typeof value} cannot be rendered`, { hint: 'this is a bug in the job template or its view' });
+}
+
+type Token = [type: string, name: string, start: number, end: number, children?: Token[]];
+
+/** Check every name the template uses before rendering: exists in the view, and printed values are not empty. */
+function checkNames(tokens: Token[], view: View, guarded: ReadonlySet<string>, inList: boolean): void {
+  for (const [type, name, , , children] of tokens) {
+    if (type === '&' || type === '{') {
+      throw new DataError(`job template uses unescaped {{{${name}}}} or {{&${name}}}`, { hint: 'templates may only use {{name}}: every value is quoted' });
+    }
+    if (type === 'name') {
+      if (name === '.' && inList) continue;
+      if (!(name in view)) throw new DataError(`job template variable "${name}" is missing from the view`, { hint: 'this is a bug in qsub-container' });
+      const value = view[name];
+      if ((value === null || value === false || value === '') && !guarded.has(name)) {
+        throw new DataError(`job template variable "${name}" is empty`, { hint: 'wrap optional values in {{#name}}...{{/name}}' });
+      }
+    }
+    if (type === '#' || type === '^') {
+      if (!(name in view)) throw new DataError(`job template section "${name}" is missing from the view`, { hint: 'this is a bug in qsub-container' });
+      const list = Array.isArray(view[name]);
+      checkNames(children ?? [], view, type === '#' ? new Set([...guarded, name]) : guarded, inList || list);
+    }
+  }
+}
+
+/** Render a job template. Output is shell text in which every value is one quoted word. */
+export function renderTemplate(template: string, view: View): string {
+  const tokens = mustache.parse(template) as Token[];
+  checkNames(tokens, view, new Set(), false);
+  return mustache.render(template, view, {}, { escape: escapeFor });
+}

@@ -1,0 +1,44 @@
+// Runner over child_process: argv is executed directly (no shell), so nothing needs quoting here.
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import type { RunRequest, RunResult, Runner } from './runner.js';
+
+export function createLocalRunner(env: NodeJS.ProcessEnv = process.env): Runner {
+  return { id: `local:${hostname()}`, run: (request) => runLocal(request, env) };
+}
+
+function runLocal({ argv, stdin, timeoutMs }: RunRequest, env: NodeJS.ProcessEnv): Promise<RunResult> {
+  const [command, ...args] = argv;
+  if (!command) return Promise.reject(new TypeError('runLocal: empty argv'));
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let timedOut = false;
+    // detached: the command leads its own process group, so a timeout also stops what it started (srun's steps).
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            try {
+              process.kill(-child.pid!, 'SIGTERM');
+            } catch {
+              child.kill('SIGTERM');
+            }
+          }, timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin.on('error', () => {}); // a command that exits without reading stdin is not our error
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const missing = error.code === 'ENOENT';
+      resolve({ code: missing ? 127 : 126, stdout: '', stderr: `${command}: ${missing ? 'command not found' : error.message}`, timedOut });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut });
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}

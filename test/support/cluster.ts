@@ -1,0 +1,77 @@
+// Drive the real testbed from tests: run the installed CLI as the cluster user, follow jobs, read the registry.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export const CLUSTER_USER = 'hpcuser';
+export const CLUSTER_HOME = `/home/${CLUSTER_USER}`;
+export const REGISTRY = '127.0.0.1:5000';
+export const REGISTRY_USER = 'qsc';
+export const REGISTRY_PASSWORD_FILE = '/var/lib/qsc-testbed/registry-password';
+export const SHARED_CACHE = '/srv/qsc-cache';
+export const CLI = '/usr/local/bin/qsub-container';
+
+export const registryPassword = () => readFileSync(REGISTRY_PASSWORD_FILE, 'utf8').trim();
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run a command as the cluster user with a clean login-like environment (plus `env`). */
+export function runAsUser(argv: readonly string[], env: Record<string, string> = {}, stdin = ''): Promise<CliResult> {
+  const vars = { HOME: CLUSTER_HOME, USER: CLUSTER_USER, LOGNAME: CLUSTER_USER, PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...env };
+  const child = spawn('runuser', ['-u', CLUSTER_USER, '--', 'env', '-i', '-C', CLUSTER_HOME, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), ...argv], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  child.stdin.end(stdin);
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })),
+  );
+}
+
+export const qsc = (args: readonly string[], env: Record<string, string> = {}) => runAsUser([CLI, ...args], env);
+
+export function sh(command: string, args: readonly string[] = []): string {
+  return execFileSync(command, args, { encoding: 'utf8' });
+}
+
+/** Job ids in the queue (pending or running), to prove a refused submission queued nothing. */
+export const queuedJobIds = () => sh('squeue', ['--noheader', '--format=%i']).split('\n').filter(Boolean).sort();
+
+export function jobFields(jobId: string): Record<string, string> {
+  const line = sh('scontrol', ['show', 'job', '-o', jobId]);
+  // One "Key=Value" per field, values without spaces except the last ones; good enough for the fields used here.
+  return Object.fromEntries([...line.matchAll(/(\w+)=(\S*)/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** The job name exactly as Slurm stored it: the rest of the first line of `scontrol show job`. */
+export function jobName(jobId: string): string {
+  const first = sh('scontrol', ['show', 'job', jobId]).split('\n')[0]!;
+  return first.slice(first.indexOf('JobName=') + 'JobName='.length);
+}
+
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED']);
+
+/** Wait for a job to end; returns its final state and the text of its output file. */
+export async function waitForJob(jobId: string, timeoutMs = 150_000): Promise<{ state: string; output: string }> {
+  const deadline = Date.now() + timeoutMs;
+  const stdOut = jobFields(jobId).StdOut!;
+  for (;;) {
+    const state = jobFields(jobId).JobState!;
+    if (TERMINAL.has(state)) return { state, output: readFileSync(stdOut, 'utf8') };
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** A fresh cache directory owned by the cluster user, inside the shared cache. */
+export function freshCacheDir(label: string): string {
+  const dir = `${SHARED_CACHE}/test-${label}-${process.pid}-${Date.now()}`;
+  sh('install', ['-d', '-o', CLUSTER_USER, '-g', CLUSTER_USER, '-m', '2775', dir]);
+  return dir;
+}

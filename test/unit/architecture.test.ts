@@ -1,0 +1,59 @@
+// The architecture, checked: pure modules import no I/O; each effectful library has one home.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = new URL('../../src/', import.meta.url).pathname;
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+const imports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);
+const all = files(SRC).map((f) => relative(SRC, f));
+
+/** Pure: no I/O, no clock, no environment. Parsing, selection, planning and rendering live here. */
+const PURE = [
+  'errors.ts',
+  'secret.ts',
+  'shell/quote.ts',
+  'ngc/version.ts',
+  'ngc/compat.ts',
+  'ngc/cuda-driver-table.ts',
+  'ngc/frameworks.ts',
+  'ngc/tags.ts',
+  'ngc/select.ts',
+  'gpu/nvidia-smi.ts',
+  'templates/render.ts',
+  'job/plan.ts',
+  'registry/auth.ts',
+  'registry/reference.ts',
+  'slurm/options.ts',
+  'slurm/sbatch.ts',
+  'slurm/sinfo.ts',
+  'config/resolve.ts',
+  'state/paths.ts',
+  'cli/build-cli.ts',
+  'cli/output.ts',
+  'log/types.ts',
+  'transport/runner.ts',
+];
+const EFFECTS = ['ssh2', 'pino', 'node-cron', 'node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http'];
+
+describe('architecture', () => {
+  it('lists only files that exist', () => {
+    expect(PURE.filter((f) => !all.includes(f))).toEqual([]);
+  });
+
+  it.each(PURE)('%s imports no effectful module', (file) => {
+    expect(imports(join(SRC, file)).filter((m) => EFFECTS.includes(m))).toEqual([]);
+  });
+
+  it.each([
+    ['pino', ['log/logger.ts']],
+    ['node:child_process', ['transport/local-runner.ts']],
+  ])('%s is imported only by its adapter', (module, allowed) => {
+    expect(all.filter((f) => imports(join(SRC, f)).includes(module))).toEqual(allowed);
+  });
+
+  it('no module calls process.exit', () => {
+    expect(all.filter((f) => /process\.exit\(/.test(readFileSync(join(SRC, f), 'utf8')))).toEqual([]);
+  });
+});
