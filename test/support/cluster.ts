@@ -1,6 +1,8 @@
 // Drive the real testbed from tests: run the installed CLI as the cluster user, follow jobs, read the registry.
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const CLUSTER_USER = 'hpcuser';
 export const CLUSTER_HOME = `/home/${CLUSTER_USER}`;
@@ -8,7 +10,12 @@ export const REGISTRY = '127.0.0.1:5000';
 export const REGISTRY_USER = 'qsc';
 export const REGISTRY_PASSWORD_FILE = '/var/lib/qsc-testbed/registry-password';
 export const SHARED_CACHE = '/srv/qsc-cache';
-export const CLI = '/usr/local/bin/qsub-container';
+/**
+ * Each checkout's e2e run installs its own build under its own prefix (see e2e-global-setup.ts), so two
+ * checkouts testing on one testbed at once never run each other's code.
+ */
+export const E2E_PREFIX = `/opt/qsc-e2e/${createHash('sha256').update(fileURLToPath(new URL('../../', import.meta.url))).digest('hex').slice(0, 12)}`;
+export const CLI = `${E2E_PREFIX}/bin/qsub-container`;
 
 export const registryPassword = () => readFileSync(REGISTRY_PASSWORD_FILE, 'utf8').trim();
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CLUSTER_USER, REGISTRY, REGISTRY_PASSWORD_FILE, REGISTRY_USER, registryPassword } from './cluster.js';
+import { CLUSTER_USER, E2E_PREFIX, REGISTRY, REGISTRY_PASSWORD_FILE, REGISTRY_USER, registryPassword } from './cluster.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,5 +25,5 @@ export default async function setup(): Promise<void> {
   if (!(ping instanceof Response) || ping.status !== 200) {
     throw new Error(`e2e needs the testbed: registry ${REGISTRY} did not answer 200 (${ping instanceof Response ? ping.status : ping.message}). Bring it up with: bash deploy/testbed/up.sh`);
   }
-  execFileSync('bash', ['deploy/install.sh'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync('bash', ['deploy/install.sh', E2E_PREFIX, '--no-link'], { cwd: ROOT, stdio: 'pipe' });
 }
