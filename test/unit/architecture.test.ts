@@ -24,6 +24,7 @@ const PURE = [
   'ngc/ngc-releases.ts',
   'ngc/seed.ts',
   'gpu/gpu-class.ts',
+  'gpu/node-groups.ts',
   'cli/selection.ts',
   'gpu/nvidia-smi.ts',
   'templates/render.ts',
