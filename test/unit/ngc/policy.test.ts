@@ -162,6 +162,17 @@ describe('offline seed', () => {
     ]);
   });
 
+  it.each([
+    ['tensorflow', '535.104.05', '23.01-tf2-py3'],
+    ['pytorch', '535.104.05', '23.10-py3'],
+    ['pytorch', '580.65.06', '25.01-py3'], // 25.10 needs its CUDA_DRIVER_VERSION 580.95.05
+    ['pytorch', '580.95.05', '25.10-py3'],
+    ['tensorflow', '450.80.02', '20.09-tf2-py3'],
+  ])('selects natively from the seed: %s on %s → %s', (framework, driver, tag) => {
+    const selection = selectTag(seedCandidates(findFramework(framework)!, NO_CONSTRAINTS), driver, framework);
+    expect(selection.kind === 'selected' && selection.candidate.tag).toBe(tag);
+  });
+
   it('knows jax and tritonserver by name, LLM variants included', () => {
     expect(seedCandidates(findFramework('jax')!, NO_CONSTRAINTS).map((c) => c.tag)).toContain('26.06-py3');
     const trtllm = seedCandidates(findFramework('tritonserver')!, { ...NO_CONSTRAINTS, variant: 'trtllm' });
