@@ -50,8 +50,11 @@ export interface Resolution {
   readonly errors: readonly string[];
 }
 
+/** Settings only the site config may set: decisions for the whole cluster, not per user. */
+const SITE_ONLY: readonly Key[] = ['forwardCompat'];
+
 /** Validate one file layer: an object of known keys with the right types; absolute paths for directories. */
-function readLayer(layer: ConfigLayer, errors: string[]): Partial<Record<Key, unknown>> {
+function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partial<Record<Key, unknown>> {
   if (layer.values === undefined) return {};
   if (typeof layer.values !== 'object' || layer.values === null || Array.isArray(layer.values)) {
     errors.push(`${layer.source}: must be a JSON object`);
@@ -60,6 +63,10 @@ function readLayer(layer: ConfigLayer, errors: string[]): Partial<Record<Key, un
   const out: Partial<Record<Key, unknown>> = {};
   for (const [key, value] of Object.entries(layer.values)) {
     if (value === undefined) continue;
+    if (!isSite && SITE_ONLY.includes(key as Key)) {
+      errors.push(`${layer.source}: "${key}" is a site setting; only the site config may set it`);
+      continue;
+    }
     if ((STRING_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'string' || value === '') errors.push(`${layer.source}: "${key}" must be a non-empty string`);
       else if ((key === 'cacheDir' || key === 'authFile') && !value.startsWith('/')) errors.push(`${layer.source}: "${key}" must be an absolute path`);
@@ -88,7 +95,7 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Con
 /** Layers from lowest to highest precedence: site file, user file, environment, flags. */
 export function resolveSettings(layers: readonly ConfigLayer[], configDir: string): Resolution {
   const errors: string[] = [];
-  const merged = Object.assign({}, ...layers.map((l) => readLayer(l, errors))) as Partial<Settings>;
+  const merged = Object.assign({}, ...layers.map((l, i) => readLayer(l, errors, i === 0))) as Partial<Settings>;
   return {
     settings: {
       registry: merged.registry,

@@ -2,7 +2,7 @@
 import { DataError, RefusedError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { RegistryClient } from '../registry/client.js';
-import { formatReference, type ImageReference } from '../registry/reference.js';
+import { formatReference, type ImageReference, type RegistryEndpoint } from '../registry/reference.js';
 import { driverRequirement } from './compat.js';
 import { cudaFits, describeConstraints, matchingTags, NO_CONSTRAINTS, type Constraints } from './constraints.js';
 import type { Framework } from './frameworks.js';
@@ -100,4 +100,30 @@ export async function checkNamedImage(
     });
   }
   return { reference, candidate, verdict, why: `${name} ${verdict.why}` };
+}
+
+export type ImageTarget = { readonly kind: 'image'; readonly reference: ImageReference } | { readonly kind: 'framework'; readonly framework: Framework };
+
+/** An image reference as given, a framework's --tag (checked; --force passes it anyway), or the newest release the driver runs. */
+export async function chooseImage(
+  client: RegistryClient,
+  target: ImageTarget,
+  endpoint: RegistryEndpoint,
+  driver: string | undefined,
+  o: { tag: string | undefined; force: boolean; constraints: Constraints; select: SelectOptions; log: Logger },
+): Promise<Choice> {
+  if (target.kind === 'image') return checkNamedImage(client, target.reference, driver, { select: o.select, force: o.force });
+  const { framework } = target;
+  if (o.tag !== undefined) {
+    const reference = { registry: endpoint, repository: framework.repository, tag: o.tag, digest: undefined };
+    return checkNamedImage(client, reference, driver, { select: o.select, force: o.force });
+  }
+  const { selection } = await chooseFrameworkImage(client, framework, driver, { all: false, log: o.log, constraints: o.constraints, select: o.select });
+  if (selection.kind === 'none') {
+    throw new RefusedError(selection.why, {
+      hint: `list what the registry has with: qsub-container tags ${framework.name}${driver ? ` --driver ${driver}` : ''}`,
+    });
+  }
+  const reference = { registry: endpoint, repository: framework.repository, tag: selection.candidate.tag, digest: undefined };
+  return { reference, candidate: selection.candidate, verdict: selection.verdict, why: selection.why };
 }

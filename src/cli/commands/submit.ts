@@ -1,10 +1,9 @@
 // submit: detect the driver, choose the image, render the job script, hand it to sbatch.
-import { RefusedError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { planJobView, type JobRequest } from '../../job/plan.js';
-import { chooseFrameworkImage, checkNamedImage } from '../../ngc/choose-image.js';
+import { chooseImage } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
-import type { Verdict } from '../../ngc/select.js';
-import { formatReference, parseImageReference, parseRegistry, type ImageReference } from '../../registry/reference.js';
+import { formatReference, parseImageReference, parseRegistry } from '../../registry/reference.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import { interpretSbatch, SBATCH_ARGV } from '../../slurm/sbatch.js';
 import { renderTemplate } from '../../templates/render.js';
@@ -67,45 +66,18 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
       : parseRegistry(settings.registry ?? target.framework.homeRegistry);
   const { client, authFile } = await registryClientFor(ctx, settings, endpoint);
 
-  let reference: ImageReference;
-  let digest: string;
-  let cudaVersion: string | undefined;
-  let why: string;
-  let verdict: Verdict | undefined;
-  let minDriver: string | undefined;
-  if (target.kind === 'framework' && args.tag !== undefined) {
-    reference = { registry: endpoint, repository: target.framework.repository, tag: args.tag, digest: undefined };
-    const choice = await checkNamedImage(client, reference, driver, { select, force: args.force });
-    ({ verdict } = choice);
-    ({ cudaVersion } = choice.candidate);
-    digest = requireDigest(choice.candidate.digest);
-    minDriver = choice.candidate.requirement?.minDriver;
-    why = choice.why;
-  } else if (target.kind === 'framework') {
-    const { selection } = await chooseFrameworkImage(client, target.framework, driver, { all: false, log: ctx.log, constraints: wanted.constraints, select });
-    if (selection.kind === 'none') {
-      throw new RefusedError(selection.why, {
-        hint: `list what the registry has with: qsub-container tags ${target.framework.name}${driver ? ` --driver ${driver}` : ''}`,
-      });
-    }
-    reference = { registry: endpoint, repository: target.framework.repository, tag: selection.candidate.tag, digest: undefined };
-    cudaVersion = selection.candidate.cudaVersion;
-    digest = requireDigest(selection.candidate.digest);
-    ({ verdict } = selection);
-    minDriver = selection.candidate.requirement?.minDriver;
-    why = selection.why;
-  } else {
-    const choice = await checkNamedImage(client, target.reference, driver, { select, force: args.force });
-    reference = target.reference;
-    ({ cudaVersion } = choice.candidate);
-    digest = requireDigest(choice.candidate.digest);
-    ({ verdict } = choice);
-    minDriver = choice.candidate.requirement?.minDriver;
-    why = choice.why;
-  }
+  const { reference, candidate, verdict, why } = await chooseImage(client, target, endpoint, driver, {
+    tag: args.tag,
+    force: args.force,
+    constraints: wanted.constraints,
+    select,
+    log: ctx.log,
+  });
+  const digest = requireDigest(candidate.digest);
+  const { cudaVersion } = candidate;
   if (verdict?.warning) ctx.note(`qsub-container: warning: ${verdict.warning}`);
   // The job re-checks its own node: the floor the choice relied on (or, when forced, the image's own minimum).
-  const guardDriver = gpus > 0 ? (verdict?.floor ?? minDriver) : undefined;
+  const guardDriver = gpus > 0 ? (verdict?.floor ?? candidate.requirement?.minDriver) : undefined;
   ctx.log.info({ event: 'image.selected', image: formatReference(reference), digest, why });
 
   const request: JobRequest = {
