@@ -31,6 +31,12 @@ const OK: readonly Ok[] = [
   ['public-470.256.02-a10g-excerpt.txt', 'table', '470.256.02', '11.4', ['NVIDIA A10G']],
   ['public-390.77-tesla-k80-q-excerpt.txt', 'query-text', '390.77', null, [K80]],
   ['public-418.40.04-tesla-k80-q-excerpt.txt', 'query-text', '418.40.04', '10.1', [K80]],
+  ['public-530.30.02-tesla-v100-sxm2-16gb.txt', 'table', '530.30.02', '12.1', ['Tesla V100-SXM2-16GB']],
+  ['public-530.30.02-a2-l4-mixed.txt', 'table', '530.30.02', '12.1', ['NVIDIA A2', 'NVIDIA L4']],
+  ['public-530.41.03-wsl-driver-531.41-rtx2080s.txt', 'table', '531.41', '12.1', ['NVIDIA GeForce RTX 2080 S...']],
+  ['public-535.183.01-gtx1050ti-gtx1060-mixed.txt', 'table', '535.183.01', '12.2', ['NVIDIA GeForce GTX 1050 Ti', 'NVIDIA GeForce GTX 1060 6GB']],
+  ['public-545.23.08-rtx2080ti.txt', 'table', '545.23.08', '12.3', ['NVIDIA GeForce RTX 2080 Ti']],
+  ['public-617.14-kmd-umd-header-windows-excerpt.txt', 'table', '617.14', '13.4', ['NVIDIA GeForce RTX 3050 ...']],
   ['public-L-mixed-k80-rtx2080ti.txt', 'list', null, null, [K80, K80, 'GeForce RTX 2080 Ti', K80, K80]],
   ['public-L-rtx4070-laptop.txt', 'list', null, null, ['NVIDIA GeForce RTX 4070 Laptop GPU']],
   ['synthetic-mig-a100-x2.txt', 'table', '550.54.15', '12.4', [A100_40, A100_40]],
@@ -64,10 +70,10 @@ describe('the nvidia-smi corpus', () => {
     expect(FIXTURES.filter((f) => !readme.includes(`| ${f} |`))).toEqual([]);
   });
 
-  it('holds 22 distinct real outputs (h100-* and public-*; the two "No devices" files differ only in trailing blanks)', () => {
+  it('holds 28 distinct real outputs (h100-* and public-*; the two "No devices" files differ only in trailing blanks)', () => {
     const real = FIXTURES.filter((f) => !f.startsWith('synthetic-'));
-    expect(real).toHaveLength(23);
-    expect(new Set(real.map((f) => fixture(f).trim())).size).toBe(22);
+    expect(real).toHaveLength(29);
+    expect(new Set(real.map((f) => fixture(f).trim())).size).toBe(28);
   });
 });
 
