@@ -3,9 +3,17 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freshCacheDir, jobFields, qsc, queuedJobIds, waitForJob } from '../support/cluster.js';
+import { freshCacheDir, jobFields, qsc, sh, waitForJob } from '../support/cluster.js';
 
 const ECHO_CUDA = ['--', 'sh', '-c', 'echo CUDA=$CUDA_VERSION'];
+const queuedWithName = (name: string) => sh('squeue', ['--noheader', '--name', name, '--format=%i']).trim();
+
+/** Wait for the job to end and to leave squeue (COMPLETING lingers), so later "nothing queued" checks see a quiet queue. */
+async function finish(jobId: string) {
+  const run = await waitForJob(jobId);
+  for (let i = 0; i < 100 && sh('squeue', ['--noheader', '--jobs', jobId, '--format=%i']).trim() !== ''; i++) await new Promise((r) => setTimeout(r, 200));
+  return run;
+}
 
 async function submitJson(args: string[], env: Record<string, string> = {}) {
   const end = args.indexOf('--');
@@ -63,7 +71,7 @@ describe('the same framework on different drivers', () => {
     ]);
     expect(h100.body).toMatchObject({ image: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3', driver: { version: '580.159.04' }, guardMinDriver: '570.86.10' });
     expect(v100.body).toMatchObject({ image: '127.0.0.1:5000/nvidia/tensorflow:23.01-tf2-py3', driver: { version: '525.105.17' }, guardMinDriver: '525.85.12' });
-    const [runH, runV] = await Promise.all([waitForJob(h100.body.jobId), waitForJob(v100.body.jobId)]);
+    const [runH, runV] = await Promise.all([finish(h100.body.jobId), finish(v100.body.jobId)]);
     expect(runH).toMatchObject({ state: 'COMPLETED', output: expect.stringContaining('CUDA=12.8.0.038') });
     expect(runV).toMatchObject({ state: 'COMPLETED', output: expect.stringContaining('CUDA=12.0.1.000') });
   });
@@ -79,12 +87,13 @@ describe('the same framework on different drivers', () => {
 
 describe('explicit tags and the runtime guard', () => {
   it('refuses --tag the partition cannot run, queueing nothing', async () => {
-    const before = queuedJobIds();
-    const result = await qsc(['--gpu', 'tensorflow', '-p', 'gpu-legacy', '--tag', '25.02-tf2-py3', '--', 'true']);
+    // A unique job name: other jobs on the shared testbed may come and go meanwhile.
+    const name = `qsc-refused-${process.pid}-${Date.now()}`;
+    const result = await qsc(['--gpu', 'tensorflow', '-p', 'gpu-legacy', '--tag', '25.02-tf2-py3', '-J', name, '--', 'true']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('tensorflow:25.02-tf2-py3 cannot run on driver 525.105.17');
     expect(result.stderr).toContain('--force');
-    expect(queuedJobIds()).toEqual(before);
+    expect(queuedWithName(name)).toBe('');
   });
 
   it.each([
@@ -94,7 +103,7 @@ describe('explicit tags and the runtime guard', () => {
     const cacheDir = freshCacheDir('guard');
     const { body } = await submitJson(['--gpu', 'tensorflow', '-p', 'gpu-legacy', '--cache-dir', cacheDir, ...forcing, ...ECHO_CUDA]);
     expect(body).toMatchObject({ image: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3', guardMinDriver: '570.86.10' });
-    const run = await waitForJob(body.jobId);
+    const run = await finish(body.jobId);
     expect(run.state).toBe('FAILED');
     expect(jobFields(body.jobId).ExitCode).toBe('86:0');
     expect(run.output).toContain('GPU driver 525.105.17 on');
