@@ -135,6 +135,14 @@ describe('policies and the offline seed', () => {
     expect(JSON.parse(consumer.stdout)).toMatchObject({ selected: { tag: '23.10-py3', mode: 'native' } });
   });
 
+  it('falls back to the offline seed when the registry cannot be reached, and says so', async () => {
+    const result = await qsc(['tags', 'tensorflow', '--registry', '127.0.0.1:9', '--driver', '535.104.05', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('registry 127.0.0.1:9 is unreachable');
+    expect(result.stderr).toContain('answering from the offline seed');
+    expect(JSON.parse(result.stdout)).toMatchObject({ source: 'seed', selected: { tag: '23.01-tf2-py3', digest: null } });
+  });
+
   it('explains every candidate and warns under minor-compat', async () => {
     const result = await qsc(['tags', 'pytorch', '--driver', '525.105.17', '--policy', 'minor-compat', '--explain']);
     expect(result.code, result.stderr).toBe(0);
