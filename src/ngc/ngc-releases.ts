@@ -1,5 +1,5 @@
 // NGC releases → CUDA → image minimum driver → data-center forward-compat branches, one source per row (offline seed).
-// Generated once by scripts/gen-ngc-releases.py from shared/reference/ngc-releases.json; review changes here like code.
+// Generated once by test/tools/gen-ngc-releases.py from shared/reference/ngc-releases.json; review changes here like code.
 // The registry (each image's CUDA_VERSION / CUDA_DRIVER_VERSION, read by digest) stays the primary source: these rows are
 // the fallback when it cannot be asked, and the only source of the forward-compat branches a release lists.
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Prints which tag the offline seed selects per driver and framework (native and minor-compat), from the built code.
-// Usage: npm run build && node scripts/offline-selection-table.mjs [DRIVER ...]
-import { findFramework } from '../dist/ngc/frameworks.js';
-import { NO_CONSTRAINTS } from '../dist/ngc/constraints.js';
-import { seedCandidates } from '../dist/ngc/seed.js';
-import { selectTag } from '../dist/ngc/select.js';
+// Usage: npm run build && node test/tools/offline-selection-table.mjs [DRIVER ...]
+import { findFramework } from '../../dist/ngc/frameworks.js';
+import { NO_CONSTRAINTS } from '../../dist/ngc/constraints.js';
+import { seedCandidates } from '../../dist/ngc/seed.js';
+import { selectTag } from '../../dist/ngc/select.js';
 
 const drivers = process.argv.length > 2 ? process.argv.slice(2) : ['450.80.02', '470.57.02', '525.60.13', '535.104.05', '545.23.08', '550.54.15', '570.86.10', '580.65.06'];
 const pick = (framework, driver, policy) => {
