@@ -6,6 +6,9 @@ import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 export interface CommonArgs {
   readonly json: boolean;
   readonly logLevel: LogLevel;
+  /** --host: run on the cluster over SSH (profile name, ~/.ssh/config alias or user@host[:port]). */
+  readonly host: string | undefined;
+  readonly acceptNewHostKey: boolean;
 }
 
 export interface SubmitArgs extends CommonArgs {
@@ -24,6 +27,7 @@ export interface SubmitArgs extends CommonArgs {
   readonly driver: string | undefined;
   readonly dryRun: boolean;
   readonly refresh: boolean;
+  readonly wait: boolean;
   readonly command: readonly string[];
 }
 
@@ -76,7 +80,9 @@ const common = (y: Argv) =>
   y
     .option('json', { type: 'boolean', default: false, describe: 'print results as JSON on stdout' })
     .option('log-level', { choices: LOG_LEVELS, default: 'warn' as LogLevel, describe: 'stderr log level (pino JSON lines)' })
-    .option('refresh', { type: 'boolean', default: false, describe: 're-probe the driver even when a cached answer is fresh' });
+    .option('refresh', { type: 'boolean', default: false, describe: 're-probe the driver even when a cached answer is fresh' })
+    .option('host', { type: 'string', describe: 'submit over SSH: a host profile, ~/.ssh/config alias or user@host[:port]' })
+    .option('accept-new-host-key', { type: 'boolean', default: false, describe: "trust and record a host's key seen for the first time" });
 
 const slurmTarget = (y: Argv) =>
   y
@@ -102,6 +108,7 @@ export function buildCli() {
         .option('cache-dir', { type: 'string', describe: 'shared SIF cache directory' })
         .option('driver', { type: 'string', describe: 'driver version to select for, skipping detection' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print the job script; submit nothing' })
+        .option('wait', { type: 'boolean', default: false, describe: "follow the job to its end, print its output's tail, exit with its exit code" })
         .example('$0 --gpu tensorflow -p gengpu -- python train.py', 'newest TensorFlow the gengpu driver runs')
         .example('$0 --gpu 2 pytorch -t 04:00:00 -A p12345 -- torchrun train.py', 'two GPUs, with account and time'),
     )
@@ -137,7 +144,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   const name = String(parsed._[0] ?? 'submit');
   const a = parsed as Record<string, unknown>;
   const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
-  const common = { json: Boolean(a.json), logLevel: a.logLevel as LogLevel };
+  const common = { json: Boolean(a.json), logLevel: a.logLevel as LogLevel, host: str('host'), acceptNewHostKey: Boolean(a.acceptNewHostKey) };
   if (name === 'tags') {
     return {
       name,
@@ -169,6 +176,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
       driver: str('driver'),
       dryRun: Boolean(a.dryRun),
       refresh: Boolean(a.refresh),
+      wait: Boolean(a.wait),
       command: ((a['--'] as string[] | undefined) ?? []).map(String),
     },
   };

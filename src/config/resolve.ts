@@ -54,6 +54,7 @@ function readLayer(layer: ConfigLayer, errors: string[]): Partial<Record<Key, un
   const out: Partial<Record<Key, unknown>> = {};
   for (const [key, value] of Object.entries(layer.values)) {
     if (value === undefined) continue;
+    if (key === 'hosts') continue; // SSH host profiles: validated where they are used (transport/ssh-target.ts)
     if ((STRING_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'string' || value === '') errors.push(`${layer.source}: "${key}" must be a non-empty string`);
       else if ((key === 'cacheDir' || key === 'authFile') && !value.startsWith('/')) errors.push(`${layer.source}: "${key}" must be an absolute path`);

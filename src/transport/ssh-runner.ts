@@ -1,0 +1,61 @@
+// Runner over SSH: one connection per invocation (opened on first use), one channel per command, results as values.
+import type { Client, ClientChannel } from 'ssh2';
+import { UnavailableError } from '../errors.js';
+import { buildRemoteCommand } from './remote-command.js';
+import type { RunRequest, RunResult, Runner } from './runner.js';
+import { connectSsh, type ConnectOptions } from './ssh-connect.js';
+import type { SshTarget } from './ssh-target.js';
+
+export function createSshRunner(target: SshTarget, options: ConnectOptions): Runner {
+  let connection: Promise<Client> | undefined;
+  const connect = () => (connection ??= connectSsh(target, options));
+  return {
+    id: `ssh:${target.user}@${target.host}:${target.port}`,
+    run: async (request) => runRemote(await connect(), request, target),
+    close: async () => {
+      if (!connection) return;
+      const client = await connection.catch(() => undefined);
+      client?.end();
+    },
+  };
+}
+
+function openChannel(client: Client, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel))));
+}
+
+async function runRemote(client: Client, { argv, stdin, timeoutMs }: RunRequest, target: SshTarget): Promise<RunResult> {
+  let channel: ClientChannel;
+  try {
+    channel = await openChannel(client, buildRemoteCommand(argv));
+  } catch (error) {
+    throw new UnavailableError(`${target.host} refused to run ${argv[0]}: ${(error as Error).message}`, { hint: 'the SSH server may limit sessions per connection (MaxSessions)' });
+  }
+  return new Promise((resolve, reject) => {
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let code: number | null = null;
+    let timedOut = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            channel.signal('TERM'); // OpenSSH ≥ 7.9 delivers it; closing the channel hangs up the rest
+            channel.close();
+          }, timeoutMs);
+    const lost = () => reject(new UnavailableError(`the SSH connection to ${target.host} was lost while running ${argv[0]}`, { hint: 'retry; check the network' }));
+    client.once('close', lost);
+    channel.on('data', (chunk: Buffer) => stdout.push(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    channel.on('exit', (exitCode: number | null) => {
+      code = typeof exitCode === 'number' ? exitCode : null;
+    });
+    channel.on('close', () => {
+      clearTimeout(timer);
+      client.removeListener('close', lost);
+      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut });
+    });
+    channel.end(stdin ?? '');
+  });
+}
