@@ -120,7 +120,7 @@ async function connectEndpoint(ssh: typeof import('ssh2'), endpoint: SshEndpoint
 /** Connect to the target, through its bastion when it has one; closing the returned client closes both. */
 export async function connectSsh(target: SshTarget, options: ConnectOptions): Promise<Client> {
   const loaded = await import('ssh2');
-  const ssh = (loaded as { default?: typeof loaded }).default ?? loaded; // CommonJS: the namespace is under default
+  const ssh = (loaded as unknown as { default?: typeof loaded }).default ?? loaded; // CommonJS: the namespace is under default
   if (!target.jump) return connectEndpoint(ssh, target, target, options);
   const bastion = await connectEndpoint(ssh, target.jump, target, options);
   try {

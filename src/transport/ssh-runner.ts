@@ -20,22 +20,31 @@ export function createSshRunner(target: SshTarget, options: ConnectOptions): Run
   };
 }
 
-function openChannel(client: Client, command: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel))));
+async function runRemote(client: Client, { argv, stdin, timeoutMs }: RunRequest, target: SshTarget): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    // Listeners go on inside exec's callback, synchronously: through a tunnel the exit status can arrive in the
+    // same read as the channel confirmation, and an 'exit' emitted before we listen is lost.
+    client.exec(buildRemoteCommand(argv), (error, channel) => {
+      if (error) {
+        reject(new UnavailableError(`${target.host} refused to run ${argv[0]}: ${error.message}`, { hint: 'the SSH server may limit sessions per connection (MaxSessions)' }));
+        return;
+      }
+      collect(client, channel, argv, stdin, timeoutMs, target).then(resolve, reject);
+    });
+  });
 }
 
-async function runRemote(client: Client, { argv, stdin, timeoutMs }: RunRequest, target: SshTarget): Promise<RunResult> {
-  let channel: ClientChannel;
-  try {
-    channel = await openChannel(client, buildRemoteCommand(argv));
-  } catch (error) {
-    throw new UnavailableError(`${target.host} refused to run ${argv[0]}: ${(error as Error).message}`, { hint: 'the SSH server may limit sessions per connection (MaxSessions)' });
-  }
+function collect(client: Client, channel: ClientChannel, argv: readonly string[], stdin: string | undefined, timeoutMs: number | undefined, target: SshTarget): Promise<RunResult> {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let code: number | null = null;
+  let timedOut = false;
+  channel.on('exit', (exitCode: number | null) => {
+    code = typeof exitCode === 'number' ? exitCode : null;
+  });
+  channel.on('data', (chunk: Buffer) => stdout.push(chunk));
+  channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   return new Promise((resolve, reject) => {
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let code: number | null = null;
-    let timedOut = false;
     const timer =
       timeoutMs === undefined
         ? undefined
@@ -46,11 +55,6 @@ async function runRemote(client: Client, { argv, stdin, timeoutMs }: RunRequest,
           }, timeoutMs);
     const lost = () => reject(new UnavailableError(`the SSH connection to ${target.host} was lost while running ${argv[0]}`, { hint: 'retry; check the network' }));
     client.once('close', lost);
-    channel.on('data', (chunk: Buffer) => stdout.push(chunk));
-    channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    channel.on('exit', (exitCode: number | null) => {
-      code = typeof exitCode === 'number' ? exitCode : null;
-    });
     channel.on('close', () => {
       clearTimeout(timer);
       client.removeListener('close', lost);
