@@ -36,5 +36,7 @@ export async function openRemote(
   if ('error' in resolved) throw new UsageError(`--host: ${resolved.error}`, { hint: 'give a host profile name, an ~/.ssh/config alias or user@host[:port]' });
   const runner = createSshRunner(resolved.target, { acceptNewHostKey: deps.acceptNewHostKey, log: deps.log, note: deps.note });
   const localAuthFile = deps.env.QSUB_CONTAINER_AUTH_FILE || join(deps.paths.configDir, 'auth.json');
-  return { runner, remote: createRemoteSide(runner, localAuthFile) };
+  const remote = createRemoteSide(runner, localAuthFile);
+  remote.prefetch(); // connect and read the cluster side while the command's modules load
+  return { runner, remote };
 }

@@ -27,15 +27,23 @@ describe('buildRemoteCommand', () => {
 });
 
 describe('parseRemoteSnapshot', () => {
-  it('decodes variables and files, keeping "-" as missing', () => {
-    const b = (s: string) => Buffer.from(s).toString('base64');
-    const stdout = `HOME\t${b('/home/hpcuser')}\nXDG_CONFIG_HOME\t-\nfile:/etc/qsub-container/config.json\t-\nfile:/home/hpcuser/.config/qsub-container/config.json\t${b('{"gpuPartition":"gengpu"}\n')}\n`;
+  it('reads NUL-terminated records: variables, files with any content, missing files, the auth file mode', () => {
+    const stdout = [
+      'env:HOME=/home/hpcuser',
+      'env:SBATCH_ACCOUNT=a=b\nc',
+      'missing:/etc/qsub-container/config.json',
+      'file:/home/hpcuser/.config/qsub-container/config.json',
+      '{"gpuPartition":"gengpu"}\n',
+      'authmode:600:/home/hpcuser/.config/qsub-container/auth.json',
+      '',
+    ].join('\0');
     expect(parseRemoteSnapshot(stdout)).toEqual({
-      env: { HOME: '/home/hpcuser', XDG_CONFIG_HOME: undefined },
+      env: { HOME: '/home/hpcuser', SBATCH_ACCOUNT: 'a=b\nc' },
       files: [
         { path: '/etc/qsub-container/config.json', text: undefined },
         { path: '/home/hpcuser/.config/qsub-container/config.json', text: '{"gpuPartition":"gengpu"}\n' },
       ],
+      authMode: { mode: '600', path: '/home/hpcuser/.config/qsub-container/auth.json' },
     });
   });
 });
