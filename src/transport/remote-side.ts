@@ -48,7 +48,10 @@ export function parseRemoteSnapshot(stdout: string): RemoteSnapshot {
 export interface RemoteSide {
   /** Settings from the cluster side's files and environment, then flags (the laptop's config only holds "hosts"). */
   settings(flags: Record<string, unknown>): Promise<Settings>;
-  /** The auth file the job will name, resolved on the cluster side; undefined when it does not exist there. */
+  /**
+   * The auth file the job will name, resolved on the cluster side; undefined when it does not exist there.
+   * Seam for `login --remote`: that command writes this file through the same runner; nothing else copies secrets.
+   */
   jobAuthFile(settings: Settings): Promise<string | undefined>;
   /** The laptop's credential file, for registry queries made from the laptop. */
   readonly localAuthFile: string;

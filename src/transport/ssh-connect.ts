@@ -50,10 +50,11 @@ function hostKeyError(name: string, verdict: HostKeyVerdict, blob: Buffer, files
   });
 }
 
-function connectionError(endpoint: SshEndpoint, error: Error & { level?: string; code?: string }, timeoutMs: number): Error {
+function connectionError(endpoint: SshEndpoint, error: Error & { level?: string; code?: string }, timeoutMs: number, methods: readonly AnyAuthMethod[]): Error {
   const where = `${endpoint.user}@${endpoint.host}:${endpoint.port}`;
   if (error.level === 'client-authentication') {
-    return new AuthError(`${where} refused every SSH key offered (${endpoint.agent ? 'ssh-agent and ' : ''}${endpoint.identityFiles.length} identity file(s))`, {
+    const files = methods.filter((m) => m.type === 'publickey').length;
+    return new AuthError(`${where} refused every SSH key offered (${endpoint.agent ? "ssh-agent's keys and " : ''}${files} key file(s))`, {
       hint: 'check the key is in the remote ~/.ssh/authorized_keys, or name it with IdentityFile / the host profile\'s identityFiles; passphrase keys must be in ssh-agent',
     });
   }
@@ -103,7 +104,7 @@ async function connectEndpoint(ssh: typeof import('ssh2'), endpoint: SshEndpoint
   };
   await new Promise<void>((resolve, reject) => {
     client.once('ready', resolve);
-    client.once('error', (error) => reject(refusal ?? connectionError(endpoint, error, target.connectTimeoutMs)));
+    client.once('error', (error) => reject(refusal ?? connectionError(endpoint, error, target.connectTimeoutMs, methods)));
     client.connect(config);
   });
   client.on('error', (error) => options.log.warn({ event: 'ssh.error', host: name, message: error.message }));
