@@ -67,6 +67,12 @@ function connectionError(endpoint: SshEndpoint, error: Error & { level?: string;
   return new UnavailableError(`SSH connection to ${where} failed: ${error.message}`, { hint: 'rerun with --log-level debug for the SSH exchange' });
 }
 
+/** Host key algorithms for key types in known_hosts; an "ssh-rsa" key signs with SHA-2 (servers refuse SHA-1). */
+function hostKeyAlgorithms(knownTypes: readonly string[]): string[] {
+  const supported = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'];
+  return knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256'] : supported.includes(t) ? [t] : []));
+}
+
 async function connectEndpoint(ssh: typeof import('ssh2'), endpoint: SshEndpoint, target: SshTarget, options: ConnectOptions, sock?: NodeJS.ReadableStream): Promise<Client> {
   const entries = await readKnownHosts(target.knownHostsFiles);
   const name = knownHostsName(endpoint.host, endpoint.port);
@@ -88,7 +94,7 @@ async function connectEndpoint(ssh: typeof import('ssh2'), endpoint: SshEndpoint
     keepaliveCountMax: 3,
     authHandler: methods,
     // Ask for a key type known_hosts already has, so a host with several keys is not mistaken for a changed one.
-    algorithms: { serverHostKey: { prepend: knownKeyTypes(entries, name), append: [], remove: [] } as never },
+    algorithms: { serverHostKey: { prepend: hostKeyAlgorithms(knownKeyTypes(entries, name)), append: [], remove: [] } as never },
     hostVerifier: (blob: Buffer) => {
       const verdict = checkHostKey(entries, name, blob);
       if (verdict.kind === 'known') return true;
@@ -129,7 +135,10 @@ export async function connectSsh(target: SshTarget, options: ConnectOptions): Pr
       bastion.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => (error ? reject(error) : resolve(stream))),
     );
     const client = await connectEndpoint(ssh, target, target, options, tunnel);
-    client.once('close', () => bastion.end());
+    client.once('close', () => {
+      bastion.end();
+      setImmediate(() => bastion.destroy()); // as for the target: do not wait for the server to close the socket
+    });
     return client;
   } catch (error) {
     bastion.end();
