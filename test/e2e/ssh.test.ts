@@ -1,15 +1,16 @@
 // Remote submission against the testbed's real OpenSSH: submit, detect, --wait, ProxyJump, agent, host keys, exit codes.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshCacheDir, jobFields, queuedJobIds, sh } from '../support/cluster.js';
 import {
-  acceptedLogins, BASTION_LOG, CLIENT_KEY, clientHome, fingerprint, HOST_PUB, knownHostsLine, logWindow, remoteQsc, SSH_PORT, SSHD_LOG, startCli,
+  acceptedLogins, BASTION_LOG, CLIENT_KEY, clientHome, fingerprint, HOST_PUB, knownHostsLine, logWindow, remoteQsc, removeTempDirs, SSH_PORT, SSHD_LOG, startCli, tempDir,
 } from '../support/ssh.js';
 
 const DRIVER = ['--driver', '580.159.04'];
+
+afterAll(removeTempDirs);
 
 describe('qsub-container --host over SSH', () => {
   it('detects through one SSH connection, using the cluster side config (gpuPartition), then answers from the cache', async () => {
@@ -102,10 +103,14 @@ describe('qsub-container --host over SSH', () => {
   });
 
   describe('with a real ssh-agent', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qsc-agent-'));
-    const socket = join(dir, 'agent.sock');
-    const agentPid = /SSH_AGENT_PID=(\d+)/.exec(execFileSync('ssh-agent', ['-s', '-a', socket], { encoding: 'utf8' }))![1]!;
-    afterAll(() => process.kill(Number(agentPid), 'SIGTERM'));
+    // Started in beforeAll, not at collection, so a filtered run starts no agent it would never stop.
+    let socket = '';
+    let agentPid = 0;
+    beforeAll(() => {
+      socket = join(tempDir('agent'), 'agent.sock');
+      agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(execFileSync('ssh-agent', ['-s', '-a', socket], { encoding: 'utf8' }))![1]);
+    });
+    afterAll(() => process.kill(agentPid, 'SIGTERM'));
 
     it('authenticates with the agent alone (a host profile with no key files)', async () => {
       execFileSync('ssh-add', [CLIENT_KEY], { env: { SSH_AUTH_SOCK: socket }, stdio: 'pipe' });
@@ -146,7 +151,7 @@ describe('qsub-container --host refuses what OpenSSH refuses', () => {
   });
 
   it('refuses a changed host key, even with --accept-new-host-key', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qsc-otherkey-'));
+    const dir = tempDir('otherkey');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
     const { home, knownHosts } = clientHome({ knownHosts: knownHostsLine(SSH_PORT, join(dir, 'k.pub')) });
     const result = await remoteQsc(['tensorflow', '--host', 'cluster', '-p', 'short', ...DRIVER, '--accept-new-host-key', '--', 'true'], home);
@@ -157,7 +162,7 @@ describe('qsub-container --host refuses what OpenSSH refuses', () => {
   });
 
   it('exits 77 when the server refuses the key', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qsc-wrongkey-'));
+    const dir = tempDir('wrongkey');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id_ed25519')]);
     const { home } = clientHome({ sshConfig: `Host cluster\n  HostName 127.0.0.1\n  Port ${SSH_PORT}\n  User hpcuser\n  IdentityFile ${join(dir, 'id_ed25519')}\n` });
     const result = await remoteQsc(['detect', '--host', 'cluster', '-p', 'gengpu'], home);

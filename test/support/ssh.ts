@@ -1,6 +1,6 @@
 // SSH client sides for e2e tests: temp HOME dirs (root-owned) with their own ~/.ssh, the CLI run as root, sshd log windows.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REGISTRY, REGISTRY_USER, registryPassword, sh, type CliResult } from './cluster.js';
@@ -18,6 +18,19 @@ export const knownHostsLine = (port: number, pubFile = port === BASTION_PORT ? B
 /** "SHA256:..." of a public key file, as ssh-keygen prints it. */
 export const fingerprint = (pubFile: string) => sh('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile]).split(' ')[1]!;
 
+const tempDirs: string[] = [];
+
+/** A temp dir removed by removeTempDirs() (homes hold a registry credential file: do not leave them behind). */
+export function tempDir(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `qsc-${label}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export interface ClientHome {
   readonly home: string;
   readonly knownHosts: string;
@@ -28,7 +41,7 @@ export interface ClientHome {
  * and a registry credential file for queries made from the laptop.
  */
 export function clientHome(options: { sshConfig?: string; knownHosts?: string; config?: unknown } = {}): ClientHome {
-  const home = mkdtempSync(join(tmpdir(), 'qsc-laptop-'));
+  const home = tempDir('laptop');
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   const knownHosts = join(home, '.ssh', 'known_hosts');
   writeFileSync(knownHosts, options.knownHosts ?? knownHostsLine(SSH_PORT) + knownHostsLine(BASTION_PORT));
