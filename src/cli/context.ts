@@ -21,7 +21,8 @@ export interface Context {
   readonly remote?: RemoteSide | undefined;
   /** What --host named, for hints; undefined for local runs. */
   readonly hostLabel?: string | undefined;
-  /** Aborted on Ctrl-C: --wait stops following (never the job). */
-  readonly signal: AbortSignal;
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Aborted on Ctrl-C: --wait stops following (never the job). Optional so contexts built elsewhere need not change. */
+  readonly signal?: AbortSignal | undefined;
+  /** Resolves after ms, or early on abort; defaults to a plain timer. */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }

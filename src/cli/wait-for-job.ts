@@ -8,7 +8,8 @@ const TAIL_LINES = 20;
 
 export async function waitForJob(ctx: Context, jobId: string, json: boolean): Promise<number> {
   const cancel = ctx.hostLabel ? `ssh ${ctx.hostLabel} scancel ${jobId}` : `scancel ${jobId}`;
-  const outcome = await followJob({ runner: ctx.runner, note: ctx.note, sleep: ctx.sleep, signal: ctx.signal }, jobId);
+  const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const outcome = await followJob({ runner: ctx.runner, note: ctx.note, sleep, signal: ctx.signal ?? new AbortController().signal }, jobId);
   if (outcome.kind === 'stopped') {
     throw new InterruptedError(`stopped following job ${jobId}; the job keeps running`, { hint: `to cancel it: ${cancel}` });
   }
