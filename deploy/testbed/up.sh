@@ -51,6 +51,7 @@ main() {
   install_nvidia_smi
   bring_up_slurm
   bring_up_sshd
+  "$HERE/lib/remote-ssh.sh"
   bring_up_registry
   "$HERE/seed-images.sh" "$HERE/images.txt"
   verify_gpu_jobs

@@ -15,7 +15,7 @@ import { validateSlurmName } from '../slurm/options.js';
 import type { Context } from './context.js';
 
 export function settingsFor(ctx: Context, flags: Record<string, unknown>): Promise<Settings> {
-  return loadSettings(ctx.paths, ctx.env, flags);
+  return ctx.remote ? ctx.remote.settings(flags) : loadSettings(ctx.paths, ctx.env, flags);
 }
 
 export function validateDriver(value: string): string {
@@ -45,12 +45,13 @@ export function findDriver(ctx: Context, settings: Settings, target: DriverTarge
 }
 
 export async function registryClientFor(ctx: Context, settings: Settings, endpoint: RegistryEndpoint): Promise<{ client: RegistryClient; authFile: string | undefined }> {
-  const credentials = await readCredentials(settings.authFile, endpoint.host);
+  // Over SSH the registry is queried from here with this machine's credentials; the job names the cluster side's file.
+  const credentials = await readCredentials(ctx.remote?.localAuthFile ?? settings.authFile, endpoint.host);
   const client = createRegistryClient(endpoint, {
     fetch: ctx.fetch,
     credentials,
     blobCache: createFileBlobCache(join(ctx.paths.cacheDir, 'blobs')),
     log: ctx.log,
   });
-  return { client, authFile: credentials ? settings.authFile : undefined };
+  return { client, authFile: ctx.remote ? await ctx.remote.jobAuthFile(settings) : credentials ? settings.authFile : undefined };
 }

@@ -32,7 +32,7 @@ function parseTarget(target: string) {
   return { kind: 'framework' as const, framework };
 }
 
-export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<void> {
+export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<number | void> {
   // Validate everything the user typed before touching Slurm or the registry.
   const target = parseTarget(args.target);
   const gpus = args.gpu === undefined ? 0 : validateCount('--gpu', args.gpu, 0);
@@ -131,4 +131,5 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
     ctx.note(`qsub-container: submitted job ${outcome.jobId} on ${partition}: ${why}`);
     ctx.out(`${outcome.jobId}\n`);
   }
+  if (args.wait) return (await import('../wait-for-job.js')).waitForJob(ctx, outcome.jobId, args.json);
 }
