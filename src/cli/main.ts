@@ -31,6 +31,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     };
     if (command.name === 'submit') await (await import('./commands/submit.js')).submitCommand(command.args, ctx);
     else if (command.name === 'tags') await (await import('./commands/tags.js')).tagsCommand(command.args, ctx);
+    else if (command.name === 'cache') await (await import('./commands/cache.js')).cacheCommand(command.args, ctx);
+    else if (command.name === 'warm') await (await import('./commands/warm.js')).warmCommand(command.args, ctx);
     else await (await import('./commands/detect.js')).detectCommand(command.args, ctx);
     return ExitCode.ok;
   } catch (error) {

@@ -1,5 +1,6 @@
 // Settings from flags > environment > user config > site config > defaults, in one pure step reporting every problem.
 import { join } from 'node:path';
+import { checkWarm, DEFAULT_CACHE, DEFAULT_WARM, readSection, type CacheSettings, type WarmSettings } from './cache-settings.js';
 
 export interface Settings {
   /** Registry for named frameworks; undefined means the framework's home registry (nvcr.io). */
@@ -16,11 +17,15 @@ export interface Settings {
   readonly authFile: string;
   readonly driverCacheTtlMinutes: number;
   readonly probeWaitSeconds: number;
+  /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache-settings.ts). */
+  readonly cache: CacheSettings;
+  readonly warm: WarmSettings;
 }
 
 type Key = keyof Settings;
 const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'account', 'time', 'authFile'] as const;
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
+const SECTION_KEYS = ['cache', 'warm'] as const;
 
 /** Environment variables, each the layer between flags and files. SBATCH_* are honoured because sbatch itself
  * lets them override #SBATCH lines: reading them here keeps the probed partition the one the job runs on. */
@@ -61,8 +66,10 @@ function readLayer(layer: ConfigLayer, errors: string[]): Partial<Record<Key, un
     } else if ((NUMBER_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
       else out[key as Key] = value;
+    } else if (key === 'cache' || key === 'warm') {
+      out[key] = readSection(key, value, layer.source, errors) as never;
     } else {
-      errors.push(`${layer.source}: unknown setting "${key}" (known: ${[...STRING_KEYS, ...NUMBER_KEYS].join(', ')})`);
+      errors.push(`${layer.source}: unknown setting "${key}" (known: ${[...STRING_KEYS, ...NUMBER_KEYS, ...SECTION_KEYS].join(', ')})`);
     }
   }
   return out;
@@ -81,7 +88,12 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Con
 /** Layers from lowest to highest precedence: site file, user file, environment, flags. */
 export function resolveSettings(layers: readonly ConfigLayer[], configDir: string): Resolution {
   const errors: string[] = [];
-  const merged = Object.assign({}, ...layers.map((l) => readLayer(l, errors))) as Partial<Settings>;
+  const read = layers.map((l) => readLayer(l, errors));
+  const merged = Object.assign({}, ...read) as Partial<Settings>;
+  // Sections merge key by key, so a user file can change one warm setting without restating the site's targets.
+  const warm: WarmSettings = Object.assign({}, DEFAULT_WARM, ...read.map((l) => l.warm ?? {}));
+  const cache: CacheSettings = Object.assign({}, DEFAULT_CACHE, ...read.map((l) => l.cache ?? {}));
+  checkWarm(warm, errors);
   return {
     settings: {
       registry: merged.registry,
@@ -93,6 +105,8 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       authFile: merged.authFile ?? join(configDir, 'auth.json'),
       driverCacheTtlMinutes: merged.driverCacheTtlMinutes ?? 12 * 60,
       probeWaitSeconds: merged.probeWaitSeconds ?? 60,
+      cache,
+      warm,
     },
     errors,
   };

@@ -1,8 +1,10 @@
 // submit: detect the driver, choose the image, render the job script, hand it to sbatch.
+import { planCacheView } from '../../cache/job-view.js';
 import { RefusedError, UsageError } from '../../errors.js';
 import { planJobView, type JobRequest } from '../../job/plan.js';
 import { chooseFrameworkImage, checkNamedImage } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
+import type { Candidate } from '../../ngc/select.js';
 import { formatReference, parseImageReference, parseRegistry, type ImageReference } from '../../registry/reference.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import { interpretSbatch, SBATCH_ARGV } from '../../slurm/sbatch.js';
@@ -58,6 +60,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
   let reference: ImageReference;
   let digest: string;
   let cudaVersion: string | undefined;
+  let requirement: Candidate['requirement'];
   let why: string;
   if (target.kind === 'framework') {
     const { selection } = await chooseFrameworkImage(client, target.framework, driver, { all: false, log: ctx.log });
@@ -67,12 +70,12 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
       });
     }
     reference = { registry: endpoint, repository: target.framework.repository, tag: selection.candidate.tag, digest: undefined };
-    ({ digest, cudaVersion } = selection.candidate);
+    ({ digest, cudaVersion, requirement } = selection.candidate);
     why = selection.why;
   } else {
     const choice = await checkNamedImage(client, target.reference, driver);
     reference = target.reference;
-    ({ digest, cudaVersion } = choice.candidate);
+    ({ digest, cudaVersion, requirement } = choice.candidate);
     why = choice.why;
   }
   ctx.log.info({ event: 'image.selected', image: formatReference(reference), digest, why });
@@ -97,7 +100,9 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
     },
     command: args.command,
   };
-  const script = renderTemplate(await ctx.readTemplate(JOB_TEMPLATE), planJobView(request));
+  const cudaDriverVersion = requirement?.source === 'image-env' ? requirement.minDriver : undefined;
+  const cacheView = planCacheView(settings.cache, { digest, source: request.image.displayRef, cudaVersion, cudaDriverVersion }, false);
+  const script = renderTemplate(await ctx.readTemplate(JOB_TEMPLATE), planJobView(request, cacheView));
   const summary = {
     image: request.image.displayRef,
     digest,
