@@ -1,0 +1,176 @@
+// The warmer on the testbed: pulls what the partitions' drivers select, idles cheaply, picks up a new release,
+// prunes around queued jobs, runs one instance, stops cleanly on SIGTERM, and outlives a registry outage.
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshCacheDir, qsc, REGISTRY, runAsUser, sh } from '../support/cluster.js';
+import {
+  authFileFor, cliPid, ownRepository, pushLines, pushTags, RegistryProxy, registryLogFrom, startAsUser, waitFor, warmEnv,
+} from '../support/warm.js';
+
+const sifs = (dir: string) => readdirSync(dir).filter((f) => /^sha256-[0-9a-f]{64}\.sif$/.test(f)).sort();
+const partials = (dir: string) => readdirSync(dir).filter((f) => f.includes('.partial.'));
+const tmpLeft = (dir: string) => (existsSync(`${dir}/.tmp/hpcuser`) ? readdirSync(`${dir}/.tmp/hpcuser`) : []);
+
+interface Tick {
+  ok: boolean;
+  pulled: string[];
+  cached: string[];
+  evicted: string[];
+  failed: { what: string; message: string }[];
+}
+
+async function tick(env: Record<string, string>, extra: string[] = []): Promise<{ code: number | null; tick: Tick; stderr: string }> {
+  const result = await qsc(['warm', '--once', '--json', ...extra], env);
+  return { code: result.code, tick: JSON.parse(result.stdout) as Tick, stderr: result.stderr };
+}
+
+const proxies: RegistryProxy[] = [];
+afterAll(async () => {
+  for (const p of proxies) await p.stop();
+});
+
+describe('warm --once on the testbed', () => {
+  it('pulls the selected tag for both GPU partitions, then idles on one HEAD per image, then pulls exactly a new release', async () => {
+    const repository = ownRepository('warm');
+    pushTags(repository, ['22.10-tf2-py3', '23.01-tf2-py3', '25.02-tf2-py3']);
+    const cacheDir = freshCacheDir('warm');
+    const env = warmEnv({
+      registry: REGISTRY,
+      cacheDir,
+      cache: { minFree: '1G' },
+      warm: { targets: [{ framework: 'tensorflow', repository, partitions: ['gengpu', 'gpu-legacy'] }] },
+    });
+    const image = (tag: string) => `${REGISTRY}/${repository}:${tag}`;
+
+    const first = await tick(env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.tick.pulled.sort()).toEqual([image('23.01-tf2-py3'), image('25.02-tf2-py3')]);
+    expect(sifs(cacheDir)).toHaveLength(2);
+    // Tag links point at the digest-named SIFs; sidecars say what each image is.
+    const link = readlinkSync(`${cacheDir}/tags/${REGISTRY}/${repository}/25.02-tf2-py3.sif`);
+    expect(link).toMatch(/^(\.\.\/)+sha256-[0-9a-f]{64}\.sif$/);
+    const sidecar = JSON.parse(readFileSync(`${cacheDir}/${link.split('/').at(-1)!.replace('.sif', '.json')}`, 'utf8'));
+    expect(sidecar).toMatchObject({ source: image('25.02-tf2-py3'), cudaVersion: '12.8.0.038', cudaDriverVersion: '570.86.10', size: expect.any(Number) });
+    expect(partials(cacheDir)).toEqual([]);
+
+    const requests = registryLogFrom();
+    const second = await tick(env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.tick.pulled).toEqual([]);
+    expect(second.tick.cached.sort()).toEqual([image('23.01-tf2-py3'), image('25.02-tf2-py3')]);
+    const lines = requests(repository);
+    const manifestRequests = lines.filter((l) => l.includes('/manifests/'));
+    // One HEAD per cached image (has its tag moved?); no manifest or blob GETs; the tag list once per repository.
+    expect(manifestRequests).toHaveLength(2);
+    expect(manifestRequests.every((l) => l.includes('"HEAD '))).toBe(true);
+    expect(lines.filter((l) => l.includes('/blobs/'))).toEqual([]);
+    expect(lines.filter((l) => l.includes('/tags/list') && l.includes('" 200 '))).toHaveLength(1);
+    console.log(`idle tick: ${lines.length} registry requests for 2 images (${lines.map((l) => /"(\w+) ([^ ]+)/.exec(l)?.slice(1).join(' ')).join(' | ')})`);
+
+    // A new release the gengpu driver can run (CUDA 12.8, distinct digest): the next tick pulls it and only it.
+    pushLines([`${repository} 25.03-tf2-py3 CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.03`]);
+    const third = await tick(env);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.tick.pulled).toEqual([image('25.03-tf2-py3')]);
+    expect(third.tick.cached).toEqual([image('23.01-tf2-py3')]);
+    expect(sifs(cacheDir)).toHaveLength(3);
+  });
+
+  it('prune keeps the image a queued job references and pinned images, and evicts the rest', async () => {
+    const repository = ownRepository('prune');
+    pushTags(repository, ['22.10-tf2-py3', '23.01-tf2-py3', '25.02-tf2-py3']);
+    const cacheDir = freshCacheDir('prune');
+    const image = (tag: string) => `${REGISTRY}/${repository}:${tag}`;
+    const config = { registry: REGISTRY, cacheDir, cache: { minFree: '1G', pins: [image('22.10-tf2-py3')] }, warm: { prune: false, targets: ['22.10-tf2-py3', '23.01-tf2-py3', '25.02-tf2-py3'].map((t) => ({ image: image(t) })) } };
+    const env = warmEnv(config);
+    expect((await tick(env)).tick.pulled).toHaveLength(3);
+
+    // A held job, exactly as qsub-container renders it, needs 25.02.
+    const dry = await qsc([image('25.02-tf2-py3'), '-p', 'short', '--cache-dir', cacheDir, '--dry-run', '--', 'true'], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    const held = await runAsUser(['sbatch', '--hold', '--parsable'], {}, dry.stdout);
+    const jobId = held.stdout.trim();
+    expect(jobId, held.stderr).toMatch(/^\d+$/);
+    try {
+      const dryPrune = await qsc(['cache', 'prune', '--max-size', '0', '--dry-run', '--json'], env);
+      expect(dryPrune.code, dryPrune.stderr).toBe(0);
+      expect(sifs(cacheDir)).toHaveLength(3);
+
+      const prune = await qsc(['cache', 'prune', '--max-size', '0', '--json'], env);
+      expect(prune.code, prune.stderr).toBe(0);
+      const result = JSON.parse(prune.stdout) as { removed: { tags: string[] }[]; kept: { tags: string[]; reason: string }[] };
+      expect(result.removed.map((r) => r.tags)).toEqual([[image('23.01-tf2-py3')]]);
+      expect(result.kept.map((k) => [k.tags[0], k.reason]).sort()).toEqual([
+        [image('22.10-tf2-py3'), 'pinned'],
+        [image('25.02-tf2-py3'), 'in-use'],
+      ]);
+      expect(sifs(cacheDir)).toHaveLength(2);
+      expect(existsSync(`${cacheDir}/tags/${REGISTRY}/${repository}/23.01-tf2-py3.sif`)).toBe(false);
+      const ls = JSON.parse((await qsc(['cache', 'ls', '--json'], env)).stdout) as { images: { tags: string[]; inUse: boolean }[] };
+      expect(ls.images.find((i) => i.tags.includes(image('25.02-tf2-py3')))?.inUse).toBe(true);
+    } finally {
+      sh('scancel', [jobId]);
+    }
+    const verify = await qsc(['cache', 'verify'], env);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+describe('warm --daemon on the testbed', () => {
+  it('runs one instance; SIGTERM during a pull leaves no partial file and releases the lock', async () => {
+    const proxy = new RegistryProxy();
+    proxies.push(proxy);
+    await proxy.start();
+    const repository = ownRepository('daemon');
+    pushLines([`${repository} 25.02-tf2-py3 CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.02 QSC_TEST=${repository}`]);
+    const cacheDir = freshCacheDir('daemon');
+    const env = warmEnv(
+      { registry: proxy.host, cacheDir, cache: { minFree: '1G' }, warm: { schedule: '0 0 1 1 *', targets: [{ image: `${proxy.host}/${repository}:25.02-tf2-py3` }] } },
+      { QSUB_CONTAINER_AUTH_FILE: authFileFor(proxy.host) },
+    );
+    proxy.holdBlobs = true; // the pull starts and then waits on its layer download
+    const first = startAsUser(['warm', '--daemon', '--log-level', 'info'], env);
+    await waitFor('the pull to be downloading', () => proxy.heldCount > 0, 90_000);
+    await waitFor('the pull to be running', () => /"event":"cache.pull"/.test(first.output()));
+    expect(existsSync(`${cacheDir}/.warm.lock`)).toBe(true);
+
+    const second = await qsc(['warm', '--daemon'], env);
+    expect(second.code).toBe(75);
+    expect(second.stderr).toMatch(/another warmer holds .*\.warm\.lock/);
+
+    process.kill(cliPid(first.child.pid!), 'SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toMatch(/"event":"warm.failed".*stopped by shutdown/);
+    expect(first.output()).toContain('"event":"warm.daemon-stopped"');
+    expect(partials(cacheDir)).toEqual([]);
+    expect(sifs(cacheDir)).toEqual([]);
+    expect(tmpLeft(cacheDir)).toEqual([]);
+    expect(existsSync(`${cacheDir}/.warm.lock`)).toBe(false);
+    await proxy.stop();
+  });
+
+  it('a tick fails while the registry is down, is logged, and the next tick succeeds', async () => {
+    const proxy = new RegistryProxy();
+    proxies.push(proxy);
+    await proxy.start(); // learn a free port, then take the registry down
+    await proxy.stop();
+    const repository = ownRepository('outage');
+    pushTags(repository, ['23.01-tf2-py3']);
+    const cacheDir = freshCacheDir('outage');
+    const ref = `${proxy.host}/${repository}:23.01-tf2-py3`;
+    const env = warmEnv(
+      { registry: proxy.host, cacheDir, cache: { minFree: '1G' }, warm: { schedule: '*/3 * * * * *', targets: [{ image: ref }] } },
+      { QSUB_CONTAINER_AUTH_FILE: authFileFor(proxy.host) },
+    );
+    const daemon = startAsUser(['warm', '--daemon', '--log-level', 'info'], env);
+    await waitFor('a failed tick', () => /"event":"warm.tick","ok":false/.test(daemon.output()), 60_000);
+    expect(daemon.output()).toMatch(/"event":"warm.failed".*unreachable/);
+    await proxy.start();
+    await waitFor('a successful tick', () => /"event":"warm.tick","ok":true,"pulled":1/.test(daemon.output()), 90_000);
+    process.kill(cliPid(daemon.child.pid!), 'SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(sifs(cacheDir)).toHaveLength(1);
+    await proxy.stop();
+  });
+});
