@@ -34,6 +34,13 @@ const PURE = [
   'cli/output.ts',
   'log/types.ts',
   'transport/runner.ts',
+  'config/cache-settings.ts',
+  'cache/units.ts',
+  'cache/layout.ts',
+  'cache/inventory.ts',
+  'cache/plan-prune.ts',
+  'cache/plan-warm.ts',
+  'cache/job-view.ts',
 ];
 const EFFECTS = ['ssh2', 'pino', 'node-cron', 'node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http'];
 
