@@ -56,16 +56,17 @@ export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
   const resolved = await resolveTargets(ctx, settings, settings.warm.targets);
   for (const e of resolved.errors) fail(e.target, e.error);
   const inventory = await readInventory(cacheDir);
+  const policy = settings.cache;
+  const prunes = settings.warm.prune && (policy.maxSizeBytes !== undefined || policy.olderThanMs !== undefined);
   let inUse: Set<string> | undefined;
-  if (settings.warm.prune && !deps.dryRun) {
+  if (prunes && !deps.dryRun) {
     inUse = await findImagesInUse(ctx.runner, deps.user).catch((error: unknown) => {
       fail('prune', error);
       return undefined;
     });
   }
-  const policy = settings.cache;
   const plan = planWarm(resolved.desired, inventory, ctx.now(), {
-    prune: inUse && (policy.maxSizeBytes !== undefined || policy.olderThanMs !== undefined) ? { maxSizeBytes: policy.maxSizeBytes, olderThanMs: policy.olderThanMs } : undefined,
+    prune: inUse && prunes ? { maxSizeBytes: policy.maxSizeBytes, olderThanMs: policy.olderThanMs } : undefined,
     inUse: inUse ?? new Set(),
     pins: policy.pins,
     stalePartialMs: 6 * 3_600_000,

@@ -111,3 +111,13 @@ describe('images jobs need', () => {
     expect(digestInScript('echo hello')).toBeUndefined();
   });
 });
+
+describe('shipped site configs', () => {
+  it.each(['quest.json', 'generic-slurm.json'])('deploy/site/%s resolves without problems', async (name) => {
+    const { readFileSync } = await import('node:fs');
+    const values = JSON.parse(readFileSync(new URL(`../../../deploy/site/${name}`, import.meta.url), 'utf8'));
+    const { settings, errors } = resolveSettings([{ source: name, values }], '/cfg');
+    expect(errors).toEqual([]);
+    expect(settings.warm.targets.length).toBeGreaterThan(0);
+  });
+});
