@@ -86,6 +86,8 @@ export async function pullImage(deps: PullDeps, settings: Settings, target: Pull
     if (deps.signal.aborted && slurm) {
       await deps.runner.run({ argv: ['scancel', `--user=${deps.user}`, `--name=qsc-warm-${image.digest.slice(7, 19)}`], timeoutMs: 30_000 });
     }
+    // The pull block's own notes (lock taken over, pulled in Ns); Apptainer prints no credentials.
+    deps.log.debug({ event: 'cache.pull.output', image: image.ref, code: result.code, output: result.stderr.slice(-4000) });
     const last = (result.stderr.trim().split('\n').at(-1) ?? '').replace(/^qsub-container: /, '');
     if (result.code === 0) return { seconds: (Date.now() - started) / 1000 };
     if (deps.signal.aborted) throw new TemporaryError(`pull of ${image.ref} stopped by shutdown`);

@@ -174,3 +174,67 @@ describe('warm --daemon on the testbed', () => {
     await proxy.stop();
   });
 });
+
+describe('the cache protocol on the testbed', () => {
+  it('pulls past a stale lock directory where flock is not used, and verify quarantines a broken SIF that the next tick replaces', async () => {
+    const repository = ownRepository('lockd');
+    pushTags(repository, ['23.01-tf2-py3']);
+    const cacheDir = freshCacheDir('lockd');
+    const ref = `${REGISTRY}/${repository}:23.01-tf2-py3`;
+    const env = warmEnv({ registry: REGISTRY, cacheDir, cache: { minFree: '1G', staleLockSeconds: 3600 }, warm: { targets: [{ image: ref }] } }, { QSUB_CONTAINER_LOCK: 'mkdir' });
+    const plan = JSON.parse((await qsc(['warm', '--once', '--dry-run', '--json'], env)).stdout) as { plan: { pulls: { digest: string }[] } };
+    const sif = `sha256-${plan.plan.pulls[0]!.digest.slice(7)}.sif`;
+    // The lock of a pull that died on this host: its owner process no longer exists.
+    runAsUserSync(`mkdir ${cacheDir}/${sif}.lockd && echo "$(hostname) 999999 1" > ${cacheDir}/${sif}.lockd/owner`);
+    const first = await tick(env, ['--log-level', 'debug']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.tick.pulled).toEqual([ref]);
+    expect(first.stderr).toContain('flock does not work on');
+    expect(first.stderr).toContain('removing the stale lock of');
+    expect(existsSync(`${cacheDir}/${sif}.lockd`)).toBe(false);
+
+    // Damage the image: verify moves it to quarantine/ and drops its tag link; the next tick pulls it again.
+    runAsUserSync(`printf 'garbage' | dd of=${cacheDir}/${sif} bs=1 seek=32 conv=notrunc 2>/dev/null`);
+    const verify = await qsc(['cache', 'verify'], env);
+    expect(verify.code).toBe(65);
+    expect(verify.stdout).toMatch(/^BAD [0-9a-f]{12}: no SIF header; moved to .*quarantine/m);
+    expect(sifs(cacheDir)).toEqual([]);
+    expect(readdirSync(`${cacheDir}/quarantine`).length).toBe(2);
+    expect(existsSync(`${cacheDir}/tags/${REGISTRY}/${repository}/23.01-tf2-py3.sif`)).toBe(false);
+    const again = await tick(env);
+    expect(again.tick.pulled).toEqual([ref]);
+    expect((await qsc(['cache', 'verify'], env)).code).toBe(0);
+  });
+
+  it('refuses to start a pull without the configured free space, leaving nothing behind', async () => {
+    const repository = ownRepository('nospace');
+    pushTags(repository, ['22.10-tf2-py3']);
+    const cacheDir = freshCacheDir('nospace');
+    const env = warmEnv({ registry: REGISTRY, cacheDir, cache: { minFree: '1P' }, warm: { targets: [{ image: `${REGISTRY}/${repository}:22.10-tf2-py3` }] } });
+    const result = await tick(env);
+    expect(result.code).toBe(75);
+    expect(result.tick.failed[0]!.message).toMatch(/free in .* needed to pull/);
+    expect(sifs(cacheDir)).toEqual([]);
+    expect(partials(cacheDir)).toEqual([]);
+    expect(tmpLeft(cacheDir)).toEqual([]);
+  });
+
+  it('pulls as a Slurm job on a CPU partition with pullOn: slurm', async () => {
+    const repository = ownRepository('slurmpull');
+    pushTags(repository, ['22.10-tf2-py3']);
+    const cacheDir = freshCacheDir('slurmpull');
+    const ref = `${REGISTRY}/${repository}:22.10-tf2-py3`;
+    const env = warmEnv({ registry: REGISTRY, cacheDir, cache: { minFree: '1G' }, warm: { pullOn: 'slurm', pullPartition: 'short', pullTime: '00:10:00', targets: [{ image: ref }] } });
+    const result = await tick(env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.tick.pulled).toEqual([ref]);
+    expect(sifs(cacheDir)).toHaveLength(1);
+    const logs = readdirSync(`${cacheDir}/.logs`);
+    expect(logs).toHaveLength(1);
+    expect(readFileSync(`${cacheDir}/.logs/${logs[0]}`, 'utf8')).toContain(`qsub-container: pulling ${ref}`);
+  });
+});
+
+function runAsUserSync(command: string): void {
+  sh('runuser', ['-u', 'hpcuser', '--', 'sh', '-c', command]);
+}

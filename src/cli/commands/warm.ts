@@ -1,6 +1,6 @@
 // warm: keep the shared cache current for the site's targets, once (cron, systemd timer) or as a daemon.
 import { userInfo } from 'node:os';
-import { ExitCode, QscError, UnavailableError } from '../../errors.js';
+import { ExitCode, QscError, type ExitCodeValue } from '../../errors.js';
 import { runDaemon } from '../../daemon/run-daemon.js';
 import { warmOnce, type TickSummary } from '../../daemon/warm-once.js';
 import { acquireInstanceLock } from '../../daemon/instance-lock.js';
@@ -75,7 +75,8 @@ export async function warmCommand(args: WarmArgs, ctx: Context): Promise<void> {
   report(ctx, summary, args.json, args.dryRun);
   if (controller.signal.aborted) throw new QscError('warm stopped by a signal; no partial file was left', ExitCode.interrupted);
   if (!summary.ok) {
-    const worst = summary.failed[0]!;
-    throw new UnavailableError(`warm tick failed for ${summary.failed.length} target(s) or image(s); first: ${worst.what}: ${worst.message}`, { hint: "the next tick retries" });
+    // The first failure's own code (69 registry down, 77 credentials, 75 no space, ...), so cron mail says why.
+    const first = summary.failed[0]!;
+    throw new QscError(`warm tick failed for ${summary.failed.length} target(s) or image(s); first: ${first.what}: ${first.message}`, first.exitCode as ExitCodeValue, { hint: 'the next tick retries' });
   }
 }
