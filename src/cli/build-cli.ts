@@ -58,6 +58,8 @@ export interface WarmArgs extends CommonArgs {
   readonly once: boolean;
   readonly daemon: boolean;
   readonly dryRun: boolean;
+  /** Re-probe the targets' partitions even when a cached driver answer is fresh. */
+  readonly refresh: boolean;
 }
 
 export type ParsedCommand =
@@ -187,7 +189,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   }
   if (name === 'warm') {
     if (a.daemon && (a.once || a.dryRun)) throw new UsageError('--daemon cannot be combined with --once or --dry-run', { hint: 'run warm --once --dry-run to see a plan' });
-    return { name, args: { ...common, cacheDir: str('cacheDir'), once: Boolean(a.once), daemon: Boolean(a.daemon), dryRun: Boolean(a.dryRun) } };
+    return { name, args: { ...common, cacheDir: str('cacheDir'), once: Boolean(a.once), daemon: Boolean(a.daemon), dryRun: Boolean(a.dryRun), refresh: Boolean(a.refresh) } };
   }
   return {
     name: 'submit',

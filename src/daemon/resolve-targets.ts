@@ -29,7 +29,7 @@ export interface ResolvedTargets {
   readonly errors: { readonly target: string; readonly error: unknown }[];
 }
 
-export async function resolveTargets(ctx: Context, settings: Settings, targets: readonly WarmTarget[]): Promise<ResolvedTargets> {
+export async function resolveTargets(ctx: Context, settings: Settings, targets: readonly WarmTarget[], refresh = false): Promise<ResolvedTargets> {
   const memoFile = join(ctx.paths.cacheDir, 'warm-tags.json');
   const memo: Record<string, Remembered> = (await readJsonFile<Record<string, Remembered>>(memoFile)) ?? {};
   const clients = new Map<string, { client: RegistryClient; authFile: string | undefined }>();
@@ -90,7 +90,7 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
     const endpoint = parseRegistry(settings.registry ?? framework.homeRegistry);
     const repository = target.repository ?? framework.repository;
     const client = await clientFor(endpoint);
-    const probe = await findDriver(ctx, settings, { partition, gpuType: undefined, account: settings.account, refresh: false });
+    const probe = await findDriver(ctx, settings, { partition, gpuType: undefined, account: settings.account, refresh });
     const listKey = `${endpoint.host}/${repository}`;
     if (!tagLists.has(listKey)) tagLists.set(listKey, client.listTags(repository));
     const tags = releasesOfVariant(await tagLists.get(listKey)!, framework.defaultVariant);

@@ -17,6 +17,8 @@ export interface WarmDeps {
   readonly dryRun: boolean;
   readonly user: string;
   readonly progress: ((line: string) => void) | undefined;
+  /** Re-probe drivers this tick instead of trusting cached answers. */
+  readonly refresh?: boolean;
 }
 
 export interface TickSummary {
@@ -53,7 +55,9 @@ export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
     ctx.log.error({ event: 'warm.failed', what, error: message(error) });
   };
 
-  const resolved = await resolveTargets(ctx, settings, settings.warm.targets);
+  // Registry requests stop with the tick too, so SIGTERM during target resolution does not wait out HTTP timeouts.
+  const stoppable: typeof fetch = (input, init) => ctx.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deps.signal]) : deps.signal });
+  const resolved = await resolveTargets({ ...ctx, fetch: stoppable }, settings, settings.warm.targets, deps.refresh);
   for (const e of resolved.errors) fail(e.target, e.error);
   const inventory = await readInventory(cacheDir);
   const policy = settings.cache;

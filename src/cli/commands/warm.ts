@@ -1,16 +1,15 @@
 // warm: keep the shared cache current for the site's targets, once (cron, systemd timer) or as a daemon.
 import { userInfo } from 'node:os';
-import { ExitCode, QscError, type ExitCodeValue } from '../../errors.js';
+import { join } from 'node:path';
+import { WARM_LOCK } from '../../cache/layout.js';
+import { acquireInstanceLock } from '../../daemon/instance-lock.js';
 import { runDaemon } from '../../daemon/run-daemon.js';
 import { warmOnce, type TickSummary } from '../../daemon/warm-once.js';
-import { acquireInstanceLock } from '../../daemon/instance-lock.js';
-import { WARM_LOCK } from '../../cache/layout.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, ExitCode, QscError, type ExitCodeValue } from '../../errors.js';
 import type { WarmArgs } from '../build-cli.js';
 import type { Context } from '../context.js';
 import { settingsFor } from '../shared.js';
 import { JOB_TEMPLATE } from './submit.js';
-import { join } from 'node:path';
 
 const stopSignal = () =>
   new Promise<string>((resolve) => {
@@ -46,7 +45,7 @@ export async function warmCommand(args: WarmArgs, ctx: Context): Promise<void> {
   const template = await ctx.readTemplate(JOB_TEMPLATE);
   const user = ctx.env.USER || userInfo().username;
   const progress = process.stderr.isTTY ? (line: string) => ctx.note(`qsub-container: ${line}`) : undefined;
-  const tick = (signal: AbortSignal, dryRun = false) => warmOnce({ ctx, settings, template, signal, dryRun, user, progress });
+  const tick = (signal: AbortSignal, dryRun = false) => warmOnce({ ctx, settings, template, signal, dryRun, user, progress, refresh: args.refresh });
   const staleLockMs = settings.cache.staleLockSeconds * 1000;
 
   if (args.daemon) {
