@@ -68,13 +68,15 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
     return (memo[key] = { tagDigest: now, digest: manifest.digest, configDigest: manifest.configDigest });
   }
 
-  async function candidate(client: RegistryClient, repository: string, tag: string, release: string, confirm: boolean): Promise<Candidate> {
+  type ReadCandidate = Candidate & { readonly digest: string };
+  async function candidate(client: RegistryClient, repository: string, tag: string, release: string, confirm: boolean): Promise<ReadCandidate> {
     const entry = await lookup(client, repository, tag, confirm);
     const { env } = await client.readConfig(repository, entry.configDigest);
     return { tag, release, digest: entry.digest, cudaVersion: env.CUDA_VERSION, requirement: driverRequirement({ cudaVersion: env.CUDA_VERSION, cudaDriverVersion: env.CUDA_DRIVER_VERSION }) };
   }
 
-  const desiredImage = (endpoint: RegistryEndpoint, repository: string, c: Candidate, wantedBy: string): DesiredImage => ({
+  /** Candidates here are always read from the registry, so they carry a digest (only offline seed ones lack it). */
+  const desiredImage = (endpoint: RegistryEndpoint, repository: string, c: ReadCandidate, wantedBy: string): DesiredImage => ({
     ref: `${endpoint.host}/${repository}:${c.tag}`,
     digest: c.digest,
     pullRef: `docker://${endpoint.host}/${repository}@${c.digest}`,
@@ -94,7 +96,7 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
     const listKey = `${endpoint.host}/${repository}`;
     if (!tagLists.has(listKey)) tagLists.set(listKey, client.listTags(repository));
     const tags = releasesOfVariant(await tagLists.get(listKey)!, framework.defaultVariant);
-    const seen: Candidate[] = [];
+    const seen: ReadCandidate[] = [];
     for (const tag of tags) {
       let c = await candidate(client, repository, tag.tag, tag.release, false);
       if (judge(c, probe.driverVersion).compatible) {
@@ -107,7 +109,8 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
     const selection = selectTag(seen, probe.driverVersion, `${framework.name} ${framework.defaultVariant}`);
     if (selection.kind === 'none') throw new RefusedError(`${target.framework}@${partition}: ${selection.why}`);
     ctx.log.info({ event: 'warm.selected', target: `${target.framework}@${partition}`, driver: probe.driverVersion, tag: selection.candidate.tag, digest: selection.candidate.digest });
-    return desiredImage(endpoint, repository, selection.candidate, `${target.framework}@${partition}`);
+    const chosen = seen.find((c) => c.tag === selection.candidate.tag)!;
+    return desiredImage(endpoint, repository, chosen, `${target.framework}@${partition}`);
   }
 
   async function namedImage(target: Extract<WarmTarget, { kind: 'image' }>): Promise<DesiredImage> {
