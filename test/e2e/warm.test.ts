@@ -206,6 +206,27 @@ describe('the cache protocol on the testbed', () => {
     expect((await qsc(['cache', 'verify'], env)).code).toBe(0);
   });
 
+  it('scancel of a job while it pulls leaves no partial file, temp dir or lock directory', async () => {
+    const proxy = new RegistryProxy();
+    proxies.push(proxy);
+    await proxy.start();
+    const repository = ownRepository('scancel');
+    pushLines([`${repository} 23.01-tf2-py3 CUDA_VERSION=12.0.1.000 CUDA_DRIVER_VERSION=525.85.12 QSC_TEST=${repository}`]);
+    const cacheDir = freshCacheDir('scancel');
+    proxy.holdBlobs = true;
+    const env = { QSUB_CONTAINER_AUTH_FILE: authFileFor(proxy.host) };
+    const submitted = await qsc([`${proxy.host}/${repository}:23.01-tf2-py3`, '-p', 'short', '--cache-dir', cacheDir, '--', 'true'], env);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const jobId = submitted.stdout.trim();
+    await waitFor('the job to be downloading layers', () => proxy.heldCount > 0, 120_000);
+    sh('scancel', [jobId]);
+    await waitFor('the job to leave the queue', () => !sh('squeue', ['--noheader', '--format=%i']).split('\n').includes(jobId), 90_000);
+    await waitFor('the trap to clean up', () => partials(cacheDir).length === 0 && tmpLeft(cacheDir).length === 0, 30_000);
+    expect(sifs(cacheDir)).toEqual([]);
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.json') || f.includes('.partial') || f.endsWith('.lockd'))).toEqual([]);
+    await proxy.stop();
+  });
+
   it('refuses to start a pull without the configured free space, leaving nothing behind', async () => {
     const repository = ownRepository('nospace');
     pushTags(repository, ['22.10-tf2-py3']);
