@@ -76,44 +76,51 @@ describe('warm --once on the testbed', () => {
     expect(sifs(cacheDir)).toHaveLength(3);
   });
 
-  it('prune keeps the image a queued job references and pinned images, and evicts the rest', async () => {
+  it('prune keeps images queued jobs reference (by job comment, or by their script) and pinned ones, and evicts the rest', async () => {
     const repository = ownRepository('prune');
-    pushTags(repository, ['22.10-tf2-py3', '23.01-tf2-py3', '25.02-tf2-py3']);
+    const tags = ['21.12-tf2-py3', '22.10-tf2-py3', '23.01-tf2-py3', '25.02-tf2-py3'];
+    pushTags(repository, tags);
     const cacheDir = freshCacheDir('prune');
     const image = (tag: string) => `${REGISTRY}/${repository}:${tag}`;
-    const config = { registry: REGISTRY, cacheDir, cache: { minFree: '1G', pins: [image('22.10-tf2-py3')] }, warm: { prune: false, targets: ['22.10-tf2-py3', '23.01-tf2-py3', '25.02-tf2-py3'].map((t) => ({ image: image(t) })) } };
+    const config = { registry: REGISTRY, cacheDir, cache: { minFree: '1G', pins: [image('22.10-tf2-py3')] }, warm: { prune: false, targets: tags.map((t) => ({ image: image(t) })) } };
     const env = warmEnv(config);
-    expect((await tick(env)).tick.pulled).toHaveLength(3);
+    expect((await tick(env)).tick.pulled).toHaveLength(4);
 
-    // A held job, exactly as qsub-container renders it, needs 25.02.
-    const dry = await qsc([image('25.02-tf2-py3'), '-p', 'short', '--cache-dir', cacheDir, '--dry-run', '--', 'true'], env);
-    expect(dry.code, dry.stderr).toBe(0);
-    const held = await runAsUser(['sbatch', '--hold', '--parsable'], {}, dry.stdout);
-    const jobId = held.stdout.trim();
-    expect(jobId, held.stderr).toMatch(/^\d+$/);
+    // Held jobs, exactly as qsub-container renders them: one needs 25.02 (found by its comment); one needs 23.01 and
+    // lacks the comment, as jobs submitted before it existed do (found by reading its script).
+    const heldJob = async (tag: string, withComment: boolean) => {
+      const dry = await qsc([image(tag), '-p', 'short', '--cache-dir', cacheDir, '--dry-run', '--', 'true'], env);
+      expect(dry.code, dry.stderr).toBe(0);
+      const script = withComment ? dry.stdout : dry.stdout.replace(/^#SBATCH --comment=.*\n/m, '');
+      const held = await runAsUser(['sbatch', '--hold', '--parsable', '--output=/dev/null'], {}, script);
+      expect(held.stdout.trim(), held.stderr).toMatch(/^\d+$/);
+      return held.stdout.trim();
+    };
+    const jobs = [await heldJob('25.02-tf2-py3', true), await heldJob('23.01-tf2-py3', false)];
     try {
       const dryPrune = await qsc(['cache', 'prune', '--max-size', '0', '--dry-run', '--json'], env);
       expect(dryPrune.code, dryPrune.stderr).toBe(0);
-      expect(sifs(cacheDir)).toHaveLength(3);
+      expect(sifs(cacheDir)).toHaveLength(4);
 
       const prune = await qsc(['cache', 'prune', '--max-size', '0', '--json'], env);
       expect(prune.code, prune.stderr).toBe(0);
       const result = JSON.parse(prune.stdout) as { removed: { tags: string[] }[]; kept: { tags: string[]; reason: string }[] };
-      expect(result.removed.map((r) => r.tags)).toEqual([[image('23.01-tf2-py3')]]);
+      expect(result.removed.map((r) => r.tags)).toEqual([[image('21.12-tf2-py3')]]);
       expect(result.kept.map((k) => [k.tags[0], k.reason]).sort()).toEqual([
         [image('22.10-tf2-py3'), 'pinned'],
+        [image('23.01-tf2-py3'), 'in-use'],
         [image('25.02-tf2-py3'), 'in-use'],
       ]);
-      expect(sifs(cacheDir)).toHaveLength(2);
-      expect(existsSync(`${cacheDir}/tags/${REGISTRY}/${repository}/23.01-tf2-py3.sif`)).toBe(false);
+      expect(sifs(cacheDir)).toHaveLength(3);
+      expect(existsSync(`${cacheDir}/tags/${REGISTRY}/${repository}/21.12-tf2-py3.sif`)).toBe(false);
       const ls = JSON.parse((await qsc(['cache', 'ls', '--json'], env)).stdout) as { images: { tags: string[]; inUse: boolean }[] };
       expect(ls.images.find((i) => i.tags.includes(image('25.02-tf2-py3')))?.inUse).toBe(true);
     } finally {
-      sh('scancel', [jobId]);
+      sh('scancel', jobs);
     }
     const verify = await qsc(['cache', 'verify'], env);
     expect(verify.code, verify.stderr).toBe(0);
-    expect(verify.stdout.trim().split('\n')).toHaveLength(2);
+    expect(verify.stdout.trim().split('\n')).toHaveLength(3);
   });
 });
 
