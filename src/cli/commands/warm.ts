@@ -1,4 +1,5 @@
 // warm: keep the shared cache current for the site's targets, once (cron, systemd timer) or as a daemon.
+import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { WARM_LOCK } from '../../cache/layout.js';
@@ -42,6 +43,11 @@ export async function warmCommand(args: WarmArgs, ctx: Context): Promise<void> {
   const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
   const cacheDir = settings.cacheDir;
   if (!cacheDir) throw new ConfigError('warm needs a cache directory', { hint: 'pass --cache-dir DIR or set "cacheDir" in the site config' });
+  if (settings.warm.targets.length === 0) {
+    throw new ConfigError('warm has no targets', { hint: 'set "warm": {"targets": [{"framework": "pytorch", "partitions": ["gengpu"]}]} in the site config' });
+  }
+  // As jobs do (mkdir -p in the pull block): the first warm of a new cache creates it.
+  if (!args.dryRun) await mkdir(cacheDir, { recursive: true });
   const template = await ctx.readTemplate(JOB_TEMPLATE);
   const user = ctx.env.USER || userInfo().username;
   const progress = process.stderr.isTTY ? (line: string) => ctx.note(`qsub-container: ${line}`) : undefined;
