@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshCacheDir, qsc, REGISTRY, runAsUser, sh } from '../support/cluster.js';
 import {
-  authFileFor, cliPid, ownRepository, pushLines, pushTags, RegistryProxy, registryLogFrom, startAsUser, waitFor, warmEnv,
+  authFileFor, cliPid, ownRepository, pushLines, pushTags, RegistryProxy, registryLogFrom, removeTempDirs, startAsUser, waitFor, warmEnv,
 } from '../support/warm.js';
 
 const sifs = (dir: string) => readdirSync(dir).filter((f) => /^sha256-[0-9a-f]{64}\.sif$/.test(f)).sort();
@@ -27,6 +27,7 @@ async function tick(env: Record<string, string>, extra: string[] = []): Promise<
 const proxies: RegistryProxy[] = [];
 afterAll(async () => {
   for (const p of proxies) await p.stop();
+  removeTempDirs();
 });
 
 describe('warm --once on the testbed', () => {

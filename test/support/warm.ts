@@ -1,7 +1,7 @@
 // Warm-test helpers: push images to a test's own repository, write configs, count registry requests, run a throttling proxy.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,6 +10,17 @@ import { CLI, CLUSTER_HOME, CLUSTER_USER, REGISTRY, REGISTRY_USER, registryPassw
 const ROOT = new URL('../../', import.meta.url).pathname;
 const IMAGES = readFileSync(join(ROOT, 'deploy/testbed/images.txt'), 'utf8');
 export const REGISTRY_LOG = '/var/log/qsc-testbed/registry.log';
+
+/** Temp dirs this run made (configs, auth files, XDG caches, seed files), removed by removeTempDirs(). */
+const tempDirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(prefix);
+  tempDirs.push(dir);
+  return dir;
+};
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** A repository path of this test's own, e.g. e2e/warm-3f9a1c/tensorflow: never nvidia/*. */
 export const ownRepository = (what: string, name = 'tensorflow') => `e2e/${what}-${randomBytes(3).toString('hex')}/${name}`;
@@ -27,14 +38,14 @@ export function pushTags(repository: string, tags: readonly string[], extraEnv: 
 
 /** Push images described like images.txt lines (REPOSITORY TAG KEY=VALUE...). */
 export function pushLines(lines: readonly string[]): void {
-  const dir = mkdtempSync('/tmp/qsc-warm-seed-');
+  const dir = tempDir('/tmp/qsc-warm-seed-');
   writeFileSync(join(dir, 'images.txt'), `${lines.join('\n')}\n`);
   execFileSync('bash', [join(ROOT, 'deploy/testbed/seed-images.sh'), join(dir, 'images.txt')], { stdio: 'pipe' });
 }
 
 /** A file the cluster user owns (configs, auth files), in a fresh temp dir. */
 export function userFile(name: string, content: string, mode = 0o644): string {
-  const dir = mkdtempSync('/tmp/qsc-warm-');
+  const dir = tempDir('/tmp/qsc-warm-');
   chownSync(dir, uid(), gid());
   const path = join(dir, name);
   writeFileSync(path, content, { mode });
@@ -47,7 +58,7 @@ export const gid = () => Number(execFileSync('id', ['-g', CLUSTER_USER], { encod
 
 /** Environment for the CLI: its own config, and its own XDG cache (driver answers, remembered tags). */
 export function warmEnv(config: unknown, extra: Record<string, string> = {}): Record<string, string> {
-  const xdg = mkdtempSync('/tmp/qsc-warm-xdg-');
+  const xdg = tempDir('/tmp/qsc-warm-xdg-');
   chownSync(xdg, uid(), gid());
   return { QSUB_CONTAINER_CONFIG: userFile('config.json', JSON.stringify(config)), XDG_CACHE_HOME: xdg, ...extra };
 }
