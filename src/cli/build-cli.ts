@@ -67,10 +67,29 @@ export interface DetectArgs extends CommonArgs {
   readonly refresh: boolean;
 }
 
+export interface CacheArgs extends CommonArgs {
+  readonly action: 'ls' | 'verify' | 'prune';
+  readonly cacheDir: string | undefined;
+  readonly maxSize: string | undefined;
+  readonly olderThan: string | undefined;
+  readonly dryRun: boolean;
+}
+
+export interface WarmArgs extends CommonArgs {
+  readonly cacheDir: string | undefined;
+  readonly once: boolean;
+  readonly daemon: boolean;
+  readonly dryRun: boolean;
+  /** Re-probe the targets' partitions even when a cached driver answer is fresh. */
+  readonly refresh: boolean;
+}
+
 export type ParsedCommand =
   | { readonly name: 'submit'; readonly args: SubmitArgs }
   | { readonly name: 'tags'; readonly args: TagsArgs }
   | { readonly name: 'detect'; readonly args: DetectArgs }
+  | { readonly name: 'cache'; readonly args: CacheArgs }
+  | { readonly name: 'warm'; readonly args: WarmArgs }
   | { readonly name: 'help'; readonly text: string };
 
 /**
@@ -156,6 +175,21 @@ export function buildCli() {
         .option('constraint', { alias: 'C', type: 'string', describe: 'Slurm feature: probe only node groups that have it' })
         .option('account', { alias: 'A', type: 'string', describe: 'Slurm account for the probe job' }),
     )
+    .command('cache <action>', 'the shared image cache: ls, verify (quarantine bad SIFs), prune (LRU, never what jobs need)', (y) =>
+      common(y)
+        .positional('action', { choices: ['ls', 'verify', 'prune'] as const })
+        .option('cache-dir', { type: 'string', describe: 'shared SIF cache directory (default: config "cacheDir")' })
+        .option('max-size', { type: 'string', describe: 'prune: evict least recently used images until the cache is this size, e.g. 500G' })
+        .option('older-than', { type: 'string', describe: 'prune: evict images unused for this long, e.g. 30d' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'prune: print what would be removed; remove nothing' }),
+    )
+    .command('warm', "pull the images the site's targets select into the shared cache", (y) =>
+      common(y)
+        .option('cache-dir', { type: 'string', describe: 'shared SIF cache directory (default: config "cacheDir")' })
+        .option('once', { type: 'boolean', default: false, describe: 'run one tick and exit (the default without --daemon)' })
+        .option('daemon', { type: 'boolean', default: false, describe: 'run ticks on the config\'s "warm.schedule" until SIGTERM' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan; pull, link and remove nothing' }),
+    )
     .strict()
     .help()
     .version(false)
@@ -189,6 +223,13 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
       name,
       args: { ...common, constraint: str('constraint'), nvidiaSmiOutput: str('nvidiaSmiOutput'), partition: (a.partition as string[]).map(String), gpuType: str('gpuType'), account: str('account'), refresh: Boolean(a.refresh) },
     };
+  }
+  if (name === 'cache') {
+    return { name, args: { ...common, action: a.action as CacheArgs['action'], cacheDir: str('cacheDir'), maxSize: str('maxSize'), olderThan: str('olderThan'), dryRun: Boolean(a.dryRun) } };
+  }
+  if (name === 'warm') {
+    if (a.daemon && (a.once || a.dryRun)) throw new UsageError('--daemon cannot be combined with --once or --dry-run', { hint: 'run warm --once --dry-run to see a plan' });
+    return { name, args: { ...common, cacheDir: str('cacheDir'), once: Boolean(a.once), daemon: Boolean(a.daemon), dryRun: Boolean(a.dryRun), refresh: Boolean(a.refresh) } };
   }
   return {
     name: 'submit',

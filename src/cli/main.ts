@@ -49,6 +49,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (command.name === 'submit' && command.args.wait) process.once('SIGINT', onSigint);
     if (command.name === 'submit') return (await (await import('./commands/submit.js')).submitCommand(command.args, context)) ?? ExitCode.ok;
     else if (command.name === 'tags') await (await import('./commands/tags.js')).tagsCommand(command.args, context);
+    else if (command.name === 'cache') await (await import('./commands/cache.js')).cacheCommand(command.args, context);
+    else if (command.name === 'warm') await (await import('./commands/warm.js')).warmCommand(command.args, context);
     else await (await import('./commands/detect.js')).detectCommand(command.args, context);
     return ExitCode.ok;
   } catch (error) {

@@ -1,5 +1,6 @@
 // Settings from flags > environment > user config > site config > defaults, in one pure step reporting every problem.
 import { join } from 'node:path';
+import { checkWarm, DEFAULT_CACHE, DEFAULT_WARM, readSection, type CacheSettings, type WarmSettings } from './cache-settings.js';
 
 export interface Settings {
   /** Registry for named frameworks; undefined means the framework's home registry (nvcr.io). */
@@ -20,6 +21,9 @@ export interface Settings {
   readonly policy: string | undefined;
   /** "data-center" lets the forward-compat policy be used at all (a site decision); anything else forbids it. */
   readonly forwardCompat: string | undefined;
+  /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache-settings.ts). */
+  readonly cache: CacheSettings;
+  readonly warm: WarmSettings;
 }
 
 type Key = keyof Settings;
@@ -27,6 +31,7 @@ const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'accou
 /** Settings whose value must be one of a few words. */
 const CHOICES: Partial<Record<Key, readonly string[]>> = { policy: ['native', 'minor-compat', 'forward-compat'], forwardCompat: ['data-center', 'off'] };
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
+const SECTION_KEYS = ['cache', 'warm'] as const;
 
 /** Environment variables, each the layer between flags and files. SBATCH_* are honoured because sbatch itself
  * lets them override #SBATCH lines: reading them here keeps the probed partition the one the job runs on. */
@@ -76,8 +81,10 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
     } else if ((NUMBER_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
       else out[key as Key] = value;
+    } else if (key === 'cache' || key === 'warm') {
+      out[key] = readSection(key, value, layer.source, errors) as never;
     } else {
-      errors.push(`${layer.source}: unknown setting "${key}" (known: ${[...STRING_KEYS, ...NUMBER_KEYS].join(', ')})`);
+      errors.push(`${layer.source}: unknown setting "${key}" (known: ${[...STRING_KEYS, ...NUMBER_KEYS, ...SECTION_KEYS].join(', ')})`);
     }
   }
   return out;
@@ -96,7 +103,12 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Con
 /** Layers from lowest to highest precedence: site file, user file, environment, flags. */
 export function resolveSettings(layers: readonly ConfigLayer[], configDir: string): Resolution {
   const errors: string[] = [];
-  const merged = Object.assign({}, ...layers.map((l, i) => readLayer(l, errors, i === 0))) as Partial<Settings>;
+  const read = layers.map((l, i) => readLayer(l, errors, i === 0));
+  const merged = Object.assign({}, ...read) as Partial<Settings>;
+  // Sections merge key by key, so a user file can change one warm setting without restating the site's targets.
+  const warm: WarmSettings = Object.assign({}, DEFAULT_WARM, ...read.map((l) => l.warm ?? {}));
+  const cache: CacheSettings = Object.assign({}, DEFAULT_CACHE, ...read.map((l) => l.cache ?? {}));
+  checkWarm(warm, errors);
   return {
     settings: {
       registry: merged.registry,
@@ -110,6 +122,8 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       probeWaitSeconds: merged.probeWaitSeconds ?? 60,
       policy: merged.policy,
       forwardCompat: merged.forwardCompat,
+      cache,
+      warm,
     },
     errors,
   };

@@ -1,4 +1,6 @@
 // Plan a job: the resolved request becomes the view of the job template (pure; rendering quotes every value).
+import { planCacheView } from '../cache/job-view.js';
+import { DEFAULT_CACHE } from '../config/cache-settings.js';
 import { sbatchValue, type View } from '../templates/render.js';
 
 export interface ResolvedImage {
@@ -43,7 +45,8 @@ export function gresFor(gpus: number, gpuType: string | undefined): string | und
   return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
 }
 
-export function planJobView(request: JobRequest): View {
+/** `cache` is the pull block's part of the view (cache/job-view.ts); the default is the default cache policy. */
+export function planJobView(request: JobRequest, cache?: View): View {
   const optional = (value: string | number | undefined) => (value === undefined ? null : sbatchValue(value));
   return {
     jobName: sbatchValue(request.jobName),
@@ -65,5 +68,6 @@ export function planJobView(request: JobRequest): View {
     hasCommand: request.command.length > 0,
     command: request.command,
     guardMinDriver: request.minDriver ?? null,
+    ...(cache ?? planCacheView(DEFAULT_CACHE, { digest: request.image.digest, source: request.image.displayRef, cudaVersion: undefined, cudaDriverVersion: undefined }, false)),
   };
 }

@@ -94,21 +94,21 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     return `Bearer ${token}`;
   }
 
-  async function get(path: string, repository: string, headers: Record<string, string> = {}, attempt = 0): Promise<Response> {
+  async function get(path: string, repository: string, headers: Record<string, string> = {}, attempt = 0, method = 'GET'): Promise<Response> {
     const scope = pullScope(repository);
     const known = authorizations.get(scope);
-    const response = await send(`${base}${path}`, { headers: { ...headers, ...(known ? { authorization: known } : {}) } });
+    const response = await send(`${base}${path}`, { method, headers: { ...headers, ...(known ? { authorization: known } : {}) } });
     if (response.status === 401 && !known) {
       challenge = parseChallenge(response.headers.get('www-authenticate')) ?? challenge;
       if (!challenge) throw new AuthError(`registry ${endpoint.host} refused the request and named no auth scheme`);
       authorizations.set(scope, await authorize(challenge, scope));
       deps.log.debug({ event: 'registry.auth', registry: endpoint.host, scheme: challenge.scheme });
-      return get(path, repository, headers, attempt);
+      return get(path, repository, headers, attempt, method);
     }
     if (response.status === 401 || response.status === 403) throw refusedCredentials(response.status);
     if ((response.status === 429 || response.status >= 500) && RETRY_DELAYS_MS[attempt] !== undefined) {
       await sleep(RETRY_DELAYS_MS[attempt]!);
-      return get(path, repository, headers, attempt + 1);
+      return get(path, repository, headers, attempt + 1, method);
     }
     if (response.status >= 500 || response.status === 429) {
       throw new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${path}`, {
@@ -184,6 +184,18 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       }
       if (!manifest.config?.digest) throw new UnavailableError(`manifest of ${repository}:${reference} names no config`);
       return { digest, configDigest: manifest.config.digest };
+    },
+
+    /**
+     * The digest a tag points at now, by one HEAD request (for a multi-arch tag, the index's digest). The warmer
+     * uses it to confirm a cached tag has not moved without reading manifests again.
+     */
+    async resolveDigest(repository: string, tag: string): Promise<string> {
+      const response = await get(`/v2/${repository}/manifests/${tag}`, repository, { accept: MANIFEST_TYPES }, 0, 'HEAD');
+      if (response.status === 404) throw notFound(`image ${repository}:${tag}`, repository);
+      const digest = response.headers.get('docker-content-digest');
+      if (!response.ok || !digest) throw new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} without a digest for ${repository}:${tag}`);
+      return digest;
     },
 
     /** The image config's env; immutable by digest, so cached for good. */

@@ -7,7 +7,7 @@ export function createLocalRunner(env: NodeJS.ProcessEnv = process.env): Runner 
   return { id: `local:${hostname()}`, run: (request) => runLocal(request, env) };
 }
 
-function runLocal({ argv, stdin, timeoutMs }: RunRequest, env: NodeJS.ProcessEnv): Promise<RunResult> {
+function runLocal({ argv, stdin, timeoutMs, signal }: RunRequest, env: NodeJS.ProcessEnv): Promise<RunResult> {
   const [command, ...args] = argv;
   if (!command) return Promise.reject(new TypeError('runLocal: empty argv'));
   return new Promise((resolve) => {
@@ -27,6 +27,16 @@ function runLocal({ argv, stdin, timeoutMs }: RunRequest, env: NodeJS.ProcessEnv
               child.kill('SIGTERM');
             }
           }, timeoutMs);
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+    };
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    child.on('close', () => signal?.removeEventListener('abort', stop));
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.stdin.on('error', () => {}); // a command that exits without reading stdin is not our error

@@ -6,6 +6,8 @@ export interface RunRequest {
   readonly stdin?: string;
   /** Kill the command after this long; the result then has timedOut: true. */
   readonly timeoutMs?: number;
+  /** Stop the command (SIGTERM to its process group) when aborted: the warmer's shutdown, so its traps clean up. */
+  readonly signal?: AbortSignal;
 }
 
 /** A finished command. A non-zero exit is data, not an exception: the caller decides what it means. */

@@ -45,6 +45,13 @@ const PURE = [
   'transport/ssh-target.ts',
   'transport/remote-command.ts',
   'slurm/job-state.ts',
+  'config/cache-settings.ts',
+  'cache/units.ts',
+  'cache/layout.ts',
+  'cache/inventory.ts',
+  'cache/plan-prune.ts',
+  'cache/plan-warm.ts',
+  'cache/job-view.ts',
 ];
 const EFFECTS = ['ssh2', 'pino', 'node-cron', 'node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http'];
 

@@ -1,4 +1,5 @@
 // submit: detect the driver, choose the image, render the job script, hand it to sbatch.
+import { planCacheView } from '../../cache/job-view.js';
 import { UsageError } from '../../errors.js';
 import { planJobView, type JobRequest } from '../../job/plan.js';
 import { chooseImage } from '../../ngc/choose-image.js';
@@ -101,7 +102,9 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     command: args.command,
     minDriver: guardDriver,
   };
-  const script = renderTemplate(await ctx.readTemplate(JOB_TEMPLATE), planJobView(request));
+  const cudaDriverVersion = candidate.requirement?.source === 'image-env' ? candidate.requirement.minDriver : undefined;
+  const cacheView = planCacheView(settings.cache, { digest, source: request.image.displayRef, cudaVersion, cudaDriverVersion }, false);
+  const script = renderTemplate(await ctx.readTemplate(JOB_TEMPLATE), planJobView(request, cacheView));
   const summary = {
     image: request.image.displayRef,
     digest,

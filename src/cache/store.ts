@@ -1,0 +1,52 @@
+// Changes to a cache directory: tag links (atomic: temp link + rename), eviction, quarantine, SIF checks.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { lockName, metaName, QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET, sifName, tagLinkPath, tagLinkTarget } from './layout.js';
+
+/** Point host/repo:tag at a digest; readers see the old or the new link, never none. */
+export async function writeTagLink(cacheDir: string, ref: string, digest: string): Promise<void> {
+  const path = join(cacheDir, tagLinkPath(ref));
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await symlink(tagLinkTarget(ref, digest), temp);
+  await rename(temp, path);
+}
+
+export async function removeTagLink(cacheDir: string, ref: string): Promise<void> {
+  await rm(join(cacheDir, tagLinkPath(ref)), { force: true });
+}
+
+/** Remove an image: the SIF first (what jobs look for), then its sidecar and lock file. */
+export async function removeImage(cacheDir: string, digest: string): Promise<void> {
+  await rm(join(cacheDir, sifName(digest)), { force: true });
+  await rm(join(cacheDir, metaName(digest)), { force: true });
+  await rm(join(cacheDir, lockName(digest)), { force: true });
+}
+
+export async function removePartial(cacheDir: string, name: string): Promise<void> {
+  await rm(join(cacheDir, name), { force: true });
+}
+
+/** Move a broken image aside, where jobs no longer find it and an admin can look at it. */
+export async function quarantineImage(cacheDir: string, digest: string): Promise<string> {
+  const dir = join(cacheDir, QUARANTINE_DIR);
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, `${sifName(digest)}.${Date.now()}`);
+  await rename(join(cacheDir, sifName(digest)), target);
+  await rename(join(cacheDir, metaName(digest)), `${target}.json`).catch(() => {});
+  return target;
+}
+
+/** Whether the file starts like a SIF (launch line, then the magic); the runtime's own check comes on top. */
+export async function hasSifHeader(path: string): Promise<boolean> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return false;
+  try {
+    const buffer = Buffer.alloc(SIF_MAGIC.length);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, SIF_MAGIC_OFFSET);
+    return bytesRead === buffer.length && buffer.toString('latin1') === SIF_MAGIC;
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,143 @@
+// Targets → the images they want now: probe each partition (cached), select the newest tag its driver runs, and
+// confirm cached tags with one HEAD each. Tags read before are remembered (tag → digests), so an idle tick costs
+// one tag list per repository plus one HEAD per selected image.
+import { join } from 'node:path';
+import type { Context } from '../cli/context.js';
+import { findDriver, registryClientFor } from '../cli/shared.js';
+import type { WarmTarget } from '../config/cache-settings.js';
+import type { Settings } from '../config/resolve.js';
+import { RefusedError, UsageError } from '../errors.js';
+import { driverRequirement } from '../ngc/compat.js';
+import { findFramework } from '../ngc/frameworks.js';
+import { judge, selectTag, type Candidate } from '../ngc/select.js';
+import { releasesOfVariant } from '../ngc/tags.js';
+import type { RegistryClient } from '../registry/client.js';
+import { parseImageReference, parseRegistry, type RegistryEndpoint } from '../registry/reference.js';
+import { readJsonFile, writeFileAtomic } from '../state/json-file.js';
+import type { DesiredImage } from '../cache/plan-warm.js';
+
+interface Remembered {
+  /** What the tag pointed at (an index for multi-arch tags): compared with the HEAD answer. */
+  readonly tagDigest: string;
+  readonly digest: string;
+  readonly configDigest: string;
+}
+
+export interface ResolvedTargets {
+  readonly desired: DesiredImage[];
+  readonly authFiles: ReadonlyMap<string, string | undefined>;
+  readonly errors: { readonly target: string; readonly error: unknown }[];
+}
+
+export async function resolveTargets(ctx: Context, settings: Settings, targets: readonly WarmTarget[], refresh = false): Promise<ResolvedTargets> {
+  const memoFile = join(ctx.paths.cacheDir, 'warm-tags.json');
+  const memo: Record<string, Remembered> = (await readJsonFile<Record<string, Remembered>>(memoFile)) ?? {};
+  const clients = new Map<string, { client: RegistryClient; authFile: string | undefined }>();
+  const authFiles = new Map<string, string | undefined>();
+  const verified = new Set<string>();
+  const tagLists = new Map<string, Promise<string[]>>();
+
+  const clientFor = async (endpoint: RegistryEndpoint) => {
+    if (!clients.has(endpoint.host)) clients.set(endpoint.host, await registryClientFor(ctx, settings, endpoint));
+    const found = clients.get(endpoint.host)!;
+    authFiles.set(endpoint.host, found.authFile);
+    return found.client;
+  };
+
+  /** Read a tag fresh: HEAD for what it points at, then its manifest and config. */
+  async function readFresh(client: RegistryClient, repository: string, tag: string): Promise<Remembered> {
+    const tagDigest = await client.resolveDigest(repository, tag);
+    const manifest = await client.resolveManifest(repository, tagDigest);
+    const entry = { tagDigest, digest: manifest.digest, configDigest: manifest.configDigest };
+    memo[`${client.endpoint.host}/${repository}:${tag}`] = entry;
+    verified.add(`${client.endpoint.host}/${repository}:${tag}`);
+    return entry;
+  }
+
+  /** The remembered answer for a tag, confirmed by one HEAD per tick when `confirm`; re-read when the tag moved. */
+  async function lookup(client: RegistryClient, repository: string, tag: string, confirm: boolean): Promise<Remembered> {
+    const key = `${client.endpoint.host}/${repository}:${tag}`;
+    const known = memo[key];
+    if (!known) return readFresh(client, repository, tag);
+    if (!confirm || verified.has(key)) return known;
+    const now = await client.resolveDigest(repository, tag);
+    verified.add(key);
+    if (now === known.tagDigest) return known;
+    ctx.log.info({ event: 'warm.tag-moved', image: key, from: known.tagDigest, to: now });
+    const manifest = await client.resolveManifest(repository, now);
+    return (memo[key] = { tagDigest: now, digest: manifest.digest, configDigest: manifest.configDigest });
+  }
+
+  type ReadCandidate = Candidate & { readonly digest: string };
+  async function candidate(client: RegistryClient, repository: string, tag: string, release: string, confirm: boolean): Promise<ReadCandidate> {
+    const entry = await lookup(client, repository, tag, confirm);
+    const { env } = await client.readConfig(repository, entry.configDigest);
+    return { tag, release, digest: entry.digest, cudaVersion: env.CUDA_VERSION, requirement: driverRequirement({ cudaVersion: env.CUDA_VERSION, cudaDriverVersion: env.CUDA_DRIVER_VERSION }) };
+  }
+
+  /** Candidates here are always read from the registry, so they carry a digest (only offline seed ones lack it). */
+  const desiredImage = (endpoint: RegistryEndpoint, repository: string, c: ReadCandidate, wantedBy: string): DesiredImage => ({
+    ref: `${endpoint.host}/${repository}:${c.tag}`,
+    digest: c.digest,
+    pullRef: `docker://${endpoint.host}/${repository}@${c.digest}`,
+    noHttps: endpoint.scheme === 'http',
+    cudaVersion: c.cudaVersion,
+    cudaDriverVersion: c.requirement?.source === 'image-env' ? c.requirement.minDriver : undefined,
+    wantedBy: [wantedBy],
+  });
+
+  async function frameworkImage(target: Extract<WarmTarget, { kind: 'framework' }>, partition: string): Promise<DesiredImage> {
+    const framework = findFramework(target.framework);
+    if (!framework) throw new UsageError(`warm target names an unknown framework ${JSON.stringify(target.framework)}`);
+    const endpoint = parseRegistry(settings.registry ?? framework.homeRegistry);
+    const repository = target.repository ?? framework.repository;
+    const client = await clientFor(endpoint);
+    const probe = await findDriver(ctx, settings, { partition, gpuType: undefined, account: settings.account, refresh });
+    const listKey = `${endpoint.host}/${repository}`;
+    if (!tagLists.has(listKey)) tagLists.set(listKey, client.listTags(repository));
+    const tags = releasesOfVariant(await tagLists.get(listKey)!, framework.defaultVariant);
+    const seen: ReadCandidate[] = [];
+    for (const tag of tags) {
+      let c = await candidate(client, repository, tag.tag, tag.release, false);
+      if (judge(c, probe.driverVersion).compatible) {
+        c = await candidate(client, repository, tag.tag, tag.release, true); // the one HEAD: has the tag moved?
+        if (!judge(c, probe.driverVersion).compatible) continue;
+      }
+      seen.push(c);
+      if (judge(c, probe.driverVersion).compatible) break;
+    }
+    const selection = selectTag(seen, probe.driverVersion, `${framework.name} ${framework.defaultVariant}`);
+    if (selection.kind === 'none') throw new RefusedError(`${target.framework}@${partition}: ${selection.why}`);
+    ctx.log.info({ event: 'warm.selected', target: `${target.framework}@${partition}`, driver: probe.driverVersion, tag: selection.candidate.tag, digest: selection.candidate.digest });
+    const chosen = seen.find((c) => c.tag === selection.candidate.tag)!;
+    return desiredImage(endpoint, repository, chosen, `${target.framework}@${partition}`);
+  }
+
+  async function namedImage(target: Extract<WarmTarget, { kind: 'image' }>): Promise<DesiredImage> {
+    const reference = parseImageReference(target.image);
+    const client = await clientFor(reference.registry);
+    const tag = reference.tag ?? 'latest';
+    if (reference.digest) {
+      const manifest = await client.resolveManifest(reference.repository, reference.digest);
+      const { env } = await client.readConfig(reference.repository, manifest.configDigest);
+      const c = { tag, release: '', digest: manifest.digest, cudaVersion: env.CUDA_VERSION, requirement: driverRequirement({ cudaVersion: env.CUDA_VERSION, cudaDriverVersion: env.CUDA_DRIVER_VERSION }) };
+      return desiredImage(reference.registry, reference.repository, c, target.image);
+    }
+    return desiredImage(reference.registry, reference.repository, await candidate(client, reference.repository, tag, '', true), target.image);
+  }
+
+  const desired: DesiredImage[] = [];
+  const errors: { target: string; error: unknown }[] = [];
+  const jobs = targets.flatMap((t) =>
+    t.kind === 'image' ? [{ label: t.image, run: () => namedImage(t) }] : t.partitions.map((p) => ({ label: `${t.framework}@${p}`, run: () => frameworkImage(t, p) })),
+  );
+  for (const job of jobs) {
+    try {
+      desired.push(await job.run());
+    } catch (error) {
+      errors.push({ target: job.label, error });
+    }
+  }
+  await writeFileAtomic(memoFile, `${JSON.stringify(memo, null, 1)}\n`);
+  return { desired, authFiles, errors };
+}

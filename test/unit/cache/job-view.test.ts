@@ -1,0 +1,41 @@
+// The job template's pull block as the warmer renders it (pull only) and as jobs do: valid bash, one protocol.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { jobComment, planCacheView } from '../../../src/cache/job-view.js';
+import { DEFAULT_CACHE } from '../../../src/config/cache-settings.js';
+import { planJobView, type JobRequest } from '../../../src/job/plan.js';
+import { renderTemplate } from '../../../src/templates/render.js';
+
+const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
+const D = `sha256:${'cd'.repeat(32)}`;
+const request: JobRequest = {
+  jobName: 'qsc-warm-cdcdcdcdcdcd', partition: 'short', account: undefined, time: '02:00:00', mem: undefined, cpus: undefined, gpus: 0,
+  gpuType: undefined, output: undefined, cacheDir: "/projects/p1/it's containers", command: [],
+  image: { displayRef: 'nvcr.io/nvidia/pytorch:24.10-py3', pullRef: `docker://nvcr.io/nvidia/pytorch@${D}`, digest: D, noHttps: false, authFile: undefined },
+};
+const facts = { digest: D, source: 'nvcr.io/nvidia/pytorch:24.10-py3', cudaVersion: '12.6.2.004', cudaDriverVersion: '560.35.03' };
+
+describe('the pull block', () => {
+  it('renders for the warmer: valid bash that stops after the pull, with group, tmp dirs and the comment', () => {
+    const cache = { ...DEFAULT_CACHE, group: 'p1', apptainerTmpDir: '/scratch/apptainer tmp', apptainerCacheDir: '/scratch/cache', minFreeBytes: 2 ** 30 };
+    const script = renderTemplate(TEMPLATE, planJobView(request, planCacheView(cache, facts, true)));
+    execFileSync('bash', ['-n'], { input: script });
+    expect(script).toContain(`#SBATCH --comment=${jobComment(D)}`);
+    expect(script).toContain("tmp_base='/scratch/apptainer tmp'");
+    expect(script).toContain('export APPTAINER_CACHEDIR=/scratch/cache/"$me"');
+    expect(script).toContain('chgrp p1 "$partial"');
+    expect(script).toContain('-lt 1048576 ]');
+    expect(script.indexOf('exit 0')).toBeLessThan(script.indexOf('exec "$runtime"'));
+    expect(script).toContain(`"size":%s`);
+  });
+
+  it('renders for a job: runs the image after the same block, defaults without group or tmp settings', () => {
+    const script = renderTemplate(TEMPLATE, planJobView({ ...request, command: ['python', 'x.py'] }, planCacheView(DEFAULT_CACHE, facts, false)));
+    execFileSync('bash', ['-n'], { input: script });
+    expect(script).not.toMatch(/^exit 0$/m);
+    expect(script).not.toContain('chgrp');
+    expect(script).toContain('tmp_base="$cache_dir/.tmp"');
+    expect(script).toContain(`exec "$runtime" exec "$sif" python x.py`);
+  });
+});
