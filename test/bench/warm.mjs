@@ -6,9 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chownSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { planWarm } from '../dist/cache/plan-warm.js';
+import { planWarm } from '../../dist/cache/plan-warm.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const timeMs = (fn) => {
   const t = process.hrtime.bigint();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/qsub-container.js');
 const KEY = '/var/lib/qsc-testbed/ssh/id_ed25519';
 const KNOWN_HOSTS = '/var/lib/qsc-testbed/ssh/known_hosts';
