@@ -45,8 +45,20 @@ export interface DetectArgs extends CommonArgs {
   readonly refresh: boolean;
 }
 
+export interface LoginArgs extends CommonArgs {
+  readonly registry: string;
+  readonly username: string | undefined;
+  readonly passwordStdin: boolean;
+}
+
+export interface LogoutArgs extends CommonArgs {
+  readonly registry: string;
+}
+
 export type ParsedCommand =
   | { readonly name: 'submit'; readonly args: SubmitArgs }
+  | { readonly name: 'login'; readonly args: LoginArgs }
+  | { readonly name: 'logout'; readonly args: LogoutArgs }
   | { readonly name: 'tags'; readonly args: TagsArgs }
   | { readonly name: 'detect'; readonly args: DetectArgs }
   | { readonly name: 'help'; readonly text: string };
@@ -117,6 +129,16 @@ export function buildCli() {
         .option('gpu-type', { type: 'string', describe: 'GPU GRES type' })
         .option('account', { alias: 'A', type: 'string', describe: 'Slurm account for the probe job' }),
     )
+    .command('login <registry>', 'check and store registry credentials (password from stdin or a prompt, never the command line)', (y) =>
+      common(y)
+        .positional('registry', { type: 'string', describe: 'registry HOST[:PORT], e.g. nvcr.io' })
+        .option('username', { alias: 'u', type: 'string', describe: 'user name (nvcr.io: the literal $oauthtoken, the default there)' })
+        .option('password-stdin', { type: 'boolean', default: false, describe: 'read the password from stdin (the default when stdin is not a terminal)' })
+        .example("echo \"$NGC_API_KEY\" | $0 login nvcr.io --password-stdin", 'store an NGC API key'),
+    )
+    .command('logout <registry>', "remove a registry's stored credentials", (y) =>
+      common(y).positional('registry', { type: 'string', describe: 'registry HOST[:PORT]' }),
+    )
     .strict()
     .help()
     .version(false)
@@ -144,6 +166,10 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
       args: { ...common, framework: String(a.framework), driver: str('driver'), partition: str('partition'), gpuType: str('gpuType'), account: str('account'), registry: str('registry'), refresh: Boolean(a.refresh) },
     };
   }
+  if (name === 'login') {
+    return { name, args: { ...common, registry: String(a.registry), username: str('username'), passwordStdin: Boolean(a.passwordStdin) } };
+  }
+  if (name === 'logout') return { name, args: { ...common, registry: String(a.registry) } };
   if (name === 'detect') {
     return {
       name,

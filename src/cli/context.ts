@@ -16,4 +16,6 @@ export interface Context {
   readonly note: (text: string) => void;
   readonly readTemplate: (name: string) => Promise<string>;
   readonly readFile: (path: string) => Promise<string>;
+  /** A secret typed at a no-echo prompt (stderr) or, when stdin is not a terminal or `fromStdin`, read from stdin. */
+  readonly readSecret: (prompt: string, fromStdin: boolean) => Promise<string>;
 }

@@ -28,8 +28,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       note: (text) => process.stderr.write(`${text}\n`),
       readTemplate: (name) => readFile(new URL(name, TEMPLATE_DIR), 'utf8'),
       readFile: (path) => readFile(path, 'utf8'),
+      readSecret: async (prompt, fromStdin) => (await import('./read-secret.js')).readSecret(prompt, fromStdin),
     };
     if (command.name === 'submit') await (await import('./commands/submit.js')).submitCommand(command.args, ctx);
+    else if (command.name === 'login' || command.name === 'logout') await (await import('./commands/login.js')).loginCommand(command, ctx);
     else if (command.name === 'tags') await (await import('./commands/tags.js')).tagsCommand(command.args, ctx);
     else await (await import('./commands/detect.js')).detectCommand(command.args, ctx);
     return ExitCode.ok;

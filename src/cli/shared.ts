@@ -9,7 +9,7 @@ import type { DriverProbe } from '../gpu/probe.js';
 import { parseVersion } from '../ngc/version.js';
 import { createFileBlobCache } from '../registry/blob-cache.js';
 import { createRegistryClient, type RegistryClient } from '../registry/client.js';
-import { readCredentials } from '../registry/credentials.js';
+import { findCredentials, type FoundCredentials } from '../registry/credentials.js';
 import type { RegistryEndpoint } from '../registry/reference.js';
 import { validateSlurmName } from '../slurm/options.js';
 import type { Context } from './context.js';
@@ -43,13 +43,20 @@ export function findDriver(ctx: Context, settings: Settings, target: DriverTarge
   );
 }
 
-export async function registryClientFor(ctx: Context, settings: Settings, endpoint: RegistryEndpoint): Promise<{ client: RegistryClient; authFile: string | undefined }> {
-  const credentials = await readCredentials(settings.authFile, endpoint.host);
+/** A client for the registry with the first credentials found for it (README: Registry credentials). */
+export async function registryClientFor(
+  ctx: Context,
+  settings: Settings,
+  endpoint: RegistryEndpoint,
+): Promise<{ client: RegistryClient; credentials: FoundCredentials | undefined }> {
+  const credentials = await findCredentials(endpoint.host, ctx.env, { toolFile: settings.authFile, home: ctx.env.HOME ?? '' });
+  ctx.log.debug({ event: 'registry.credentials', registry: endpoint.host, source: credentials?.source ?? 'none', user: credentials?.username ?? null });
   const client = createRegistryClient(endpoint, {
     fetch: ctx.fetch,
     credentials,
     blobCache: createFileBlobCache(join(ctx.paths.cacheDir, 'blobs')),
     log: ctx.log,
+    now: ctx.now,
   });
-  return { client, authFile: credentials ? settings.authFile : undefined };
+  return { client, credentials };
 }

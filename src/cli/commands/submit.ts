@@ -3,6 +3,7 @@ import { RefusedError, UsageError } from '../../errors.js';
 import { planJobView, type JobRequest } from '../../job/plan.js';
 import { chooseFrameworkImage, checkNamedImage } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
+import { authFileForJob } from '../../registry/credentials.js';
 import { formatReference, parseImageReference, parseRegistry, type ImageReference } from '../../registry/reference.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import { interpretSbatch, SBATCH_ARGV } from '../../slurm/sbatch.js';
@@ -53,7 +54,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
     target.kind === 'image'
       ? target.reference.registry
       : parseRegistry(settings.registry ?? target.framework.homeRegistry);
-  const { client, authFile } = await registryClientFor(ctx, settings, endpoint);
+  const { client, credentials } = await registryClientFor(ctx, settings, endpoint);
 
   let reference: ImageReference;
   let digest: string;
@@ -76,6 +77,9 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
     why = choice.why;
   }
   ctx.log.info({ event: 'image.selected', image: formatReference(reference), digest, why });
+  // Before anything is queued: the credentials the job will use can read exactly this manifest (else exit 77).
+  await client.headManifest(reference.repository, digest);
+  const authFile = credentials ? await authFileForJob(credentials, endpoint.host, ctx.paths.configDir) : undefined;
 
   const request: JobRequest = {
     jobName: args.jobName ?? `qsc-${target.kind === 'framework' ? target.framework.name : reference.repository.split('/').at(-1)}`,
