@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { exitCodeFor, ExitCode, formatErrorLine, type ExitCodeValue } from '../errors.js';
+import { withoutCredentialEnv } from '../registry/secret-env.js';
 import { resolveStatePaths } from '../state/paths.js';
 import { createLocalRunner } from '../transport/local-runner.js';
 import { parseCommand } from './build-cli.js';
@@ -18,7 +19,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
     const { createLogger } = await import('../log/logger.js');
     const ctx: Context = {
-      runner: createLocalRunner(env),
+      // sbatch exports its environment to the job: registry credentials must not ride along.
+      runner: createLocalRunner(withoutCredentialEnv(env)),
       fetch: globalThis.fetch,
       now: Date.now,
       log: createLogger(command.args.logLevel),

@@ -27,6 +27,7 @@ const PURE = [
   'registry/auth-file.ts',
   'registry/backoff.ts',
   'registry/hints.ts',
+  'registry/secret-env.ts',
   'registry/reference.ts',
   'slurm/options.ts',
   'slurm/sbatch.ts',
