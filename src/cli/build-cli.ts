@@ -55,10 +55,17 @@ export interface LogoutArgs extends CommonArgs {
   readonly registry: string;
 }
 
+export interface ImportArgs extends CommonArgs {
+  readonly source: string;
+  readonly as: string;
+  readonly cacheDir: string | undefined;
+}
+
 export type ParsedCommand =
   | { readonly name: 'submit'; readonly args: SubmitArgs }
   | { readonly name: 'login'; readonly args: LoginArgs }
   | { readonly name: 'logout'; readonly args: LogoutArgs }
+  | { readonly name: 'import'; readonly args: ImportArgs }
   | { readonly name: 'tags'; readonly args: TagsArgs }
   | { readonly name: 'detect'; readonly args: DetectArgs }
   | { readonly name: 'help'; readonly text: string };
@@ -136,6 +143,13 @@ export function buildCli() {
         .option('password-stdin', { type: 'boolean', default: false, describe: 'read the password from stdin (the default when stdin is not a terminal)' })
         .example("echo \"$NGC_API_KEY\" | $0 login nvcr.io --password-stdin", 'store an NGC API key'),
     )
+    .command('import <source>', 'cache an image made elsewhere (docker save, skopeo) as the SIF submit would use', (y) =>
+      common(y)
+        .positional('source', { type: 'string', describe: 'docker-archive tar, OCI archive tar or OCI layout directory' })
+        .option('as', { type: 'string', demandOption: true, describe: 'the image it is, e.g. nvcr.io/nvidia/pytorch:24.10-py3' })
+        .option('cache-dir', { type: 'string', describe: 'shared SIF cache directory' })
+        .example('$0 import pytorch.tar --as nvcr.io/nvidia/pytorch:24.10-py3', 'an image saved with docker save on another machine'),
+    )
     .command('logout <registry>', "remove a registry's stored credentials", (y) =>
       common(y).positional('registry', { type: 'string', describe: 'registry HOST[:PORT]' }),
     )
@@ -169,6 +183,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   if (name === 'login') {
     return { name, args: { ...common, registry: String(a.registry), username: str('username'), passwordStdin: Boolean(a.passwordStdin) } };
   }
+  if (name === 'import') return { name, args: { ...common, source: String(a.source), as: String(a.as), cacheDir: str('cacheDir') } };
   if (name === 'logout') return { name, args: { ...common, registry: String(a.registry) } };
   if (name === 'detect') {
     return {

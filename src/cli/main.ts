@@ -34,6 +34,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     };
     if (command.name === 'submit') await (await import('./commands/submit.js')).submitCommand(command.args, ctx);
     else if (command.name === 'login' || command.name === 'logout') await (await import('./commands/login.js')).loginCommand(command, ctx);
+    else if (command.name === 'import') await (await import('./commands/import.js')).importCommand(command.args, ctx);
     else if (command.name === 'tags') await (await import('./commands/tags.js')).tagsCommand(command.args, ctx);
     else await (await import('./commands/detect.js')).detectCommand(command.args, ctx);
     return ExitCode.ok;

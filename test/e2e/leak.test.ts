@@ -156,6 +156,16 @@ describe('no secret leaks', () => {
     await submitAndInspect('env-credentials job', ['--cache-dir', freshCacheDir('leak-env')], envCreds);
   });
 
+  it('import (docker-archive exported with the auth file) prints no secret, at debug level', async () => {
+    const archive = join(dir, 'image.tar');
+    const copy = await runAsUser(['skopeo', 'copy', '-q', '--src-tls-verify=false', '--src-authfile', authFile, `docker://${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`, `docker-archive:${archive}:nvidia/pytorch:25.10-py3`]);
+    expect(copy.code, copy.stderr).toBe(0);
+    const imported = await qsc(['import', archive, '--as', `${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`, '--cache-dir', cacheDir, '--log-level', 'debug'], env);
+    scan('import stdout', imported.stdout);
+    scan('import stderr', imported.stderr);
+    expect(imported.code, imported.stderr).toBe(0);
+  });
+
   it('files: the SIF cache, the tool cache (blobs, driver answers), the testbed logs, the tests', () => {
     scanTree('SIF cache', cacheDir);
     scanTree('tool cache', join(dir, 'cache'));

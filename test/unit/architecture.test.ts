@@ -28,6 +28,7 @@ const PURE = [
   'registry/backoff.ts',
   'registry/hints.ts',
   'registry/secret-env.ts',
+  'import/archive.ts',
   'registry/reference.ts',
   'slurm/options.ts',
   'slurm/sbatch.ts',
