@@ -57,8 +57,9 @@ export interface LogoutArgs extends CommonArgs {
 
 export interface ImportArgs extends CommonArgs {
   readonly source: string;
-  readonly as: string;
+  readonly as: string | undefined;
   readonly cacheDir: string | undefined;
+  readonly via: string;
 }
 
 export type ParsedCommand =
@@ -145,9 +146,10 @@ export function buildCli() {
     )
     .command('import <source>', 'cache an image made elsewhere (docker save, skopeo) as the SIF submit would use', (y) =>
       common(y)
-        .positional('source', { type: 'string', describe: 'docker-archive tar, OCI archive tar or OCI layout directory' })
-        .option('as', { type: 'string', demandOption: true, describe: 'the image it is, e.g. nvcr.io/nvidia/pytorch:24.10-py3' })
+        .positional('source', { type: 'string', describe: 'docker-archive tar, OCI archive tar, OCI layout directory, or docker://IMAGE-REF' })
+        .option('as', { type: 'string', describe: 'the image a file is, e.g. nvcr.io/nvidia/pytorch:24.10-py3' })
         .option('cache-dir', { type: 'string', describe: 'shared SIF cache directory' })
+        .option('via', { type: 'string', default: 'auto', describe: 'docker:// only: apptainer, client (the tool downloads), or auto (client when Apptainer is refused)' })
         .example('$0 import pytorch.tar --as nvcr.io/nvidia/pytorch:24.10-py3', 'an image saved with docker save on another machine'),
     )
     .command('logout <registry>', "remove a registry's stored credentials", (y) =>
@@ -183,7 +185,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   if (name === 'login') {
     return { name, args: { ...common, registry: String(a.registry), username: str('username'), passwordStdin: Boolean(a.passwordStdin) } };
   }
-  if (name === 'import') return { name, args: { ...common, source: String(a.source), as: String(a.as), cacheDir: str('cacheDir') } };
+  if (name === 'import') return { name, args: { ...common, source: String(a.source), as: str('as'), cacheDir: str('cacheDir'), via: String(a.via) } };
   if (name === 'logout') return { name, args: { ...common, registry: String(a.registry) } };
   if (name === 'detect') {
     return {

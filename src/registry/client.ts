@@ -62,10 +62,10 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
   let challenge: Challenge | undefined;
 
   /** One HTTP exchange with retries on network errors, timeouts, 429 and 5xx; other statuses are the caller's. */
-  async function send(url: string, init: RequestInit, attempt = 0): Promise<Response> {
+  async function send(url: string, init: RequestInit, attempt = 0, timeoutMs = deps.timeoutMs ?? 30_000): Promise<Response> {
     let response: Response;
     try {
-      response = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000) });
+      response = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       if (attempt >= MAX_RETRIES) {
         throw new UnavailableError(`registry ${endpoint.host} is unreachable (${describeNetworkError(error)})`, {
@@ -74,14 +74,14 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
         });
       }
       await sleep(retryDelayMs(attempt, random(), null, now()));
-      return send(url, init, attempt + 1);
+      return send(url, init, attempt + 1, timeoutMs);
     }
     if (isRetryableStatus(response.status) && attempt < MAX_RETRIES) {
       const delay = retryDelayMs(attempt, random(), response.headers.get('retry-after'), now());
       deps.log.debug({ event: 'registry.retry', registry: endpoint.host, status: response.status, attempt: attempt + 1, delayMs: delay });
       await response.body?.cancel();
       await sleep(delay);
-      return send(url, init, attempt + 1);
+      return send(url, init, attempt + 1, timeoutMs);
     }
     if (isRetryableStatus(response.status)) {
       throw new UnavailableError(`registry ${new URL(url).host} answered HTTP ${response.status} ${MAX_RETRIES + 1} times`, {
@@ -116,7 +116,13 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
    * A request with auth exactly as the registry's 401 challenge says. A stale or expired token is refreshed once;
    * a second 401 is a verdict: wrong credentials (authentication) or no pull access (authorization).
    */
-  async function request(method: 'GET' | 'HEAD', path: string, repository: string | undefined, headers: Record<string, string> = {}): Promise<Response> {
+  async function request(
+    method: 'GET' | 'HEAD',
+    path: string,
+    repository: string | undefined,
+    headers: Record<string, string> = {},
+    timeoutMs?: number,
+  ): Promise<Response> {
     const scope = repository === undefined ? undefined : pullScope(repository);
     const scopeKey = scope ?? '';
     const url = `${base}${path}`;
@@ -124,7 +130,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       // Once the registry has said "Bearer", a missing or expired token is fetched up front, saving a 401 round trip.
       if (challenge?.scheme === 'bearer' && authorizationFor(scopeKey) === undefined) tokens.set(scopeKey, await fetchToken(challenge, scope));
       const authorization = authorizationFor(scopeKey);
-      return { authorization, response: await send(url, { method, headers: { ...headers, ...(authorization ? { authorization } : {}) } }) };
+      return { authorization, response: await send(url, { method, headers: { ...headers, ...(authorization ? { authorization } : {}) } }, 0, timeoutMs) };
     };
     let { authorization, response } = await attempt();
     if (response.status === 401) {
@@ -215,6 +221,24 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       }
       if (!manifest.config?.digest) throw new UnavailableError(`manifest of ${repository}:${reference} names no config`);
       return { digest, configDigest: manifest.config.digest };
+    },
+
+    /** A manifest's exact bytes, checked against its digest, and its media type (for writing an OCI layout). */
+    async readManifest(repository: string, digest: string): Promise<{ text: string; mediaType: string }> {
+      const response = await request('GET', `/v2/${repository}/manifests/${digest}`, repository, { accept: MANIFEST_ACCEPT });
+      if (response.status === 404) throw notFound(endpoint.host, `image ${repository}@${digest}`, repository);
+      if (!response.ok) throw unexpected(response, `${repository}@${digest}`);
+      const { text } = await readVerified(response, digest);
+      const mediaType = (JSON.parse(text) as ManifestJson).mediaType ?? response.headers.get('content-type')?.split(';')[0] ?? IMAGE_TYPES[0]!;
+      return { text, mediaType };
+    },
+
+    /** A blob as a stream (layers are large); the caller checks its digest while writing it. An hour per attempt. */
+    async openBlob(repository: string, digest: string): Promise<ReadableStream<Uint8Array>> {
+      const response = await request('GET', `/v2/${repository}/blobs/${digest}`, repository, {}, 3_600_000);
+      if (response.status === 404) throw notFound(endpoint.host, `blob ${digest} of ${repository}`, repository);
+      if (!response.ok || !response.body) throw unexpected(response, `blob ${digest}`);
+      return response.body;
     },
 
     /** The image config's env; immutable by digest, so cached for good. */

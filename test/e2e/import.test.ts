@@ -54,6 +54,22 @@ describe('import', () => {
     expect(exec.stdout.trim()).toBe('13.0.2.006');
   });
 
+  it("docker:// with the tool's own client (blobs checked by digest) and with Apptainer give the same working SIF", async () => {
+    const { env } = await exportedImage();
+    const withClient = await qsc(['import', `docker://${IMAGE}`, '--via', 'client', '--cache-dir', freshCacheDir('via-client'), '--json'], env);
+    expect(withClient.code, withClient.stderr).toBe(0);
+    const viaApptainer = await qsc(['import', `docker://${IMAGE}`, '--cache-dir', freshCacheDir('via-auto'), '--json'], env);
+    expect(viaApptainer.code, viaApptainer.stderr).toBe(0);
+    const [c, a] = [JSON.parse(withClient.stdout), JSON.parse(viaApptainer.stdout)] as Array<{ digest: string; sif: string; built: boolean; via: string }>;
+    expect(c).toMatchObject({ via: 'client', built: true });
+    expect(a).toMatchObject({ via: 'apptainer', built: true, digest: c!.digest });
+    for (const sif of [c!.sif, a!.sif]) {
+      expect((await runAsUser(['apptainer', 'exec', sif, 'sh', '-c', 'echo $CUDA_VERSION'])).stdout.trim()).toBe('13.0.2.006');
+      // Nothing but the SIF and its lock: the download layout is gone.
+      expect(readdirSync(join(sif, '..')).sort()).toEqual([sif.split('/').at(-1), `${sif.split('/').at(-1)}.lock`]);
+    }
+  });
+
   it('refuses an archive that is not the named image (1), and without registry or digest cannot key it (77)', async () => {
     const { dir, env } = await exportedImage();
     const cacheDir = freshCacheDir('import-bad');

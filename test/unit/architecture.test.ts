@@ -29,6 +29,7 @@ const PURE = [
   'registry/hints.ts',
   'registry/secret-env.ts',
   'import/archive.ts',
+  'import/pull-failure.ts',
   'registry/reference.ts',
   'slurm/options.ts',
   'slurm/sbatch.ts',

@@ -1,17 +1,27 @@
-// import: turn an image made elsewhere (docker save, skopeo) into the cached SIF the submit path would use for that image.
+// import: turn an image made elsewhere (docker save, skopeo), or pulled from a registry, into the cached SIF submit would use.
 import { join, resolve } from 'node:path';
-import { AuthError, QscError, RefusedError, UnavailableError } from '../../errors.js';
+import { AuthError, QscError, RefusedError, UnavailableError, UsageError } from '../../errors.js';
 import { placeSifInCache } from '../../import/place-in-cache.js';
+import { pullIntoCache, type PullVia } from '../../import/pull-to-cache.js';
 import { readImportSource } from '../../import/read-source.js';
+import { authFileForJob } from '../../registry/credentials.js';
 import { formatReference, parseImageReference } from '../../registry/reference.js';
+import type { Settings } from '../../config/resolve.js';
 import type { ImportArgs } from '../build-cli.js';
 import type { Context } from '../context.js';
 import { registryClientFor, settingsFor } from '../shared.js';
 
+const VIA: readonly PullVia[] = ['auto', 'apptainer', 'client'];
+
+const defaultCacheDir = (ctx: Context, settings: Settings) =>
+  settings.cacheDir ?? join(ctx.env.XDG_CACHE_HOME || join(ctx.env.HOME ?? '', '.cache'), 'qsub-container', 'images');
+
 export async function importCommand(args: ImportArgs, ctx: Context): Promise<void> {
+  const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
+  if (args.source.startsWith('docker://')) return importFromRegistry(args, ctx, settings);
+  if (args.as === undefined) throw new UsageError('import of a file needs --as IMAGE-REF', { hint: 'say which image it is, e.g. --as nvcr.io/nvidia/pytorch:24.10-py3' });
   const reference = parseImageReference(args.as);
   const name = formatReference(reference);
-  const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
   const sourcePath = resolve(args.source);
   const source = await readImportSource(ctx.runner, sourcePath, reference.tag);
 
@@ -42,8 +52,7 @@ export async function importCommand(args: ImportArgs, ctx: Context): Promise<voi
     checked = source.manifestDigest ? `the registry was not usable (${error.message}); keyed by the archive's manifest digest` : `the registry was not usable (${error.message}); keyed by the digest in --as, unverified`;
     ctx.log.warn({ event: 'import.unverified', image: name, digest, reason: error.message });
   }
-  const cacheDir = settings.cacheDir ?? join(ctx.env.XDG_CACHE_HOME || join(ctx.env.HOME ?? '', '.cache'), 'qsub-container', 'images');
-  const placed = await placeSifInCache(ctx.runner, cacheDir, digest, source.apptainerSource);
+  const placed = await placeSifInCache(ctx.runner, defaultCacheDir(ctx, settings), digest, source.apptainerSource);
   ctx.log.info({ event: 'import.done', image: name, digest, sif: placed.path, built: placed.built, kind: source.kind });
   if (args.json) {
     ctx.out(`${JSON.stringify({ image: name, digest, sif: placed.path, built: placed.built, source: { kind: source.kind, path: sourcePath }, checked }, null, 2)}\n`);
@@ -51,4 +60,24 @@ export async function importCommand(args: ImportArgs, ctx: Context): Promise<voi
   }
   ctx.note(`qsub-container: ${checked}`);
   ctx.out(`${placed.built ? 'imported' : 'already cached'}: ${name} (${digest}) → ${placed.path}\n`);
+}
+
+/** docker://REF: resolved (and access proven) with the tool's client, then pulled by Apptainer or, failing auth, by the client. */
+async function importFromRegistry(args: ImportArgs, ctx: Context, settings: Settings): Promise<void> {
+  const reference = parseImageReference(args.source.slice('docker://'.length));
+  if (args.as !== undefined && formatReference(parseImageReference(args.as)) !== formatReference(reference)) {
+    throw new UsageError('--as names another image than the docker:// source', { hint: 'leave --as out when importing from a registry' });
+  }
+  if (!VIA.includes(args.via as PullVia)) throw new UsageError(`--via must be one of ${VIA.join(', ')}`, { hint: 'auto tries Apptainer, then the tool' });
+  const { client, credentials } = await registryClientFor(ctx, settings, reference.registry);
+  const { digest } = await client.resolveManifest(reference.repository, reference.digest ?? reference.tag ?? 'latest');
+  const authFile = credentials ? await authFileForJob(credentials, reference.registry.host, ctx.paths.configDir) : undefined;
+  const placed = await pullIntoCache(
+    { runner: ctx.runner, client, log: ctx.log },
+    { repository: reference.repository, digest, cacheDir: defaultCacheDir(ctx, settings), authFile, via: args.via as PullVia },
+  );
+  const name = formatReference(reference);
+  ctx.log.info({ event: 'import.done', image: name, digest, sif: placed.path, built: placed.built, via: placed.via });
+  if (args.json) ctx.out(`${JSON.stringify({ image: name, digest, sif: placed.path, built: placed.built, via: placed.via }, null, 2)}\n`);
+  else ctx.out(`${placed.built ? `pulled (${placed.via})` : 'already cached'}: ${name} (${digest}) → ${placed.path}\n`);
 }

@@ -47,3 +47,15 @@ describe('import sources', () => {
     expect(dockerArchiveConfig([...manifest, ...manifest])).toMatchObject({ error: expect.stringContaining('holds 2 images') });
   });
 });
+
+describe("Apptainer's failure text", () => {
+  it('is an auth failure for each captured 401 (token server, htpasswd registry, no pull access), and not for other failures', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { isAuthFailure } = await import('../../../src/import/pull-failure.js');
+    const captured = readFileSync(new URL('../../fixtures/apptainer/build-auth-failures.txt', import.meta.url), 'utf8').split('\n').filter(Boolean);
+    expect(captured).toHaveLength(3);
+    for (const line of captured) expect(isAuthFailure(line), line).toBe(true);
+    expect(isAuthFailure('FATAL:   While performing build: conveyor failed to get: reading manifest 1.0 in 127.0.0.1:5001/nvidia/nope: manifest unknown')).toBe(false);
+    expect(isAuthFailure('FATAL:   While performing build: conveyor failed to get: pinging container registry 127.0.0.1:9: Get "http://127.0.0.1:9/v2/": dial tcp 127.0.0.1:9: connect: connection refused')).toBe(false);
+  });
+});
