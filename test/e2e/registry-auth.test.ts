@@ -61,6 +61,36 @@ describe('token registry through the CLI', () => {
     expect(after.stderr).toMatch(/requires credentials.*qsub-container login 127\.0\.0\.1:5001/);
   });
 
+  it('login at a terminal prompts without echo (Backspace works) and stores the password typed', async () => {
+    const dir = userTempDir();
+    const auth = join(dir, 'auth.json');
+    // A real pseudo-terminal: python's pty runs the CLI, waits for the prompt, types password + "x" + Backspace + Enter.
+    const driver = [
+      'import os, pty, select, sys, time',
+      'typed = sys.stdin.buffer.read()',
+      'pid, fd = pty.fork()',
+      'if pid == 0: os.execv(sys.argv[1], sys.argv[1:])',
+      'out = b""',
+      'def drain(seconds):',
+      '    global out',
+      '    end = time.time() + seconds',
+      '    while time.time() < end:',
+      '        if select.select([fd], [], [], 0.1)[0]:',
+      '            try: out += os.read(fd, 4096)',
+      '            except OSError: return',
+      'while b"Password" not in out: drain(0.2)',
+      'os.write(fd, typed + b"x\\x7f\\r")',
+      'drain(5)',
+      'os.waitpid(pid, 0)',
+      'sys.stdout.write(out.decode())',
+    ].join('\n');
+    const result = await runAsUser(['python3', '-c', driver, CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc'], { QSUB_CONTAINER_AUTH_FILE: auth }, tokenPassword('qsc'));
+    expect(result.stdout).toContain(`Password for qsc@${TOKEN_REGISTRY}: `);
+    expect(result.stdout).toContain(`logged in to ${TOKEN_REGISTRY} as qsc`);
+    expect(result.stdout).not.toContain(tokenPassword('qsc'));
+    expect(JSON.parse(readFileSync(auth, 'utf8'))).toEqual(JSON.parse(authFileFor(TOKEN_REGISTRY, 'qsc', tokenPassword('qsc'))));
+  });
+
   it('login with a wrong password → 77 and writes nothing', async () => {
     const dir = userTempDir();
     const auth = join(dir, 'auth.json');
@@ -111,7 +141,7 @@ describe('refusals before anything is queued', () => {
     return result.stderr;
   }
 
-  it('a wrong password on the token registry → 77, squeue unchanged', async () => {
+  it('a wrong password on the token registry → 77, nothing queued', async () => {
     const dir = userTempDir();
     const auth = userFile(dir, 'auth.json', authFileFor(TOKEN_REGISTRY, 'qsc', 'Wrong-Token-Pw-2'));
     const line = await refused(TF_ON_TOKEN, { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: dir }, /refused the credentials from auth file .*Hint: /);
