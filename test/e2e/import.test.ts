@@ -2,7 +2,7 @@
 import { chownSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_USER, freshCacheDir, qsc, runAsUser, sh, waitForJob } from '../support/cluster.js';
+import { CLUSTER_USER, freshCacheDir, qsc, REGISTRY, REGISTRY_USER, registryPassword, runAsUser, sh, waitForJob } from '../support/cluster.js';
 import { authFileFor, TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
 
 const IMAGE = `${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`;
@@ -40,7 +40,7 @@ describe('import', () => {
     expect(run.output).not.toContain('pulling');
   });
 
-  it('an OCI layout and an OCI archive give the same cache entry; a second import finds it there', async () => {
+  it('an OCI layout and an OCI archive give the same cache entry; a second import finds it there; the :5000 name keys the same digest', async () => {
     const { dir, env } = await exportedImage();
     const cacheDir = freshCacheDir('import-oci');
     const layout = await qsc(['import', join(dir, 'layout'), '--as', IMAGE, '--cache-dir', cacheDir, '--json'], env);
@@ -52,6 +52,13 @@ describe('import', () => {
     expect(b).toMatchObject({ built: false, sif: a!.sif, digest: a!.digest });
     const exec = await runAsUser(['apptainer', 'exec', a!.sif, 'sh', '-c', 'echo $CUDA_VERSION']);
     expect(exec.stdout.trim()).toBe('13.0.2.006');
+    // The htpasswd registry holds the same image under the same digest: imported as that name, the same cache key.
+    const basicAuth = join(dir, 'auth-5000.json');
+    writeFileSync(basicAuth, authFileFor(REGISTRY, REGISTRY_USER, registryPassword()), { mode: 0o600 });
+    chownSync(basicAuth, Number(sh('id', ['-u', CLUSTER_USER])), Number(sh('id', ['-g', CLUSTER_USER])));
+    const other = await qsc(['import', join(dir, 'image.tar'), '--as', `${REGISTRY}/nvidia/pytorch:25.10-py3`, '--cache-dir', freshCacheDir('import-5000'), '--json'], { ...env, QSUB_CONTAINER_AUTH_FILE: basicAuth });
+    expect(other.code, other.stderr).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({ built: true, digest: a!.digest });
   });
 
   it("docker:// with the tool's own client (blobs checked by digest) and with Apptainer give the same working SIF", async () => {
