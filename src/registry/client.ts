@@ -4,7 +4,7 @@ import { AuthError, RefusedError, UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { Secret } from '../secret.js';
 import { basicAuthorization, parseChallenge, pullScope, readTokenAnswer, type Challenge, type IssuedToken } from './auth.js';
-import { isRetryableStatus, MAX_RETRIES, retryDelayMs } from './backoff.js';
+import { createSender } from './http.js';
 import { deniedAccess, missingCredentials, notFound, refusedCredentials, type CredentialFacts } from './hints.js';
 import type { RegistryEndpoint } from './reference.js';
 
@@ -51,45 +51,21 @@ const MANIFEST_ACCEPT = [...INDEX_TYPES, ...IMAGE_TYPES].join(', ');
 
 export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryClientDeps) {
   const base = `${endpoint.scheme}://${endpoint.host}`;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = deps.now ?? Date.now;
-  const random = deps.random ?? Math.random;
+  const send = createSender({
+    fetch: deps.fetch,
+    log: deps.log,
+    now,
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    random: deps.random ?? Math.random,
+    timeoutMs: deps.timeoutMs ?? 30_000,
+  });
   const creds = deps.credentials;
   const facts: CredentialFacts = { host: endpoint.host, username: creds?.username, source: creds?.source };
   /** Bearer tokens by scope ("" for the /v2/ ping), reused until shortly before they expire. */
   const tokens = new Map<string, IssuedToken>();
   /** The scheme the registry asked for, learned from the first 401 and used up front afterwards. */
   let challenge: Challenge | undefined;
-
-  /** One HTTP exchange with retries on network errors, timeouts, 429 and 5xx; other statuses are the caller's. */
-  async function send(url: string, init: RequestInit, attempt = 0, timeoutMs = deps.timeoutMs ?? 30_000): Promise<Response> {
-    let response: Response;
-    try {
-      response = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (error) {
-      if (attempt >= MAX_RETRIES) {
-        throw new UnavailableError(`registry ${endpoint.host} is unreachable (${describeNetworkError(error)})`, {
-          hint: `check the registry address (--registry or the config's "registry") and that ${new URL(url).origin} answers`,
-          cause: error,
-        });
-      }
-      await sleep(retryDelayMs(attempt, random(), null, now()));
-      return send(url, init, attempt + 1, timeoutMs);
-    }
-    if (isRetryableStatus(response.status) && attempt < MAX_RETRIES) {
-      const delay = retryDelayMs(attempt, random(), response.headers.get('retry-after'), now());
-      deps.log.debug({ event: 'registry.retry', registry: endpoint.host, status: response.status, attempt: attempt + 1, delayMs: delay });
-      await response.body?.cancel();
-      await sleep(delay);
-      return send(url, init, attempt + 1, timeoutMs);
-    }
-    if (isRetryableStatus(response.status)) {
-      throw new UnavailableError(`registry ${new URL(url).host} answered HTTP ${response.status} ${MAX_RETRIES + 1} times`, {
-        hint: 'the registry is failing or rate-limiting; retry later',
-      });
-    }
-    return response;
-  }
 
   function authorizationFor(scopeKey: string): string | undefined {
     if (challenge?.scheme === 'basic') return creds ? basicAuthorization(creds.username, creds.password.reveal()) : undefined;
@@ -130,7 +106,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       // Once the registry has said "Bearer", a missing or expired token is fetched up front, saving a 401 round trip.
       if (challenge?.scheme === 'bearer' && authorizationFor(scopeKey) === undefined) tokens.set(scopeKey, await fetchToken(challenge, scope));
       const authorization = authorizationFor(scopeKey);
-      return { authorization, response: await send(url, { method, headers: { ...headers, ...(authorization ? { authorization } : {}) } }, 0, timeoutMs) };
+      return { authorization, response: await send(url, { method, headers: { ...headers, ...(authorization ? { authorization } : {}) } }, timeoutMs) };
     };
     let { authorization, response } = await attempt();
     if (response.status === 401) {
@@ -279,11 +255,4 @@ export function nextLink(header: string | null): string | undefined {
   if (!m) return undefined;
   const url = new URL(m[1]!, 'http://placeholder');
   return `${url.pathname}${url.search}`;
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return cause.code;
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  return error instanceof Error ? error.message : String(error);
 }
