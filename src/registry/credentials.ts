@@ -88,7 +88,17 @@ export async function readCredentials(file: string, host: string, options = { re
   const mode = await modeOf(file);
   if (mode === undefined) return undefined;
   if (options.refuseOpenUnread && (mode & 0o077) !== 0) throw tooOpen(file, mode);
-  const entry = entryFor(parseAuthFile(await readFile(file, 'utf8'), file), host, file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    // Docker's or Apptainer's file we cannot read is simply not a source; the tool's own file must be readable.
+    if (!options.refuseOpenUnread) return undefined;
+    throw new AuthError(`cannot read credential file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      hint: `it must be a file you own with mode 0600: chmod 600 ${file}`,
+    });
+  }
+  const entry = entryFor(parseAuthFile(text, file), host, file);
   if (!entry) return undefined;
   if ((mode & 0o077) !== 0) throw tooOpen(file, mode);
   return { ...entry, source: `auth file ${file}`, origin: 'tool-file', file };
