@@ -8,7 +8,16 @@ export interface CommonArgs {
   readonly logLevel: LogLevel;
 }
 
-export interface SubmitArgs extends CommonArgs {
+/** Tag-selection flags shared by submit and tags (validated in cli/selection.ts). */
+export interface SelectionArgs {
+  readonly policy: string | undefined;
+  readonly release: string | undefined;
+  readonly cuda: string | undefined;
+  readonly variant: string | undefined;
+  readonly python: string | undefined;
+}
+
+export interface SubmitArgs extends CommonArgs, SelectionArgs {
   readonly target: string;
   readonly gpu: string | undefined;
   readonly gpuType: string | undefined;
@@ -25,10 +34,17 @@ export interface SubmitArgs extends CommonArgs {
   readonly dryRun: boolean;
   readonly refresh: boolean;
   readonly command: readonly string[];
+  /** --tag: this tag of the framework, still checked against the driver. */
+  readonly tag: string | undefined;
+  /** --force: submit an explicit tag the driver cannot run (the job's runtime guard still checks the node). */
+  readonly force: boolean;
 }
 
-export interface TagsArgs extends CommonArgs {
+export interface TagsArgs extends CommonArgs, SelectionArgs {
   readonly framework: string;
+  readonly gpuName: string | undefined;
+  readonly explain: boolean;
+  readonly offline: boolean;
   readonly driver: string | undefined;
   readonly partition: string | undefined;
   readonly gpuType: string | undefined;
@@ -39,6 +55,8 @@ export interface TagsArgs extends CommonArgs {
 
 export interface DetectArgs extends CommonArgs {
   readonly nvidiaSmiOutput: string | undefined;
+  /** Slurm feature constraint (-C): probe only node groups that have it. */
+  readonly constraint: string | undefined;
   readonly partition: readonly string[];
   readonly gpuType: string | undefined;
   readonly account: string | undefined;
@@ -105,13 +123,23 @@ const slurmTarget = (y: Argv) =>
     .option('account', { alias: 'A', type: 'string', describe: 'Slurm account (allocation)' })
     .option('registry', { type: 'string', describe: 'registry HOST[:PORT] or URL (default: config, else nvcr.io)' });
 
+const selection = (y: Argv) =>
+  y
+    .option('policy', { choices: ['native', 'minor-compat', 'forward-compat'], describe: 'selection policy (default native; forward-compat only where the site config allows it)' })
+    .option('release', { type: 'string', describe: 'only this NGC release, YY.MM' })
+    .option('cuda', { type: 'string', describe: 'lowest CUDA version the image must have, e.g. 12.4' })
+    .option('variant', { type: 'string', describe: 'tag variant: tf1, tf2, igpu, sdk, ...' })
+    .option('python', { type: 'string', describe: 'Python major in the tag (3, or 2 for old releases)' });
+
 export function buildCli() {
   return yargs()
     .scriptName('qsub-container')
     .usage('$0 [submit] <framework|image-ref> [options] [-- command args...]')
     .parserConfiguration({ 'populate--': true, 'parse-numbers': false, 'parse-positional-numbers': false, 'camel-case-expansion': true })
     .command(['submit <target>', '$0 <target>'], 'pick the newest image the partition can run and submit a job', (y) =>
-      slurmTarget(common(y))
+      selection(slurmTarget(common(y)))
+        .option('tag', { type: 'string', describe: "this tag of the framework (still checked against the partition's driver)" })
+        .option('force', { type: 'boolean', default: false, describe: 'submit --tag even if the driver cannot run it (the job still checks its node)' })
         .positional('target', { type: 'string', describe: 'framework (tensorflow, pytorch, jax, tritonserver) or image reference' })
         .option('gpu', { type: 'string', describe: 'GPUs per node (bare --gpu means 1)' })
         .option('time', { alias: 't', type: 'string', describe: 'time limit, e.g. 04:00:00' })
@@ -126,15 +154,19 @@ export function buildCli() {
         .example('$0 --gpu 2 pytorch -t 04:00:00 -A p12345 -- torchrun train.py', 'two GPUs, with account and time'),
     )
     .command('tags <framework>', 'list candidate tags and the one a driver would get', (y) =>
-      slurmTarget(common(y))
+      selection(slurmTarget(common(y)))
         .positional('framework', { type: 'string' })
-        .option('driver', { type: 'string', describe: 'driver version (else probed on -p PARTITION)' }),
+        .option('driver', { type: 'string', describe: 'driver version (else probed on -p PARTITION)' })
+        .option('gpu-name', { type: 'string', describe: 'GPU model, for forward compatibility (else from the probe)' })
+        .option('explain', { type: 'boolean', default: false, describe: 'add why each candidate is or is not compatible' })
+        .option('offline', { type: 'boolean', default: false, describe: 'use only the offline seed (no registry)' }),
     )
     .command('detect', "report a partition's GPU driver, or parse a saved nvidia-smi output", (y) =>
       common(y)
         .option('nvidia-smi-output', { type: 'string', describe: 'parse this saved nvidia-smi output instead of probing' })
         .option('partition', { alias: 'p', type: 'string', array: true, default: [] as string[], describe: 'partition(s) to probe' })
-        .option('gpu-type', { type: 'string', describe: 'GPU GRES type' })
+        .option('gpu-type', { type: 'string', describe: 'GPU GRES type: probe only node groups that have it' })
+        .option('constraint', { alias: 'C', type: 'string', describe: 'Slurm feature: probe only node groups that have it' })
         .option('account', { alias: 'A', type: 'string', describe: 'Slurm account for the probe job' }),
     )
     .command('login <registry>', 'check and store registry credentials (password from stdin or a prompt, never the command line)', (y) =>
@@ -176,10 +208,11 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   const a = parsed as Record<string, unknown>;
   const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
   const common = { json: Boolean(a.json), logLevel: a.logLevel as LogLevel };
+  const selectionArgs = { policy: str('policy'), release: str('release'), cuda: str('cuda'), variant: str('variant'), python: str('python') };
   if (name === 'tags') {
     return {
       name,
-      args: { ...common, framework: String(a.framework), driver: str('driver'), partition: str('partition'), gpuType: str('gpuType'), account: str('account'), registry: str('registry'), refresh: Boolean(a.refresh) },
+      args: { ...common, ...selectionArgs, gpuName: str('gpuName'), explain: Boolean(a.explain), offline: Boolean(a.offline), framework: String(a.framework), driver: str('driver'), partition: str('partition'), gpuType: str('gpuType'), account: str('account'), registry: str('registry'), refresh: Boolean(a.refresh) },
     };
   }
   if (name === 'login') {
@@ -190,7 +223,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   if (name === 'detect') {
     return {
       name,
-      args: { ...common, nvidiaSmiOutput: str('nvidiaSmiOutput'), partition: (a.partition as string[]).map(String), gpuType: str('gpuType'), account: str('account'), refresh: Boolean(a.refresh) },
+      args: { ...common, constraint: str('constraint'), nvidiaSmiOutput: str('nvidiaSmiOutput'), partition: (a.partition as string[]).map(String), gpuType: str('gpuType'), account: str('account'), refresh: Boolean(a.refresh) },
     };
   }
   return {
@@ -213,6 +246,9 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
       dryRun: Boolean(a.dryRun),
       refresh: Boolean(a.refresh),
       command: ((a['--'] as string[] | undefined) ?? []).map(String),
+      ...selectionArgs,
+      tag: str('tag'),
+      force: Boolean(a.force),
     },
   };
 }

@@ -28,6 +28,7 @@ export function validateDriver(value: string): string {
 export interface DriverTarget {
   readonly partition: string;
   readonly gpuType: string | undefined;
+  readonly constraint?: string | undefined;
   readonly account: string | undefined;
   readonly refresh: boolean;
 }
@@ -38,7 +39,7 @@ export function findDriver(ctx: Context, settings: Settings, target: DriverTarge
   const cache = createFileDriverCache(ctx.paths.cacheDir, settings.driverCacheTtlMinutes * 60_000);
   return detectDriver(
     { runner: ctx.runner, cache, now: ctx.now, log: ctx.log },
-    { partition: target.partition, gpuType: target.gpuType, account: target.account, waitSeconds: settings.probeWaitSeconds },
+    { partition: target.partition, gpuType: target.gpuType, constraint: target.constraint, account: target.account, waitSeconds: settings.probeWaitSeconds },
     target.refresh,
   );
 }

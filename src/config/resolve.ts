@@ -16,10 +16,16 @@ export interface Settings {
   readonly authFile: string;
   readonly driverCacheTtlMinutes: number;
   readonly probeWaitSeconds: number;
+  /** Default tag-selection policy (native, minor-compat, forward-compat); --policy overrides. */
+  readonly policy: string | undefined;
+  /** "data-center" lets the forward-compat policy be used at all (a site decision); anything else forbids it. */
+  readonly forwardCompat: string | undefined;
 }
 
 type Key = keyof Settings;
-const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'account', 'time', 'authFile'] as const;
+const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'account', 'time', 'authFile', 'policy', 'forwardCompat'] as const;
+/** Settings whose value must be one of a few words. */
+const CHOICES: Partial<Record<Key, readonly string[]>> = { policy: ['native', 'minor-compat', 'forward-compat'], forwardCompat: ['data-center', 'off'] };
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
 
 /** Environment variables, each the layer between flags and files. SBATCH_* are honoured because sbatch itself
@@ -44,8 +50,11 @@ export interface Resolution {
   readonly errors: readonly string[];
 }
 
+/** Settings only the site config may set: decisions for the whole cluster, not per user. */
+const SITE_ONLY: readonly Key[] = ['forwardCompat'];
+
 /** Validate one file layer: an object of known keys with the right types; absolute paths for directories. */
-function readLayer(layer: ConfigLayer, errors: string[]): Partial<Record<Key, unknown>> {
+function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partial<Record<Key, unknown>> {
   if (layer.values === undefined) return {};
   if (typeof layer.values !== 'object' || layer.values === null || Array.isArray(layer.values)) {
     errors.push(`${layer.source}: must be a JSON object`);
@@ -54,9 +63,14 @@ function readLayer(layer: ConfigLayer, errors: string[]): Partial<Record<Key, un
   const out: Partial<Record<Key, unknown>> = {};
   for (const [key, value] of Object.entries(layer.values)) {
     if (value === undefined) continue;
+    if (!isSite && SITE_ONLY.includes(key as Key)) {
+      errors.push(`${layer.source}: "${key}" is a site setting; only the site config may set it`);
+      continue;
+    }
     if ((STRING_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'string' || value === '') errors.push(`${layer.source}: "${key}" must be a non-empty string`);
       else if ((key === 'cacheDir' || key === 'authFile') && !value.startsWith('/')) errors.push(`${layer.source}: "${key}" must be an absolute path`);
+      else if (CHOICES[key as Key] && !CHOICES[key as Key]!.includes(value)) errors.push(`${layer.source}: "${key}" must be one of ${CHOICES[key as Key]!.join(', ')}`);
       else out[key as Key] = value;
     } else if ((NUMBER_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
@@ -81,7 +95,7 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Con
 /** Layers from lowest to highest precedence: site file, user file, environment, flags. */
 export function resolveSettings(layers: readonly ConfigLayer[], configDir: string): Resolution {
   const errors: string[] = [];
-  const merged = Object.assign({}, ...layers.map((l) => readLayer(l, errors))) as Partial<Settings>;
+  const merged = Object.assign({}, ...layers.map((l, i) => readLayer(l, errors, i === 0))) as Partial<Settings>;
   return {
     settings: {
       registry: merged.registry,
@@ -93,6 +107,8 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       authFile: merged.authFile ?? join(configDir, 'auth.json'),
       driverCacheTtlMinutes: merged.driverCacheTtlMinutes ?? 12 * 60,
       probeWaitSeconds: merged.probeWaitSeconds ?? 60,
+      policy: merged.policy,
+      forwardCompat: merged.forwardCompat,
     },
     errors,
   };

@@ -12,7 +12,7 @@ export interface DetectDeps {
 }
 
 export async function detectDriver(deps: DetectDeps, options: ProbeOptions, refresh: boolean): Promise<DriverProbe & { cached: boolean }> {
-  const key = driverCacheKey(deps.runner.id, options.partition, options.gpuType);
+  const key = driverCacheKey(deps.runner.id, options.partition, options.gpuType, options.constraint);
   const cached = refresh ? undefined : await deps.cache.get(key, deps.now());
   if (cached) {
     deps.log.debug({ event: 'driver.cached', partition: options.partition, driver: cached.driverVersion });
@@ -20,7 +20,7 @@ export async function detectDriver(deps: DetectDeps, options: ProbeOptions, refr
   }
   const started = deps.now();
   const probe = await probeDriver(deps.runner, options);
-  deps.log.info({ event: 'driver.probed', partition: options.partition, driver: probe.driverVersion, ms: deps.now() - started });
+  deps.log.info({ event: 'driver.probed', partition: options.partition, driver: probe.driverVersion, groups: probe.groups?.length ?? 1, ms: deps.now() - started });
   await deps.cache.put(key, probe, deps.now());
   return { ...probe, cached: false };
 }

@@ -14,8 +14,8 @@ export interface DriverCache {
   put(key: string, probe: DriverProbe, now: number): Promise<void>;
 }
 
-export const driverCacheKey = (runnerId: string, partition: string, gpuType: string | undefined) =>
-  `${runnerId}|${partition}|${gpuType ?? '*'}`;
+export const driverCacheKey = (runnerId: string, partition: string, gpuType: string | undefined, constraint?: string) =>
+  `${runnerId}|${partition}|${gpuType ?? '*'}${constraint ? `|${constraint}` : ''}`;
 
 /** Fresh when younger than the TTL; an entry from the future (clock skew) is not trusted. */
 export const isFresh = (probedAt: number, now: number, ttlMs: number) => probedAt <= now && now - probedAt < ttlMs;

@@ -29,6 +29,8 @@ export interface JobRequest {
   readonly image: ResolvedImage;
   /** argv run in the container; empty runs the image's own runscript. */
   readonly command: readonly string[];
+  /** Lowest driver the image runs on as chosen: the job checks its own node against it before pulling (undefined: no check). */
+  readonly minDriver?: string | undefined;
 }
 
 /** Cache file name for a digest: content-addressed, so a moved tag never reuses a stale image. */
@@ -62,5 +64,6 @@ export function planJobView(request: JobRequest): View {
     nv: request.gpus > 0,
     hasCommand: request.command.length > 0,
     command: request.command,
+    guardMinDriver: request.minDriver ?? null,
   };
 }

@@ -2,15 +2,18 @@
 import { DataError, RefusedError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { RegistryClient } from '../registry/client.js';
-import { formatReference, type ImageReference } from '../registry/reference.js';
+import { formatReference, type ImageReference, type RegistryEndpoint } from '../registry/reference.js';
 import { driverRequirement } from './compat.js';
+import { cudaFits, describeConstraints, matchingTags, NO_CONSTRAINTS, type Constraints } from './constraints.js';
 import type { Framework } from './frameworks.js';
-import { judge, selectTag, type Candidate, type Selection } from './select.js';
-import { releasesOfVariant } from './tags.js';
+import { seedRow } from './seed.js';
+import { judge, NATIVE, selectTag, type Candidate, type SelectOptions, type Selection, type Verdict } from './select.js';
 
 export interface Choice {
   readonly reference: ImageReference;
   readonly candidate: Candidate;
+  /** undefined when no driver was checked (no GPU requested). */
+  readonly verdict: Verdict | undefined;
   readonly why: string;
 }
 
@@ -22,53 +25,105 @@ export interface FrameworkChoice {
   readonly releaseCount: number;
 }
 
+/** The image's CUDA need from its config (by digest, cached forever); forward-compat branches from the seed's row for the release. */
 async function readCandidate(client: RegistryClient, repository: string, tag: string, release: string): Promise<Candidate> {
   const manifest = await client.resolveManifest(repository, tag);
   const { env } = await client.readConfig(repository, manifest.configDigest);
+  const [owner, name] = repository.split('/');
   return {
     tag,
     release,
     digest: manifest.digest,
     cudaVersion: env.CUDA_VERSION,
     requirement: driverRequirement({ cudaVersion: env.CUDA_VERSION, cudaDriverVersion: env.CUDA_DRIVER_VERSION }),
+    forwardCompatBranches: owner === 'nvidia' && name ? (seedRow(name, release, tag)?.forwardCompatBranches ?? []) : [],
   };
+}
+
+export interface ChooseOptions {
+  readonly all: boolean;
+  readonly log: Logger;
+  readonly constraints?: Constraints;
+  readonly select?: SelectOptions;
+}
+
+/** "tensorflow tf2-py3", or with constraints "tensorflow (variant tf1, CUDA ≥ 11.8)". */
+export function subjectOf(framework: Framework, constraints: Constraints): string {
+  const narrowed = describeConstraints(constraints);
+  return narrowed ? `${framework.name} (${narrowed})` : `${framework.name} ${framework.defaultVariant}`;
 }
 
 export async function chooseFrameworkImage(
   client: RegistryClient,
   framework: Framework,
   driver: string | undefined,
-  options: { all: boolean; log: Logger },
+  options: ChooseOptions,
 ): Promise<FrameworkChoice> {
-  const tags = releasesOfVariant(await client.listTags(framework.repository), framework.defaultVariant);
+  const constraints = options.constraints ?? NO_CONSTRAINTS;
+  const select = options.select ?? NATIVE;
+  const tags = matchingTags(await client.listTags(framework.repository), framework.defaultVariant, constraints);
   const candidates: Candidate[] = [];
   for (const tag of tags) {
     const candidate = await readCandidate(client, framework.repository, tag.tag, tag.release);
-    candidates.push(candidate);
     options.log.debug({ event: 'candidate.read', tag: candidate.tag, digest: candidate.digest, cuda: candidate.cudaVersion });
+    // --cuda is known only once the config is read.
+    if (!cudaFits(candidate.cudaVersion, constraints)) continue;
+    candidates.push(candidate);
     // Newest first: the first compatible candidate is the answer, so older configs need not be read.
-    if (!options.all && (driver === undefined || judge(candidate, driver).compatible)) break;
+    if (!options.all && (driver === undefined || judge(candidate, driver, select).compatible)) break;
   }
-  const subject = `${framework.name} ${framework.defaultVariant}`;
-  return { selection: selectTag(candidates, driver, subject), candidates, releaseCount: tags.length };
+  return { selection: selectTag(candidates, driver, subjectOf(framework, constraints), select), candidates, releaseCount: tags.length };
 }
 
 /** An image the user named: resolve it, and with a driver refuse it when the driver cannot run it. */
-export async function checkNamedImage(client: RegistryClient, reference: ImageReference, driver: string | undefined): Promise<Choice> {
+export async function checkNamedImage(
+  client: RegistryClient,
+  reference: ImageReference,
+  driver: string | undefined,
+  options: { select?: SelectOptions; force?: boolean } = {},
+): Promise<Choice> {
   const ref = reference.digest ?? reference.tag ?? 'latest';
-  const candidate = await readCandidate(client, reference.repository, ref, reference.tag ?? '');
+  const release = /^(\d{2}\.\d{2}(?:\.\d+)?)-/.exec(reference.tag ?? '')?.[1] ?? reference.tag ?? '';
+  const candidate = await readCandidate(client, reference.repository, ref, release);
   const name = formatReference(reference);
-  if (driver === undefined) return { reference, candidate, why: `${name} as given (no GPU requested, no driver check)` };
+  if (driver === undefined) return { reference, candidate, verdict: undefined, why: `${name} as given (no GPU requested, no driver check)` };
   if (!candidate.requirement) {
     throw new DataError(`${name} carries neither CUDA_VERSION nor CUDA_DRIVER_VERSION, so its driver need is unknown`, {
       hint: 'use an NGC image, or an image whose config sets CUDA_VERSION',
     });
   }
-  const verdict = judge(candidate, driver);
+  const verdict = judge(candidate, driver, options.select ?? NATIVE);
   if (!verdict.compatible) {
+    if (options.force) return { reference, candidate, verdict, why: `${name} forced (--force) although it ${verdict.why}` };
     throw new RefusedError(`${name} cannot run on driver ${driver}: it ${verdict.why}`, {
-      hint: 'pick an older tag (qsub-container tags <framework> --driver D lists them) or a partition with a newer driver',
+      hint: 'pick an older tag (qsub-container tags <framework> --driver D lists them), a partition with a newer driver, or --force to submit anyway',
     });
   }
-  return { reference, candidate, why: `${name} ${verdict.why}` };
+  return { reference, candidate, verdict, why: `${name} ${verdict.why}` };
+}
+
+export type ImageTarget = { readonly kind: 'image'; readonly reference: ImageReference } | { readonly kind: 'framework'; readonly framework: Framework };
+
+/** An image reference as given, a framework's --tag (checked; --force passes it anyway), or the newest release the driver runs. */
+export async function chooseImage(
+  client: RegistryClient,
+  target: ImageTarget,
+  endpoint: RegistryEndpoint,
+  driver: string | undefined,
+  o: { tag: string | undefined; force: boolean; constraints: Constraints; select: SelectOptions; log: Logger },
+): Promise<Choice> {
+  if (target.kind === 'image') return checkNamedImage(client, target.reference, driver, { select: o.select, force: o.force });
+  const { framework } = target;
+  if (o.tag !== undefined) {
+    const reference = { registry: endpoint, repository: framework.repository, tag: o.tag, digest: undefined };
+    return checkNamedImage(client, reference, driver, { select: o.select, force: o.force });
+  }
+  const { selection } = await chooseFrameworkImage(client, framework, driver, { all: false, log: o.log, constraints: o.constraints, select: o.select });
+  if (selection.kind === 'none') {
+    throw new RefusedError(selection.why, {
+      hint: `list what the registry has with: qsub-container tags ${framework.name}${driver ? ` --driver ${driver}` : ''}`,
+    });
+  }
+  const reference = { registry: endpoint, repository: framework.repository, tag: selection.candidate.tag, digest: undefined };
+  return { reference, candidate: selection.candidate, verdict: selection.verdict, why: selection.why };
 }

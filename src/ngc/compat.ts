@@ -40,3 +40,36 @@ export function driverRequirement(env: {
   const row = env.cudaVersion ? tableRowForCuda(env.cudaVersion) : undefined;
   return row ? { minDriver: row.minDriver, source: 'cuda-table' } : undefined;
 }
+
+/** CUDA minor-version compatibility floor for the image's CUDA major (11.x ≥ 450.80.02, 12.x ≥ 525.60.13, 13.x ≥ 580.65.06); none before 11. */
+export function minorCompatFloor(cudaVersion: string | undefined): string | undefined {
+  const major = cudaVersion ? parseVersion(cudaVersion)?.[0] : undefined;
+  if (major === undefined) return undefined;
+  return CUDA_DRIVER_TABLE.find((r) => parseVersion(r.cuda)?.[0] === major)?.minorCompatFloor;
+}
+
+export interface ForwardCompatBranch {
+  /** Driver branch, e.g. 470. */
+  readonly branch: number;
+  /** Lowest driver of that branch the release accepts ("470.57"; "418" when NVIDIA printed "418.xx"). */
+  readonly minDriver: string;
+  /** As the release notes print it. */
+  readonly printed: string;
+}
+
+/** "470.57" (or later R470), "418.xx", "384.111+", "410" → branch and lowest accepted driver; undefined for anything else. */
+export function parseForwardCompatBranch(printed: string): ForwardCompatBranch | undefined {
+  const m = /^(\d{3})(?:\.(\d+|xx))?\+?$/.exec(printed.trim());
+  if (!m) return undefined;
+  const minDriver = m[2] && m[2] !== 'xx' ? `${m[1]}.${m[2]}` : m[1]!;
+  return { branch: Number(m[1]), minDriver, printed };
+}
+
+/** The listed branch a driver is on and meets, if any: "470.239.06" against ["470.57", "525.85"] → R470 (470.57). */
+export function forwardCompatBranchFor(driver: string, printedBranches: readonly string[]): ForwardCompatBranch | undefined {
+  const version = parseVersion(driver);
+  if (!version) return undefined;
+  return printedBranches
+    .map(parseForwardCompatBranch)
+    .find((b): b is ForwardCompatBranch => b !== undefined && b.branch === version[0] && compareVersions(version, parseVersion(b.minDriver)!) >= 0);
+}

@@ -129,6 +129,7 @@ describe('no secret leaks', () => {
       scan(`tags ${registry} stdout`, tags.stdout);
       scan(`tags ${registry} stderr`, tags.stderr);
       expect(tags.code, tags.stderr).toBe(0);
+      expect(JSON.parse(tags.stdout)).toMatchObject({ source: 'registry' });
     }
     for (const json of [[], ['--json']]) {
       const dry = await qsc(['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04', '--registry', TOKEN_REGISTRY, '--cache-dir', cacheDir, '--dry-run', '--log-level', 'debug', ...json, '--', 'true'], env);

@@ -24,7 +24,7 @@ describe('token registry through the CLI', () => {
     const auth = userFile(dir, 'auth.json', authFileFor(TOKEN_REGISTRY, 'qsc', tokenPassword('qsc')));
     const result = await qsc(['tags', 'tensorflow', '--registry', TOKEN_REGISTRY, '--driver', '525.105.17', '--json'], { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: dir });
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ registry: TOKEN_REGISTRY, selected: { tag: '23.01-tf2-py3' } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ registry: TOKEN_REGISTRY, source: 'registry', selected: { tag: '23.01-tf2-py3' } });
   });
 
   it('submits a job whose Apptainer pulls through the token flow with the auth file named by path', async () => {
@@ -51,12 +51,14 @@ describe('token registry through the CLI', () => {
     expect(login.stdout).toContain(`logged in to ${TOKEN_REGISTRY} as qsc`);
     expect(statSync(auth).mode & 0o777).toBe(0o600);
     expect(statSync(auth).uid).toBe(uid());
-    const tags = await qsc(['tags', 'pytorch', '--registry', TOKEN_REGISTRY, '--driver', '580.159.04'], env);
+    const tags = await qsc(['tags', 'pytorch', '--registry', TOKEN_REGISTRY, '--driver', '580.159.04', '--json'], env);
     expect(tags.code, tags.stderr).toBe(0);
+    expect(JSON.parse(tags.stdout)).toMatchObject({ source: 'registry' });
     const logout = await qsc(['logout', TOKEN_REGISTRY], env);
     expect(logout.code, logout.stderr).toBe(0);
     expect(JSON.parse(readFileSync(auth, 'utf8'))).toEqual({ auths: {} });
-    const after = await qsc(['tags', 'pytorch', '--registry', TOKEN_REGISTRY, '--driver', '580.159.04'], env);
+    // submit, not tags: tags answers from the offline seed when the registry refuses.
+    const after = await qsc([...TF_ON_TOKEN, '--dry-run', '--', 'true'], env);
     expect(after.code).toBe(77);
     expect(after.stderr).toMatch(/requires credentials.*qsub-container login 127\.0\.0\.1:5001/);
   });
@@ -116,10 +118,11 @@ describe('token registry through the CLI', () => {
     sh('runuser', ['-u', CLUSTER_USER, '--', 'mkdir', join(dir, 'docker')]);
     const config = userFile(join(dir, 'docker'), 'config.json', authFileFor(REGISTRY, REGISTRY_USER, registryPassword()));
     const env = { DOCKER_CONFIG: join(dir, 'docker'), QSUB_CONTAINER_AUTH_FILE: join(dir, 'none.json'), XDG_CACHE_HOME: dir };
-    const ok = await qsc(['tags', 'tensorflow', '--registry', REGISTRY, '--driver', '580.159.04'], env);
+    const dryRun = ['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04', '--registry', REGISTRY, '--dry-run', '--', 'true'];
+    const ok = await qsc(dryRun, env);
     expect(ok.code, ok.stderr).toBe(0);
     sh('chmod', ['0644', config]);
-    const open = await qsc(['tags', 'tensorflow', '--registry', REGISTRY, '--driver', '580.159.04'], env);
+    const open = await qsc(dryRun, env);
     expect(open.code).toBe(77);
     expect(open.stderr).toContain(`Hint: chmod 600 ${config}`);
   });

@@ -28,8 +28,8 @@ describe('qsub-container detect', () => {
     const probed = await qsc(['detect', '-p', 'gengpu', '-p', 'gpu-legacy', '--refresh', '--json']);
     expect(probed.code, probed.stderr).toBe(0);
     expect(JSON.parse(probed.stdout)).toEqual([
-      { partition: 'gengpu', driverVersion: '580.159.04', gpus: [expect.objectContaining({ name: 'NVIDIA H100 80GB HBM3' })], cached: false },
-      { partition: 'gpu-legacy', driverVersion: '525.105.17', gpus: [expect.objectContaining({ name: expect.stringContaining('V100') })], cached: false },
+      { partition: 'gengpu', driverVersion: '580.159.04', gpus: [expect.objectContaining({ name: 'NVIDIA H100 80GB HBM3' })], groups: [expect.objectContaining({ nodes: ['gpu01'] })], cached: false },
+      { partition: 'gpu-legacy', driverVersion: '525.105.17', gpus: [expect.objectContaining({ name: expect.stringContaining('V100') })], groups: [expect.objectContaining({ nodes: ['gpu01'] })], cached: false },
     ]);
     const again = await qsc(['detect', '-p', 'gengpu', '--json']);
     expect(JSON.parse(again.stdout)[0]).toMatchObject({ driverVersion: '580.159.04', cached: true });

@@ -4,7 +4,11 @@ SLURM_CONF=/etc/slurm/slurm.conf
 GRES_CONF=/etc/slurm/gres.conf
 MUNGE_PID=/run/munge/munged.pid
 CTLD_PID=$RUN_DIR/slurmctld.pid
-SLURM_NODES=("$CPU_NODE" "$GPU_NODE")
+# gpu-mixed: one partition whose two node groups differ (V100 on driver 525, H100 on driver 580), so
+# per-node-group probing has something to find. The stand-in answers those by $SLURMD_NODENAME.
+MIXED_V100_NODE=gpu02
+MIXED_H100_NODE=gpu03
+SLURM_NODES=("$CPU_NODE" "$GPU_NODE" "$MIXED_V100_NODE" "$MIXED_H100_NODE")
 
 slurmd_pid() { echo "$RUN_DIR/slurmd-$1.pid"; }
 
@@ -43,6 +47,9 @@ PartitionName=short Nodes=$CPU_NODE Default=YES MaxTime=04:00:00 State=UP
 PartitionName=gengpu Nodes=$GPU_NODE MaxTime=2-00:00:00 State=UP
 PartitionName=gpu-legacy Nodes=$GPU_NODE MaxTime=2-00:00:00 State=UP
 PartitionName=gpu-broken Nodes=$GPU_NODE MaxTime=2-00:00:00 State=UP
+NodeName=$MIXED_V100_NODE NodeHostname=$(hostname) NodeAddr=127.0.0.1 Port=6820 CPUs=8 RealMemory=20000 Gres=gpu:v100:2 Features=v100
+NodeName=$MIXED_H100_NODE NodeHostname=$(hostname) NodeAddr=127.0.0.1 Port=6821 CPUs=8 RealMemory=20000 Gres=gpu:h100:2 Features=h100
+PartitionName=gpu-mixed Nodes=$MIXED_V100_NODE,$MIXED_H100_NODE MaxTime=2-00:00:00 State=UP
 EOF
 }
 
@@ -53,7 +60,20 @@ render_gres_conf() {
 AutoDetect=off
 NodeName=$GPU_NODE Name=gpu Type=h100 File=$RUN_DIR/gpu[0-1]
 NodeName=$GPU_NODE Name=gpu Type=v100 File=$RUN_DIR/gpu[2-3]
+NodeName=$MIXED_V100_NODE Name=gpu Type=v100 File=$RUN_DIR/gpu[4-5]
+NodeName=$MIXED_H100_NODE Name=gpu Type=h100 File=$RUN_DIR/gpu[6-7]
 EOF
+}
+
+# Device nodes for the gpu-mixed nodes' GRES (gpu0-3 are made by ensure_fake_gpu_files in node.sh).
+ensure_mixed_gpu_files() {
+  local i f
+  for i in 4 5 6 7; do
+    f=$RUN_DIR/gpu$i
+    [[ -c $f ]] && continue
+    rm -f "$f"
+    mknod -m 0666 "$f" c 195 "$i" 2>/dev/null || touch "$f"
+  done
 }
 
 start_munge() {
@@ -131,6 +151,7 @@ wait_nodes_ready() {
 bring_up_slurm() {
   start_munge
   munge -n </dev/null | unmunge >/dev/null || die "munge round trip failed"
+  ensure_mixed_gpu_files
   write_slurm_config
   start_slurm
   wait_nodes_ready

@@ -1,9 +1,12 @@
-// detect: the driver of a partition (probed through Slurm, cached), or of a saved nvidia-smi output.
+// detect: the driver of partitions (probed per node group through Slurm, cached), or of a saved nvidia-smi output.
 import { DataError, UsageError } from '../../errors.js';
 import { parseNvidiaSmi } from '../../gpu/nvidia-smi.js';
+import { validateSlurmName } from '../../slurm/options.js';
 import type { DetectArgs } from '../build-cli.js';
 import type { Context } from '../context.js';
 import { findDriver, settingsFor } from '../shared.js';
+
+const names = (gpus: ReadonlyArray<{ name: string }>) => [...new Set(gpus.map((g) => g.name))].join(', ');
 
 export async function detectCommand(args: DetectArgs, ctx: Context): Promise<void> {
   if (args.nvidiaSmiOutput !== undefined) {
@@ -14,20 +17,26 @@ export async function detectCommand(args: DetectArgs, ctx: Context): Promise<voi
       });
     }
     const result = { driverVersion: parsed.driverVersion, cudaVersion: parsed.cudaVersion, gpus: parsed.gpus };
-    ctx.out(args.json ? `${JSON.stringify(result, null, 2)}\n` : `driver ${result.driverVersion ?? 'unknown'}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${[...new Set(result.gpus.map((g) => g.name))].join(', ')}\n`);
+    ctx.out(args.json ? `${JSON.stringify(result, null, 2)}\n` : `driver ${result.driverVersion ?? 'unknown'}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`);
     return;
   }
   const settings = await settingsFor(ctx, { account: args.account });
   const partitions = args.partition.length > 0 ? args.partition : settings.gpuPartition ? [settings.gpuPartition] : [];
   if (partitions.length === 0) throw new UsageError('no partition to probe', { hint: 'pass -p PARTITION or --nvidia-smi-output FILE' });
+  if (args.constraint !== undefined) validateSlurmName('--constraint', args.constraint);
   const results = [];
   for (const partition of partitions) {
-    const probe = await findDriver(ctx, settings, { partition, gpuType: args.gpuType, account: settings.account, refresh: args.refresh });
-    results.push({ partition, driverVersion: probe.driverVersion, gpus: probe.gpus, cached: probe.cached });
+    const probe = await findDriver(ctx, settings, { partition, gpuType: args.gpuType, constraint: args.constraint, account: settings.account, refresh: args.refresh });
+    const groups = (probe.groups ?? []).map((g) => ({ nodes: g.nodes, probedNode: g.probedNode, gres: g.gres, features: g.features, driverVersion: g.driverVersion, gpus: g.gpus }));
+    results.push({ partition, driverVersion: probe.driverVersion, gpus: probe.gpus, groups, cached: probe.cached });
   }
-  ctx.out(
-    args.json
-      ? `${JSON.stringify(results, null, 2)}\n`
-      : results.map((r) => `${r.partition}: driver ${r.driverVersion} (${[...new Set(r.gpus.map((g) => g.name))].join(', ')})${r.cached ? ' [cached]' : ''}\n`).join(''),
-  );
+  if (args.json) {
+    ctx.out(`${JSON.stringify(results, null, 2)}\n`);
+    return;
+  }
+  for (const r of results) {
+    const usable = r.groups.length > 1 ? ' (lowest of its node groups: what a job there can rely on)' : '';
+    ctx.out(`${r.partition}: driver ${r.driverVersion}${usable} (${names(r.gpus)})${r.cached ? ' [cached]' : ''}\n`);
+    if (r.groups.length > 1) for (const g of r.groups) ctx.out(`  ${g.nodes.join(',')}: driver ${g.driverVersion} (${names(g.gpus)}; ${g.gres})\n`);
+  }
 }

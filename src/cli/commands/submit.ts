@@ -1,18 +1,25 @@
 // submit: detect the driver, choose the image, render the job script, hand it to sbatch.
-import { RefusedError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { planJobView, type JobRequest } from '../../job/plan.js';
-import { chooseFrameworkImage, checkNamedImage } from '../../ngc/choose-image.js';
+import { chooseImage } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { authFileForJob } from '../../registry/credentials.js';
-import { formatReference, parseImageReference, parseRegistry, type ImageReference } from '../../registry/reference.js';
+import { formatReference, parseImageReference, parseRegistry } from '../../registry/reference.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import { interpretSbatch, SBATCH_ARGV } from '../../slurm/sbatch.js';
 import { renderTemplate } from '../../templates/render.js';
 import type { SubmitArgs } from '../build-cli.js';
 import type { Context } from '../context.js';
+import { selectionRequest, selectOptions } from '../selection.js';
 import { findDriver, registryClientFor, settingsFor, validateDriver } from '../shared.js';
 
 export const JOB_TEMPLATE = 'apptainer.sbatch.mustache';
+
+/** Candidates read from the registry always carry a digest; the offline seed's never reach submit. */
+function requireDigest(digest: string | undefined): string {
+  if (!digest) throw new Error('image candidate without a digest');
+  return digest;
+}
 
 /** A framework name, or anything shaped like an image reference (has "/", ":" or "@"). */
 function parseTarget(target: string) {
@@ -35,6 +42,9 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
   const cpus = args.cpus === undefined ? undefined : validateCount('--cpus', args.cpus, 1);
   const driverFlag = args.driver === undefined ? undefined : validateDriver(args.driver);
   const settings = await settingsFor(ctx, { registry: args.registry, cacheDir: args.cacheDir, account: args.account, time });
+  const wanted = selectionRequest(args, settings);
+  if (args.tag !== undefined && target.kind === 'image') throw new UsageError('--tag applies to a framework, not to an image reference', { hint: 'put the tag in the reference itself, e.g. nvcr.io/nvidia/pytorch:24.10-py3' });
+  if (args.force && args.tag === undefined && target.kind !== 'image') throw new UsageError('--force needs --tag (or an image reference)', { hint: 'the automatic choice never picks an image the driver cannot run' });
   const partition = args.partition ?? (gpus > 0 ? settings.gpuPartition : settings.partition);
   if (!partition) {
     throw new UsageError('no partition given', {
@@ -49,6 +59,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
       ? await findDriver(ctx, settings, { partition, gpuType: args.gpuType, account: settings.account, refresh: args.refresh })
       : undefined;
   const driver = driverFlag ?? probe?.driverVersion;
+  const select = selectOptions(wanted, probe?.gpus.map((g) => g.name) ?? []);
 
   const endpoint =
     target.kind === 'image'
@@ -56,26 +67,18 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
       : parseRegistry(settings.registry ?? target.framework.homeRegistry);
   const { client, credentials } = await registryClientFor(ctx, settings, endpoint);
 
-  let reference: ImageReference;
-  let digest: string;
-  let cudaVersion: string | undefined;
-  let why: string;
-  if (target.kind === 'framework') {
-    const { selection } = await chooseFrameworkImage(client, target.framework, driver, { all: false, log: ctx.log });
-    if (selection.kind === 'none') {
-      throw new RefusedError(selection.why, {
-        hint: `list what the registry has with: qsub-container tags ${target.framework.name}${driver ? ` --driver ${driver}` : ''}`,
-      });
-    }
-    reference = { registry: endpoint, repository: target.framework.repository, tag: selection.candidate.tag, digest: undefined };
-    ({ digest, cudaVersion } = selection.candidate);
-    why = selection.why;
-  } else {
-    const choice = await checkNamedImage(client, target.reference, driver);
-    reference = target.reference;
-    ({ digest, cudaVersion } = choice.candidate);
-    why = choice.why;
-  }
+  const { reference, candidate, verdict, why } = await chooseImage(client, target, endpoint, driver, {
+    tag: args.tag,
+    force: args.force,
+    constraints: wanted.constraints,
+    select,
+    log: ctx.log,
+  });
+  const digest = requireDigest(candidate.digest);
+  const { cudaVersion } = candidate;
+  if (verdict?.warning) ctx.note(`qsub-container: warning: ${verdict.warning}`);
+  // The job re-checks its own node: the floor the choice relied on (or, when forced, the image's own minimum).
+  const guardDriver = gpus > 0 ? (verdict?.floor ?? candidate.requirement?.minDriver) : undefined;
   ctx.log.info({ event: 'image.selected', image: formatReference(reference), digest, why });
   // Before anything is queued: the credentials the job will use can read exactly this manifest (else exit 77).
   await client.headManifest(reference.repository, digest);
@@ -100,6 +103,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
       authFile,
     },
     command: args.command,
+    minDriver: guardDriver,
   };
   const script = renderTemplate(await ctx.readTemplate(JOB_TEMPLATE), planJobView(request));
   const summary = {
@@ -108,6 +112,9 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
     cudaVersion: cudaVersion ?? null,
     partition,
     driver: driver ? { version: driver, source: driverFlag ? 'flag' : probe?.cached ? 'cache' : 'probe' } : null,
+    policy: wanted.policy,
+    mode: verdict?.mode ?? null,
+    guardMinDriver: guardDriver ?? null,
     why,
   };
 

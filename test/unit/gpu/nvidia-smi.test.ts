@@ -1,25 +1,93 @@
-// parseNvidiaSmi over the real captured outputs in test/fixtures/nvidia-smi (copied from shared/fixtures).
-import { readFileSync } from 'node:fs';
+// parseNvidiaSmi over the nvidia-smi corpus in test/fixtures/nvidia-smi (real outputs, plus synthetic-* edge cases).
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseNvidiaSmi } from '../../../src/gpu/nvidia-smi.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/nvidia-smi/${name}`, import.meta.url), 'utf8');
 const H100 = 'NVIDIA H100 80GB HBM3';
 
-describe('parseNvidiaSmi on real captures', () => {
-  it.each([
-    ['h100-580.159.04-default.txt', 'table', '580.159.04', '13.0', [H100]],
-    ['h100-580.159.04-q.txt', 'query-text', '580.159.04', '13.0', [H100]],
-    ['h100-580.159.04-qx.xml', 'xml', '580.159.04', '13.0', [H100]],
-    ['h100-580.159.04-query-multi.txt', 'csv', '580.159.04', null, [H100]],
-    ['h100-580.159.04-query-driver.txt', 'csv', '580.159.04', null, ['unknown']],
-    ['h100-580.159.04-L.txt', 'list', null, null, [H100]],
-    ['public-525.105.17-tesla-v100-sxm2-x1.txt', 'table', '525.105.17', '12.0', ['Tesla V100-SXM2...']],
-    ['public-550.90.07-h100-x8.txt', 'table', '550.90.07', '12.4', Array(8).fill(H100)],
-  ])('%s → %s, driver %s, CUDA %s', (file, format, driver, cuda, names) => {
+const A100_80 = 'NVIDIA A100-SXM4-80GB';
+const A100_40 = 'NVIDIA A100-SXM4-40GB';
+const K80 = 'Tesla K80';
+type Ok = readonly [file: string, format: string, driver: string | null, cuda: string | null, names: readonly string[]];
+type Failed = readonly [file: string, reason: string];
+
+/** Every fixture file and what it must parse to; a file without a row here fails the completeness test. */
+const OK: readonly Ok[] = [
+  ['h100-580.159.04-default.txt', 'table', '580.159.04', '13.0', [H100]],
+  ['h100-580.159.04-q.txt', 'query-text', '580.159.04', '13.0', [H100]],
+  ['h100-580.159.04-qx.xml', 'xml', '580.159.04', '13.0', [H100]],
+  ['h100-580.159.04-query-multi.txt', 'csv', '580.159.04', null, [H100]],
+  ['h100-580.159.04-query-driver.txt', 'csv', '580.159.04', null, ['unknown']],
+  ['h100-580.159.04-L.txt', 'list', null, null, [H100]],
+  ['public-525.105.17-tesla-v100-sxm2-x1.txt', 'table', '525.105.17', '12.0', ['Tesla V100-SXM2...']],
+  ['public-550.90.07-h100-x8.txt', 'table', '550.90.07', '12.4', Array(8).fill(H100)],
+  ['public-555.42.02-a100-sxm4-80gb-x4.txt', 'table', '555.42.02', '12.5', Array(4).fill(A100_80)],
+  ['public-560.35.03-rtx3090-x2.txt', 'table', '560.35.03', '12.6', Array(2).fill('NVIDIA GeForce RTX 3090')],
+  ['public-535.129.03-a10-q.txt', 'query-text', '535.129.03', '12.2', ['NVIDIA A10']],
+  ['public-410.104-tesla-k80-excerpt.txt', 'table', '410.104', '10.0', [K80]],
+  ['public-384.66-titan-xp-no-cuda-excerpt.txt', 'table', '384.66', null, ['TITAN Xp']],
+  ['public-470.63.01-geforce-truncated-name-excerpt.txt', 'table', '470.63.01', '11.4', ['NVIDIA GeForce ...']],
+  ['public-470.256.02-a10g-excerpt.txt', 'table', '470.256.02', '11.4', ['NVIDIA A10G']],
+  ['public-390.77-tesla-k80-q-excerpt.txt', 'query-text', '390.77', null, [K80]],
+  ['public-418.40.04-tesla-k80-q-excerpt.txt', 'query-text', '418.40.04', '10.1', [K80]],
+  ['public-530.30.02-tesla-v100-sxm2-16gb.txt', 'table', '530.30.02', '12.1', ['Tesla V100-SXM2-16GB']],
+  ['public-530.30.02-a2-l4-mixed.txt', 'table', '530.30.02', '12.1', ['NVIDIA A2', 'NVIDIA L4']],
+  ['public-530.41.03-wsl-driver-531.41-rtx2080s.txt', 'table', '531.41', '12.1', ['NVIDIA GeForce RTX 2080 S...']],
+  ['public-535.183.01-gtx1050ti-gtx1060-mixed.txt', 'table', '535.183.01', '12.2', ['NVIDIA GeForce GTX 1050 Ti', 'NVIDIA GeForce GTX 1060 6GB']],
+  ['public-545.23.08-rtx2080ti.txt', 'table', '545.23.08', '12.3', ['NVIDIA GeForce RTX 2080 Ti']],
+  ['public-617.14-kmd-umd-header-windows-excerpt.txt', 'table', '617.14', '13.4', ['NVIDIA GeForce RTX 3050 ...']],
+  ['public-L-mixed-k80-rtx2080ti.txt', 'list', null, null, [K80, K80, 'GeForce RTX 2080 Ti', K80, K80]],
+  ['public-L-rtx4070-laptop.txt', 'list', null, null, ['NVIDIA GeForce RTX 4070 Laptop GPU']],
+  ['synthetic-mig-a100-x2.txt', 'table', '550.54.15', '12.4', [A100_40, A100_40]],
+  ['synthetic-mig-a100-L.txt', 'list', null, null, [A100_40, A100_40]],
+  ['synthetic-610.43.02-kmd-header.txt', 'table', '610.43.02', '13.3', [H100]],
+  ['synthetic-err-gpu-lost-x2.txt', 'table', '535.104.05', '12.2', [A100_80, A100_80]],
+  ['synthetic-mixed-a100-v100-545.23.08.txt', 'table', '545.23.08', '12.3', ['NVIDIA A100-PCIE-40GB', 'Tesla V100-PCIE-32GB']],
+  ['synthetic-smi-560-driver-550.90.07.txt', 'table', '550.90.07', '12.4', Array(8).fill(H100)],
+  ['synthetic-cuda-na-580.159.04.txt', 'table', '580.159.04', null, [H100]],
+  ['synthetic-csv-units-na.txt', 'csv', '535.104.05', null, [A100_80, A100_80]],
+  ['synthetic-csv-noheader-mixed.txt', 'csv', '535.104.05', null, ['Tesla V100-SXM2-32GB', A100_40]],
+];
+
+const FAILED: readonly Failed[] = [
+  ['public-fail-nvml-mismatch-1.txt', 'driver-library-mismatch'],
+  ['public-fail-device-handle-unknown-error.txt', 'device-handle'],
+  ['public-fail-no-devices.txt', 'no-devices'],
+  ['public-fail-no-devices-trailing-spaces.txt', 'no-devices'],
+  ['synthetic-fail-not-found-slurmstepd.txt', 'not-found'],
+  ['synthetic-fail-not-found-sh.txt', 'not-found'],
+  ['synthetic-fail-nvml-unknown.txt', 'nvml-init'],
+  ['synthetic-fail-no-driver.txt', 'no-driver'],
+];
+
+const FIXTURES = readdirSync(new URL('../../fixtures/nvidia-smi/', import.meta.url)).filter((f) => f !== 'README.md');
+
+describe('the nvidia-smi corpus', () => {
+  it('has an expectation for every file, and a README row with its source', () => {
+    const readme = fixture('README.md');
+    expect([...OK.map((r) => r[0]), ...FAILED.map((r) => r[0])].sort()).toEqual([...FIXTURES].sort());
+    expect(FIXTURES.filter((f) => !readme.includes(`| ${f} |`))).toEqual([]);
+  });
+
+  it('holds 28 distinct real outputs (h100-* and public-*; the two "No devices" files differ only in trailing blanks)', () => {
+    const real = FIXTURES.filter((f) => !f.startsWith('synthetic-'));
+    expect(real).toHaveLength(29);
+    expect(new Set(real.map((f) => fixture(f).trim())).size).toBe(28);
+  });
+});
+
+describe('parseNvidiaSmi over the corpus', () => {
+  it.each(OK)('%s → %s, driver %s, CUDA %s', (file, format, driver, cuda, names) => {
     const result = parseNvidiaSmi(fixture(file));
     expect(result).toMatchObject({ kind: 'ok', format, driverVersion: driver, cudaVersion: cuda });
     if (result.kind === 'ok') expect(result.gpus.map((g) => g.name)).toEqual(names);
+  });
+
+  it.each(FAILED)('%s → failure %s, even when nvidia-smi exited 0', (file, reason) => {
+    const result = parseNvidiaSmi(fixture(file));
+    expect(result).toMatchObject({ kind: 'failure', reason });
+    if (result.kind === 'failure') expect(fixture(file)).toContain(result.message);
   });
 
   it('reads bus ids and indexes from the 8-GPU table', () => {
@@ -27,6 +95,13 @@ describe('parseNvidiaSmi on real captures', () => {
     if (result.kind !== 'ok') throw new Error('expected ok');
     expect(result.gpus.map((g) => g.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(result.gpus[0]?.busId).toBe('00000000:19:00.0');
+  });
+
+  it('counts physical GPUs, not MIG slices, in the table and in -L', () => {
+    for (const file of ['synthetic-mig-a100-x2.txt', 'synthetic-mig-a100-L.txt']) {
+      const result = parseNvidiaSmi(fixture(file));
+      expect(result.kind === 'ok' && result.gpus.map((g) => g.index)).toEqual([0, 1]);
+    }
   });
 
   it('reads the driver mismatch failure, which comes as text rather than a table', () => {

@@ -1,0 +1,25 @@
+// The selection flags as one value: policy (flag > config > native; forward-compat only where the site allows) and constraints.
+import type { Settings } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
+import { validateConstraints, type Constraints } from '../ngc/constraints.js';
+import { POLICIES, type Policy, type SelectOptions } from '../ngc/select.js';
+import type { SelectionArgs } from './build-cli.js';
+
+export interface SelectionRequest {
+  readonly constraints: Constraints;
+  readonly policy: Policy;
+}
+
+export function selectionRequest(args: SelectionArgs, settings: Settings): SelectionRequest {
+  const constraints = validateConstraints(args);
+  const policy = (args.policy ?? settings.policy ?? 'native') as Policy;
+  if (!POLICIES.includes(policy)) throw new UsageError(`unknown policy ${JSON.stringify(policy)}`, { hint: `use one of ${POLICIES.join(', ')}` });
+  if (policy === 'forward-compat' && settings.forwardCompat !== 'data-center') {
+    throw new UsageError('policy forward-compat is not enabled on this site', {
+      hint: 'forward compatibility is a site decision: an admin sets "forwardCompat": "data-center" in the site config; use native or minor-compat meanwhile',
+    });
+  }
+  return { constraints, policy };
+}
+
+export const selectOptions = (request: SelectionRequest, gpuNames: readonly string[]): SelectOptions => ({ policy: request.policy, gpuNames });

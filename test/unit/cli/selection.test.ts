@@ -1,0 +1,32 @@
+// The selection flags resolved with settings: policy precedence, forward-compat only where the site config allows it.
+import { describe, expect, it } from 'vitest';
+import { selectionRequest } from '../../../src/cli/selection.js';
+import { resolveSettings } from '../../../src/config/resolve.js';
+
+const settings = (site: object, user: object = {}) => resolveSettings([{ source: 'site.json', values: site }, { source: 'user.json', values: user }], '/c');
+const NONE = { policy: undefined, release: undefined, cuda: undefined, variant: undefined, python: undefined };
+
+describe('selectionRequest', () => {
+  it('defaults to native, takes the config policy, and lets the flag win', () => {
+    expect(selectionRequest(NONE, settings({}).settings).policy).toBe('native');
+    expect(selectionRequest(NONE, settings({}, { policy: 'minor-compat' }).settings).policy).toBe('minor-compat');
+    expect(selectionRequest({ ...NONE, policy: 'native' }, settings({ policy: 'minor-compat' }).settings).policy).toBe('native');
+  });
+
+  it('allows forward-compat only when the site config says data-center', () => {
+    const wanted = { ...NONE, policy: 'forward-compat' };
+    expect(() => selectionRequest(wanted, settings({}).settings)).toThrow(/not enabled on this site/);
+    expect(() => selectionRequest(wanted, settings({ forwardCompat: 'off' }).settings)).toThrow(/not enabled/);
+    expect(selectionRequest(wanted, settings({ forwardCompat: 'data-center' }).settings).policy).toBe('forward-compat');
+  });
+
+  it('refuses forwardCompat in a user config, and unknown policy words', () => {
+    expect(settings({}, { forwardCompat: 'data-center' }).errors).toEqual(['user.json: "forwardCompat" is a site setting; only the site config may set it']);
+    expect(settings({ policy: 'yolo' }).errors).toEqual(['site.json: "policy" must be one of native, minor-compat, forward-compat']);
+  });
+
+  it('validates constraints on the way', () => {
+    expect(() => selectionRequest({ ...NONE, release: '2024.10' }, settings({}).settings)).toThrow(/--release/);
+    expect(selectionRequest({ ...NONE, variant: 'tf1', python: '3' }, settings({}).settings).constraints).toMatchObject({ variant: 'tf1', python: '3' });
+  });
+});
