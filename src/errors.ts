@@ -63,6 +63,8 @@ export class UnavailableError extends define(ExitCode.unavailable) {}
 export class TemporaryError extends define(ExitCode.temporary) {}
 export class AuthError extends define(ExitCode.auth) {}
 export class ConfigError extends define(ExitCode.config) {}
+/** Ctrl-C while following a job (--wait): the job itself keeps running. */
+export class InterruptedError extends define(ExitCode.interrupted) {}
 
 export function exitCodeFor(error: unknown): ExitCodeValue {
   return error instanceof QscError ? error.exitCode : ExitCode.internal;

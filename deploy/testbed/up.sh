@@ -51,6 +51,7 @@ main() {
   install_nvidia_smi
   bring_up_slurm
   bring_up_sshd
+  "$HERE/lib/remote-ssh.sh"
   bring_up_registry
   "$HERE/seed-images.sh" "$HERE/images.txt"
   (source "$HERE/lib/token-registry.sh" && bring_up_token_registry) # second registry: Bearer tokens on :5001

@@ -6,6 +6,9 @@ import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 export interface CommonArgs {
   readonly json: boolean;
   readonly logLevel: LogLevel;
+  /** --host: run on the cluster over SSH (profile name, ~/.ssh/config alias or user@host[:port]). */
+  readonly host: string | undefined;
+  readonly acceptNewHostKey: boolean;
 }
 
 /** Tag-selection flags shared by submit and tags (validated in cli/selection.ts). */
@@ -33,6 +36,7 @@ export interface SubmitArgs extends CommonArgs, SelectionArgs {
   readonly driver: string | undefined;
   readonly dryRun: boolean;
   readonly refresh: boolean;
+  readonly wait: boolean;
   readonly command: readonly string[];
   /** --tag: this tag of the framework, still checked against the driver. */
   readonly tag: string | undefined;
@@ -114,7 +118,9 @@ const common = (y: Argv) =>
   y
     .option('json', { type: 'boolean', default: false, describe: 'print results as JSON on stdout' })
     .option('log-level', { choices: LOG_LEVELS, default: 'warn' as LogLevel, describe: 'stderr log level (pino JSON lines)' })
-    .option('refresh', { type: 'boolean', default: false, describe: 're-probe the driver even when a cached answer is fresh' });
+    .option('refresh', { type: 'boolean', default: false, describe: 're-probe the driver even when a cached answer is fresh' })
+    .option('host', { type: 'string', describe: 'submit over SSH: a host profile, ~/.ssh/config alias or user@host[:port]' })
+    .option('accept-new-host-key', { type: 'boolean', default: false, describe: "trust and record a host's key seen for the first time" });
 
 const slurmTarget = (y: Argv) =>
   y
@@ -150,6 +156,7 @@ export function buildCli() {
         .option('cache-dir', { type: 'string', describe: 'shared SIF cache directory' })
         .option('driver', { type: 'string', describe: 'driver version to select for, skipping detection' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print the job script; submit nothing' })
+        .option('wait', { type: 'boolean', default: false, describe: "follow the job to its end, print its output's tail, exit with its exit code" })
         .example('$0 --gpu tensorflow -p gengpu -- python train.py', 'newest TensorFlow the gengpu driver runs')
         .example('$0 --gpu 2 pytorch -t 04:00:00 -A p12345 -- torchrun train.py', 'two GPUs, with account and time'),
     )
@@ -207,7 +214,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   const name = String(parsed._[0] ?? 'submit');
   const a = parsed as Record<string, unknown>;
   const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
-  const common = { json: Boolean(a.json), logLevel: a.logLevel as LogLevel };
+  const common = { json: Boolean(a.json), logLevel: a.logLevel as LogLevel, host: str('host'), acceptNewHostKey: Boolean(a.acceptNewHostKey) };
   const selectionArgs = { policy: str('policy'), release: str('release'), cuda: str('cuda'), variant: str('variant'), python: str('python') };
   if (name === 'tags') {
     return {
@@ -245,6 +252,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
       driver: str('driver'),
       dryRun: Boolean(a.dryRun),
       refresh: Boolean(a.refresh),
+      wait: Boolean(a.wait),
       command: ((a['--'] as string[] | undefined) ?? []).map(String),
       ...selectionArgs,
       tag: str('tag'),

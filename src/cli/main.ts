@@ -1,7 +1,8 @@
 // Entry: compose the real adapters, run one command, turn any error into one stderr line and an exit code.
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { exitCodeFor, ExitCode, formatErrorLine, type ExitCodeValue } from '../errors.js';
+import { homedir, userInfo } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import { exitCodeFor, ExitCode, formatErrorLine } from '../errors.js';
 import { withoutCredentialEnv } from '../registry/secret-env.js';
 import { resolveStatePaths } from '../state/paths.js';
 import { createLocalRunner } from '../transport/local-runner.js';
@@ -10,7 +11,10 @@ import type { Context } from './context.js';
 
 const TEMPLATE_DIR = new URL('../../job-templates/', import.meta.url);
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCodeValue> {
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let context: Context | undefined;
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
   try {
     const command = await parseCommand(argv);
     if (command.name === 'help') {
@@ -18,29 +22,46 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return ExitCode.ok;
     }
     const { createLogger } = await import('../log/logger.js');
-    const ctx: Context = {
+    const log = createLogger(command.args.logLevel);
+    const home = env.HOME || homedir();
+    const paths = resolveStatePaths(env, home);
+    const note = (text: string) => process.stderr.write(`${text}\n`);
+    const { host, acceptNewHostKey } = command.args;
+    // SSH is loaded only when --host asks for it: local runs do not pay for ssh2.
+    const remote = host
+      ? await (await import('../transport/open-remote.js')).openRemote(host, { env, home, localUser: env.USER || userInfo().username, paths, log, note, acceptNewHostKey })
+      : undefined;
+    context = {
       // sbatch exports its environment to the job: registry credentials must not ride along.
-      runner: createLocalRunner(withoutCredentialEnv(env)),
+      runner: remote?.runner ?? createLocalRunner(withoutCredentialEnv(env)),
+      remote: remote?.remote,
+      hostLabel: host,
       fetch: globalThis.fetch,
       now: Date.now,
-      log: createLogger(command.args.logLevel),
-      paths: resolveStatePaths(env, env.HOME || homedir()),
+      log,
+      paths,
       env,
       out: (text) => process.stdout.write(text),
-      note: (text) => process.stderr.write(`${text}\n`),
+      note,
       readTemplate: (name) => readFile(new URL(name, TEMPLATE_DIR), 'utf8'),
       readFile: (path) => readFile(path, 'utf8'),
+      signal: interrupt.signal,
+      sleep: (ms) => delay(ms, undefined, { signal: interrupt.signal }).catch(() => undefined),
       readSecret: async (prompt, fromStdin) => (await import('./read-secret.js')).readSecret(prompt, fromStdin),
     };
-    if (command.name === 'submit') await (await import('./commands/submit.js')).submitCommand(command.args, ctx);
-    else if (command.name === 'login' || command.name === 'logout') await (await import('./commands/login.js')).loginCommand(command, ctx);
-    else if (command.name === 'import') await (await import('./commands/import.js')).importCommand(command.args, ctx);
-    else if (command.name === 'tags') await (await import('./commands/tags.js')).tagsCommand(command.args, ctx);
-    else await (await import('./commands/detect.js')).detectCommand(command.args, ctx);
+    if (command.name === 'submit' && command.args.wait) process.once('SIGINT', onSigint);
+    if (command.name === 'submit') return (await (await import('./commands/submit.js')).submitCommand(command.args, context)) ?? ExitCode.ok;
+    else if (command.name === 'login' || command.name === 'logout') await (await import('./commands/login.js')).loginCommand(command, context);
+    else if (command.name === 'import') await (await import('./commands/import.js')).importCommand(command.args, context);
+    else if (command.name === 'tags') await (await import('./commands/tags.js')).tagsCommand(command.args, context);
+    else await (await import('./commands/detect.js')).detectCommand(command.args, context);
     return ExitCode.ok;
   } catch (error) {
     process.stderr.write(`${formatErrorLine(error)}\n`);
     if (exitCodeFor(error) === ExitCode.internal && env.QSUB_CONTAINER_DEBUG) console.error(error);
     return exitCodeFor(error);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await context?.runner.close?.();
   }
 }

@@ -9,13 +9,13 @@ import type { DriverProbe } from '../gpu/probe.js';
 import { parseVersion } from '../ngc/version.js';
 import { createFileBlobCache } from '../registry/blob-cache.js';
 import { createRegistryClient, type RegistryClient } from '../registry/client.js';
-import { findCredentials, type FoundCredentials } from '../registry/credentials.js';
+import { authFileForJob, findCredentials, type FoundCredentials } from '../registry/credentials.js';
 import type { RegistryEndpoint } from '../registry/reference.js';
 import { validateSlurmName } from '../slurm/options.js';
 import type { Context } from './context.js';
 
 export function settingsFor(ctx: Context, flags: Record<string, unknown>): Promise<Settings> {
-  return loadSettings(ctx.paths, ctx.env, flags);
+  return ctx.remote ? ctx.remote.settings(flags) : loadSettings(ctx.paths, ctx.env, flags);
 }
 
 export function validateDriver(value: string): string {
@@ -50,7 +50,9 @@ export async function registryClientFor(
   settings: Settings,
   endpoint: RegistryEndpoint,
 ): Promise<{ client: RegistryClient; credentials: FoundCredentials | undefined }> {
-  const credentials = await findCredentials(endpoint.host, ctx.env, { toolFile: settings.authFile, home: ctx.env.HOME ?? '' });
+  // Over SSH the registry is queried from here with this machine's credentials; the job names the cluster side's file.
+  const toolFile = ctx.remote?.localAuthFile ?? settings.authFile;
+  const credentials = await findCredentials(endpoint.host, ctx.env, { toolFile, home: ctx.env.HOME ?? '' });
   ctx.log.debug({ event: 'registry.credentials', registry: endpoint.host, source: credentials?.source ?? 'none', user: credentials?.username ?? null });
   const client = createRegistryClient(endpoint, {
     fetch: ctx.fetch,
@@ -60,4 +62,13 @@ export async function registryClientFor(
     now: ctx.now,
   });
   return { client, credentials };
+}
+
+/**
+ * The auth file the job names by path: over SSH the cluster side's own file (no secret is copied there); locally the
+ * tool's file, or a 0600 copy of credentials that came from elsewhere (credentials.ts: authFileForJob).
+ */
+export async function jobAuthFileFor(ctx: Context, settings: Settings, host: string, credentials: FoundCredentials | undefined): Promise<string | undefined> {
+  if (ctx.remote) return ctx.remote.jobAuthFile(settings);
+  return credentials ? authFileForJob(credentials, host, ctx.paths.configDir) : undefined;
 }

@@ -1,4 +1,4 @@
-// The Runner port: run an argv on the cluster side (locally or, later, over SSH) and get the outcome as a value.
+// The Runner port: run an argv on the cluster side (locally or over SSH) and get the outcome as a value.
 
 export interface RunRequest {
   readonly argv: readonly string[];
@@ -21,4 +21,6 @@ export interface Runner {
   /** Names the cluster side for caches: "local:<hostname>" or "ssh:user@host:port". */
   readonly id: string;
   run(request: RunRequest): Promise<RunResult>;
+  /** Release what the runner holds (the SSH connection); the local runner holds nothing. */
+  close?(): Promise<void>;
 }

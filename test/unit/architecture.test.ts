@@ -46,6 +46,11 @@ const PURE = [
   'cli/output.ts',
   'log/types.ts',
   'transport/runner.ts',
+  'transport/known-hosts.ts',
+  'transport/ssh-config.ts',
+  'transport/ssh-target.ts',
+  'transport/remote-command.ts',
+  'slurm/job-state.ts',
 ];
 const EFFECTS = ['ssh2', 'pino', 'node-cron', 'node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http'];
 
@@ -63,6 +68,12 @@ describe('architecture', () => {
     ['node:child_process', ['transport/local-runner.ts']],
   ])('%s is imported only by its adapter', (module, allowed) => {
     expect(all.filter((f) => imports(join(SRC, f)).includes(module))).toEqual(allowed);
+  });
+
+  it('ssh2 is loaded lazily by the SSH adapter only: elsewhere, and statically, it is types alone', () => {
+    const users = all.filter((f) => /from 'ssh2'|import\('ssh2'\)/.test(readFileSync(join(SRC, f), 'utf8')));
+    expect(users).toEqual(['transport/ssh-connect.ts', 'transport/ssh-runner.ts']);
+    for (const f of users) expect(readFileSync(join(SRC, f), 'utf8')).not.toMatch(/^import (?!type )[^;]*from 'ssh2';$/m);
   });
 
   it('no module calls process.exit', () => {

@@ -11,6 +11,11 @@ import { settingsFor } from '../shared.js';
 type Command = { readonly name: 'login'; readonly args: LoginArgs } | { readonly name: 'logout'; readonly args: LogoutArgs };
 
 export async function loginCommand(command: Command, ctx: Context): Promise<void> {
+  if (ctx.remote) {
+    throw new UsageError(`${command.name} with --host is not supported yet`, {
+      hint: `run it where the credentials should live: on this machine without --host, or on the cluster's login node (ssh ${ctx.hostLabel ?? 'HOST'} qsub-container ${command.name} ${command.args.registry})`,
+    });
+  }
   const endpoint = parseRegistry(command.args.registry);
   const settings = await settingsFor(ctx, {});
   if (command.name === 'logout') {

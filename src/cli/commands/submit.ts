@@ -3,7 +3,6 @@ import { UsageError } from '../../errors.js';
 import { planJobView, type JobRequest } from '../../job/plan.js';
 import { chooseImage } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
-import { authFileForJob } from '../../registry/credentials.js';
 import { formatReference, parseImageReference, parseRegistry } from '../../registry/reference.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import { interpretSbatch, SBATCH_ARGV } from '../../slurm/sbatch.js';
@@ -11,7 +10,7 @@ import { renderTemplate } from '../../templates/render.js';
 import type { SubmitArgs } from '../build-cli.js';
 import type { Context } from '../context.js';
 import { selectionRequest, selectOptions } from '../selection.js';
-import { findDriver, registryClientFor, settingsFor, validateDriver } from '../shared.js';
+import { findDriver, jobAuthFileFor, registryClientFor, settingsFor, validateDriver } from '../shared.js';
 
 export const JOB_TEMPLATE = 'apptainer.sbatch.mustache';
 
@@ -33,7 +32,7 @@ function parseTarget(target: string) {
   return { kind: 'framework' as const, framework };
 }
 
-export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<void> {
+export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<number | void> {
   // Validate everything the user typed before touching Slurm or the registry.
   const target = parseTarget(args.target);
   const gpus = args.gpu === undefined ? 0 : validateCount('--gpu', args.gpu, 0);
@@ -82,7 +81,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
   ctx.log.info({ event: 'image.selected', image: formatReference(reference), digest, why });
   // Before anything is queued: the credentials the job will use can read exactly this manifest (else exit 77).
   await client.headManifest(reference.repository, digest);
-  const authFile = credentials ? await authFileForJob(credentials, endpoint.host, ctx.paths.configDir) : undefined;
+  const authFile = await jobAuthFileFor(ctx, settings, endpoint.host, credentials);
 
   const request: JobRequest = {
     jobName: args.jobName ?? `qsc-${target.kind === 'framework' ? target.framework.name : reference.repository.split('/').at(-1)}`,
@@ -135,4 +134,5 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<voi
     ctx.note(`qsub-container: submitted job ${outcome.jobId} on ${partition}: ${why}`);
     ctx.out(`${outcome.jobId}\n`);
   }
+  if (args.wait) return (await import('../wait-for-job.js')).waitForJob(ctx, outcome.jobId, args.json);
 }

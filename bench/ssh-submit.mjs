@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Benchmark: remote submission with the driver cached (qsub-container --host) vs OpenSSH `ssh ... sbatch --parsable < script`.
+// Runs both alternately in one run on the testbed, prints each median and their ratio (goal ≤ 1.2). Jobs are cancelled.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CLI = join(ROOT, 'bin/qsub-container.js');
+const KEY = '/var/lib/qsc-testbed/ssh/id_ed25519';
+const KNOWN_HOSTS = '/var/lib/qsc-testbed/ssh/known_hosts';
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+
+function run(command, args, { env, stdin } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.stderr.on('data', (b) => (stderr += b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
+      else resolve({ ms, stdout });
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// A laptop: its own HOME with an ~/.ssh/config alias, known_hosts and registry credentials.
+const home = mkdtempSync(join(tmpdir(), 'qsc-bench-'));
+mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+writeFileSync(join(home, '.ssh', 'known_hosts'), readFileSync(KNOWN_HOSTS));
+writeFileSync(join(home, '.ssh', 'config'), `Host cluster\n  HostName 127.0.0.1\n  Port 2222\n  User hpcuser\n  IdentityFile ${KEY}\n`);
+const configDir = join(home, '.config', 'qsub-container');
+mkdirSync(configDir, { recursive: true });
+const password = readFileSync('/var/lib/qsc-testbed/registry-password', 'utf8').trim();
+writeFileSync(join(configDir, 'auth.json'), JSON.stringify({ auths: { '127.0.0.1:5000': { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }));
+chmodSync(join(configDir, 'auth.json'), 0o600);
+const cacheDir = `/srv/qsc-cache/bench-${process.pid}`;
+execFileSync('install', ['-d', '-o', 'hpcuser', '-g', 'hpcuser', '-m', '2775', cacheDir]);
+
+const env = { HOME: home, USER: 'root', PATH: process.env.PATH, LANG: 'C.UTF-8' };
+const submitArgs = [CLI, '--host', 'cluster', '--gpu', 'tensorflow', '-p', 'gengpu', '--cache-dir', cacheDir, '--', 'true'];
+const sshArgs = ['-i', KEY, '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'BatchMode=yes', '-p', '2222', 'hpcuser@127.0.0.1', 'sbatch', '--parsable'];
+
+const jobs = [];
+try {
+  // Warm-up: probe the driver once (cached from then on) and render the very script both sides submit.
+  await run(process.execPath, [CLI, 'detect', '--host', 'cluster', '-p', 'gengpu', '--refresh'], { env });
+  const script = (await run(process.execPath, [...submitArgs.slice(0, -2), '--dry-run', '--', 'true'], { env })).stdout;
+  jobs.push((await run(process.execPath, submitArgs, { env })).stdout.trim());
+  jobs.push((await run('ssh', sshArgs, { stdin: script })).stdout.trim());
+
+  const ours = [];
+  const openssh = [];
+  const startup = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate which goes first, so drift on a shared machine hits both alike.
+    const pair = i % 2 ? ['ssh', 'qsc'] : ['qsc', 'ssh'];
+    for (const which of pair) {
+      const result = which === 'qsc' ? await run(process.execPath, submitArgs, { env }) : await run('ssh', sshArgs, { stdin: script });
+      jobs.push(result.stdout.trim().split('\n')[0]);
+      (which === 'qsc' ? ours : openssh).push(result.ms);
+    }
+    execFileSync('scancel', jobs.slice(-2)); // keep the shared cluster free: only submission is measured
+    // The floor no SSH work can lower: Node starting and the CLI parsing its arguments.
+    startup.push((await run(process.execPath, [CLI, '--help'], { env })).ms);
+  }
+  const a = median(ours);
+  const b = median(openssh);
+  console.log(`ssh-submit: ${RUNS} runs each, alternating`);
+  console.log(`  qsub-container --host (driver cached): median ${a.toFixed(0)} ms  [${ours.map((x) => x.toFixed(0)).join(' ')}]`);
+  console.log(`  ssh ... sbatch --parsable < script:    median ${b.toFixed(0)} ms  [${openssh.map((x) => x.toFixed(0)).join(' ')}]`);
+  console.log(`  ratio ${(a / b).toFixed(2)} (goal ≤ 1.2)`);
+  console.log(`  context: qsub-container --help (Node start + argument parsing, no SSH) median ${median(startup).toFixed(0)} ms`);
+} finally {
+  if (jobs.length) execFileSync('scancel', jobs.filter((j) => /^\d+$/.test(j)));
+  rmSync(home, { recursive: true, force: true });
+  rmSync(cacheDir, { recursive: true, force: true });
+}
