@@ -1,15 +1,18 @@
 // import on the testbed: docker-archive, OCI layout and OCI archive become the cached SIF the submit path then reuses.
 import { chownSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_USER, freshCacheDir, qsc, REGISTRY, REGISTRY_USER, registryPassword, runAsUser, sh, waitForJob } from '../support/cluster.js';
 import { authFileFor, TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
+import { removeUserTempDirs, userTempDir } from '../support/user-temp.js';
+
+afterAll(removeUserTempDirs);
 
 const IMAGE = `${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`;
 
 /** A temp dir of the cluster user with an auth file for the token registry and the image exported three ways by skopeo. */
 async function exportedImage() {
-  const dir = sh('runuser', ['-u', CLUSTER_USER, '--', 'mktemp', '-d', '/tmp/qsc-import-e2e.XXXXXX']).trim();
+  const dir = userTempDir('qsc-import-e2e');
   const auth = join(dir, 'auth.json');
   writeFileSync(auth, authFileFor(TOKEN_REGISTRY, 'qsc', tokenPassword('qsc')), { mode: 0o600 });
   const id = Number(sh('id', ['-u', CLUSTER_USER]));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, CLUSTER_USER, freshCacheDir, jobFields, qsc, REGISTRY, REGISTRY_USER, registryPassword, runAsUser, sh, waitForJob } from '../support/cluster.js';
 import { authFileFor, TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
+import { removeUserTempDirs, userTempDir as makeUserTempDir } from '../support/user-temp.js';
 
 /** Made at run time: a literal here would be found in the tests themselves. */
 const WRONG = `Leak-Canary-${randomBytes(8).toString('hex')}`;
@@ -38,7 +39,7 @@ function scanTree(label: string, dir: string) {
   }
 }
 const uid = () => Number(sh('id', ['-u', CLUSTER_USER]));
-const userTempDir = () => sh('runuser', ['-u', CLUSTER_USER, '--', 'mktemp', '-d', '/tmp/qsc-leak.XXXXXX']).trim();
+const userTempDir = () => makeUserTempDir('qsc-leak');
 
 /** Processes of a job: every process whose environment says SLURM_JOB_ID=<id>. */
 function jobProcesses(jobId: string): Array<{ pid: string; environ: Buffer; cmdline: Buffer }> {
@@ -105,6 +106,7 @@ describe('no secret leaks', () => {
   const cacheDir = freshCacheDir('leak');
 
   afterAll(() => {
+    removeUserTempDirs();
     // Every surface really got looked at, and none held a secret.
     expect(surfaces.length).toBeGreaterThan(20);
     expect(leaks).toEqual([]);

@@ -2,13 +2,15 @@
 // login/logout, every credential source, jobs that pull through Bearer tokens, refusals before anything is queued.
 import { chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_USER, freshCacheDir, qsc, REGISTRY, REGISTRY_USER, registryPassword, runAsUser, sh, waitForJob, CLI } from '../support/cluster.js';
 import { authFileFor, TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
+import { removeUserTempDirs, userTempDir as makeUserTempDir } from '../support/user-temp.js';
 
 const uid = () => Number(sh('id', ['-u', CLUSTER_USER]));
 /** A private temp dir of the cluster user, for auth files and XDG dirs that must not touch its real config. */
-const userTempDir = () => sh('runuser', ['-u', CLUSTER_USER, '--', 'mktemp', '-d', '/tmp/qsc-auth-e2e.XXXXXX']).trim();
+const userTempDir = () => makeUserTempDir('qsc-auth-e2e');
+afterAll(removeUserTempDirs);
 function userFile(dir: string, name: string, content: string, mode = 0o600): string {
   const file = join(dir, name);
   writeFileSync(file, content, { mode });
