@@ -4,19 +4,21 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLUSTER_USER, freshCacheDir, qsc, queuedJobIds, REGISTRY, sh } from '../support/cluster.js';
 
+// Each refused submission carries a job name of its own, so "nothing queued" is exact even while other jobs
+// come and go on the shared cluster.
 let cacheDir: string;
-let queuedBefore: string[];
+let jobName: string;
 beforeEach(() => {
   cacheDir = freshCacheDir('bad');
-  queuedBefore = queuedJobIds();
+  jobName = `qsc-bad-${process.pid}-${Date.now()}`;
 });
 afterEach(() => {
-  expect(queuedJobIds()).toEqual(queuedBefore);
+  expect(queuedJobIds(jobName)).toEqual([]);
   expect(readdirSync(cacheDir)).toEqual([]);
 });
 
 async function expectRefusal(args: string[], exitCode: number, pattern: RegExp, env: Record<string, string> = {}) {
-  const result = await qsc([...args, '--cache-dir', cacheDir], env);
+  const result = await qsc([...args, '--cache-dir', cacheDir, '-J', jobName], env);
   expect(result.code, result.stderr).toBe(exitCode);
   expect(result.stdout).toBe('');
   const lines = result.stderr.trim().split('\n');

@@ -47,8 +47,9 @@ export function sh(command: string, args: readonly string[] = []): string {
   return execFileSync(command, args, { encoding: 'utf8' });
 }
 
-/** Job ids in the queue (pending or running), to prove a refused submission queued nothing. */
-export const queuedJobIds = () => sh('squeue', ['--noheader', '--format=%i']).split('\n').filter(Boolean).sort();
+/** Job ids in the queue (pending or running), optionally only those with a job name: proof a refusal queued nothing. */
+export const queuedJobIds = (name?: string) =>
+  sh('squeue', ['--noheader', '--format=%i', ...(name ? [`--name=${name}`] : [])]).split('\n').filter(Boolean).sort();
 
 export function jobFields(jobId: string): Record<string, string> {
   const line = sh('scontrol', ['show', 'job', '-o', jobId]);
