@@ -46,6 +46,7 @@ main() {
   stop_pidfile "$MUNGE_PID" munged
   stop_pidfile "$SSHD_PID" sshd
   stop_pidfile "$REGISTRY_PID" docker-registry
+  (source "$HERE/lib/token-registry.sh" && stop_pidfile "$TOKEN_REGISTRY_PID" docker-registry && stop_pidfile "$TOKEN_SERVER_PID" node)
   ((PURGE)) && purge_state
   log "testbed stopped"
 }

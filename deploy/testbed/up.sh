@@ -54,6 +54,7 @@ main() {
   "$HERE/lib/remote-ssh.sh"
   bring_up_registry
   "$HERE/seed-images.sh" "$HERE/images.txt"
+  (source "$HERE/lib/token-registry.sh" && bring_up_token_registry) # second registry: Bearer tokens on :5001
   verify_gpu_jobs
   verify_concurrency
   verify_ssh

@@ -28,6 +28,8 @@ export interface PullTarget {
   readonly image: DesiredImage;
   readonly cacheDir: string;
   readonly authFile: string | undefined;
+  /** Build from this Apptainer source instead of pulling (import of an archive or a downloaded layout). */
+  readonly buildSource?: string | undefined;
 }
 
 export function renderPullScript(template: string, settings: Settings, target: PullTarget): string {
@@ -44,7 +46,7 @@ export function renderPullScript(template: string, settings: Settings, target: P
     gpuType: undefined,
     output: slurm ? join(target.cacheDir, '.logs', 'warm-%j.out') : undefined,
     cacheDir: target.cacheDir,
-    image: { displayRef: image.ref, pullRef: image.pullRef, digest: image.digest, noHttps: image.noHttps, authFile: target.authFile },
+    image: { displayRef: image.ref, pullRef: image.pullRef, digest: image.digest, noHttps: image.noHttps, authFile: target.authFile, buildSource: target.buildSource },
     command: [],
   };
   const facts = { digest: image.digest, source: image.ref, cudaVersion: image.cudaVersion, cudaDriverVersion: image.cudaDriverVersion };
@@ -95,6 +97,7 @@ export async function pullImage(deps: PullDeps, settings: Settings, target: Pull
     if (result.code === 65) throw new DataError(last || `pulled file for ${image.ref} is not a valid SIF`);
     throw new UnavailableError(`pull of ${image.ref} failed (exit ${result.code}): ${last || 'no output'}`, {
       hint: slurm ? `see the pull job's output in ${join(cacheDir, '.logs')}` : 'rerun with --log-level debug',
+      cause: { stderr: result.stderr },
     });
   } finally {
     clearInterval(timer);

@@ -84,8 +84,28 @@ export interface WarmArgs extends CommonArgs {
   readonly refresh: boolean;
 }
 
+export interface LoginArgs extends CommonArgs {
+  readonly registry: string;
+  readonly username: string | undefined;
+  readonly passwordStdin: boolean;
+}
+
+export interface LogoutArgs extends CommonArgs {
+  readonly registry: string;
+}
+
+export interface ImportArgs extends CommonArgs {
+  readonly source: string;
+  readonly as: string | undefined;
+  readonly cacheDir: string | undefined;
+  readonly via: string;
+}
+
 export type ParsedCommand =
   | { readonly name: 'submit'; readonly args: SubmitArgs }
+  | { readonly name: 'login'; readonly args: LoginArgs }
+  | { readonly name: 'logout'; readonly args: LogoutArgs }
+  | { readonly name: 'import'; readonly args: ImportArgs }
   | { readonly name: 'tags'; readonly args: TagsArgs }
   | { readonly name: 'detect'; readonly args: DetectArgs }
   | { readonly name: 'cache'; readonly args: CacheArgs }
@@ -190,6 +210,24 @@ export function buildCli() {
         .option('daemon', { type: 'boolean', default: false, describe: 'run ticks on the config\'s "warm.schedule" until SIGTERM' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan; pull, link and remove nothing' }),
     )
+    .command('login <registry>', 'check and store registry credentials (password from stdin or a prompt, never the command line)', (y) =>
+      common(y)
+        .positional('registry', { type: 'string', describe: 'registry HOST[:PORT], e.g. nvcr.io' })
+        .option('username', { alias: 'u', type: 'string', describe: 'user name (nvcr.io: the literal $oauthtoken, the default there)' })
+        .option('password-stdin', { type: 'boolean', default: false, describe: 'read the password from stdin (the default when stdin is not a terminal)' })
+        .example("echo \"$NGC_API_KEY\" | $0 login nvcr.io --password-stdin", 'store an NGC API key'),
+    )
+    .command('import <source>', 'cache an image made elsewhere (docker save, skopeo) as the SIF submit would use', (y) =>
+      common(y)
+        .positional('source', { type: 'string', describe: 'docker-archive tar, OCI archive tar, OCI layout directory, or docker://IMAGE-REF' })
+        .option('as', { type: 'string', describe: 'the image a file is, e.g. nvcr.io/nvidia/pytorch:24.10-py3' })
+        .option('cache-dir', { type: 'string', describe: 'shared SIF cache directory' })
+        .option('via', { type: 'string', default: 'auto', describe: 'docker:// only: apptainer, client (the tool downloads), or auto (client when Apptainer is refused)' })
+        .example('$0 import pytorch.tar --as nvcr.io/nvidia/pytorch:24.10-py3', 'an image saved with docker save on another machine'),
+    )
+    .command('logout <registry>', "remove a registry's stored credentials", (y) =>
+      common(y).positional('registry', { type: 'string', describe: 'registry HOST[:PORT]' }),
+    )
     .strict()
     .help()
     .version(false)
@@ -218,6 +256,11 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
       args: { ...common, ...selectionArgs, gpuName: str('gpuName'), explain: Boolean(a.explain), offline: Boolean(a.offline), framework: String(a.framework), driver: str('driver'), partition: str('partition'), gpuType: str('gpuType'), account: str('account'), registry: str('registry'), refresh: Boolean(a.refresh) },
     };
   }
+  if (name === 'login') {
+    return { name, args: { ...common, registry: String(a.registry), username: str('username'), passwordStdin: Boolean(a.passwordStdin) } };
+  }
+  if (name === 'import') return { name, args: { ...common, source: String(a.source), as: str('as'), cacheDir: str('cacheDir'), via: String(a.via) } };
+  if (name === 'logout') return { name, args: { ...common, registry: String(a.registry) } };
   if (name === 'detect') {
     return {
       name,

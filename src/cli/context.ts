@@ -25,4 +25,6 @@ export interface Context {
   readonly signal?: AbortSignal | undefined;
   /** Resolves after ms, or early on abort; defaults to a plain timer. */
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** A secret typed at a no-echo prompt (stderr) or, when stdin is not a terminal or `fromStdin`, read from stdin. */
+  readonly readSecret: (prompt: string, fromStdin: boolean) => Promise<string>;
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { exitCodeFor, ExitCode, formatErrorLine } from '../errors.js';
+import { withoutCredentialEnv } from '../registry/secret-env.js';
 import { resolveStatePaths } from '../state/paths.js';
 import { createLocalRunner } from '../transport/local-runner.js';
 import { parseCommand } from './build-cli.js';
@@ -31,7 +32,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       ? await (await import('../transport/open-remote.js')).openRemote(host, { env, home, localUser: env.USER || userInfo().username, paths, log, note, acceptNewHostKey })
       : undefined;
     context = {
-      runner: remote?.runner ?? createLocalRunner(env),
+      // sbatch exports its environment to the job: registry credentials must not ride along.
+      runner: remote?.runner ?? createLocalRunner(withoutCredentialEnv(env)),
       remote: remote?.remote,
       hostLabel: host,
       fetch: globalThis.fetch,
@@ -45,9 +47,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       readFile: (path) => readFile(path, 'utf8'),
       signal: interrupt.signal,
       sleep: (ms) => delay(ms, undefined, { signal: interrupt.signal }).catch(() => undefined),
+      readSecret: async (prompt, fromStdin) => (await import('./read-secret.js')).readSecret(prompt, fromStdin),
     };
     if (command.name === 'submit' && command.args.wait) process.once('SIGINT', onSigint);
     if (command.name === 'submit') return (await (await import('./commands/submit.js')).submitCommand(command.args, context)) ?? ExitCode.ok;
+    else if (command.name === 'login' || command.name === 'logout') await (await import('./commands/login.js')).loginCommand(command, context);
+    else if (command.name === 'import') await (await import('./commands/import.js')).importCommand(command.args, context);
     else if (command.name === 'tags') await (await import('./commands/tags.js')).tagsCommand(command.args, context);
     else if (command.name === 'cache') await (await import('./commands/cache.js')).cacheCommand(command.args, context);
     else if (command.name === 'warm') await (await import('./commands/warm.js')).warmCommand(command.args, context);

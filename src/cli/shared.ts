@@ -9,7 +9,7 @@ import type { DriverProbe } from '../gpu/probe.js';
 import { parseVersion } from '../ngc/version.js';
 import { createFileBlobCache } from '../registry/blob-cache.js';
 import { createRegistryClient, type RegistryClient } from '../registry/client.js';
-import { readCredentials } from '../registry/credentials.js';
+import { authFileForJob, findCredentials, type FoundCredentials } from '../registry/credentials.js';
 import type { RegistryEndpoint } from '../registry/reference.js';
 import { validateSlurmName } from '../slurm/options.js';
 import type { Context } from './context.js';
@@ -44,14 +44,31 @@ export function findDriver(ctx: Context, settings: Settings, target: DriverTarge
   );
 }
 
-export async function registryClientFor(ctx: Context, settings: Settings, endpoint: RegistryEndpoint): Promise<{ client: RegistryClient; authFile: string | undefined }> {
+/** A client for the registry with the first credentials found for it (README: Registry credentials). */
+export async function registryClientFor(
+  ctx: Context,
+  settings: Settings,
+  endpoint: RegistryEndpoint,
+): Promise<{ client: RegistryClient; credentials: FoundCredentials | undefined }> {
   // Over SSH the registry is queried from here with this machine's credentials; the job names the cluster side's file.
-  const credentials = await readCredentials(ctx.remote?.localAuthFile ?? settings.authFile, endpoint.host);
+  const toolFile = ctx.remote?.localAuthFile ?? settings.authFile;
+  const credentials = await findCredentials(endpoint.host, ctx.env, { toolFile, home: ctx.env.HOME ?? '' });
+  ctx.log.debug({ event: 'registry.credentials', registry: endpoint.host, source: credentials?.source ?? 'none', user: credentials?.username ?? null });
   const client = createRegistryClient(endpoint, {
     fetch: ctx.fetch,
     credentials,
     blobCache: createFileBlobCache(join(ctx.paths.cacheDir, 'blobs')),
     log: ctx.log,
+    now: ctx.now,
   });
-  return { client, authFile: ctx.remote ? await ctx.remote.jobAuthFile(settings) : credentials ? settings.authFile : undefined };
+  return { client, credentials };
+}
+
+/**
+ * The auth file the job names by path: over SSH the cluster side's own file (no secret is copied there); locally the
+ * tool's file, or a 0600 copy of credentials that came from elsewhere (credentials.ts: authFileForJob).
+ */
+export async function jobAuthFileFor(ctx: Context, settings: Settings, host: string, credentials: FoundCredentials | undefined): Promise<string | undefined> {
+  if (ctx.remote) return ctx.remote.jobAuthFile(settings);
+  return credentials ? authFileForJob(credentials, host, ctx.paths.configDir) : undefined;
 }

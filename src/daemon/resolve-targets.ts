@@ -3,7 +3,7 @@
 // one tag list per repository plus one HEAD per selected image.
 import { join } from 'node:path';
 import type { Context } from '../cli/context.js';
-import { findDriver, registryClientFor } from '../cli/shared.js';
+import { findDriver, jobAuthFileFor, registryClientFor } from '../cli/shared.js';
 import type { WarmTarget } from '../config/cache-settings.js';
 import type { Settings } from '../config/resolve.js';
 import { RefusedError, UsageError } from '../errors.js';
@@ -38,7 +38,10 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
   const tagLists = new Map<string, Promise<string[]>>();
 
   const clientFor = async (endpoint: RegistryEndpoint) => {
-    if (!clients.has(endpoint.host)) clients.set(endpoint.host, await registryClientFor(ctx, settings, endpoint));
+    if (!clients.has(endpoint.host)) {
+      const { client, credentials } = await registryClientFor(ctx, settings, endpoint);
+      clients.set(endpoint.host, { client, authFile: await jobAuthFileFor(ctx, settings, endpoint.host, credentials) });
+    }
     const found = clients.get(endpoint.host)!;
     authFiles.set(endpoint.host, found.authFile);
     return found.client;

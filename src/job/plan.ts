@@ -13,6 +13,11 @@ export interface ResolvedImage {
   readonly noHttps: boolean;
   /** Auth file the job hands to Apptainer for the pull; undefined when the registry needs none. */
   readonly authFile: string | undefined;
+  /**
+   * Build the SIF from this Apptainer source (docker-archive:, oci:, oci-archive:) instead of pulling pullRef: how
+   * `import` puts an image made elsewhere into the cache through the same lock, verification and publish steps.
+   */
+  readonly buildSource?: string | undefined;
 }
 
 export interface JobRequest {
@@ -60,6 +65,7 @@ export function planJobView(request: JobRequest, cache?: View): View {
     imageRef: request.image.displayRef,
     digest: request.image.digest,
     pullRef: request.image.pullRef,
+    buildSource: request.image.buildSource ?? null,
     cacheDir: request.cacheDir ?? null,
     sifName: sifFileName(request.image.digest),
     authFile: request.image.authFile ?? null,

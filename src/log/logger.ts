@@ -16,6 +16,19 @@ const REDACT_PATHS = [
   'headers.authorization',
   'token',
   '*.token',
+  'access_token',
+  '*.access_token',
+  'identitytoken',
+  '*.identitytoken',
+  'credentials.password',
+  '*.credentials.password',
+  // Registry credential variables (src/registry/secret-env.ts), should an env object ever be logged.
+  'env.APPTAINER_DOCKER_PASSWORD',
+  'env.SINGULARITY_DOCKER_PASSWORD',
+  'env.NGC_API_KEY',
+  '*.env.APPTAINER_DOCKER_PASSWORD',
+  '*.env.SINGULARITY_DOCKER_PASSWORD',
+  '*.env.NGC_API_KEY',
 ];
 
 export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination(2)): Logger {

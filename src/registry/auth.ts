@@ -1,4 +1,4 @@
-// WWW-Authenticate challenges (RFC 7235): which scheme the registry asks for, and with what parameters.
+// WWW-Authenticate challenges (RFC 7235) and token answers: which scheme the registry asks for, what a token is worth.
 
 export type Challenge =
   | { readonly scheme: 'basic'; readonly realm: string | undefined }
@@ -7,6 +7,8 @@ export type Challenge =
       readonly realm: string;
       readonly service: string | undefined;
       readonly scope: string | undefined;
+      /** RFC 6750 error: "insufficient_scope" (authenticated, not allowed) or "invalid_token" (expired, revoked). */
+      readonly error: string | undefined;
     };
 
 /** The first challenge we can answer (Bearer or Basic), or undefined. */
@@ -26,7 +28,7 @@ export function parseChallenge(header: string | null): Challenge | undefined {
   }
   for (const { scheme, params } of challenges) {
     if (scheme === 'bearer' && params.realm) {
-      return { scheme: 'bearer', realm: params.realm, service: params.service, scope: params.scope };
+      return { scheme: 'bearer', realm: params.realm, service: params.service, scope: params.scope, error: params.error };
     }
     if (scheme === 'basic') return { scheme: 'basic', realm: params.realm };
   }
@@ -39,3 +41,23 @@ export function basicAuthorization(username: string, password: string): string {
 
 /** The scope a pull needs, used when the challenge names none (Distribution's token flow). */
 export const pullScope = (repository: string) => `repository:${repository}:pull`;
+
+/** Tokens without `expires_in` live 60 s (the token spec's default). */
+const DEFAULT_TOKEN_SECONDS = 60;
+
+export interface IssuedToken {
+  readonly token: string;
+  /** Epoch ms after which the token is not used again (a little before the server's expiry). */
+  readonly reuseUntil: number;
+}
+
+/** A token server's JSON answer → the token and how long to reuse it; undefined when it holds no token. */
+export function readTokenAnswer(body: unknown, nowMs: number): IssuedToken | undefined {
+  const b = (body ?? {}) as { token?: unknown; access_token?: unknown; expires_in?: unknown };
+  const token = typeof b.token === 'string' && b.token ? b.token : typeof b.access_token === 'string' && b.access_token ? b.access_token : undefined;
+  if (!token) return undefined;
+  const seconds = typeof b.expires_in === 'number' && b.expires_in > 0 ? b.expires_in : DEFAULT_TOKEN_SECONDS;
+  // Stop reusing a tenth of the lifetime early (at most 10 s) so a request never leaves with a dying token.
+  const margin = Math.min(seconds * 100, 10_000);
+  return { token, reuseUntil: nowMs + seconds * 1000 - margin };
+}

@@ -1,9 +1,11 @@
-// Registry HTTP API v2 client over an injected fetch: tags, manifests (indexes → linux/amd64), config blobs, auth.
+// Registry HTTP API v2 client over an injected fetch: ping, tags, manifests (HEAD/GET, indexes → linux/amd64), config blobs.
 import { createHash } from 'node:crypto';
 import { AuthError, RefusedError, UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { Secret } from '../secret.js';
-import { basicAuthorization, parseChallenge, pullScope, type Challenge } from './auth.js';
+import { basicAuthorization, parseChallenge, pullScope, readTokenAnswer, type Challenge, type IssuedToken } from './auth.js';
+import { createSender } from './http.js';
+import { deniedAccess, missingCredentials, notFound, refusedCredentials, type CredentialFacts } from './hints.js';
 import type { RegistryEndpoint } from './reference.js';
 
 export interface RegistryCredentials {
@@ -24,8 +26,13 @@ export interface RegistryClientDeps {
   readonly credentials: RegistryCredentials | undefined;
   readonly blobCache: BlobCache | undefined;
   readonly log: Logger;
+  /** Per attempt; a timed-out attempt is retried like a network error. */
   readonly timeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Clock for token lifetimes (epoch ms). */
+  readonly now?: () => number;
+  /** Jitter source in [0, 1). */
+  readonly random?: () => number;
 }
 
 export interface ResolvedManifest {
@@ -38,108 +45,93 @@ export interface ImageConfig {
   readonly env: Readonly<Record<string, string>>;
 }
 
-const MANIFEST_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
-
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
-
-const RETRY_DELAYS_MS = [250, 1000];
+const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+const IMAGE_TYPES = ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'];
+const MANIFEST_ACCEPT = [...INDEX_TYPES, ...IMAGE_TYPES].join(', ');
 
 export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryClientDeps) {
   const base = `${endpoint.scheme}://${endpoint.host}`;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  /** Authorization header per scope, learned from the first 401 and reused for the rest of the run. */
-  const authorizations = new Map<string, string>();
+  const now = deps.now ?? Date.now;
+  const send = createSender({
+    fetch: deps.fetch,
+    log: deps.log,
+    now,
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    random: deps.random ?? Math.random,
+    timeoutMs: deps.timeoutMs ?? 30_000,
+  });
+  const creds = deps.credentials;
+  const facts: CredentialFacts = { host: endpoint.host, username: creds?.username, source: creds?.source };
+  /** Bearer tokens by scope ("" for the /v2/ ping), reused until shortly before they expire. */
+  const tokens = new Map<string, IssuedToken>();
+  /** The scheme the registry asked for, learned from the first 401 and used up front afterwards. */
   let challenge: Challenge | undefined;
 
-  async function send(url: string, init: RequestInit, attempt = 0): Promise<Response> {
-    try {
-      return await deps.fetch(url, { ...init, signal: AbortSignal.timeout(deps.timeoutMs ?? 30_000) });
-    } catch (error) {
-      const delay = RETRY_DELAYS_MS[attempt];
-      if (delay === undefined) {
-        throw new UnavailableError(`registry ${endpoint.host} is unreachable (${describeNetworkError(error)})`, {
-          hint: `check the registry address (--registry or the config's "registry") and that ${base} answers`,
-          cause: error,
-        });
-      }
-      await sleep(delay);
-      return send(url, init, attempt + 1);
-    }
+  function authorizationFor(scopeKey: string): string | undefined {
+    if (challenge?.scheme === 'basic') return creds ? basicAuthorization(creds.username, creds.password.reveal()) : undefined;
+    const token = tokens.get(scopeKey);
+    return token && now() < token.reuseUntil ? `Bearer ${token.token}` : undefined;
   }
 
-  async function authorize(found: Challenge, scope: string): Promise<string> {
-    const creds = deps.credentials;
-    if (found.scheme === 'basic') {
-      if (!creds) throw missingCredentials();
-      return basicAuthorization(creds.username, creds.password.reveal());
-    }
+  /** Token for a Bearer challenge: anonymous, or with the credentials as Basic (nvcr.io: $oauthtoken + API key). */
+  async function fetchToken(found: Extract<Challenge, { scheme: 'bearer' }>, scope: string | undefined): Promise<IssuedToken> {
     const url = new URL(found.realm);
     if (found.service) url.searchParams.set('service', found.service);
-    url.searchParams.set('scope', found.scope ?? scope);
+    if (scope ?? found.scope) url.searchParams.set('scope', (scope ?? found.scope)!);
     const headers: Record<string, string> = creds ? { authorization: basicAuthorization(creds.username, creds.password.reveal()) } : {};
     const response = await send(url.toString(), { headers });
-    if (response.status === 401 || response.status === 403) throw refusedCredentials(response.status);
+    if (response.status === 401 || response.status === 403) throw creds ? refusedCredentials(facts, response.status) : missingCredentials(endpoint.host);
     if (!response.ok) throw new UnavailableError(`token service ${url.host} answered HTTP ${response.status}`);
-    const body = (await response.json()) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token;
-    if (!token) throw new UnavailableError(`token service ${url.host} returned no token`);
-    return `Bearer ${token}`;
+    const issued = readTokenAnswer(await response.json().catch(() => undefined), now());
+    if (!issued) throw new UnavailableError(`token service ${url.host} returned no token`);
+    deps.log.debug({ event: 'registry.token', registry: endpoint.host, scope: scope ?? found.scope ?? null, reuseForMs: issued.reuseUntil - now() });
+    return issued;
   }
 
-  async function get(path: string, repository: string, headers: Record<string, string> = {}, attempt = 0, method = 'GET'): Promise<Response> {
-    const scope = pullScope(repository);
-    const known = authorizations.get(scope);
-    const response = await send(`${base}${path}`, { method, headers: { ...headers, ...(known ? { authorization: known } : {}) } });
-    if (response.status === 401 && !known) {
-      challenge = parseChallenge(response.headers.get('www-authenticate')) ?? challenge;
-      if (!challenge) throw new AuthError(`registry ${endpoint.host} refused the request and named no auth scheme`);
-      authorizations.set(scope, await authorize(challenge, scope));
-      deps.log.debug({ event: 'registry.auth', registry: endpoint.host, scheme: challenge.scheme });
-      return get(path, repository, headers, attempt, method);
+  /**
+   * A request with auth exactly as the registry's 401 challenge says. A stale or expired token is refreshed once;
+   * a second 401 is a verdict: wrong credentials (authentication) or no pull access (authorization).
+   */
+  async function request(
+    method: 'GET' | 'HEAD',
+    path: string,
+    repository: string | undefined,
+    headers: Record<string, string> = {},
+    timeoutMs?: number,
+  ): Promise<Response> {
+    const scope = repository === undefined ? undefined : pullScope(repository);
+    const scopeKey = scope ?? '';
+    const url = `${base}${path}`;
+    const attempt = async () => {
+      // Once the registry has said "Bearer", a missing or expired token is fetched up front, saving a 401 round trip.
+      if (challenge?.scheme === 'bearer' && authorizationFor(scopeKey) === undefined) tokens.set(scopeKey, await fetchToken(challenge, scope));
+      const authorization = authorizationFor(scopeKey);
+      return { authorization, response: await send(url, { method, headers: { ...headers, ...(authorization ? { authorization } : {}) } }, timeoutMs) };
+    };
+    let { authorization, response } = await attempt();
+    if (response.status === 401) {
+      const found = parseChallenge(response.headers.get('www-authenticate')) ?? challenge;
+      if (!found) throw new AuthError(`registry ${endpoint.host} refused the request and named no auth scheme it accepts`);
+      challenge = found;
+      if (found.scheme === 'bearer' && found.error === 'insufficient_scope' && authorization) throw deniedAccess(facts, repository ?? '/v2/');
+      if (found.scheme === 'basic') {
+        if (!creds) throw missingCredentials(endpoint.host);
+        if (authorization) throw refusedCredentials(facts, 401);
+      } else {
+        if (authorization) deps.log.debug({ event: 'registry.token.rejected', registry: endpoint.host, error: found.error ?? null });
+        tokens.set(scopeKey, await fetchToken(found, scope));
+      }
+      await response.body?.cancel();
+      ({ response } = await attempt());
+      if (response.status === 401) {
+        const again = parseChallenge(response.headers.get('www-authenticate'));
+        if (found.scheme === 'basic' || (again?.scheme === 'bearer' && again.error === 'invalid_token')) throw refusedCredentials(facts, 401);
+        throw creds ? deniedAccess(facts, repository ?? '/v2/') : missingCredentials(endpoint.host);
+      }
     }
-    if (response.status === 401 || response.status === 403) throw refusedCredentials(response.status);
-    if ((response.status === 429 || response.status >= 500) && RETRY_DELAYS_MS[attempt] !== undefined) {
-      await sleep(RETRY_DELAYS_MS[attempt]!);
-      return get(path, repository, headers, attempt + 1, method);
-    }
-    if (response.status >= 500 || response.status === 429) {
-      throw new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${path}`, {
-        hint: 'the registry is failing or rate-limiting; retry later',
-      });
-    }
+    if (response.status === 403) throw deniedAccess(facts, repository ?? '/v2/');
+    deps.log.debug({ event: 'registry.request', registry: endpoint.host, method, path, status: response.status });
     return response;
-  }
-
-  function missingCredentials() {
-    return new AuthError(`registry ${endpoint.host} requires credentials and none were found`, {
-      hint: `add them to the auth file (Docker config.json format, mode 0600): {"auths":{"${endpoint.host}":{"auth":"<base64 user:password>"}}}`,
-    });
-  }
-
-  function refusedCredentials(status: number) {
-    return new AuthError(
-      `registry ${endpoint.host} refused the credentials from ${deps.credentials?.source ?? '(none)'} (HTTP ${status})`,
-      {
-        hint:
-          endpoint.host === 'nvcr.io'
-            ? 'for nvcr.io the user must be the literal $oauthtoken and the password an NGC API key with NGC Catalog access'
-            : 'check the user and password for this registry in the auth file',
-      },
-    );
-  }
-
-  function notFound(what: string, repository: string) {
-    return new RefusedError(`${what} not found on ${endpoint.host}`, {
-      hint: `check the name; the registry's tags for ${repository} are listed by: qsub-container tags <framework> --registry ${endpoint.host}`,
-    });
   }
 
   async function readVerified(response: Response, digest: string | undefined): Promise<{ text: string; digest: string }> {
@@ -151,17 +143,27 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     return { text: bytes.toString('utf8'), digest: actual };
   }
 
+  const unexpected = (response: Response, what: string) =>
+    new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${what}`);
+
   return {
     endpoint,
+
+    /** GET /v2/: proves the registry answers and, through its challenge, that the credentials authenticate. */
+    async ping(): Promise<void> {
+      const response = await request('GET', '/v2/', undefined);
+      await response.body?.cancel();
+      if (!response.ok) throw unexpected(response, '/v2/');
+    },
 
     /** Every tag of a repository, following Link pagination. */
     async listTags(repository: string): Promise<string[]> {
       const tags: string[] = [];
       let path: string | undefined = `/v2/${repository}/tags/list?n=1000`;
       while (path) {
-        const response = await get(path, repository);
-        if (response.status === 404) throw notFound(`repository ${repository}`, repository);
-        if (!response.ok) throw new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} listing ${repository}`);
+        const response = await request('GET', path, repository);
+        if (response.status === 404) throw notFound(endpoint.host, `repository ${repository}`, repository);
+        if (!response.ok) throw unexpected(response, `the tags of ${repository}`);
         const body = (await response.json()) as { tags?: string[] | null };
         tags.push(...(body.tags ?? []));
         path = nextLink(response.headers.get('link'));
@@ -169,15 +171,36 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       return tags;
     },
 
+    /** HEAD of a manifest: its digest and media type without downloading it (proves pull access, too). */
+    async headManifest(repository: string, reference: string): Promise<{ digest: string | undefined; mediaType: string | undefined }> {
+      const response = await request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, { accept: MANIFEST_ACCEPT });
+      if (response.status === 404) throw notFound(endpoint.host, `image ${repository}:${reference}`, repository);
+      if (!response.ok) throw unexpected(response, `${repository}:${reference}`);
+      return {
+        digest: response.headers.get('docker-content-digest') ?? undefined,
+        mediaType: response.headers.get('content-type')?.split(';')[0]?.trim() ?? undefined,
+      };
+    },
+
+    /**
+     * The digest a tag points at now, by one HEAD request (for a multi-arch tag, the index's digest). The warmer
+     * uses it to confirm a cached tag has not moved without reading manifests again.
+     */
+    async resolveDigest(repository: string, tag: string): Promise<string> {
+      const { digest } = await this.headManifest(repository, tag);
+      if (!digest) throw new UnavailableError(`registry ${endpoint.host} answered without a digest for ${repository}:${tag}`);
+      return digest;
+    },
+
     /** Resolve a tag or digest to the linux/amd64 image manifest digest and its config digest. */
     async resolveManifest(repository: string, reference: string): Promise<ResolvedManifest> {
-      const response = await get(`/v2/${repository}/manifests/${reference}`, repository, { accept: MANIFEST_TYPES });
-      if (response.status === 404) throw notFound(`image ${repository}:${reference}`, repository);
-      if (!response.ok) throw new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${repository}:${reference}`);
+      const response = await request('GET', `/v2/${repository}/manifests/${reference}`, repository, { accept: MANIFEST_ACCEPT });
+      if (response.status === 404) throw notFound(endpoint.host, `image ${repository}:${reference}`, repository);
+      if (!response.ok) throw unexpected(response, `${repository}:${reference}`);
       const { text, digest } = await readVerified(response, reference.startsWith('sha256:') ? reference : undefined);
       const manifest = JSON.parse(text) as ManifestJson;
       const mediaType = manifest.mediaType ?? response.headers.get('content-type') ?? '';
-      if (INDEX_TYPES.has(mediaType) || manifest.manifests) {
+      if (INDEX_TYPES.includes(mediaType) || manifest.manifests) {
         const amd64 = manifest.manifests?.find((m) => m.platform?.os === 'linux' && m.platform?.architecture === 'amd64');
         if (!amd64) throw new RefusedError(`image ${repository}:${reference} has no linux/amd64 variant`);
         return this.resolveManifest(repository, amd64.digest);
@@ -186,24 +209,30 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       return { digest, configDigest: manifest.config.digest };
     },
 
-    /**
-     * The digest a tag points at now, by one HEAD request (for a multi-arch tag, the index's digest). The warmer
-     * uses it to confirm a cached tag has not moved without reading manifests again.
-     */
-    async resolveDigest(repository: string, tag: string): Promise<string> {
-      const response = await get(`/v2/${repository}/manifests/${tag}`, repository, { accept: MANIFEST_TYPES }, 0, 'HEAD');
-      if (response.status === 404) throw notFound(`image ${repository}:${tag}`, repository);
-      const digest = response.headers.get('docker-content-digest');
-      if (!response.ok || !digest) throw new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} without a digest for ${repository}:${tag}`);
-      return digest;
+    /** A manifest's exact bytes, checked against its digest, and its media type (for writing an OCI layout). */
+    async readManifest(repository: string, digest: string): Promise<{ text: string; mediaType: string }> {
+      const response = await request('GET', `/v2/${repository}/manifests/${digest}`, repository, { accept: MANIFEST_ACCEPT });
+      if (response.status === 404) throw notFound(endpoint.host, `image ${repository}@${digest}`, repository);
+      if (!response.ok) throw unexpected(response, `${repository}@${digest}`);
+      const { text } = await readVerified(response, digest);
+      const mediaType = (JSON.parse(text) as ManifestJson).mediaType ?? response.headers.get('content-type')?.split(';')[0] ?? IMAGE_TYPES[0]!;
+      return { text, mediaType };
+    },
+
+    /** A blob as a stream (layers are large); the caller checks its digest while writing it. An hour per attempt. */
+    async openBlob(repository: string, digest: string): Promise<ReadableStream<Uint8Array>> {
+      const response = await request('GET', `/v2/${repository}/blobs/${digest}`, repository, {}, 3_600_000);
+      if (response.status === 404) throw notFound(endpoint.host, `blob ${digest} of ${repository}`, repository);
+      if (!response.ok || !response.body) throw unexpected(response, `blob ${digest}`);
+      return response.body;
     },
 
     /** The image config's env; immutable by digest, so cached for good. */
     async readConfig(repository: string, configDigest: string): Promise<ImageConfig> {
       let text = await deps.blobCache?.get(configDigest);
       if (text === undefined) {
-        const response = await get(`/v2/${repository}/blobs/${configDigest}`, repository);
-        if (!response.ok) throw new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for config ${configDigest}`);
+        const response = await request('GET', `/v2/${repository}/blobs/${configDigest}`, repository);
+        if (!response.ok) throw unexpected(response, `config ${configDigest}`);
         text = (await readVerified(response, configDigest)).text;
         await deps.blobCache?.put(configDigest, text);
       }
@@ -236,11 +265,4 @@ export function nextLink(header: string | null): string | undefined {
   if (!m) return undefined;
   const url = new URL(m[1]!, 'http://placeholder');
   return `${url.pathname}${url.search}`;
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return cause.code;
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  return error instanceof Error ? error.message : String(error);
 }

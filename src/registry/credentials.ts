@@ -1,55 +1,152 @@
-// Registry credentials from a Docker config.json-format auth file, refused when others could read it.
-import { readFile, stat } from 'node:fs/promises';
+// Registry credentials from their sources in a documented order, and the 0600 files that hold them (tool's, job's).
+import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AuthError } from '../errors.js';
 import { Secret } from '../secret.js';
+import { writeFileAtomic } from '../state/json-file.js';
+import { entryFor, formatAuthFile, parseAuthFile, withEntry, withoutEntry, type AuthFileJson } from './auth-file.js';
 import type { RegistryCredentials } from './client.js';
 
-interface AuthFileJson {
-  auths?: Record<string, { auth?: string; username?: string; password?: string }>;
+export interface FoundCredentials extends RegistryCredentials {
+  /** The tool's own auth file, which the job may name as it is; or anywhere else, which it may not see. */
+  readonly origin: 'tool-file' | 'elsewhere';
+  /** The file they were read from; undefined when they came from the environment. */
+  readonly file: string | undefined;
 }
 
-/** Keys Docker and Apptainer write for one registry: bare host, with scheme, with a /v1/ or /v2/ path. */
-function keysFor(host: string): string[] {
-  const hosts = host === 'registry-1.docker.io' ? [host, 'index.docker.io', 'docker.io'] : [host];
-  return hosts.flatMap((h) => [h, `https://${h}`, `http://${h}`, `https://${h}/v1/`, `https://${h}/v2/`]);
+export interface CredentialPaths {
+  /** The tool's own auth file (settings.authFile). */
+  readonly toolFile: string;
+  readonly home: string;
+}
+
+/** Environment pairs in order; NGC_API_KEY counts for nvcr.io only, with the literal user $oauthtoken. */
+const ENV_PAIRS = [
+  ['APPTAINER_DOCKER_USERNAME', 'APPTAINER_DOCKER_PASSWORD'],
+  ['SINGULARITY_DOCKER_USERNAME', 'SINGULARITY_DOCKER_PASSWORD'],
+] as const;
+
+/** Credentials from the environment (pure: env is passed in); a half-set pair is an error, not a silent skip. */
+export function environmentCredentials(env: Readonly<Record<string, string | undefined>>, host: string): FoundCredentials | undefined {
+  for (const [userVar, passwordVar] of ENV_PAIRS) {
+    const username = env[userVar];
+    const password = env[passwordVar];
+    if (username === undefined && password === undefined) continue;
+    if (!password || username === undefined) {
+      throw new AuthError(`${password ? userVar : passwordVar} is not set but ${password ? passwordVar : userVar} is`, {
+        hint: `set both, or neither${host === 'nvcr.io' ? `; for nvcr.io: ${userVar}='$oauthtoken' (single quotes) and ${passwordVar}=<NGC API key>, or just NGC_API_KEY` : ''}`,
+      });
+    }
+    return { username, password: new Secret(password), source: `environment (${userVar}/${passwordVar})`, origin: 'elsewhere', file: undefined };
+  }
+  if (host === 'nvcr.io' && env.NGC_API_KEY) {
+    return { username: '$oauthtoken', password: new Secret(env.NGC_API_KEY), source: 'environment (NGC_API_KEY)', origin: 'elsewhere', file: undefined };
+  }
+  return undefined;
+}
+
+/** Files after the tool's own: Docker's config.json, then Apptainer's (and Singularity's) docker-config.json. */
+export function otherCredentialFiles(env: Readonly<Record<string, string | undefined>>, home: string): string[] {
+  return [
+    join(env.DOCKER_CONFIG || join(home, '.docker'), 'config.json'),
+    join(home, '.apptainer', 'docker-config.json'),
+    join(home, '.singularity', 'docker-config.json'),
+  ];
 }
 
 /**
- * Credentials for `host` from the auth file, or undefined when the file or its entry does not exist.
- * A file readable by group or others is refused (exit 77) before its content is read.
+ * The first credentials for `host`: environment, the tool's auth file, Docker's, Apptainer's. README ("Registry
+ * credentials") documents this order. The tool's file is refused unread when group/world-readable; another file
+ * is refused when it is that open and holds an entry for the host.
  */
-export async function readCredentials(authFile: string, host: string): Promise<RegistryCredentials | undefined> {
-  let mode: number;
+export async function findCredentials(host: string, env: Readonly<Record<string, string | undefined>>, paths: CredentialPaths): Promise<FoundCredentials | undefined> {
+  const fromEnv = environmentCredentials(env, host);
+  if (fromEnv) return fromEnv;
+  const own = await readCredentials(paths.toolFile, host);
+  if (own) return own;
+  for (const file of otherCredentialFiles(env, paths.home)) {
+    const found = await readCredentials(file, host, { refuseOpenUnread: false });
+    if (found) return { ...found, origin: 'elsewhere' };
+  }
+  return undefined;
+}
+
+async function modeOf(file: string): Promise<number | undefined> {
   try {
-    mode = (await stat(authFile)).mode;
+    return (await stat(file)).mode & 0o777;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw error;
   }
-  if ((mode & 0o077) !== 0) {
-    throw new AuthError(`credential file ${authFile} is readable by others (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`, {
-      hint: `chmod 600 ${authFile}`,
-    });
-  }
-  let parsed: AuthFileJson;
+}
+
+const tooOpen = (file: string, mode: number) =>
+  new AuthError(`credential file ${file} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`, { hint: `chmod 600 ${file}` });
+
+/** Credentials for `host` from one file (by default the tool's), or undefined when the file or its entry does not exist. */
+export async function readCredentials(file: string, host: string, options = { refuseOpenUnread: true }): Promise<FoundCredentials | undefined> {
+  const mode = await modeOf(file);
+  if (mode === undefined) return undefined;
+  if (options.refuseOpenUnread && (mode & 0o077) !== 0) throw tooOpen(file, mode);
+  let text: string;
   try {
-    parsed = JSON.parse(await readFile(authFile, 'utf8')) as AuthFileJson;
-  } catch {
-    // Say nothing about the content: it may hold a secret.
-    throw new AuthError(`credential file ${authFile} is not valid JSON`, {
-      hint: 'it must be Docker config.json format: {"auths":{"HOST":{"auth":"<base64 user:password>"}}}',
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    // Docker's or Apptainer's file we cannot read is simply not a source; the tool's own file must be readable.
+    if (!options.refuseOpenUnread) return undefined;
+    throw new AuthError(`cannot read credential file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      hint: `it must be a file you own with mode 0600: chmod 600 ${file}`,
     });
   }
-  const entry = keysFor(host).map((k) => parsed.auths?.[k]).find((e) => e !== undefined);
+  const entry = entryFor(parseAuthFile(text, file), host, file);
   if (!entry) return undefined;
-  const decoded = entry.auth ? Buffer.from(entry.auth, 'base64').toString('utf8') : undefined;
-  const colon = decoded?.indexOf(':') ?? -1;
-  const username = decoded && colon > 0 ? decoded.slice(0, colon) : entry.username;
-  const password = decoded && colon > 0 ? decoded.slice(colon + 1) : entry.password;
-  if (!username || password === undefined) {
-    throw new AuthError(`credential file ${authFile} has an entry for ${host} without a user and password`, {
-      hint: 'the "auth" field must be base64 of user:password',
-    });
+  if ((mode & 0o077) !== 0) throw tooOpen(file, mode);
+  return { ...entry, source: `auth file ${file}`, origin: 'tool-file', file };
+}
+
+async function readForUpdate(file: string): Promise<AuthFileJson> {
+  const mode = await modeOf(file);
+  if (mode === undefined) return {};
+  if ((mode & 0o077) !== 0) throw tooOpen(file, mode);
+  return parseAuthFile(await readFile(file, 'utf8'), file);
+}
+
+async function writePrivate(file: string, json: AuthFileJson): Promise<void> {
+  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, formatAuthFile(json), 0o600);
+}
+
+/** `login`: add or replace the host's entry in the tool's file, written atomically with mode 0600. */
+export async function saveCredentials(file: string, host: string, username: string, password: Secret): Promise<void> {
+  await writePrivate(file, withEntry(await readForUpdate(file), host, username, password));
+}
+
+/** `logout`: drop the host's entry; false when there was none. */
+export async function removeCredentials(file: string, host: string): Promise<boolean> {
+  const { json, removed } = withoutEntry(await readForUpdate(file), host);
+  if (removed) await writePrivate(file, json);
+  return removed;
+}
+
+/** Where the job's copy of credentials that live outside the tool's file is kept: one 0600 file per registry. */
+export const jobAuthFilePath = (configDir: string, host: string) => join(configDir, 'job-auth', `${host.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
+
+/**
+ * The auth file the job names by path. Credentials from the tool's file are passed as that file; from anywhere else
+ * (environment, Docker's or Apptainer's files, which the job may not see) they are copied into a 0600 file of their own.
+ */
+export async function authFileForJob(found: FoundCredentials, host: string, configDir: string): Promise<string> {
+  if (found.origin === 'tool-file' && found.file) return found.file;
+  const file = jobAuthFilePath(configDir, host);
+  await writePrivate(file, withEntry({}, host, found.username, found.password));
+  return file;
+}
+
+export async function removeJobAuthFile(configDir: string, host: string): Promise<boolean> {
+  try {
+    await unlink(jobAuthFilePath(configDir, host));
+    return true;
+  } catch {
+    return false;
   }
-  return { username, password: new Secret(password), source: authFile };
 }

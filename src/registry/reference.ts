@@ -41,6 +41,12 @@ export function parseImageReference(ref: string): ImageReference {
       hint: 'write it as registry/repository:tag, e.g. nvcr.io/nvidia/pytorch:24.10-py3',
     });
   let rest = ref.trim();
+  if (rest.includes('#')) {
+    // enroot/pyxis write nvcr.io#nvidia/pytorch; Docker and Apptainer read that as a Docker Hub name.
+    throw new UsageError(`not an image reference: ${JSON.stringify(ref)} ("#" is enroot/pyxis syntax)`, {
+      hint: `write it with "/": ${rest.replace('#', '/')}`,
+    });
+  }
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {

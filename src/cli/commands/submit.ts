@@ -11,7 +11,7 @@ import { renderTemplate } from '../../templates/render.js';
 import type { SubmitArgs } from '../build-cli.js';
 import type { Context } from '../context.js';
 import { selectionRequest, selectOptions } from '../selection.js';
-import { findDriver, registryClientFor, settingsFor, validateDriver } from '../shared.js';
+import { findDriver, jobAuthFileFor, registryClientFor, settingsFor, validateDriver } from '../shared.js';
 
 export const JOB_TEMPLATE = 'apptainer.sbatch.mustache';
 
@@ -65,7 +65,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     target.kind === 'image'
       ? target.reference.registry
       : parseRegistry(settings.registry ?? target.framework.homeRegistry);
-  const { client, authFile } = await registryClientFor(ctx, settings, endpoint);
+  const { client, credentials } = await registryClientFor(ctx, settings, endpoint);
 
   const { reference, candidate, verdict, why } = await chooseImage(client, target, endpoint, driver, {
     tag: args.tag,
@@ -80,6 +80,9 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
   // The job re-checks its own node: the floor the choice relied on (or, when forced, the image's own minimum).
   const guardDriver = gpus > 0 ? (verdict?.floor ?? candidate.requirement?.minDriver) : undefined;
   ctx.log.info({ event: 'image.selected', image: formatReference(reference), digest, why });
+  // Before anything is queued: the credentials the job will use can read exactly this manifest (else exit 77).
+  await client.headManifest(reference.repository, digest);
+  const authFile = await jobAuthFileFor(ctx, settings, endpoint.host, credentials);
 
   const request: JobRequest = {
     jobName: args.jobName ?? `qsc-${target.kind === 'framework' ? target.framework.name : reference.repository.split('/').at(-1)}`,

@@ -1,0 +1,58 @@
+// What to tell people when a registry refuses them: the usual traps (nvcr.io's $oauthtoken, key scopes, Docker Hub's 401s).
+import { AuthError, RefusedError } from '../errors.js';
+
+export interface CredentialFacts {
+  readonly host: string;
+  /** The user name sent, undefined when anonymous. Not a secret; the password never reaches this module. */
+  readonly username: string | undefined;
+  /** Where the credentials came from, e.g. "auth file /home/u/.config/qsub-container/auth.json". */
+  readonly source: string | undefined;
+}
+
+const NVCR = 'nvcr.io';
+const DOCKER_HUB = 'registry-1.docker.io';
+const login = (host: string) => (host === NVCR ? `qsub-container login ${NVCR} (user $oauthtoken, password your NGC API key), or set NGC_API_KEY` : `qsub-container login ${host}`);
+
+export function missingCredentials(host: string): AuthError {
+  return new AuthError(`registry ${host} requires credentials and none were found`, {
+    hint: `store them with: ${login(host)} (or set APPTAINER_DOCKER_USERNAME and APPTAINER_DOCKER_PASSWORD)`,
+  });
+}
+
+/** The registry or its token service rejected the user and password themselves (authentication). */
+export function refusedCredentials(facts: CredentialFacts, status: number): AuthError {
+  const where = facts.source ? ` from ${facts.source}` : '';
+  return new AuthError(`registry ${facts.host} refused the credentials${where} (HTTP ${status})`, { hint: refusedHint(facts) });
+}
+
+function refusedHint({ host, username }: CredentialFacts): string {
+  if (host === NVCR) {
+    if (username === '') return 'the user is empty: an unquoted $oauthtoken was expanded by the shell; the user must be the literal text $oauthtoken (quote it)';
+    if (username !== '$oauthtoken') return `for ${NVCR} the user must be the literal $oauthtoken, not ${JSON.stringify(username)}; the password is the NGC API key`;
+    return `the NGC API key was refused: it may be revoked, expired or a legacy key; create a Personal API key with the NGC Catalog service and run ${login(host)}`;
+  }
+  return `check the user and password; store new ones with: ${login(host)}`;
+}
+
+/** Authenticated (or anonymous) but not allowed to pull this repository (authorization). */
+export function deniedAccess(facts: CredentialFacts, repository: string): AuthError {
+  const who = facts.username === undefined ? 'anonymous access' : `user ${JSON.stringify(facts.username)}${facts.source ? ` (${facts.source})` : ''}`;
+  return new AuthError(`registry ${facts.host} does not let ${who} pull ${repository}`, { hint: deniedHint(facts, repository) });
+}
+
+function deniedHint({ host, username }: CredentialFacts, repository: string): string {
+  if (host === DOCKER_HUB) {
+    return `Docker Hub answers this for repositories that do not exist too; NGC images are ${NVCR}/${repository.replace(/^library\//, '')}`;
+  }
+  if (username === undefined) return `this repository needs credentials: ${login(host)}`;
+  if (host === NVCR) {
+    return 'the key authenticates but may not pull this image: a Personal API key needs the NGC Catalog scope, and org/team images need membership of that org';
+  }
+  return `ask the registry's administrators for pull access to ${repository}, or use credentials that have it`;
+}
+
+export function notFound(host: string, what: string, repository: string): RefusedError {
+  return new RefusedError(`${what} not found on ${host}`, {
+    hint: `check the name; the tags of a framework are listed by: qsub-container tags <framework> --registry ${host}${host === DOCKER_HUB ? `; NGC images are ${NVCR}/${repository.replace(/^library\//, '')}` : ''}`,
+  });
+}

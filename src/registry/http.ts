@@ -1,0 +1,55 @@
+// One registry HTTP exchange over an injected fetch: a timeout per attempt, retries with jittered backoff on network
+// errors, 429 and 5xx (Retry-After honoured); any other status is the caller's to interpret.
+import { UnavailableError } from '../errors.js';
+import type { Logger } from '../log/types.js';
+import { isRetryableStatus, MAX_RETRIES, retryDelayMs } from './backoff.js';
+
+export interface SenderDeps {
+  readonly fetch: typeof fetch;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1). */
+  readonly random: () => number;
+  /** Default per-attempt timeout. */
+  readonly timeoutMs: number;
+}
+
+export function createSender(deps: SenderDeps) {
+  return async function send(url: string, init: RequestInit, timeoutMs = deps.timeoutMs, attempt = 0): Promise<Response> {
+    const host = new URL(url).host;
+    let response: Response;
+    try {
+      response = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      if (attempt >= MAX_RETRIES) {
+        throw new UnavailableError(`registry ${host} is unreachable (${describeNetworkError(error)})`, {
+          hint: `check the registry address (--registry or the config's "registry") and that ${new URL(url).origin} answers`,
+          cause: error,
+        });
+      }
+      await deps.sleep(retryDelayMs(attempt, deps.random(), null, deps.now()));
+      return send(url, init, timeoutMs, attempt + 1);
+    }
+    if (isRetryableStatus(response.status) && attempt < MAX_RETRIES) {
+      const delay = retryDelayMs(attempt, deps.random(), response.headers.get('retry-after'), deps.now());
+      deps.log.debug({ event: 'registry.retry', registry: host, status: response.status, attempt: attempt + 1, delayMs: delay });
+      await response.body?.cancel();
+      await deps.sleep(delay);
+      return send(url, init, timeoutMs, attempt + 1);
+    }
+    if (isRetryableStatus(response.status)) {
+      throw new UnavailableError(`registry ${host} answered HTTP ${response.status} ${MAX_RETRIES + 1} times`, {
+        hint: 'the registry is failing or rate-limiting; retry later',
+      });
+    }
+    return response;
+  };
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return cause.code;
+  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
+  return error instanceof Error ? error.message : String(error);
+}

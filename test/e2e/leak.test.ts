@@ -1,0 +1,178 @@
+// No secret leaks: with known passwords, every surface a user, admin or other job could see is searched for them
+// (and their base64 forms): stdout, stderr and debug logs, rendered scripts, Slurm's view of the job, the job's
+// processes' environment and argv, job output, cache and config-adjacent files, testbed logs and this repo's tests.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, CLUSTER_USER, freshCacheDir, jobFields, qsc, REGISTRY, REGISTRY_USER, registryPassword, runAsUser, sh, waitForJob } from '../support/cluster.js';
+import { authFileFor, TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
+import { removeUserTempDirs, userTempDir as makeUserTempDir } from '../support/user-temp.js';
+
+/** Made at run time: a literal here would be found in the tests themselves. */
+const WRONG = `Leak-Canary-${randomBytes(8).toString('hex')}`;
+const secrets = () => [
+  { name: 'token-registry password', value: tokenPassword('qsc'), user: 'qsc' },
+  { name: ':5000 password', value: registryPassword(), user: REGISTRY_USER },
+  { name: 'wrong password', value: WRONG, user: 'qsc' },
+];
+/** Each secret as itself, base64 alone, and base64 of user:secret (an Authorization header or an auth file entry). */
+const needles = () =>
+  secrets().flatMap((s) => [
+    { what: s.name, text: s.value },
+    { what: `base64(${s.name})`, text: Buffer.from(s.value).toString('base64').replace(/=+$/, '') },
+    { what: `base64(user:${s.name})`, text: Buffer.from(`${s.user}:${s.value}`).toString('base64').replace(/=+$/, '') },
+  ]);
+
+const surfaces: string[] = [];
+const leaks: string[] = [];
+function scan(surface: string, content: string | Buffer) {
+  surfaces.push(surface);
+  const haystack = Buffer.isBuffer(content) ? content : Buffer.from(content);
+  for (const needle of needles()) if (haystack.includes(needle.text)) leaks.push(`${needle.what} in ${surface}`);
+}
+function scanTree(label: string, dir: string) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) scanTree(label, path);
+    else if (entry.isFile()) scan(`${label}: ${path}`, readFileSync(path));
+  }
+}
+const uid = () => Number(sh('id', ['-u', CLUSTER_USER]));
+const userTempDir = () => makeUserTempDir('qsc-leak');
+
+/** Processes of a job: every process whose environment says SLURM_JOB_ID=<id>. */
+function jobProcesses(jobId: string): Array<{ pid: string; environ: Buffer; cmdline: Buffer }> {
+  const out = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const environ = readFileSync(`/proc/${pid}/environ`);
+      if (environ.includes(`SLURM_JOB_ID=${jobId}\0`)) out.push({ pid, environ, cmdline: readFileSync(`/proc/${pid}/cmdline`) });
+    } catch {
+      // gone, or a kernel thread
+    }
+  }
+  return out;
+}
+
+/** The environment slurmctld stores for a batch job (StateSaveLocation/hash.N/job.ID/environment), while it is queued or running. */
+function storedJobEnvironment(jobId: string): Buffer | undefined {
+  const dir = `/var/spool/slurmctld/hash.${Number(jobId) % 10}/job.${jobId}`;
+  try {
+    return readFileSync(join(dir, 'environment'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Submit, then until the job ends watch Slurm's view of it and every process of it (pull phase included); then its output. */
+async function submitAndInspect(label: string, args: string[], env: Record<string, string>) {
+  const result = await qsc(['tensorflow', '-p', 'short', '--driver', '580.159.04', '--registry', TOKEN_REGISTRY, ...args, '--log-level', 'debug', '--', 'sh', '-c', 'echo CUDA=$CUDA_VERSION; sleep 3'], env);
+  scan(`${label} stdout`, result.stdout);
+  scan(`${label} stderr (debug log)`, result.stderr);
+  expect(result.code, result.stderr).toBe(0);
+  const jobId = result.stdout.trim();
+  const stored = storedJobEnvironment(jobId);
+  expect(stored, 'slurmctld keeps the job environment while the job lives').toBeDefined();
+  expect(stored!.includes(`SLURM_SUBMIT_DIR`) || stored!.includes('HOME=')).toBe(true);
+  scan(`${label} slurmctld job environment`, stored!);
+  scan(`${label} scontrol show job -d`, sh('scontrol', ['show', 'job', '-d', jobId]));
+  scan(`${label} scontrol write batch_script`, sh('scontrol', ['write', 'batch_script', jobId, '-']));
+  const seen = new Map<string, string>();
+  const deadline = Date.now() + 120_000;
+  while (jobFields(jobId).JobState !== 'COMPLETED' && Date.now() < deadline) {
+    for (const p of jobProcesses(jobId)) {
+      const key = `${p.pid} ${p.cmdline.toString().replace(/\0/g, ' ').trim()}`;
+      if (seen.has(key)) continue;
+      seen.set(key, key);
+      scan(`${label} /proc/${key} environ`, p.environ);
+      scan(`${label} /proc/${key} cmdline`, p.cmdline);
+      expect(p.environ.includes('APPTAINER_DOCKER_PASSWORD='), `${key} has APPTAINER_DOCKER_PASSWORD`).toBe(false);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const commands = [...seen.keys()].join('\n');
+  expect(commands, 'saw the batch shell pulling and the command running').toMatch(/pull[\s\S]*sleep 3|sleep 3[\s\S]*pull/);
+  const run = await waitForJob(jobId);
+  expect(run.output).toContain('CUDA=12.8.0.038');
+  scan(`${label} job output ${jobFields(jobId).StdOut}`, run.output);
+  return jobId;
+}
+
+describe('no secret leaks', () => {
+  const dir = userTempDir();
+  const env = { XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
+  const authFile = join(dir, 'config', 'qsub-container', 'auth.json');
+  const cacheDir = freshCacheDir('leak');
+
+  afterAll(() => {
+    removeUserTempDirs();
+    // Every surface really got looked at, and none held a secret.
+    expect(surfaces.length).toBeGreaterThan(20);
+    expect(leaks).toEqual([]);
+  });
+
+  it('login, tags (both registries), dry runs and failing cases print no secret, at debug level', async () => {
+    const login = await runAsUser([CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc', '--log-level', 'debug'], env, `${tokenPassword('qsc')}\n`);
+    scan('login stdout', login.stdout);
+    scan('login stderr', login.stderr);
+    expect(login.code, login.stderr).toBe(0);
+    const basic = await runAsUser([CLI, 'login', REGISTRY, '-u', REGISTRY_USER, '--log-level', 'debug'], env, registryPassword());
+    scan('login :5000 stderr', basic.stderr);
+    expect(basic.code, basic.stderr).toBe(0);
+    expect(statSync(authFile)).toMatchObject({ uid: uid(), mode: expect.any(Number) });
+    expect(statSync(authFile).mode & 0o777).toBe(0o600);
+    // Positive control: the needles do find a secret where one legitimately is (the 0600 auth file).
+    const stored = readFileSync(authFile);
+    expect(needles().filter((n) => stored.includes(n.text)).map((n) => n.what)).toEqual(['base64(user:token-registry password)', 'base64(user::5000 password)']);
+
+    for (const registry of [TOKEN_REGISTRY, REGISTRY]) {
+      const tags = await qsc(['tags', 'tensorflow', '--registry', registry, '--driver', '525.105.17', '--log-level', 'debug', '--json'], env);
+      scan(`tags ${registry} stdout`, tags.stdout);
+      scan(`tags ${registry} stderr`, tags.stderr);
+      expect(tags.code, tags.stderr).toBe(0);
+      expect(JSON.parse(tags.stdout)).toMatchObject({ source: 'registry' });
+    }
+    for (const json of [[], ['--json']]) {
+      const dry = await qsc(['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04', '--registry', TOKEN_REGISTRY, '--cache-dir', cacheDir, '--dry-run', '--log-level', 'debug', ...json, '--', 'true'], env);
+      scan(`dry run ${json.join('')} script`, dry.stdout);
+      scan(`dry run ${json.join('')} stderr`, dry.stderr);
+      expect(dry.code, dry.stderr).toBe(0);
+    }
+    const wrongLogin = await runAsUser([CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc', '--log-level', 'debug'], { ...env, QSUB_CONTAINER_AUTH_FILE: join(dir, 'wrong.json') }, WRONG);
+    scan('wrong login stdout', wrongLogin.stdout);
+    scan('wrong login stderr', wrongLogin.stderr);
+    expect(wrongLogin.code).toBe(77);
+    const wrongEnv = { ...env, APPTAINER_DOCKER_USERNAME: 'qsc', APPTAINER_DOCKER_PASSWORD: WRONG };
+    const wrongSubmit = await qsc(['tensorflow', '-p', 'short', '--driver', '580.159.04', '--registry', TOKEN_REGISTRY, '--cache-dir', cacheDir, '--log-level', 'debug'], wrongEnv);
+    scan('wrong submit stdout', wrongSubmit.stdout);
+    scan('wrong submit stderr', wrongSubmit.stderr);
+    expect(wrongSubmit.code).toBe(77);
+  });
+
+  it('a real job with credentials from the auth file', async () => {
+    await submitAndInspect('auth-file job', ['--cache-dir', cacheDir], env);
+  });
+
+  it('a real job with credentials from APPTAINER_DOCKER_* (copied to a 0600 file; the variables stay out of the job)', async () => {
+    const envCreds = { ...env, QSUB_CONTAINER_AUTH_FILE: join(dir, 'absent.json'), APPTAINER_DOCKER_USERNAME: 'qsc', APPTAINER_DOCKER_PASSWORD: tokenPassword('qsc') };
+    await submitAndInspect('env-credentials job', ['--cache-dir', freshCacheDir('leak-env')], envCreds);
+  });
+
+  it('import (docker-archive exported with the auth file) prints no secret, at debug level', async () => {
+    const archive = join(dir, 'image.tar');
+    const copy = await runAsUser(['skopeo', 'copy', '-q', '--src-tls-verify=false', '--src-authfile', authFile, `docker://${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`, `docker-archive:${archive}:nvidia/pytorch:25.10-py3`]);
+    expect(copy.code, copy.stderr).toBe(0);
+    const imported = await qsc(['import', archive, '--as', `${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`, '--cache-dir', cacheDir, '--log-level', 'debug'], env);
+    scan('import stdout', imported.stdout);
+    scan('import stderr', imported.stderr);
+    expect(imported.code, imported.stderr).toBe(0);
+  });
+
+  it('files: the SIF cache, the tool cache (blobs, driver answers), the testbed logs, the tests', () => {
+    scanTree('SIF cache', cacheDir);
+    scanTree('tool cache', join(dir, 'cache'));
+    scanTree('testbed logs', '/var/log/qsc-testbed');
+    scanTree('tests', new URL('../', import.meta.url).pathname);
+  });
+});
