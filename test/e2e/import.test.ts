@@ -25,6 +25,13 @@ async function exportedImage() {
   return { dir, env: { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: join(dir, 'cache') } };
 }
 
+/** A cache entry as the cache protocol publishes it (src/cache/layout.ts): the SIF, its sidecar and its lock file. */
+const entriesOf = (digest: string) => {
+  const base = digest.replace(':', '-');
+  return [`${base}.json`, `${base}.sif`, `${base}.sif.lock`];
+};
+const cacheEntries = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+
 describe('import', () => {
   it('a docker-archive becomes the SIF a later submit of the same image uses without pulling', async () => {
     const { dir, env } = await exportedImage();
@@ -33,7 +40,7 @@ describe('import', () => {
     expect(imported.code, imported.stderr).toBe(0);
     const answer = JSON.parse(imported.stdout) as { digest: string; sif: string; built: boolean; checked: string };
     expect(answer).toMatchObject({ built: true, checked: expect.stringContaining('config matches') });
-    expect(readdirSync(cacheDir).sort()).toEqual([`${answer.digest.replace(':', '-')}.sif`, `${answer.digest.replace(':', '-')}.sif.lock`]);
+    expect(cacheEntries(cacheDir)).toEqual(entriesOf(answer.digest));
 
     const submitted = await qsc([IMAGE, '-p', 'short', '--cache-dir', cacheDir, '--', 'sh', '-c', 'echo CUDA=$CUDA_VERSION'], env);
     expect(submitted.code, submitted.stderr).toBe(0);
@@ -75,8 +82,9 @@ describe('import', () => {
     expect(a).toMatchObject({ via: 'apptainer', built: true, digest: c!.digest });
     for (const sif of [c!.sif, a!.sif]) {
       expect((await runAsUser(['apptainer', 'exec', sif, 'sh', '-c', 'echo $CUDA_VERSION'])).stdout.trim()).toBe('13.0.2.006');
-      // Nothing but the SIF and its lock: the download layout is gone.
-      expect(readdirSync(join(sif, '..')).sort()).toEqual([sif.split('/').at(-1), `${sif.split('/').at(-1)}.lock`]);
+      // Nothing but the cache entry (SIF, sidecar, lock): the download layout and Apptainer's temp files are gone.
+      expect(cacheEntries(join(sif, '..'))).toEqual(entriesOf(c!.digest));
+      expect(readdirSync(join(sif, '..', '.tmp', CLUSTER_USER))).toEqual([]);
     }
   });
 
