@@ -2,7 +2,7 @@
 // (and their base64 forms): stdout, stderr and debug logs, rendered scripts, Slurm's view of the job, the job's
 // processes' environment and argv, job output, cache and config-adjacent files, testbed logs and this repo's tests.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, CLUSTER_USER, freshCacheDir, jobFields, qsc, REGISTRY, REGISTRY_USER, registryPassword, runAsUser, sh, waitForJob } from '../support/cluster.js';
@@ -167,6 +167,25 @@ describe('no secret leaks', () => {
     scan('import stdout', imported.stdout);
     scan('import stderr', imported.stderr);
     expect(imported.code, imported.stderr).toBe(0);
+  });
+
+  it('warm --once (pulls through the token registry with the auth file) prints no secret, at debug level', async () => {
+    const warmCache = freshCacheDir('leak-warm');
+    const config = join(dir, 'warm-config.json');
+    const settings = {
+      registry: TOKEN_REGISTRY,
+      cacheDir: warmCache,
+      cache: { minFree: '1G' },
+      warm: { prune: false, targets: [{ image: `${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3` }] },
+    };
+    writeFileSync(config, JSON.stringify(settings));
+    chownSync(config, uid(), uid());
+    const warmed = await qsc(['warm', '--once', '--json', '--log-level', 'debug'], { ...env, QSUB_CONTAINER_CONFIG: config });
+    scan('warm stdout', warmed.stdout);
+    scan('warm stderr (debug log)', warmed.stderr);
+    expect(warmed.code, warmed.stderr).toBe(0);
+    expect(warmed.stdout).toContain('"pulled"');
+    scanTree('warm SIF cache', warmCache);
   });
 
   it('files: the SIF cache, the tool cache (blobs, driver answers), the testbed logs, the tests', () => {
