@@ -3,7 +3,7 @@ import type { Settings } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
 import { validateConstraints, type Constraints } from '../ngc/constraints.js';
 import { POLICIES, type Policy, type SelectOptions } from '../ngc/select.js';
-import type { SelectionArgs } from './build-cli.js';
+import type { SelectionArgs } from './args.js';
 
 export interface SelectionRequest {
   readonly constraints: Constraints;

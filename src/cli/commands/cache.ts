@@ -8,7 +8,7 @@ import { hasSifHeader, quarantineImage, removeImage, removeTagLink } from '../..
 import { formatAge, formatSize, parseAge, parseSize } from '../../cache/units.js';
 import { sifName } from '../../cache/layout.js';
 import { ConfigError, DataError, UsageError } from '../../errors.js';
-import type { CacheArgs } from '../build-cli.js';
+import type { CacheArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../output.js';
 import { settingsFor } from '../shared.js';

@@ -2,7 +2,7 @@
 import { DataError, UsageError } from '../../errors.js';
 import { parseNvidiaSmi } from '../../gpu/nvidia-smi.js';
 import { validateSlurmName } from '../../slurm/options.js';
-import type { DetectArgs } from '../build-cli.js';
+import type { DetectArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { findDriver, settingsFor } from '../shared.js';
 

@@ -8,7 +8,7 @@ import { readImportSource } from '../../import/read-source.js';
 import { authFileForJob } from '../../registry/credentials.js';
 import { formatReference, parseImageReference } from '../../registry/reference.js';
 import type { Settings } from '../../config/resolve.js';
-import type { ImportArgs } from '../build-cli.js';
+import type { ImportArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { registryClientFor, settingsFor } from '../shared.js';
 import { JOB_TEMPLATE } from './submit.js';

@@ -4,7 +4,7 @@ import { createRegistryClient } from '../../registry/client.js';
 import { removeCredentials, removeJobAuthFile, saveCredentials } from '../../registry/credentials.js';
 import { parseRegistry } from '../../registry/reference.js';
 import { Secret } from '../../secret.js';
-import type { LoginArgs, LogoutArgs } from '../build-cli.js';
+import type { LoginArgs, LogoutArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { settingsFor } from '../shared.js';
 

@@ -8,7 +8,7 @@ import { formatReference, parseImageReference, parseRegistry } from '../../regis
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import { interpretSbatch, SBATCH_ARGV } from '../../slurm/sbatch.js';
 import { renderTemplate } from '../../templates/render.js';
-import type { SubmitArgs } from '../build-cli.js';
+import type { SubmitArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { selectionRequest, selectOptions } from '../selection.js';
 import { findDriver, jobAuthFileFor, registryClientFor, settingsFor, validateDriver } from '../shared.js';

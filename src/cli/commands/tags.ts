@@ -6,7 +6,7 @@ import { seedCandidates } from '../../ngc/seed.js';
 import { judge, selectTag, type Candidate, type Selection, type SelectOptions } from '../../ngc/select.js';
 import { cudaRelease } from '../../ngc/version.js';
 import { formatReference, parseRegistry, type RegistryEndpoint } from '../../registry/reference.js';
-import type { TagsArgs } from '../build-cli.js';
+import type { TagsArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../output.js';
 import { selectionRequest, selectOptions, type SelectionRequest } from '../selection.js';

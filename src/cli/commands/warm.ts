@@ -7,7 +7,7 @@ import { acquireInstanceLock } from '../../daemon/instance-lock.js';
 import { runDaemon } from '../../daemon/run-daemon.js';
 import { warmOnce, type TickSummary } from '../../daemon/warm-once.js';
 import { ConfigError, ExitCode, QscError, type ExitCodeValue } from '../../errors.js';
-import type { WarmArgs } from '../build-cli.js';
+import type { WarmArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { settingsFor } from '../shared.js';
 import { JOB_TEMPLATE } from './submit.js';

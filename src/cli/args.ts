@@ -1,0 +1,111 @@
+// The typed arguments of each command, as parse-command hands them to the commands.
+import type { LogLevel } from '../log/logger.js';
+
+export interface CommonArgs {
+  readonly json: boolean;
+  readonly logLevel: LogLevel;
+  /** --host: run on the cluster over SSH (profile name, ~/.ssh/config alias or user@host[:port]). */
+  readonly host: string | undefined;
+  readonly acceptNewHostKey: boolean;
+}
+
+/** Tag-selection flags shared by submit and tags (validated in cli/selection.ts). */
+export interface SelectionArgs {
+  readonly policy: string | undefined;
+  readonly release: string | undefined;
+  readonly cuda: string | undefined;
+  readonly variant: string | undefined;
+  readonly python: string | undefined;
+}
+
+export interface SubmitArgs extends CommonArgs, SelectionArgs {
+  readonly target: string;
+  readonly gpu: string | undefined;
+  readonly gpuType: string | undefined;
+  readonly partition: string | undefined;
+  readonly account: string | undefined;
+  readonly time: string | undefined;
+  readonly mem: string | undefined;
+  readonly cpus: string | undefined;
+  readonly jobName: string | undefined;
+  readonly output: string | undefined;
+  readonly registry: string | undefined;
+  readonly cacheDir: string | undefined;
+  readonly driver: string | undefined;
+  readonly dryRun: boolean;
+  readonly refresh: boolean;
+  readonly wait: boolean;
+  readonly command: readonly string[];
+  /** --tag: this tag of the framework, still checked against the driver. */
+  readonly tag: string | undefined;
+  /** --force: submit an explicit tag the driver cannot run (the job's runtime guard still checks the node). */
+  readonly force: boolean;
+}
+
+export interface TagsArgs extends CommonArgs, SelectionArgs {
+  readonly framework: string;
+  readonly gpuName: string | undefined;
+  readonly explain: boolean;
+  readonly offline: boolean;
+  readonly driver: string | undefined;
+  readonly partition: string | undefined;
+  readonly gpuType: string | undefined;
+  readonly account: string | undefined;
+  readonly registry: string | undefined;
+  readonly refresh: boolean;
+}
+
+export interface DetectArgs extends CommonArgs {
+  readonly nvidiaSmiOutput: string | undefined;
+  /** Slurm feature constraint (-C): probe only node groups that have it. */
+  readonly constraint: string | undefined;
+  readonly partition: readonly string[];
+  readonly gpuType: string | undefined;
+  readonly account: string | undefined;
+  readonly refresh: boolean;
+}
+
+export interface CacheArgs extends CommonArgs {
+  readonly action: 'ls' | 'verify' | 'prune';
+  readonly cacheDir: string | undefined;
+  readonly maxSize: string | undefined;
+  readonly olderThan: string | undefined;
+  readonly dryRun: boolean;
+}
+
+export interface WarmArgs extends CommonArgs {
+  readonly cacheDir: string | undefined;
+  readonly once: boolean;
+  readonly daemon: boolean;
+  readonly dryRun: boolean;
+  /** Re-probe the targets' partitions even when a cached driver answer is fresh. */
+  readonly refresh: boolean;
+}
+
+export interface LoginArgs extends CommonArgs {
+  readonly registry: string;
+  readonly username: string | undefined;
+  readonly passwordStdin: boolean;
+}
+
+export interface LogoutArgs extends CommonArgs {
+  readonly registry: string;
+}
+
+export interface ImportArgs extends CommonArgs {
+  readonly source: string;
+  readonly as: string | undefined;
+  readonly cacheDir: string | undefined;
+  readonly via: string;
+}
+
+export type ParsedCommand =
+  | { readonly name: 'submit'; readonly args: SubmitArgs }
+  | { readonly name: 'login'; readonly args: LoginArgs }
+  | { readonly name: 'logout'; readonly args: LogoutArgs }
+  | { readonly name: 'import'; readonly args: ImportArgs }
+  | { readonly name: 'tags'; readonly args: TagsArgs }
+  | { readonly name: 'detect'; readonly args: DetectArgs }
+  | { readonly name: 'cache'; readonly args: CacheArgs }
+  | { readonly name: 'warm'; readonly args: WarmArgs }
+  | { readonly name: 'help'; readonly text: string };
