@@ -62,6 +62,8 @@ export class UnknownPartitionError extends define(ExitCode.unknownPartition) {}
 export class UnavailableError extends define(ExitCode.unavailable) {}
 export class TemporaryError extends define(ExitCode.temporary) {}
 export class AuthError extends define(ExitCode.auth) {}
+/** The registry wants credentials and none were found: unlike refused ones, a reason to answer from offline data. */
+export class MissingCredentialsError extends AuthError {}
 export class ConfigError extends define(ExitCode.config) {}
 /** Ctrl-C while following a job (--wait): the job itself keeps running. */
 export class InterruptedError extends define(ExitCode.interrupted) {}

@@ -1,5 +1,5 @@
 // What to tell people when a registry refuses them: the usual traps (nvcr.io's $oauthtoken, key scopes, Docker Hub's 401s).
-import { AuthError, RefusedError } from '../errors.js';
+import { AuthError, MissingCredentialsError, RefusedError } from '../errors.js';
 
 export interface CredentialFacts {
   readonly host: string;
@@ -14,7 +14,7 @@ const DOCKER_HUB = 'registry-1.docker.io';
 const login = (host: string) => (host === NVCR ? `qsub-container login ${NVCR} (user $oauthtoken, password your NGC API key), or set NGC_API_KEY` : `qsub-container login ${host}`);
 
 export function missingCredentials(host: string): AuthError {
-  return new AuthError(`registry ${host} requires credentials and none were found`, {
+  return new MissingCredentialsError(`registry ${host} requires credentials and none were found`, {
     hint: `store them with: ${login(host)} (or set APPTAINER_DOCKER_USERNAME and APPTAINER_DOCKER_PASSWORD)`,
   });
 }

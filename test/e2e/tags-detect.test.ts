@@ -1,6 +1,18 @@
 // tags and detect on the testbed: candidates read from the real registry, drivers probed through real Slurm.
+import { chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { qsc } from '../support/cluster.js';
+import { CLUSTER_USER, qsc, REGISTRY, sh } from '../support/cluster.js';
+
+/** An auth file of the cluster user's with this password for the :5000 registry, at this mode. */
+function authFile(password: string, mode: number): string {
+  const dir = mkdtempSync('/tmp/qsc-tags-auth-');
+  chownSync(dir, Number(sh('id', ['-u', CLUSTER_USER])), Number(sh('id', ['-g', CLUSTER_USER])));
+  const file = join(dir, 'auth.json');
+  writeFileSync(file, JSON.stringify({ auths: { [REGISTRY]: { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }), { mode });
+  chownSync(file, Number(sh('id', ['-u', CLUSTER_USER])), Number(sh('id', ['-g', CLUSTER_USER])));
+  return file;
+}
 
 describe('qsub-container tags', () => {
   it.each([
@@ -20,6 +32,27 @@ describe('qsub-container tags', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/26\.07\s+26\.07-py3\s+13\.3\.1\s+610\.43\.02\s+no/);
     expect(result.stdout).toContain('selected 127.0.0.1:5000/nvidia/pytorch:25.10-py3: driver 580.159.04 supports CUDA ≤ 13.0');
+  });
+});
+
+describe('qsub-container tags without usable credentials', () => {
+  const TAGS = ['tags', 'tensorflow', '--registry', REGISTRY, '--driver', '525.105.17', '--json'];
+
+  it('answers from the offline seed when no credentials exist, and says so', async () => {
+    const result = await qsc(TAGS, { QSUB_CONTAINER_AUTH_FILE: '/nonexistent/auth.json' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('answering from the offline seed');
+    expect(JSON.parse(result.stdout)).toMatchObject({ source: 'seed', selected: { tag: '23.01-tf2-py3' } });
+  });
+
+  it.each([
+    ['refused credentials', () => authFile('not-the-password', 0o600), /refused the credentials/],
+    ['a credential file others can read', () => authFile('x', 0o644), /readable by others.*chmod 600/],
+  ])('fails with 77 on %s instead of guessing offline', async (_what, makeFile, message) => {
+    const result = await qsc(TAGS, { QSUB_CONTAINER_AUTH_FILE: makeFile() });
+    expect(result.code).toBe(77);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
   });
 });
 

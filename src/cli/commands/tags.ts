@@ -1,5 +1,5 @@
 // tags: the framework's candidate releases, each judged against a driver, and the one submit would choose.
-import { AuthError, UnavailableError, UsageError } from '../../errors.js';
+import { MissingCredentialsError, UnavailableError, UsageError } from '../../errors.js';
 import { chooseFrameworkImage, subjectOf } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework, type Framework } from '../../ngc/frameworks.js';
 import { seedCandidates } from '../../ngc/seed.js';
@@ -18,7 +18,7 @@ interface Found {
   readonly source: 'registry' | 'seed';
 }
 
-/** The registry first; the offline seed when asked (--offline) or when the registry cannot be reached or has no credentials. */
+/** The registry first; the offline seed when asked (--offline), when the registry cannot be reached, or when no credentials exist for it. */
 async function findCandidates(ctx: Context, args: TagsArgs, framework: Framework, endpoint: RegistryEndpoint, settings: Parameters<typeof registryClientFor>[1], driver: string | undefined, request: SelectionRequest, select: SelectOptions): Promise<Found> {
   const fromSeed = (): Found => {
     const candidates = seedCandidates(framework, request.constraints);
@@ -30,7 +30,8 @@ async function findCandidates(ctx: Context, args: TagsArgs, framework: Framework
     const found = await chooseFrameworkImage(client, framework, driver, { all: true, log: ctx.log, constraints: request.constraints, select });
     return { ...found, source: 'registry' };
   } catch (error) {
-    if (!(error instanceof UnavailableError || error instanceof AuthError)) throw error;
+    // Refused credentials or a too-open credential file are the user's to fix, not a reason to guess offline.
+    if (!(error instanceof UnavailableError || error instanceof MissingCredentialsError)) throw error;
     ctx.note(`qsub-container: ${error.message}; answering from the offline seed (NGC release notes), which may lag the registry`);
     return fromSeed();
   }
