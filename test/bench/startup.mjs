@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Benchmark P1 (issue 7): a cold `--dry-run --driver D` against the testbed's registry vs `node -e 0`, as the cluster
+// user, alternating in one run; prints medians, a breakdown and the ratios (goal ≤ 1.5×). Needs root and the testbed.
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(ROOT, 'bin/qsub-container.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+const USER = 'hpcuser';
+const HOME = `/home/${USER}`;
+const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }));
+const gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }));
+
+// The user's own config (registry 127.0.0.1:5000 with Basic auth, its auth.json); only the tool cache is the bench's.
+const scratch = mkdtempSync(join(tmpdir(), 'qsc-bench-startup-'));
+chownSync(scratch, uid, gid);
+const warmCache = join(scratch, 'warm');
+const env = (cacheHome) => ({ HOME, USER, LOGNAME: USER, PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', XDG_CACHE_HOME: cacheHome });
+
+/** One process as the cluster user (spawned with its uid/gid directly, so no wrapper is timed); resolves wall ms. */
+function run(args, cacheHome = warmCache) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { uid, gid, cwd: HOME, env: env(cacheHome), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.stderr.on('data', (b) => (stderr += b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
+      else resolve({ ms, stdout, stderr });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const DRY_RUN = [CLI, '--gpu', 'tensorflow', '-p', 'gengpu', '--dry-run', '--driver', '580.159.04', '--', 'true'];
+let fresh = 0;
+const variants = {
+  node: { label: 'node -e 0', args: () => ['-e', '0'] },
+  help: { label: 'qsub-container --help', args: () => [CLI, '--help'] },
+  dryRun: { label: 'P1 dry-run (tool cache warm)', args: () => DRY_RUN },
+  // A user's very first run: nothing cached yet (no image config, no learned auth scheme).
+  firstRun: { label: 'P1 dry-run, empty tool cache', args: () => DRY_RUN, cache: () => join(scratch, `fresh-${fresh++}`) },
+};
+
+try {
+  // Warm-up: fill the tool cache and the OS page cache, and prove the dry run works before timing it.
+  for (let i = 0; i < 3; i++) for (const v of Object.values(variants)) await run(v.args(), v.cache?.());
+  const script = (await run(DRY_RUN)).stdout;
+  if (!script.includes('#SBATCH')) throw new Error('the dry run printed no job script');
+  // How many HTTP requests a dry run makes (warm tool cache), from its own debug log.
+  const debug = (await run([...DRY_RUN.slice(0, -2), '--log-level', 'debug', '--', 'true'])).stderr;
+  const requests = debug.split('\n').filter((l) => /"event":"registry\.(request|token)"/.test(l)).length;
+
+  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const names = Object.keys(variants);
+  for (let i = 0; i < RUNS; i++) {
+    // Rotate the order every round, so drift on a shared, noisy machine hits every variant alike.
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length];
+      const v = variants[name];
+      times[name].push((await run(v.args(), v.cache?.())).ms);
+    }
+  }
+  const m = Object.fromEntries(names.map((k) => [k, median(times[k])]));
+  console.log(`startup (P1): ${RUNS} runs each, rotating order, as ${USER}, registry from ${USER}'s config`);
+  for (const name of names) {
+    console.log(`  ${variants[name].label.padEnd(30)} median ${m[name].toFixed(0).padStart(4)} ms  ${(m[name] / m.node).toFixed(2)}× node  [${times[name].map((x) => x.toFixed(0)).join(' ')}]`);
+  }
+  console.log(`  registry requests per dry run (warm tool cache): ${requests}`);
+  console.log(`  P1 ratio dry-run / node -e 0: ${(m.dryRun / m.node).toFixed(2)} (goal ≤ 1.5)`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
