@@ -4,7 +4,7 @@ import { AuthError, RefusedError, UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { Secret } from '../secret.js';
 import { basicAuthorization, parseChallenge, pullScope, readTokenAnswer, type Challenge, type IssuedToken } from './auth.js';
-import { createSender } from './http.js';
+import { createSender, type FetchPort, type FetchResponse } from './http.js';
 import { deniedAccess, missingCredentials, notFound, refusedCredentials, type CredentialFacts } from './hints.js';
 import type { RegistryEndpoint } from './reference.js';
 
@@ -22,7 +22,7 @@ export interface BlobCache {
 }
 
 export interface RegistryClientDeps {
-  readonly fetch: typeof fetch;
+  readonly fetch: FetchPort;
   readonly credentials: RegistryCredentials | undefined;
   readonly blobCache: BlobCache | undefined;
   readonly log: Logger;
@@ -98,7 +98,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     repository: string | undefined,
     headers: Record<string, string> = {},
     timeoutMs?: number,
-  ): Promise<Response> {
+  ): Promise<FetchResponse> {
     const scope = repository === undefined ? undefined : pullScope(repository);
     const scopeKey = scope ?? '';
     const url = `${base}${path}`;
@@ -134,7 +134,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     return response;
   }
 
-  async function readVerified(response: Response, digest: string | undefined): Promise<{ text: string; digest: string }> {
+  async function readVerified(response: FetchResponse, digest: string | undefined): Promise<{ text: string; digest: string }> {
     const bytes = Buffer.from(await response.arrayBuffer());
     const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (digest && digest !== actual) {
@@ -143,7 +143,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     return { text: bytes.toString('utf8'), digest: actual };
   }
 
-  const unexpected = (response: Response, what: string) =>
+  const unexpected = (response: FetchResponse, what: string) =>
     new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${what}`);
 
   return {
