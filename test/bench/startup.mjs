@@ -59,9 +59,9 @@ try {
   for (let i = 0; i < 3; i++) for (const v of Object.values(variants)) await run(v.args(), v.cache?.());
   const script = (await run(DRY_RUN)).stdout;
   if (!script.includes('#SBATCH')) throw new Error('the dry run printed no job script');
-  // How many HTTP requests a dry run makes (warm tool cache), from its own debug log.
+  // How many HTTP exchanges a dry run makes (warm tool cache), from its own debug log.
   const debug = (await run([...DRY_RUN.slice(0, -2), '--log-level', 'debug', '--', 'true'])).stderr;
-  const requests = debug.split('\n').filter((l) => /"event":"registry\.(request|token)"/.test(l)).length;
+  const exchanges = debug.split('\n').filter((l) => l.includes('"event":"registry.http"')).map((l) => JSON.parse(l));
 
   const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   const names = Object.keys(variants);
@@ -78,7 +78,7 @@ try {
   for (const name of names) {
     console.log(`  ${variants[name].label.padEnd(30)} median ${m[name].toFixed(0).padStart(4)} ms  ${(m[name] / m.node).toFixed(2)}× node  [${times[name].map((x) => x.toFixed(0)).join(' ')}]`);
   }
-  console.log(`  registry requests per dry run (warm tool cache): ${requests}`);
+  console.log(`  registry round trips per dry run (warm tool cache): ${exchanges.length} (${exchanges.map((e) => `${e.method} ${e.path.replace(/sha256:\w+/, 'sha256:…')} ${e.status}`).join(', ')})`);
   console.log(`  P1 ratio dry-run / node -e 0: ${(m.dryRun / m.node).toFixed(2)} (goal ≤ 1.5)`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
