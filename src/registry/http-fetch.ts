@@ -69,7 +69,8 @@ function responseOf(message: IncomingMessage, signal: AbortSignal | undefined): 
     /** A web stream only when asked for (blob downloads, cancel): most answers are read whole. */
     get body() {
       if (!web) {
-        message.once('close', hold());
+        // Held until the answer closes; one already closed (a HEAD's, drained on arrival) holds nothing.
+        if (!message.closed) message.once('close', hold());
         web = Readable.toWeb(message) as unknown as ReadableStream<Uint8Array>;
       }
       return web;

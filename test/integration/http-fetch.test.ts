@@ -76,10 +76,11 @@ describe('node:http fetch port', () => {
     await expect(httpFetch(`${closed.origin}/`)).rejects.toMatchObject({ name: 'TypeError', cause: { code: 'ECONNREFUSED' } });
   });
 
-  it('lets the process exit while answers are left unread (error statuses, HEAD), as with fetch', async () => {
+  it('lets the process exit while answers are left unread or cancelled (error statuses, HEAD), as with fetch', async () => {
     const adapter = fileURLToPath(new URL('../../dist/registry/http-fetch.js', import.meta.url));
     const script = `const { httpFetch } = await import(${JSON.stringify(adapter)});
       await httpFetch('${registry.origin}/nothing'); await httpFetch('${registry.origin}/final', { method: 'HEAD' });
+      await (await httpFetch('${registry.origin}/nothing', { method: 'HEAD' })).body?.cancel(); await (await httpFetch('${registry.origin}/nothing')).body?.cancel();
       const r = await httpFetch('${registry.origin}/json'); console.log(JSON.stringify(await r.json()));`;
     // Asynchronously: the servers live in this process.
     const stdout = await new Promise<string>((resolve, reject) =>
