@@ -149,7 +149,10 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       const found = parseChallenge(response.headers.get('www-authenticate')) ?? challenge;
       if (!found) throw new AuthError(`registry ${endpoint.host} refused the request and named no auth scheme it accepts`);
       await learn(found);
-      if (found.scheme === 'bearer' && found.error === 'insufficient_scope' && authorization) throw deniedAccess(facts, repository ?? '/v2/');
+      if (found.scheme === 'bearer' && found.error === 'insufficient_scope' && authorization) {
+        // Without credentials (an anonymous token fetched up front from a remembered realm) the verdict is the same as when the 401 came first.
+        throw creds ? deniedAccess(facts, repository ?? '/v2/') : missingCredentials(endpoint.host);
+      }
       if (found.scheme === 'basic') {
         if (!creds) throw missingCredentials(endpoint.host);
         if (authorization) throw refusedCredentials(facts, 401);

@@ -88,7 +88,8 @@ function responseOf(message: IncomingMessage, signal: AbortSignal | undefined): 
 export const httpFetch: FetchPort = async (input: string, init: FetchInit = {}) => {
   let url = new URL(input);
   let method = init.method ?? 'GET';
-  let headers: Record<string, string> = Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  // Node's fetch says "user-agent: node": registries, proxies and the tests' proxy (test/support/warm.ts) see no change.
+  let headers: Record<string, string> = { 'user-agent': 'node', ...Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
   for (let hop = 0; ; hop++) {
     const message = await exchange(url, method, headers, init.signal);
     const location = message.headers.location;

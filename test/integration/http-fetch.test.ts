@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpFetch } from '../../src/registry/http-fetch.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const seen: Array<{ server: string; method: string; url: string; authorization: string | undefined }> = [];
+const seen: Array<{ server: string; method: string; url: string; authorization: string | undefined; userAgent: string | undefined }> = [];
 
 async function serve(name: string, handler: Handler): Promise<{ server: Server; origin: string }> {
   const server = createServer((req, res) => {
-    seen.push({ server: name, method: req.method!, url: req.url!, authorization: req.headers.authorization });
+    seen.push({ server: name, method: req.method!, url: req.url!, authorization: req.headers.authorization, userAgent: req.headers['user-agent'] });
     handler(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -55,6 +55,7 @@ describe('node:http fetch port', () => {
     expect(await same.text()).toBe('GET /final');
     const other = await httpFetch(`${registry.origin}/other`, { headers: { Authorization: 'Basic c2VjcmV0', accept: '*/*' } });
     expect(await other.text()).toBe('blob bytes');
+    expect(seen.every((s) => s.userAgent === 'node')).toBe(true); // as Node's fetch says
     expect(seen.map((s) => [s.server, s.url, s.authorization])).toEqual([
       ['registry', '/same', 'Basic c2VjcmV0'],
       ['registry', '/final', 'Basic c2VjcmV0'],
