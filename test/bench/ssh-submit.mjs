@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'bin/qsub-container.js');
+const CLI = join(ROOT, 'bin/qsub-container.cjs');
 const KEY = '/var/lib/qsc-testbed/ssh/id_ed25519';
 const KNOWN_HOSTS = '/var/lib/qsc-testbed/ssh/known_hosts';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);

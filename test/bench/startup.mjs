@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'bin/qsub-container.js');
+const CLI = join(ROOT, 'bin/qsub-container.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const USER = 'hpcuser';
 const HOME = `/home/${USER}`;
