@@ -3,6 +3,7 @@ import { planCacheView } from '../../cache/job-view.js';
 import { UsageError } from '../../errors.js';
 import { planJobView, type JobRequest } from '../../job/plan.js';
 import { chooseImage } from '../../ngc/choose-image.js';
+import { createFileChoiceHints } from '../../ngc/choice-hints.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { formatReference, parseImageReference, parseRegistry } from '../../registry/reference.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
@@ -73,6 +74,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     constraints: wanted.constraints,
     select,
     log: ctx.log,
+    hints: createFileChoiceHints(ctx.paths.cacheDir), // prefetch last time's tag with the tag list (one round trip less)
   });
   const digest = requireDigest(candidate.digest);
   const { cudaVersion } = candidate;
