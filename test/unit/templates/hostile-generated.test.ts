@@ -53,6 +53,7 @@ describe('200 generated hostile values', () => {
           gpus: i % 2,
         })),
       );
+      expect(script.includes('\r\n'), `value #${i}: sbatch refuses scripts with DOS line ends`).toBe(false);
       try {
         execFileSync('bash', ['-n'], { input: script, stdio: 'pipe' });
       } catch (error) {
