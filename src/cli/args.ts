@@ -48,6 +48,8 @@ export interface SubmitArgs extends CommonArgs, SelectionArgs {
   readonly bind?: readonly string[] | undefined;
   /** --env NAME=VALUE, repeatable: environment inside the container. */
   readonly env?: readonly string[] | undefined;
+  /** --commands FILE: one shell command per line, each an array task. */
+  readonly commands?: string | undefined;
 }
 
 export interface TagsArgs extends CommonArgs, SelectionArgs {

@@ -72,6 +72,7 @@ export function buildCli() {
         .option('array', { type: 'string', describe: 'job array indexes, e.g. 0-15 or 1,3,5-7%2 (one image for every task)' })
         .option('bind', { type: 'string', describe: 'bind a path into the container, SRC[:DST[:ro|rw]] (repeatable)' })
         .option('env', { type: 'string', describe: 'set NAME=VALUE in the container (repeatable)' })
+        .option('commands', { type: 'string', describe: 'a file of shell commands, one per line: each runs as one array task' })
         .example('$0 --gpu tensorflow -p gengpu -- python train.py', 'newest TensorFlow the gengpu driver runs')
         .example('$0 --gpu 2 pytorch -t 04:00:00 -A p12345 -- torchrun train.py', 'two GPUs, with account and time'),
     )
@@ -199,6 +200,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
       array: str('array'),
       bind: list(a.bind),
       env: list(a.env),
+      commands: str('commands'),
     },
   };
 }

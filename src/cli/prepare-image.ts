@@ -11,6 +11,7 @@ import { planJobView, type JobRequest, type ResolvedImage } from '../job/plan.js
 import { pullJobName, warmJobName, type PullMode } from '../job/pull-mode.js';
 import { findOrSubmitPullJob } from '../slurm/pull-job.js';
 import { renderTemplate } from '../templates/render.js';
+import type { RunResult } from '../transport/runner.js';
 import type { Context } from './context.js';
 
 export interface ImageToPrepare {
@@ -26,6 +27,8 @@ export interface Prepared {
   /** The CPU pull job the job waits for (afterok), and whether another submission had queued it. */
   readonly pullJob?: { readonly id: string; readonly shared: boolean } | undefined;
   readonly quarantined?: string | undefined;
+  /** sbatch's answer when the job was submitted by the cache check itself (cached, or pulled in the job). */
+  readonly submitted?: RunResult | undefined;
 }
 
 /** The template's pull block alone (pullOnly), as a CPU job on the pull partition; its output path goes on sbatch's argv. */
@@ -49,14 +52,22 @@ export function renderPullJobScript(template: string, settings: Settings, prepar
   return renderTemplate(template, planJobView(request, planCacheView(settings.cache, facts, true)));
 }
 
-export async function prepareImage(ctx: Context, settings: Settings, mode: PullMode, prepare: ImageToPrepare, template: string): Promise<Prepared> {
+/** `job`: the job's sbatch argv and script, submitted in the cache check's own call when nothing is to be pulled first. */
+export async function prepareImage(
+  ctx: Context,
+  settings: Settings,
+  mode: PullMode,
+  prepare: ImageToPrepare,
+  template: string,
+  job: { readonly argv: readonly string[]; readonly script: string },
+): Promise<Prepared> {
   const { image, cacheDir } = prepare;
-  const state = await checkCachedImage(ctx.runner, cacheDir, image.digest);
+  const { state, submitted } = await checkCachedImage(ctx.runner, cacheDir, image.digest, { ...job, when: mode === 'job' ? 'always' : 'cached' });
   const quarantined = state.kind === 'quarantined' ? state.movedTo : undefined;
   if (state.kind === 'quarantined') ctx.note(`qsub-container: the cached ${image.displayRef} was damaged (${state.problem}); moved to ${state.movedTo}, pulling it again`);
-  if (state.kind === 'cached') return { pull: 'cached' };
+  if (state.kind === 'cached') return { pull: 'cached', submitted };
   ctx.log.info({ event: 'image.not-cached', image: image.displayRef, digest: image.digest, mode, quarantined: quarantined ?? null });
-  if (mode === 'job') return { pull: 'in-job', quarantined };
+  if (mode === 'job') return { pull: 'in-job', quarantined, submitted };
 
   if (mode === 'local') {
     if (!cacheDir) throw new ConfigError('--pull local needs a shared cache directory', { hint: 'pass --cache-dir DIR or set "cacheDir" in the config' });

@@ -43,3 +43,16 @@ export function validateArray(value: string): string {
   }
   return value;
 }
+
+/**
+ * `--commands FILE`: one shell command per line (blank lines and "#" comments skipped, DOS line ends taken), each run
+ * as one array task: several commands, one image resolution.
+ */
+export function parseTaskCommands(text: string, file: string): string[] {
+  const commands = text
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+  if (commands.length === 0) throw new UsageError(`--commands ${file} holds no command`, { hint: 'write one shell command per line' });
+  return commands;
+}

@@ -44,6 +44,8 @@ export interface JobRequest {
   readonly binds?: readonly string[] | undefined;
   /** Environment for the container, handed to env(1) inside it as argv: byte for byte, never through #SBATCH --export. */
   readonly env?: readonly { readonly name: string; readonly value: string }[] | undefined;
+  /** --commands: array task N runs taskCommands[N] with sh -c (the request's array is then 0-(N-1)). */
+  readonly taskCommands?: readonly string[] | undefined;
 }
 
 /** Cache file name for a digest: content-addressed, so a moved tag never reuses a stale image. */
@@ -84,6 +86,8 @@ export function planJobView(request: JobRequest, cache?: View): View {
     binds: request.binds ?? [],
     hasEnv: (request.env ?? []).length > 0,
     containerEnv: (request.env ?? []).map((e) => `${e.name}=${e.value}`),
+    hasTaskCommands: (request.taskCommands ?? []).length > 0,
+    taskCommands: request.taskCommands ?? [],
     ...(cache ?? planCacheView(DEFAULT_CACHE, { digest: request.image.digest, source: request.image.displayRef, cudaVersion: undefined, cudaDriverVersion: undefined }, false)),
   };
 }

@@ -44,9 +44,9 @@ export type CacheState =
   /** Broken, and this user may not move it aside. */
   | { readonly kind: 'broken'; readonly problem: string };
 
-/** The cache check's one line (cache/check-cached.ts): "cached", "missing", "quarantined <path> <problem>" or "broken <problem>". */
-export function parseCacheState(stdout: string): CacheState | undefined {
-  const line = stdout.trim().split('\n').at(-1) ?? '';
+/** The cache check's line (cache/check-cached.ts): "cached", "missing", "quarantined <path> <problem>" or "broken <problem>". */
+export function parseCacheState(text: string): CacheState | undefined {
+  const line = text.trim();
   if (line === 'cached' || line === 'missing') return { kind: line };
   const moved = /^quarantined (\S+) (.+)$/.exec(line);
   if (moved) return { kind: 'quarantined', movedTo: moved[1]!, problem: moved[2]! };

@@ -1,9 +1,9 @@
 // Pulls happen outside GPU jobs: one CPU pull job shared by every submission needing the digest, chained with afterok;
 // --wait follows both; the job runs exactly the digest chosen at submit even when the tag moves before it starts.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freshCacheDir, jobFields, qsc, REGISTRY, sh, waitForJob } from '../support/cluster.js';
-import { authFileFor, ownRepository, pushLines, RegistryProxy, registryLogFrom, removeTempDirs, startAsUser, waitFor, warmEnv } from '../support/warm.js';
+import { CLUSTER_HOME, freshCacheDir, jobFields, qsc, queuedJobIds, REGISTRY, sh, waitForJob } from '../support/cluster.js';
+import { authFileFor, ownRepository, pushLines, RegistryProxy, registryLogFrom, removeTempDirs, startAsUser, userFile, waitFor, warmEnv } from '../support/warm.js';
 
 const TF = 'CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.02';
 const ECHO = ['--', 'sh', '-c', 'echo CUDA=$CUDA_VERSION MARK=$QSC_MARK'];
@@ -107,5 +107,33 @@ describe('pulling outside the GPU job', () => {
     const next = await qsc(['--gpu', ref, '-p', 'gengpu', '--driver', '580.159.04', '--json', '--dry-run', ...ECHO], env);
     expect((JSON.parse(next.stdout) as Submitted).digest).not.toBe(digest);
     await proxy.stop();
+  });
+
+  it('an array and a file of commands run every task on the one image resolved and pulled at submit', async () => {
+    const repository = ownRepository('array');
+    pushLines([`${repository} 25.02-tf2-py3 ${TF} QSC_TEST=${repository}`]);
+    const cacheDir = freshCacheDir('array');
+    const env = warmEnv(slurmPull(REGISTRY, cacheDir));
+    const requests = registryLogFrom();
+    const ref = `${REGISTRY}/${repository}:25.02-tf2-py3`;
+    const gpu = ['--gpu', ref, '-p', 'gengpu', '--driver', '580.159.04', '--json'];
+    const array = await qsc([...gpu, '--array', '0-2', '--', 'sh', '-c', 'echo task=$SLURM_ARRAY_TASK_ID CUDA=$CUDA_VERSION'], env);
+    expect(array.code, array.stderr).toBe(0);
+    const commands = userFile('tasks.txt', ['echo "first: $CUDA_VERSION"', '# a comment', '', "echo 'second' $((6*7))", 'echo third | tr a-z A-Z'].join('\n'));
+    const listed = await qsc([...gpu, '--commands', commands], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    const [a, b] = [JSON.parse(array.stdout) as Submitted, JSON.parse(listed.stdout) as Submitted];
+    expect(b.pullJobId).toBe(a.pullJobId); // one pull job for both submissions
+    await waitFor('the array tasks to end', () => queuedJobIds().every((id) => !id.startsWith(`${a.jobId}_`) && !id.startsWith(`${b.jobId}_`) && id !== a.jobId && id !== b.jobId), 120_000);
+    const out = (job: string, task: number) => readFileSync(`${CLUSTER_HOME}/slurm-${job}_${task}.out`, 'utf8');
+    for (const task of [0, 1, 2]) {
+      expect(out(a.jobId, task)).toContain(`task=${task} CUDA=12.8.0.038`);
+      expect(out(a.jobId, task)).toContain('using cached image');
+    }
+    expect(out(b.jobId, 0)).toContain('first: 12.8.0.038');
+    expect(out(b.jobId, 1)).toContain('second 42');
+    expect(out(b.jobId, 2)).toContain('THIRD');
+    expect(runtimePulls(requests(repository))).toBe(1);
+    for (const job of [a.jobId, b.jobId]) for (const task of [0, 1, 2]) rmSync(`${CLUSTER_HOME}/slurm-${job}_${task}.out`);
   });
 });

@@ -1,6 +1,6 @@
 // Binds, --env and --array: what Apptainer and sbatch would misread is refused before anything is queued.
 import { describe, expect, it } from 'vitest';
-import { validateArray, validateBind, validateEnv } from '../../../src/job/container-options.js';
+import { parseTaskCommands, validateArray, validateBind, validateEnv } from '../../../src/job/container-options.js';
 
 describe('validateBind', () => {
   it('takes SRC, SRC:DST and SRC:DST:ro|rw with any other characters', () => {
@@ -31,5 +31,14 @@ describe('validateArray', () => {
   it('takes what sbatch --array takes and refuses the rest', () => {
     for (const ok of ['0-15', '1,3,5-7', '0-15:4', '0-99%10', '7']) expect(validateArray(ok)).toBe(ok);
     for (const bad of ['', 'a', '1-', '0-3;id', '0-3 %2', '-1']) expect(() => validateArray(bad)).toThrow(/malformed --array/);
+  });
+});
+
+describe('parseTaskCommands', () => {
+  it('takes one command per line, skipping blank lines and comments, DOS line ends included', () => {
+    expect(parseTaskCommands('python a.py --x 1\r\n\n  # note\npython b.py "$HOME"\n', 'f')).toEqual(['python a.py --x 1', 'python b.py "$HOME"']);
+  });
+  it('refuses a file without a command', () => {
+    expect(() => parseTaskCommands('\n# only a comment\n', 'tasks.txt')).toThrow(/--commands tasks.txt holds no command/);
   });
 });

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateBind, validateEnv } from '../../../src/job/container-options.js';
+import { parseTaskCommands, validateBind, validateEnv } from '../../../src/job/container-options.js';
 import { planJobView, sifFileName, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { asBindPath, asDirectiveValue, hostileValues } from '../../support/hostile-gen.js';
@@ -29,6 +29,19 @@ const request = (overrides: Partial<JobRequest>): JobRequest => ({
   command: ['true'],
   ...overrides,
 });
+
+/** A stand-in `apptainer` that writes its argv NUL-separated, and a cache holding the SIF: rendered scripts run for real. */
+function standIn() {
+  const dir = mkdtempSync(join(tmpdir(), 'qsc-hostile-'));
+  mkdirSync(join(dir, 'bin'));
+  const argvFile = join(dir, 'argv');
+  writeFileSync(join(dir, 'bin', 'apptainer'), `#!/bin/bash\nprintf '%s\\0' "$@" > ${JSON.stringify(argvFile)}\n`);
+  chmodSync(join(dir, 'bin', 'apptainer'), 0o755);
+  const cacheDir = join(dir, 'cache');
+  mkdirSync(cacheDir);
+  writeFileSync(join(cacheDir, sifFileName(DIGEST)), 'not empty');
+  return { dir, argvFile, cacheDir };
+}
 
 describe('200 generated hostile values', () => {
   it('are varied: quotes, $(), backticks, newlines, globs, unicode and very long ones all occur', () => {
@@ -63,15 +76,7 @@ describe('200 generated hostile values', () => {
   });
 
   it('reach the runtime byte for byte when the script runs', () => {
-    // A stand-in `apptainer` writes its argv NUL-separated: the rendered script runs for real under bash.
-    const dir = mkdtempSync(join(tmpdir(), 'qsc-hostile-'));
-    mkdirSync(join(dir, 'bin'));
-    const argvFile = join(dir, 'argv');
-    writeFileSync(join(dir, 'bin', 'apptainer'), `#!/bin/bash\nprintf '%s\\0' "$@" > ${JSON.stringify(argvFile)}\n`);
-    chmodSync(join(dir, 'bin', 'apptainer'), 0o755);
-    const cacheDir = join(dir, 'cache');
-    mkdirSync(cacheDir);
-    writeFileSync(join(cacheDir, sifFileName(DIGEST)), 'not empty');
+    const { dir, argvFile, cacheDir } = standIn();
     const binds = VALUES.slice(0, 20).map((v, i) => validateBind(`${asBindPath(v)}:/mnt/b${i}`));
     const env = VALUES.slice(0, 50).map((v, i) => validateEnv(`V${i}=${v}`));
     const command = ['printf', '%s\\0', ...VALUES];
@@ -86,5 +91,18 @@ describe('200 generated hostile values', () => {
       ...env.map((e) => `${e.name}=${e.value}`),
       ...command,
     ]);
+  });
+
+  it('as --commands lines: array task N hands line N to sh -c in the container, byte for byte', () => {
+    const { dir, argvFile, cacheDir } = standIn();
+    const lines = parseTaskCommands(VALUES.slice(0, 25).map((v, i) => `echo ${i} ${v.replace(/\n/g, ' ')}`).join('\r\n'), 'tasks.txt');
+    expect(lines).toHaveLength(25);
+    const script = renderTemplate(TEMPLATE, planJobView(request({ cacheDir, command: [], taskCommands: lines, array: `0-${lines.length - 1}` })));
+    expect(script).toContain('#SBATCH --array=0-24');
+    for (const [task, line] of lines.entries()) {
+      execFileSync('bash', ['-s'], { input: script, env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir, SLURM_ARRAY_TASK_ID: String(task) }, cwd: dir, stdio: 'pipe' });
+      expect(readFileSync(argvFile, 'utf8').split('\0').slice(0, -1)).toEqual(['exec', join(cacheDir, sifFileName(DIGEST)), '/bin/sh', '-c', line]);
+    }
+    expect(() => execFileSync('bash', ['-s'], { input: script, env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir, SLURM_ARRAY_TASK_ID: '25' }, cwd: dir, stdio: 'pipe' })).toThrow(/no command for array task 25/);
   });
 });
