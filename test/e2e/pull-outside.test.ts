@@ -135,5 +135,8 @@ describe('pulling outside the GPU job', () => {
     expect(out(b.jobId, 2)).toContain('THIRD');
     expect(runtimePulls(requests(repository))).toBe(1);
     for (const job of [a.jobId, b.jobId]) for (const task of [0, 1, 2]) rmSync(`${CLUSTER_HOME}/slurm-${job}_${task}.out`);
+    const waitArray = await qsc([...gpu, '--array', '0-1', '--wait', '--', 'true'], env);
+    expect(waitArray.code).toBe(2);
+    expect(waitArray.stderr).toContain('--wait follows one job, not an array');
   });
 });

@@ -54,6 +54,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
   const mem = args.mem === undefined ? undefined : validateMemory(args.mem);
   const cpus = args.cpus === undefined ? undefined : validateCount('--cpus', args.cpus, 1);
   const driverFlag = args.driver === undefined ? undefined : validateDriver(args.driver);
+  if (args.wait && (args.array !== undefined || args.commands !== undefined)) throw new UsageError('--wait follows one job, not an array', { hint: 'submit without --wait and watch the tasks with: squeue --me' });
   const taskCommands = args.commands === undefined ? undefined : await readTaskCommands(ctx, args);
   const array = taskCommands ? `0-${taskCommands.length - 1}` : args.array === undefined ? undefined : validateArray(args.array);
   const binds = (args.bind ?? []).map(validateBind);
