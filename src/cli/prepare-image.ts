@@ -8,7 +8,7 @@ import { pullImage } from '../cache/pull.js';
 import type { Settings } from '../config/resolve.js';
 import { ConfigError } from '../errors.js';
 import { planJobView, type JobRequest, type ResolvedImage } from '../job/plan.js';
-import { pullJobName, warmJobName, type PullMode } from '../job/pull-mode.js';
+import { pullJobName, type PullMode } from '../job/pull-mode.js';
 import { findOrSubmitPullJob } from '../slurm/pull-job.js';
 import { renderTemplate } from '../templates/render.js';
 import type { RunResult } from '../transport/runner.js';
@@ -90,7 +90,7 @@ export async function prepareImage(
   const answer = await findOrSubmitPullJob(ctx.runner, {
     cacheDir,
     sifName: sifName(image.digest),
-    names: [pullJobName(image.digest), warmJobName(image.digest)],
+    name: pullJobName(image.digest),
     script: renderPullJobScript(template, settings, prepare),
   });
   if (answer.kind === 'cached') return { pull: 'cached', quarantined };

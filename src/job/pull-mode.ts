@@ -29,10 +29,11 @@ export function choosePullMode(input: PullModeInput): PullMode {
   return gpus > 0 && pullPartition ? 'slurm' : 'job';
 }
 
-/** Job name of the CPU job that pulls one digest: the whole digest, so squeue --name finds exactly its pull. */
+/**
+ * Job name of the CPU job that pulls one digest: the whole digest, so squeue --name finds exactly its pull (slurm/pull-job.ts
+ * appends the checksum of the cache dir it pulls into).
+ */
 export const pullJobName = (digest: string) => `qsc-pull-${digest.replace(/^sha256:/, '')}`;
-/** The warmer's pull job for the same digest (cache/pull.ts) is as good to wait for. */
-export const warmJobName = (digest: string) => `qsc-warm-${digest.slice(7, 19)}`;
 
 /** sbatch flags of a job that waits for a pull job; an invalid dependency (the pull failed) cancels it at once. */
 export const dependencyArgv = (pullJobId: string) => [`--dependency=afterok:${pullJobId}`, '--kill-on-invalid-dep=yes'];

@@ -93,12 +93,21 @@ describe('pulling outside the GPU job', () => {
     const { jobId, digest } = JSON.parse(result.stdout) as Submitted;
     await waitFor('the pull job to be downloading', () => proxy.heldCount > 0, 90_000);
     expect(jobFields(jobId).JobState).toBe('PENDING');
+    // While it pulls: a submission for the same cache shares it; one for another cache dir gets its own pull job.
+    const same = JSON.parse((await qsc(['--gpu', ref, '-p', 'gengpu', '--driver', '580.159.04', '--json', '--', 'true'], env)).stdout) as Submitted;
+    const otherEnv = warmEnv(slurmPull(proxy.host, freshCacheDir('pin-other')), { QSUB_CONTAINER_AUTH_FILE: authFileFor(proxy.host) });
+    const other = JSON.parse((await qsc(['--gpu', ref, '-p', 'gengpu', '--driver', '580.159.04', '--json', '--', 'true'], otherEnv)).stdout) as Submitted;
+    const first = (JSON.parse(result.stdout) as Submitted).pullJobId;
+    expect(same).toMatchObject({ pullJobId: first, pullJobShared: true });
+    expect(other.pullJobId).not.toBe(first);
+    expect(other.pullJobShared).toBe(false);
     // The tag moves to another image.
     pushLines([`${repository} 25.02-tf2-py3 ${TF} QSC_MARK=second QSC_TEST=${repository}`]);
     proxy.releaseHeld();
     const run = await waitForJob(jobId);
     expect(run.state).toBe('COMPLETED');
     expect(run.output).toContain('MARK=first');
+    for (const j of [same, other]) expect(await waitForJob(j.jobId)).toMatchObject({ state: 'COMPLETED' });
     const script = sh('scontrol', ['write', 'batch_script', jobId, '-']);
     expect(script).toContain(`image_ref=${proxy.host}/${repository}:25.02-tf2-py3`);
     expect(script).toContain(`image_digest=${digest}`);

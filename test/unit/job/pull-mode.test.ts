@@ -1,6 +1,6 @@
 // Where a missing image is pulled, the names pull jobs are shared by, and the cache check's and find-or-submit's answers.
 import { describe, expect, it } from 'vitest';
-import { choosePullMode, dependencyArgv, parseCacheState, parsePullJobAnswer, pullJobName, warmJobName } from '../../../src/job/pull-mode.js';
+import { choosePullMode, dependencyArgv, parseCacheState, parsePullJobAnswer, pullJobName } from '../../../src/job/pull-mode.js';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
@@ -20,9 +20,8 @@ describe('choosePullMode', () => {
 });
 
 describe('names and flags', () => {
-  it("names the pull job by the whole digest, and knows the warmer's name for the same digest", () => {
+  it('names the pull job by the whole digest', () => {
     expect(pullJobName(DIGEST)).toBe(`qsc-pull-${'0123456789abcdef'.repeat(4)}`);
-    expect(warmJobName(DIGEST)).toBe('qsc-warm-0123456789ab');
     expect(dependencyArgv('81')).toEqual(['--dependency=afterok:81', '--kill-on-invalid-dep=yes']);
   });
 });
