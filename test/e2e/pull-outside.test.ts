@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_HOME, freshCacheDir, jobFields, qsc, queuedJobIds, REGISTRY, sh, waitForJob } from '../support/cluster.js';
+import { acceptedLogins, clientHome, logWindow, remoteQsc, removeTempDirs as removeSshTempDirs, SSHD_LOG } from '../support/ssh.js';
 import { authFileFor, ownRepository, pushLines, RegistryProxy, registryLogFrom, removeTempDirs, startAsUser, userFile, waitFor, warmEnv } from '../support/warm.js';
 
 const TF = 'CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.02';
@@ -23,6 +24,7 @@ const proxies: RegistryProxy[] = [];
 afterAll(async () => {
   for (const p of proxies) await p.stop();
   removeTempDirs();
+  removeSshTempDirs();
 });
 
 describe('pulling outside the GPU job', () => {
@@ -76,6 +78,25 @@ describe('pulling outside the GPU job', () => {
     const run = await waitForJob(jobId);
     expect(run).toMatchObject({ state: 'COMPLETED', output: expect.stringContaining('using cached image') });
     expect(readdirSync(cacheDir).filter((f) => f.endsWith('.sif'))).toHaveLength(1);
+  });
+
+  it('over SSH: the cache check, the pull before submitting and sbatch run on the cluster side, on one connection', async () => {
+    const repository = ownRepository('sshlocal');
+    pushLines([`${repository} 25.02-tf2-py3 ${TF} QSC_TEST=${repository}`]);
+    const cacheDir = freshCacheDir('sshlocal');
+    const { home } = clientHome();
+    const window = logWindow(SSHD_LOG);
+    const args = [`${REGISTRY}/${repository}:25.02-tf2-py3`, '--host', 'cluster', '-p', 'short', '--cache-dir', cacheDir, '--pull', 'local', '--json', ...ECHO];
+    const first = await remoteQsc(args, home);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ pull: 'pulled-here' });
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.sif'))).toHaveLength(1);
+    const second = await remoteQsc(args, home);
+    expect(JSON.parse(second.stdout)).toMatchObject({ pull: 'cached' });
+    for (const run of [first, second]) {
+      expect(await waitForJob((JSON.parse(run.stdout) as Submitted).jobId)).toMatchObject({ state: 'COMPLETED', output: expect.stringContaining('using cached image') });
+    }
+    expect(acceptedLogins(window())).toBe(2);
   });
 
   it('runs the digest chosen at submit although the tag moved before the job started; the script records both', async () => {
