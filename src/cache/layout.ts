@@ -3,6 +3,8 @@
 //   <cache>/sha256-<hex>.sif                 the image, content-addressed
 //   <cache>/sha256-<hex>.json                its metadata sidecar (source ref, digest, size, CUDA env, pulled-at)
 //   <cache>/sha256-<hex>.sif.lock            flock target while pulling (jobs and warmer)
+//   <cache>/sha256-<hex>.sif.submit.lock     flock target while a submission finds or submits the digest's pull job
+//   <cache>/.logs/pull-<jobid>.out           output of those CPU pull jobs (warm-<jobid>.out: the warmer's)
 //   <cache>/sha256-<hex>.sif.lockd/owner     lock directory where flock does not work: "host pid epoch", refreshed
 //   <cache>/sha256-<hex>.sif.partial.<host>.<pid>   a pull in progress (removed on exit, TERM, ENOSPC)
 //   <cache>/tags/<host>/<repo>/<tag>.sif -> ../../../sha256-<hex>.sif   tag references for people and the warmer
@@ -24,6 +26,7 @@ export function sifName(digest: string): string {
 
 export const metaName = (digest: string) => sifName(digest).replace(/\.sif$/, '.json');
 export const lockName = (digest: string) => `${sifName(digest)}.lock`;
+export const submitLockName = (digest: string) => `${sifName(digest)}.submit.lock`;
 
 export function digestOfSif(name: string): string | undefined {
   const m = SIF.exec(name);

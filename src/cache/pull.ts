@@ -95,6 +95,12 @@ export async function pullImage(deps: PullDeps, settings: Settings, target: Pull
     if (deps.signal.aborted) throw new TemporaryError(`pull of ${image.ref} stopped by shutdown`);
     if (result.code === 75) throw new TemporaryError(last || `not enough free space in ${cacheDir}`);
     if (result.code === 65) throw new DataError(last || `pulled file for ${image.ref} is not a valid SIF`);
+    if (/no space left on device/i.test(result.stderr)) {
+      throw new TemporaryError(`the filesystem of ${cacheDir} filled up while pulling ${image.ref}; the partial download was removed`, {
+        hint: 'free space (qsub-container cache prune), or point "cache.apptainerTmpDir" at a larger filesystem',
+        cause: { stderr: result.stderr },
+      });
+    }
     throw new UnavailableError(`pull of ${image.ref} failed (exit ${result.code}): ${last || 'no output'}`, {
       hint: slurm ? `see the pull job's output in ${join(cacheDir, '.logs')}` : 'rerun with --log-level debug',
       cause: { stderr: result.stderr },

@@ -40,6 +40,16 @@ export interface SubmitArgs extends CommonArgs, SelectionArgs {
   readonly tag: string | undefined;
   /** --force: submit an explicit tag the driver cannot run (the job's runtime guard still checks the node). */
   readonly force: boolean;
+  /** --pull auto|local|slurm|job: where a missing image is pulled (job/pull-mode.ts); undefined: the config's. */
+  readonly pull?: string | undefined;
+  /** --array: sbatch array indexes. */
+  readonly array?: string | undefined;
+  /** --bind SRC[:DST[:ro|rw]], repeatable. */
+  readonly bind?: readonly string[] | undefined;
+  /** --env NAME=VALUE, repeatable: environment inside the container. */
+  readonly env?: readonly string[] | undefined;
+  /** --commands FILE: one shell command per line, each an array task. */
+  readonly commands?: string | undefined;
 }
 
 export interface TagsArgs extends CommonArgs, SelectionArgs {

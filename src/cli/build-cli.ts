@@ -70,6 +70,11 @@ export function defineCli(root: Argv) {
         .option('driver', { type: 'string', describe: 'driver version to select for, skipping detection' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print the job script; submit nothing' })
         .option('wait', { type: 'boolean', default: false, describe: "follow the job to its end, print its output's tail, exit with its exit code" })
+        .option('pull', { type: 'string', describe: 'where a missing image is pulled: local (here, first), slurm (a CPU job the job waits for), job, auto' })
+        .option('array', { type: 'string', describe: 'job array indexes, e.g. 0-15 or 1,3,5-7%2 (one image for every task)' })
+        .option('bind', { type: 'string', describe: 'bind a path into the container, SRC[:DST[:ro|rw]] (repeatable)' })
+        .option('env', { type: 'string', describe: 'set NAME=VALUE in the container (repeatable)' })
+        .option('commands', { type: 'string', describe: 'a file of shell commands, one per line: each runs as one array task' })
         .example('$0 --gpu tensorflow -p gengpu -- python train.py', 'newest TensorFlow the gengpu driver runs')
         .example('$0 --gpu 2 pytorch -t 04:00:00 -A p12345 -- torchrun train.py', 'two GPUs, with account and time'),
     )
@@ -149,6 +154,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   const name = String(parsed._[0] ?? 'submit');
   const a = parsed as Record<string, unknown>;
   const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
+  const list = (v: unknown) => (v === undefined ? [] : [v].flat().map(String));
   const common = { json: Boolean(a.json), logLevel: a.logLevel as LogLevel, host: str('host'), acceptNewHostKey: Boolean(a.acceptNewHostKey) };
   const selectionArgs = { policy: str('policy'), release: str('release'), cuda: str('cuda'), variant: str('variant'), python: str('python') };
   if (name === 'tags') {
@@ -199,6 +205,11 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
       ...selectionArgs,
       tag: str('tag'),
       force: Boolean(a.force),
+      pull: str('pull'),
+      array: str('array'),
+      bind: list(a.bind),
+      env: list(a.env),
+      commands: str('commands'),
     },
   };
 }

@@ -21,15 +21,21 @@ export interface Settings {
   readonly policy: string | undefined;
   /** "data-center" lets the forward-compat policy be used at all (a site decision); anything else forbids it. */
   readonly forwardCompat: string | undefined;
+  /**
+   * Where a submission's missing image is pulled (src/job/pull-mode.ts): "local" on this host before sbatch, "slurm" as a
+   * CPU job on warm.pullPartition the job depends on, "job" inside the job itself; undefined: "auto" (slurm for GPU jobs
+   * when a pull partition is set, else job).
+   */
+  readonly submitPull: string | undefined;
   /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache-settings.ts). */
   readonly cache: CacheSettings;
   readonly warm: WarmSettings;
 }
 
 type Key = keyof Settings;
-const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'account', 'time', 'authFile', 'policy', 'forwardCompat'] as const;
+const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'account', 'time', 'authFile', 'policy', 'forwardCompat', 'submitPull'] as const;
 /** Settings whose value must be one of a few words. */
-const CHOICES: Partial<Record<Key, readonly string[]>> = { policy: ['native', 'minor-compat', 'forward-compat'], forwardCompat: ['data-center', 'off'] };
+const CHOICES: Partial<Record<Key, readonly string[]>> = { policy: ['native', 'minor-compat', 'forward-compat'], forwardCompat: ['data-center', 'off'], submitPull: ['auto', 'local', 'slurm', 'job'] };
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
 const SECTION_KEYS = ['cache', 'warm'] as const;
 
@@ -122,6 +128,7 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       probeWaitSeconds: merged.probeWaitSeconds ?? 60,
       policy: merged.policy,
       forwardCompat: merged.forwardCompat,
+      submitPull: merged.submitPull,
       cache,
       warm,
     },

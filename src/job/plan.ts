@@ -38,6 +38,14 @@ export interface JobRequest {
   readonly command: readonly string[];
   /** Lowest driver the image runs on as chosen: the job checks its own node against it before pulling (undefined: no check). */
   readonly minDriver?: string | undefined;
+  /** sbatch --array indexes: every task runs the same pinned image (one resolution per submission). */
+  readonly array?: string | undefined;
+  /** Apptainer binds, SRC[:DST[:ro|rw]] (job/container-options.ts validated them). */
+  readonly binds?: readonly string[] | undefined;
+  /** Environment for the container, handed to env(1) inside it as argv: byte for byte, never through #SBATCH --export. */
+  readonly env?: readonly { readonly name: string; readonly value: string }[] | undefined;
+  /** --commands: array task N runs taskCommands[N] with sh -c (the request's array is then 0-(N-1)). */
+  readonly taskCommands?: readonly string[] | undefined;
 }
 
 /** Cache file name for a digest: content-addressed, so a moved tag never reuses a stale image. */
@@ -74,6 +82,12 @@ export function planJobView(request: JobRequest, cache?: View): View {
     hasCommand: request.command.length > 0,
     command: request.command,
     guardMinDriver: request.minDriver ?? null,
+    array: optional(request.array),
+    binds: request.binds ?? [],
+    hasEnv: (request.env ?? []).length > 0,
+    containerEnv: (request.env ?? []).map((e) => `${e.name}=${e.value}`),
+    hasTaskCommands: (request.taskCommands ?? []).length > 0,
+    taskCommands: request.taskCommands ?? [],
     ...(cache ?? planCacheView(DEFAULT_CACHE, { digest: request.image.digest, source: request.image.displayRef, cudaVersion: undefined, cudaDriverVersion: undefined }, false)),
   };
 }

@@ -29,9 +29,12 @@ export async function followJob(deps: FollowDeps, jobId: string): Promise<Follow
     const line = describeStatus(status);
     if (line !== last) deps.note(`qsub-container: job ${jobId} ${line}`);
     last = line;
-    if (TERMINAL_STATES.has(status.state)) return { kind: 'ended', status };
+    if (TERMINAL_STATES.has(status.state) || neverStarts(status)) return { kind: 'ended', status };
     await deps.sleep(pollDelay(polls));
   }
 }
+
+/** A job whose dependency failed (without --kill-on-invalid-dep) pends forever: following it further is pointless. */
+export const neverStarts = (status: JobStatus) => status.state === 'PENDING' && status.reason === 'DependencyNeverSatisfied';
 
 export const tailArgv = (file: string, lines: number) => ['tail', '-n', String(lines), '--', file];

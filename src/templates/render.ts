@@ -29,9 +29,18 @@ export function quoteSbatchValue(value: string): string {
   return SBATCH_SAFE.test(value) ? value : `"${value.replace(/[\\"]/g, '\\$&')}"`;
 }
 
+/**
+ * A job script word. sbatch refuses any script holding "\r\n" (it takes it for a DOS file), so a value with a carriage
+ * return is written in bash's $'...' quoting, where it is the two characters \r; job scripts are bash.
+ */
+export function quoteScriptWord(value: string): string {
+  if (!value.includes('\r')) return shellQuote(value);
+  return `$'${value.replace(/[\\']/g, '\\$&').replace(/\r/g, '\\r')}'`;
+}
+
 function escapeFor(value: unknown): string {
   if (value instanceof SbatchValue) return quoteSbatchValue(value.value);
-  if (typeof value === 'string' || typeof value === 'number') return shellQuote(String(value));
+  if (typeof value === 'string' || typeof value === 'number') return quoteScriptWord(String(value));
   throw new DataError(`template value of type ${typeof value} cannot be rendered`, { hint: 'this is a bug in the job template or its view' });
 }
 

@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordBench } from '../tools/bench-record.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/qsub-container.cjs');
@@ -82,6 +83,7 @@ try {
   console.log(`  qsub-container --host (driver cached): median ${a.toFixed(0)} ms  [${ours.map((x) => x.toFixed(0)).join(' ')}]`);
   console.log(`  ssh ... sbatch --parsable < script:    median ${b.toFixed(0)} ms  [${openssh.map((x) => x.toFixed(0)).join(' ')}]`);
   console.log(`  ratio ${(a / b).toFixed(2)} (goal ≤ 1.2)`);
+  recordBench({ id: 'ssh', what: 'qsub-container --host vs ssh ... sbatch (medians)', measured: `${(a / b).toFixed(2)}× (${a.toFixed(0)} vs ${b.toFixed(0)} ms)`, goal: '≤ 1.2×', met: a / b <= 1.2 });
   console.log(`  context: node -e 0 (Node start alone, no CLI, no SSH) median ${median(startup).toFixed(0)} ms`);
 } finally {
   if (jobs.length) execFileSync('scancel', jobs.filter((j) => /^\d+$/.test(j)));

@@ -6,6 +6,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordBench } from '../tools/bench-record.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/qsub-container.cjs');
@@ -89,6 +90,7 @@ try {
   }
   console.log(`  registry round trips per dry run (warm tool cache): ${exchanges.length} (${exchanges.map((e) => `${e.method} ${e.path.replace(/sha256:\w+/, 'sha256:…')} ${e.status}`).join(', ')})`);
   console.log(`  P1 ratio dry-run / node -e 0: ${(m.dryRun / m.node).toFixed(2)} (goal ≤ 1.5); the floor alone is ${(m.floor / m.node).toFixed(2)}×`);
+  recordBench({ id: 'P1', what: 'cold --dry-run --driver D vs node -e 0 (medians)', measured: `${(m.dryRun / m.node).toFixed(2)}× (${m.dryRun.toFixed(0)} vs ${m.node.toFixed(0)} ms; floor ${(m.floor / m.node).toFixed(2)}×)`, goal: '≤ 1.5×', met: m.dryRun / m.node <= 1.5 });
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@ import { chownSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planWarm } from '../../dist/cache/plan-warm.js';
+import { recordBench } from '../tools/bench-record.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -80,5 +81,6 @@ const challenges = requests.map((r) => r.filter((l) => l.includes('" 401 ')).len
 console.log(`tick, cold (10 pulls): ${firstMs.toFixed(0)} ms, ${afterFirst} registry requests (CLI and Apptainer)`);
 console.log(`tick, idle over 10 cached images: median ${idleMs.toFixed(0)} ms of ${idle.map((t) => t.toFixed(0)).join(', ')}; CLI start (--help) median ${median(startup).toFixed(0)} ms → idle tick = ${(idleMs / median(startup)).toFixed(2)}× a bare start`);
 console.log(`tick, idle: registry requests per tick ${perTick.join(', ')} (HEAD answered 200: ${heads.join(', ')}; auth challenges (401): ${challenges.join(', ')}, one per repository per process) → ${(median(perTick) / 10).toFixed(2)} requests per image`);
+recordBench({ id: 'warm', what: 'idle warm tick over 10 cached images', measured: `${idleMs.toFixed(0)} ms, ${(median(perTick) / 10).toFixed(2)} requests/image` });
 console.log(`plan / idle tick = ${((planMs / idleMs) * 100).toFixed(3)}% (planning is not where a tick's time goes)`);
 execFileSync('rm', ['-rf', cacheDir, userDir, seedDir]);

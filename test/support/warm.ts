@@ -115,6 +115,11 @@ export class RegistryProxy {
   get heldCount() {
     return this.held.length;
   }
+  /** Let held downloads go on (and stop holding new ones). */
+  releaseHeld(): void {
+    this.holdBlobs = false;
+    for (const forward of this.held.splice(0)) forward();
+  }
 }
 
 /** Start the CLI as the cluster user in the background; stdout/stderr collected. */

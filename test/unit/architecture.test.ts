@@ -29,6 +29,8 @@ const PURE = [
   'gpu/nvidia-smi.ts',
   'templates/render.ts',
   'job/plan.ts',
+  'job/pull-mode.ts',
+  'job/container-options.ts',
   'registry/auth.ts',
   'registry/auth-file.ts',
   'registry/backoff.ts',

@@ -1,7 +1,9 @@
 // submit: detect the driver, choose the image, render the job script, hand it to sbatch.
 import { planCacheView } from '../../cache/job-view.js';
 import { UsageError } from '../../errors.js';
+import { parseTaskCommands, validateArray, validateBind, validateEnv } from '../../job/container-options.js';
 import { planJobView, type JobRequest } from '../../job/plan.js';
+import { choosePullMode, dependencyArgv } from '../../job/pull-mode.js';
 import { chooseImage } from '../../ngc/choose-image.js';
 import { createFileChoiceHints } from '../../ngc/choice-hints.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
@@ -34,6 +36,17 @@ function parseTarget(target: string) {
   return { kind: 'framework' as const, framework };
 }
 
+/** --commands FILE, read where the tool runs (its lines are written into the script); no `-- COMMAND`, no --array. */
+async function readTaskCommands(ctx: Context, args: SubmitArgs): Promise<string[]> {
+  const file = args.commands!;
+  if (args.command.length > 0) throw new UsageError('--commands and a command after -- exclude each other', { hint: 'put every command in the file, one per line' });
+  if (args.array !== undefined) throw new UsageError('--commands makes the array itself (one task per line)', { hint: 'drop --array' });
+  const text = await ctx.readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read --commands ${file}: ${error.code ?? error.message}`, { hint: 'give a readable file of shell commands, one per line' });
+  });
+  return parseTaskCommands(text, file);
+}
+
 export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<number | void> {
   // Validate everything the user typed before touching Slurm or the registry.
   const target = parseTarget(args.target);
@@ -42,6 +55,12 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
   const mem = args.mem === undefined ? undefined : validateMemory(args.mem);
   const cpus = args.cpus === undefined ? undefined : validateCount('--cpus', args.cpus, 1);
   const driverFlag = args.driver === undefined ? undefined : validateDriver(args.driver);
+  if (args.wait && (args.array !== undefined || args.commands !== undefined)) throw new UsageError('--wait follows one job, not an array', { hint: 'submit without --wait and watch the tasks with: squeue --me' });
+  const taskCommands = args.commands === undefined ? undefined : await readTaskCommands(ctx, args);
+  const array = taskCommands ? `0-${taskCommands.length - 1}` : args.array === undefined ? undefined : validateArray(args.array);
+  const binds = (args.bind ?? []).map(validateBind);
+  const containerEnv = (args.env ?? []).map(validateEnv);
+  if (containerEnv.length > 0 && args.command[0]?.includes('=')) throw new UsageError('with --env, the command cannot start with a word holding "="', { hint: 'env(1) in the container would read it as one more variable; start the command with its program' });
   const settings = await settingsFor(ctx, { registry: args.registry, cacheDir: args.cacheDir, account: args.account, time });
   const wanted = selectionRequest(args, settings);
   if (args.tag !== undefined && target.kind === 'image') throw new UsageError('--tag applies to a framework, not to an image reference', { hint: 'put the tag in the reference itself, e.g. nvcr.io/nvidia/pytorch:24.10-py3' });
@@ -54,6 +73,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
   }
   validateSlurmName('--partition', partition);
   if (settings.account) validateSlurmName('--account', settings.account);
+  const pullMode = choosePullMode({ requested: args.pull ?? settings.submitPull, gpus, pullPartition: settings.warm.pullPartition });
 
   const probe =
     gpus > 0 && driverFlag === undefined
@@ -107,10 +127,15 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     },
     command: args.command,
     minDriver: guardDriver,
+    array,
+    binds,
+    env: containerEnv,
+    taskCommands,
   };
   const cudaDriverVersion = candidate.requirement?.source === 'image-env' ? candidate.requirement.minDriver : undefined;
   const cacheView = planCacheView(settings.cache, { digest, source: request.image.displayRef, cudaVersion, cudaDriverVersion }, false);
-  const script = renderTemplate(await ctx.readTemplate(JOB_TEMPLATE), planJobView(request, cacheView));
+  const template = await ctx.readTemplate(JOB_TEMPLATE);
+  const script = renderTemplate(template, planJobView(request, cacheView));
   const summary = {
     image: request.image.displayRef,
     digest,
@@ -120,6 +145,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     policy: wanted.policy,
     mode: verdict?.mode ?? null,
     guardMinDriver: guardDriver ?? null,
+    pullMode,
     why,
   };
 
@@ -132,13 +158,18 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     return;
   }
 
-  const outcome = interpretSbatch(await ctx.runner.run({ argv: SBATCH_ARGV, stdin: script, timeoutMs: 120_000 }));
+  // The pinned image is cached, pulled here, or pulled by a CPU job this one waits for (prepare-image.ts).
+  const { prepareImage } = await import('../prepare-image.js');
+  const prepared = await prepareImage(ctx, settings, pullMode, { image: request.image, cacheDir: request.cacheDir, cudaVersion, cudaDriverVersion }, template, { argv: SBATCH_ARGV, script });
+  const dependency = prepared.pullJob ? dependencyArgv(prepared.pullJob.id) : [];
+  const outcome = interpretSbatch(prepared.submitted ?? (await ctx.runner.run({ argv: [...SBATCH_ARGV, ...dependency], stdin: script, timeoutMs: 120_000 })));
   if ('error' in outcome) throw outcome.error;
-  ctx.log.info({ event: 'job.submitted', jobId: outcome.jobId, image: request.image.displayRef, digest, partition });
-  if (args.json) ctx.out(`${JSON.stringify({ submitted: true, jobId: outcome.jobId, ...summary }, null, 2)}\n`);
+  ctx.log.info({ event: 'job.submitted', jobId: outcome.jobId, image: request.image.displayRef, digest, partition, pull: prepared.pull, pullJob: prepared.pullJob?.id ?? null });
+  const pullSummary = { pull: prepared.pull, pullJobId: prepared.pullJob?.id ?? null, pullJobShared: prepared.pullJob?.shared ?? null };
+  if (args.json) ctx.out(`${JSON.stringify({ submitted: true, jobId: outcome.jobId, ...summary, ...pullSummary }, null, 2)}\n`);
   else {
     ctx.note(`qsub-container: submitted job ${outcome.jobId} on ${partition}: ${why}`);
     ctx.out(`${outcome.jobId}\n`);
   }
-  if (args.wait) return (await import('../wait-for-job.js')).waitForJob(ctx, outcome.jobId, args.json);
+  if (args.wait) return (await import('../wait-for-job.js')).waitForJob(ctx, outcome.jobId, args.json, prepared.pullJob?.id);
 }

@@ -47,7 +47,7 @@ describe('settings', () => {
   it('reports every problem at once', () => {
     const { errors } = resolveSettings([{ source: 'f.json', values: { registy: 'x', cacheDir: 'relative', probeWaitSeconds: 'soon' } }], '/c');
     expect(errors).toEqual([
-      'f.json: unknown setting "registy" (known: registry, cacheDir, gpuPartition, partition, account, time, authFile, policy, forwardCompat, driverCacheTtlMinutes, probeWaitSeconds, cache, warm)',
+      'f.json: unknown setting "registy" (known: registry, cacheDir, gpuPartition, partition, account, time, authFile, policy, forwardCompat, submitPull, driverCacheTtlMinutes, probeWaitSeconds, cache, warm)',
       'f.json: "cacheDir" must be an absolute path',
       'f.json: "probeWaitSeconds" must be a number ≥ 0',
     ]);

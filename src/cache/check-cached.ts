@@ -1,0 +1,66 @@
+// Is a digest's SIF in the cache, and whole? Asked through the Runner (so it works over SSH too); a truncated or
+// damaged file is moved to quarantine/ there and then, so the pull that follows replaces it. When the answer lets the
+// job go (cached, or the job pulls for itself), the same remote call runs sbatch: no extra round trip over SSH.
+import { DataError, UnavailableError } from '../errors.js';
+import { parseCacheState, type CacheState } from '../job/pull-mode.js';
+import type { RunResult, Runner } from '../transport/runner.js';
+import { metaName, QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET, sifName } from './layout.js';
+
+/**
+ * $1 cache dir ('' = the job's default), $2 SIF name, $3 sidecar name, $4 when to run the rest of argv (sbatch):
+ * "cached", "always" or "never". Cheap on purpose (no `apptainer inspect`): a SIF header, and the size the pull
+ * recorded in the sidecar, which is what a truncated copy gets wrong. The state is the first line of stdout.
+ */
+const CHECK_SCRIPT = `dir=\${1:-\${XDG_CACHE_HOME:-$HOME/.cache}/qsub-container/images}
+name=$2; sif="$dir/$2"; meta="$dir/$3"; when=$4; shift 4
+problem= state=missing
+if [ -e "$sif" ]; then
+  if [ ! -s "$sif" ]; then problem="empty file"
+  elif [ "$(dd if="$sif" bs=1 skip=${SIF_MAGIC_OFFSET} count=${SIF_MAGIC.length} 2>/dev/null)" != ${SIF_MAGIC} ]; then problem="no SIF header"
+  else
+    size=$(stat -c %s "$sif"); want=$(sed -n 's/.*"size":\\([0-9][0-9]*\\).*/\\1/p' "$meta" 2>/dev/null)
+    if [ -n "$want" ] && [ "$size" != "$want" ]; then problem="size $size differs from the $want recorded at pull (truncated?)"; fi
+  fi
+  state=cached
+  if [ -n "$problem" ]; then
+    to="$dir/${QUARANTINE_DIR}/$name.$(date +%s)"
+    if mkdir -p "$dir/${QUARANTINE_DIR}" && mv -f "$sif" "$to" 2>/dev/null; then mv -f "$meta" "$to.json" 2>/dev/null; state="quarantined $to $problem"
+    else echo "broken $problem"; exit 0; fi
+  fi
+fi
+echo "$state"
+if [ "$when" = always ] || { [ "$when" = cached ] && [ "$state" = cached ]; }; then exec "$@"; fi`;
+
+export interface CacheCheck {
+  readonly state: CacheState;
+  /** sbatch's result when it ran in the same call (stdout without the state line). */
+  readonly submitted: RunResult | undefined;
+}
+
+/** `submit`: sbatch's argv and the job script, run when the state is "cached" (or always, for in-job pulls). */
+export async function checkCachedImage(
+  runner: Runner,
+  cacheDir: string | undefined,
+  digest: string,
+  submit?: { readonly argv: readonly string[]; readonly script: string; readonly when: 'cached' | 'always' },
+): Promise<CacheCheck> {
+  const result = await runner.run({
+    argv: ['sh', '-c', CHECK_SCRIPT, 'sh', cacheDir ?? '', sifName(digest), metaName(digest), submit?.when ?? 'never', ...(submit?.argv ?? [])],
+    stdin: submit?.script ?? '',
+    timeoutMs: 180_000,
+  });
+  const [first = '', ...rest] = result.stdout.split('\n');
+  const state = parseCacheState(first);
+  if (!state) {
+    throw new UnavailableError(`could not check the image cache${cacheDir ? ` ${cacheDir}` : ''}: ${result.stderr.trim() || `exit ${result.code}`}`, {
+      hint: 'check that the cache directory is reachable from this host',
+    });
+  }
+  if (state.kind === 'broken') {
+    throw new DataError(`the cached ${sifName(digest)} is damaged (${state.problem}) and could not be moved to ${QUARANTINE_DIR}/`, {
+      hint: 'ask whoever owns the cache to run: qsub-container cache verify',
+    });
+  }
+  const ran = submit && (submit.when === 'always' || state.kind === 'cached');
+  return { state, submitted: ran ? { ...result, stdout: rest.join('\n') } : undefined };
+}
