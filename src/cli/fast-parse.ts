@@ -1,7 +1,5 @@
-// Parse a command line without loading yargs: replay build-cli.ts's yargs definitions into a recorder, then run yargs'
-// own parser (yargs-parser) as yargs would. Only a clean, valid command line is answered here; anything else (help, an
-// unknown option, a bad choice, a missing or extra positional, a definition feature not replayed) returns undefined so
-// yargs itself answers, with its messages. test/unit/cli/fast-parse.test.ts proves both paths agree.
+// Parse argv without loading yargs: build-cli.ts's definitions replayed into yargs-parser; anything but a clean, valid
+// command line (help, usage errors, unreplayed features) is left to yargs itself. fast-parse.test.ts proves they agree.
 import type { Argv, Options, PositionalOptions } from 'yargs';
 import parse from 'yargs-parser';
 

@@ -1,6 +1,5 @@
-// The registry's fetch port over node:http/https. Node 20's global fetch loads undici on first use (~25 ms of a
-// ~60 ms command); this does what the registry client needs of fetch: redirects (dropping Authorization across
-// origins, as fetch does), an abort signal, identity encoding, and the Response members http.ts and client.ts read.
+// The registry's fetch port over node:http/https (Node 20's fetch loads undici, ~25 ms): redirects dropping Authorization
+// across origins, an abort signal, identity encoding and the Response members http.ts and client.ts read, as fetch does.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
