@@ -1,8 +1,9 @@
 // The command line: yargs definitions only. Parsing yields a typed command; main.ts runs it.
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
-import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { LOG_LEVELS, type LogLevel } from '../log/levels.js';
 import type { CacheArgs, ParsedCommand } from './args.js';
+import { fastParse, recordCli } from './fast-parse.js';
 
 /**
  * `--gpu` takes an optional count: `--gpu tensorflow` must not eat the framework, so a bare --gpu becomes
@@ -48,8 +49,9 @@ const selection = (y: Argv) =>
     .option('variant', { type: 'string', describe: 'tag variant: tf1, tf2, igpu, sdk, ...' })
     .option('python', { type: 'string', describe: 'Python major in the tag (3, or 2 for old releases)' });
 
-export function buildCli() {
-  return yargs()
+/** The whole command line, declared on `root`: real yargs for help and usage errors, fast-parse.ts's recorder otherwise. */
+export function defineCli(root: Argv) {
+  return root
     .scriptName('qsub-container')
     .usage('$0 [submit] <framework|image-ref> [options] [-- command args...]')
     .parserConfiguration({ 'populate--': true, 'parse-numbers': false, 'parse-positional-numbers': false, 'camel-case-expansion': true })
@@ -135,13 +137,20 @@ export function buildCli() {
     });
 }
 
-export async function parseCommand(argv: readonly string[]): Promise<ParsedCommand> {
-  const cli = buildCli();
+/** yargs itself (loaded only here, ~50 ms): help text, usage errors with its messages, whatever the replay defers. */
+export async function parseWithYargs(argv: readonly string[]): Promise<Record<string, unknown> & { _: unknown[] }> {
+  const { default: yargs } = await import('yargs');
   let helpText = '';
-  const parsed = await cli.parseAsync(normalizeGpuFlag(argv), {}, (_error, _argv, output) => {
+  const parsed = await defineCli(yargs()).parseAsync([...argv], {}, (_error, _argv, output) => {
     helpText = output;
   });
-  if (parsed.help) return { name: 'help', text: helpText };
+  return parsed.help ? { ...parsed, helpText } : parsed;
+}
+
+export async function parseCommand(argv: readonly string[]): Promise<ParsedCommand> {
+  const normalized = normalizeGpuFlag(argv);
+  const parsed = fastParse(recordCli(defineCli), normalized) ?? (await parseWithYargs(normalized));
+  if (parsed.help) return { name: 'help', text: String(parsed.helpText) };
   const name = String(parsed._[0] ?? 'submit');
   const a = parsed as Record<string, unknown>;
   const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));

@@ -1,12 +1,13 @@
 // What commands may touch, passed in by main.ts: the runner, fetch, clock, logger, paths and output streams.
 import type { Logger } from '../log/types.js';
+import type { FetchPort } from '../registry/http.js';
 import type { StatePaths } from '../state/paths.js';
 import type { RemoteSide } from '../transport/remote-side.js';
 import type { Runner } from '../transport/runner.js';
 
 export interface Context {
   readonly runner: Runner;
-  readonly fetch: typeof fetch;
+  readonly fetch: FetchPort;
   readonly now: () => number;
   readonly log: Logger;
   readonly paths: StatePaths;

@@ -36,7 +36,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       runner: remote?.runner ?? createLocalRunner(withoutCredentialEnv(env)),
       remote: remote?.remote,
       hostLabel: host,
-      fetch: globalThis.fetch,
+      // node:http, not the global fetch: undici costs ~25 ms to load; loaded only by commands that ask a registry.
+      fetch: async (url, init) => (await import('../registry/http-fetch.js')).httpFetch(url, init),
       now: Date.now,
       log,
       paths,

@@ -8,6 +8,7 @@ import { createFileDriverCache } from '../gpu/driver-cache.js';
 import type { DriverProbe } from '../gpu/probe.js';
 import { parseVersion } from '../ngc/version.js';
 import { createFileBlobCache } from '../registry/blob-cache.js';
+import { createFileChallengeCache } from '../registry/challenge-cache.js';
 import { createRegistryClient, type RegistryClient } from '../registry/client.js';
 import { authFileForJob, findCredentials, type FoundCredentials } from '../registry/credentials.js';
 import type { RegistryEndpoint } from '../registry/reference.js';
@@ -58,6 +59,7 @@ export async function registryClientFor(
     fetch: ctx.fetch,
     credentials,
     blobCache: createFileBlobCache(join(ctx.paths.cacheDir, 'blobs')),
+    challengeCache: createFileChallengeCache(ctx.paths.cacheDir, endpoint),
     log: ctx.log,
     now: ctx.now,
   });

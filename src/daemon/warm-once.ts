@@ -7,6 +7,7 @@ import { planWarm, type DesiredImage, type WarmPlan } from '../cache/plan-warm.j
 import { pullImage } from '../cache/pull.js';
 import { readInventory } from '../cache/read-inventory.js';
 import { removeImage, removePartial, removeTagLink, writeTagLink } from '../cache/store.js';
+import type { FetchPort } from '../registry/http.js';
 import { resolveTargets } from './resolve-targets.js';
 
 export interface WarmDeps {
@@ -56,7 +57,7 @@ export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
   };
 
   // Registry requests stop with the tick too, so SIGTERM during target resolution does not wait out HTTP timeouts.
-  const stoppable: typeof fetch = (input, init) => ctx.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deps.signal]) : deps.signal });
+  const stoppable: FetchPort = (input, init) => ctx.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deps.signal]) : deps.signal });
   const resolved = await resolveTargets({ ...ctx, fetch: stoppable }, settings, settings.warm.targets, deps.refresh);
   for (const e of resolved.errors) fail(e.target, e.error);
   const inventory = await readInventory(cacheDir);

@@ -1,9 +1,13 @@
 // The only pino import: structured events to stderr, secrets redacted by path and by type (Secret prints "[redacted]").
-import { pino, type DestinationStream } from 'pino';
+// pino is loaded on the first event the level lets through: most runs at "warn" log nothing and never pay its ~20 ms.
+import { createRequire } from 'node:module';
+import type { DestinationStream } from 'pino';
+import { isEnabled, type LogLevel } from './levels.js';
 import type { Logger } from './types.js';
 
-export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from './levels.js';
+
+const require = createRequire(import.meta.url);
 
 /** Paths pino censors wherever a caller puts them by mistake; Secret values are safe by construction. */
 const REDACT_PATHS = [
@@ -31,7 +35,22 @@ const REDACT_PATHS = [
   '*.env.NGC_API_KEY',
 ];
 
-export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination(2)): Logger {
+/** A Logger at `level`; pino (CommonJS, so loadable synchronously) is created when the first enabled event arrives. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  let real: Logger | undefined;
+  const method = (name: keyof Logger & Exclude<LogLevel, 'silent'>) =>
+    isEnabled(level, name)
+      ? (event: Record<string, unknown>, message?: string) => {
+          real ??= createPino(level, destination);
+          if (message === undefined) real[name](event);
+          else real[name](event, message);
+        }
+      : () => {};
+  return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
+}
+
+function createPino(level: LogLevel, destination: DestinationStream | undefined): Logger {
+  const { pino } = require('pino') as typeof import('pino');
   return pino(
     {
       name: 'qsub-container',
@@ -40,6 +59,6 @@ export function createLogger(level: LogLevel, destination: DestinationStream = p
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? pino.destination(2),
   );
 }

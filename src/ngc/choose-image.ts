@@ -7,6 +7,7 @@ import { driverRequirement } from './compat.js';
 import { cudaFits, describeConstraints, matchingTags, NO_CONSTRAINTS, type Constraints } from './constraints.js';
 import type { Framework } from './frameworks.js';
 import { seedRow } from './seed.js';
+import { parseNgcTag } from './tags.js';
 import { judge, NATIVE, selectTag, type Candidate, type SelectOptions, type Selection, type Verdict } from './select.js';
 
 export interface Choice {
@@ -45,6 +46,17 @@ export interface ChooseOptions {
   readonly log: Logger;
   readonly constraints?: Constraints;
   readonly select?: SelectOptions;
+  /**
+   * A tag this choice will likely read (the one chosen last time): its manifest is requested alongside the tag list,
+   * saving a round trip when the fresh list reaches it. Only a prefetch: both answers are from now, the choice is unchanged.
+   */
+  readonly likelyTag?: string;
+}
+
+/** Choices remembered per request (choice-hints.ts keeps them in the tool cache): a guess for ChooseOptions.likelyTag. */
+export interface ChoiceHints {
+  get(key: string): Promise<string | undefined>;
+  put(key: string, tag: string): Promise<void>;
 }
 
 /** "tensorflow tf2-py3", or with constraints "tensorflow (variant tf1, CUDA ≥ 11.8)". */
@@ -61,10 +73,13 @@ export async function chooseFrameworkImage(
 ): Promise<FrameworkChoice> {
   const constraints = options.constraints ?? NO_CONSTRAINTS;
   const select = options.select ?? NATIVE;
+  const likely = options.likelyTag === undefined ? undefined : parseNgcTag(options.likelyTag);
+  // A failed guess is no error: the tag is then read the usual way (or not at all, if the list no longer has it).
+  const guess = likely && readCandidate(client, framework.repository, likely.tag, likely.release).catch(() => undefined);
   const tags = matchingTags(await client.listTags(framework.repository), framework.defaultVariant, constraints);
   const candidates: Candidate[] = [];
   for (const tag of tags) {
-    const candidate = await readCandidate(client, framework.repository, tag.tag, tag.release);
+    const candidate = (tag.tag === likely?.tag ? await guess : undefined) ?? (await readCandidate(client, framework.repository, tag.tag, tag.release));
     options.log.debug({ event: 'candidate.read', tag: candidate.tag, digest: candidate.digest, cuda: candidate.cudaVersion });
     // --cuda is known only once the config is read.
     if (!cudaFits(candidate.cudaVersion, constraints)) continue;
@@ -110,7 +125,7 @@ export async function chooseImage(
   target: ImageTarget,
   endpoint: RegistryEndpoint,
   driver: string | undefined,
-  o: { tag: string | undefined; force: boolean; constraints: Constraints; select: SelectOptions; log: Logger },
+  o: { tag: string | undefined; force: boolean; constraints: Constraints; select: SelectOptions; log: Logger; hints?: ChoiceHints },
 ): Promise<Choice> {
   if (target.kind === 'image') return checkNamedImage(client, target.reference, driver, { select: o.select, force: o.force });
   const { framework } = target;
@@ -118,12 +133,15 @@ export async function chooseImage(
     const reference = { registry: endpoint, repository: framework.repository, tag: o.tag, digest: undefined };
     return checkNamedImage(client, reference, driver, { select: o.select, force: o.force });
   }
-  const { selection } = await chooseFrameworkImage(client, framework, driver, { all: false, log: o.log, constraints: o.constraints, select: o.select });
+  const hintKey = JSON.stringify([endpoint.host, framework.repository, driver ?? null, o.select.policy, o.select.gpuNames, o.constraints]);
+  const likelyTag = await o.hints?.get(hintKey).catch(() => undefined);
+  const { selection } = await chooseFrameworkImage(client, framework, driver, { all: false, log: o.log, constraints: o.constraints, select: o.select, likelyTag });
   if (selection.kind === 'none') {
     throw new RefusedError(selection.why, {
       hint: `list what the registry has with: qsub-container tags ${framework.name}${driver ? ` --driver ${driver}` : ''}`,
     });
   }
+  if (selection.candidate.tag !== likelyTag) await o.hints?.put(hintKey, selection.candidate.tag).catch(() => undefined);
   const reference = { registry: endpoint, repository: framework.repository, tag: selection.candidate.tag, digest: undefined };
   return { reference, candidate: selection.candidate, verdict: selection.verdict, why: selection.why };
 }

@@ -4,7 +4,7 @@ import { AuthError, RefusedError, UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { Secret } from '../secret.js';
 import { basicAuthorization, parseChallenge, pullScope, readTokenAnswer, type Challenge, type IssuedToken } from './auth.js';
-import { createSender } from './http.js';
+import { createSender, type FetchPort, type FetchResponse } from './http.js';
 import { deniedAccess, missingCredentials, notFound, refusedCredentials, type CredentialFacts } from './hints.js';
 import type { RegistryEndpoint } from './reference.js';
 
@@ -21,10 +21,18 @@ export interface BlobCache {
   put(digest: string, content: string): Promise<void>;
 }
 
+/** The auth scheme a registry asked for last time (challenge-cache.ts keeps it in the tool cache). */
+export interface ChallengeCache {
+  get(): Promise<Challenge | undefined>;
+  put(challenge: Challenge): Promise<void>;
+}
+
 export interface RegistryClientDeps {
-  readonly fetch: typeof fetch;
+  readonly fetch: FetchPort;
   readonly credentials: RegistryCredentials | undefined;
   readonly blobCache: BlobCache | undefined;
+  /** When given, the scheme learned from a 401 is remembered, and used up front by later runs (one round trip less). */
+  readonly challengeCache?: ChallengeCache;
   readonly log: Logger;
   /** Per attempt; a timed-out attempt is retried like a network error. */
   readonly timeoutMs?: number;
@@ -64,8 +72,25 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
   const facts: CredentialFacts = { host: endpoint.host, username: creds?.username, source: creds?.source };
   /** Bearer tokens by scope ("" for the /v2/ ping), reused until shortly before they expire. */
   const tokens = new Map<string, IssuedToken>();
-  /** The scheme the registry asked for, learned from the first 401 and used up front afterwards. */
+  /** The scheme the registry asked for, learned from the first 401 (or remembered from an earlier run) and used up front. */
   let challenge: Challenge | undefined;
+  /** True while `challenge` is only remembered: if using it fails, the registry is asked afresh. */
+  let remembered = false;
+  let recalled: Promise<void> | undefined;
+  const recall = () =>
+    (recalled ??= (deps.challengeCache?.get() ?? Promise.resolve(undefined)).then(
+      (found) => {
+        if (challenge === undefined && found) [challenge, remembered] = [found, true];
+      },
+      () => undefined, // an unreadable cache is no cache
+    ));
+  async function learn(found: Challenge): Promise<void> {
+    const same = challenge && challenge.scheme === found.scheme && challenge.realm === found.realm && (challenge.scheme === 'basic' || (found.scheme === 'bearer' && challenge.service === found.service));
+    challenge = found;
+    if (same && !remembered) return;
+    remembered = false;
+    if (!same) await deps.challengeCache?.put(found).catch((error: Error) => deps.log.debug({ event: 'registry.challenge.unsaved', registry: endpoint.host, reason: error.message }));
+  }
 
   function authorizationFor(scopeKey: string): string | undefined {
     if (challenge?.scheme === 'basic') return creds ? basicAuthorization(creds.username, creds.password.reveal()) : undefined;
@@ -98,22 +123,36 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     repository: string | undefined,
     headers: Record<string, string> = {},
     timeoutMs?: number,
-  ): Promise<Response> {
+  ): Promise<FetchResponse> {
     const scope = repository === undefined ? undefined : pullScope(repository);
     const scopeKey = scope ?? '';
     const url = `${base}${path}`;
+    await recall();
     const attempt = async () => {
       // Once the registry has said "Bearer", a missing or expired token is fetched up front, saving a 401 round trip.
-      if (challenge?.scheme === 'bearer' && authorizationFor(scopeKey) === undefined) tokens.set(scopeKey, await fetchToken(challenge, scope));
+      if (challenge?.scheme === 'bearer' && authorizationFor(scopeKey) === undefined) {
+        try {
+          tokens.set(scopeKey, await fetchToken(challenge, scope));
+        } catch (error) {
+          if (!remembered) throw error;
+          // A remembered realm that no longer answers is forgotten: the request goes out bare and the 401 says anew.
+          deps.log.debug({ event: 'registry.challenge.stale', registry: endpoint.host, reason: (error as Error).message });
+          [challenge, remembered] = [undefined, false];
+        }
+      }
       const authorization = authorizationFor(scopeKey);
       return { authorization, response: await send(url, { method, headers: { ...headers, ...(authorization ? { authorization } : {}) } }, timeoutMs) };
     };
     let { authorization, response } = await attempt();
+    if (response.status !== 401) remembered = false; // the remembered scheme worked: it is today's
     if (response.status === 401) {
       const found = parseChallenge(response.headers.get('www-authenticate')) ?? challenge;
       if (!found) throw new AuthError(`registry ${endpoint.host} refused the request and named no auth scheme it accepts`);
-      challenge = found;
-      if (found.scheme === 'bearer' && found.error === 'insufficient_scope' && authorization) throw deniedAccess(facts, repository ?? '/v2/');
+      await learn(found);
+      if (found.scheme === 'bearer' && found.error === 'insufficient_scope' && authorization) {
+        // Without credentials (an anonymous token fetched up front from a remembered realm) the verdict is the same as when the 401 came first.
+        throw creds ? deniedAccess(facts, repository ?? '/v2/') : missingCredentials(endpoint.host);
+      }
       if (found.scheme === 'basic') {
         if (!creds) throw missingCredentials(endpoint.host);
         if (authorization) throw refusedCredentials(facts, 401);
@@ -134,7 +173,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     return response;
   }
 
-  async function readVerified(response: Response, digest: string | undefined): Promise<{ text: string; digest: string }> {
+  async function readVerified(response: FetchResponse, digest: string | undefined): Promise<{ text: string; digest: string }> {
     const bytes = Buffer.from(await response.arrayBuffer());
     const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (digest && digest !== actual) {
@@ -143,7 +182,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     return { text: bytes.toString('utf8'), digest: actual };
   }
 
-  const unexpected = (response: Response, what: string) =>
+  const unexpected = (response: FetchResponse, what: string) =>
     new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${what}`);
 
   return {

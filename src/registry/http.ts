@@ -4,8 +4,29 @@ import { UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import { isRetryableStatus, MAX_RETRIES, retryDelayMs } from './backoff.js';
 
+/** What a request may carry: the registry client only sends GET and HEAD with headers and a deadline. */
+export interface FetchInit {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly signal?: AbortSignal;
+}
+
+/** The members of a fetch Response the client reads; a real Response has them all. */
+export interface FetchResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  readonly body: ReadableStream<Uint8Array> | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+/** The fetch port: globalThis.fetch fits it, and so does http-fetch.ts (node:http, without undici's start-up cost). */
+export type FetchPort = (url: string, init?: FetchInit) => Promise<FetchResponse>;
+
 export interface SenderDeps {
-  readonly fetch: typeof fetch;
+  readonly fetch: FetchPort;
   readonly log: Logger;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -16,11 +37,13 @@ export interface SenderDeps {
 }
 
 export function createSender(deps: SenderDeps) {
-  return async function send(url: string, init: RequestInit, timeoutMs = deps.timeoutMs, attempt = 0): Promise<Response> {
+  return async function send(url: string, init: FetchInit, timeoutMs = deps.timeoutMs, attempt = 0): Promise<FetchResponse> {
     const host = new URL(url).host;
-    let response: Response;
+    let response: FetchResponse;
     try {
       response = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      // Every exchange, 401s and token requests included: what the round-trip count in `npm run bench` reads.
+      deps.log.debug({ event: 'registry.http', host, method: init.method ?? 'GET', path: new URL(url).pathname, status: response.status });
     } catch (error) {
       if (attempt >= MAX_RETRIES) {
         throw new UnavailableError(`registry ${host} is unreachable (${describeNetworkError(error)})`, {

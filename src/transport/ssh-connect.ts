@@ -112,6 +112,9 @@ async function connectEndpoint(ssh: typeof import('ssh2'), endpoint: SshEndpoint
     client.once('ready', resolve);
     client.once('error', (error) => reject(refusal ?? connectionError(endpoint, error, target.connectTimeoutMs, methods)));
     client.connect(config);
+    // ssh2 leaves Nagle on: each small handshake packet sent before the last was acknowledged waited out the peer's
+    // delayed ACK (~40 ms, twice per connection here). OpenSSH sets TCP_NODELAY too. (A tunnel stream has no such knob.)
+    client.setNoDelay(true);
   });
   client.on('error', (error) => options.log.warn({ event: 'ssh.error', host: name, message: error.message }));
   if (newKey) {

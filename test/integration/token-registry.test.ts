@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/types.js';
 import { createRegistryClient } from '../../src/registry/client.js';
+import { httpFetch } from '../../src/registry/http-fetch.js';
 import { Secret } from '../../src/secret.js';
 import { observedFetch, TOKEN_REGISTRY, TOKEN_SERVER, tokenPassword, type TokenUser } from '../support/token-registry.js';
 
 const endpoint = { host: TOKEN_REGISTRY, scheme: 'http' as const };
 function clientAs(user: TokenUser | undefined, options: { password?: string; now?: () => number } = {}) {
-  const observed = observedFetch();
+  const observed = observedFetch(httpFetch); // the CLI's fetch port
   const credentials = user ? { username: user, password: new Secret(options.password ?? tokenPassword(user)), source: 'test' } : undefined;
   const client = createRegistryClient(endpoint, { fetch: observed.fetchFn, credentials, blobCache: undefined, log: silentLogger, ...(options.now ? { now: options.now } : {}) });
   return { client, seen: observed.seen, tokenFetches: () => observed.seen.filter((s) => s.url === `${TOKEN_SERVER}/token`).length };

@@ -1,5 +1,6 @@
 // The testbed's second registry (Distribution token auth on :5001, project token server on :5002) and its users.
 import { readFileSync } from 'node:fs';
+import type { FetchPort } from '../../src/registry/http.js';
 
 export const TOKEN_REGISTRY = '127.0.0.1:5001';
 export const TOKEN_SERVER = '127.0.0.1:5002';
@@ -18,14 +19,14 @@ export function tokenPassword(user: TokenUser): string {
 export const authFileFor = (registry: string, user: string, password: string) =>
   JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } });
 
-/** fetch, unchanged, recording each request's method and URL path: to count token fetches and registry round trips. */
-export function observedFetch() {
+/** A fetch port (the global fetch unless given), unchanged, recording each request's method and URL path: to count token fetches and registry round trips. */
+export function observedFetch(inner: FetchPort = globalThis.fetch) {
   const seen: Array<{ method: string; url: string; status: number }> = [];
-  const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
-    const response = await fetch(input, init);
+  const fetchFn: FetchPort = async (input, init) => {
+    const response = await inner(input, init);
     const url = new URL(String(input));
     seen.push({ method: init?.method ?? 'GET', url: `${url.host}${url.pathname}`, status: response.status });
     return response;
-  }) as typeof fetch;
+  };
   return { fetchFn, seen };
 }

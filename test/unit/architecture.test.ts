@@ -45,6 +45,8 @@ const PURE = [
   'config/resolve.ts',
   'state/paths.ts',
   'cli/build-cli.ts',
+  'cli/fast-parse.ts',
+  'log/levels.ts',
   'cli/output.ts',
   'log/types.ts',
   'transport/runner.ts',

@@ -5,6 +5,7 @@ import { parseTaskCommands, validateArray, validateBind, validateEnv } from '../
 import { planJobView, type JobRequest } from '../../job/plan.js';
 import { choosePullMode, dependencyArgv } from '../../job/pull-mode.js';
 import { chooseImage } from '../../ngc/choose-image.js';
+import { createFileChoiceHints } from '../../ngc/choice-hints.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { formatReference, parseImageReference, parseRegistry } from '../../registry/reference.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
@@ -93,6 +94,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     constraints: wanted.constraints,
     select,
     log: ctx.log,
+    hints: createFileChoiceHints(ctx.paths.cacheDir), // prefetch last time's tag with the tag list (one round trip less)
   });
   const digest = requireDigest(candidate.digest);
   const { cudaVersion } = candidate;
@@ -100,8 +102,9 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
   // The job re-checks its own node: the floor the choice relied on (or, when forced, the image's own minimum).
   const guardDriver = gpus > 0 ? (verdict?.floor ?? candidate.requirement?.minDriver) : undefined;
   ctx.log.info({ event: 'image.selected', image: formatReference(reference), digest, why });
-  // Before anything is queued: the credentials the job will use can read exactly this manifest (else exit 77).
-  await client.headManifest(reference.repository, digest);
+  // chooseImage has just read this manifest with the credentials the job names (registries authorize per repository):
+  // proof before anything is queued that they can pull this digest (else 77), without a HEAD. Over SSH the job's file
+  // is the cluster side's, which no request from here can prove.
   const authFile = await jobAuthFileFor(ctx, settings, endpoint.host, credentials);
 
   const request: JobRequest = {

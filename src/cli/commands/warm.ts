@@ -4,7 +4,6 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { WARM_LOCK } from '../../cache/layout.js';
 import { acquireInstanceLock } from '../../daemon/instance-lock.js';
-import { runDaemon } from '../../daemon/run-daemon.js';
 import { warmOnce, type TickSummary } from '../../daemon/warm-once.js';
 import { ConfigError, ExitCode, QscError, type ExitCodeValue } from '../../errors.js';
 import type { WarmArgs } from '../args.js';
@@ -55,6 +54,8 @@ export async function warmCommand(args: WarmArgs, ctx: Context): Promise<void> {
   const staleLockMs = settings.cache.staleLockSeconds * 1000;
 
   if (args.daemon) {
+    // node-cron (and the daemon around it) loads only for --daemon: warm --once, from cron or by hand, never pays for it.
+    const { runDaemon } = await import('../../daemon/run-daemon.js');
     await runDaemon({
       cacheDir,
       schedule: settings.warm.schedule,

@@ -1,0 +1,101 @@
+// The fast parser (yargs-parser over the recorded yargs definitions) agrees with yargs on every option of every
+// command, and leaves help and every usage error to yargs: the definitions stay the single source of truth.
+import { describe, expect, it } from 'vitest';
+import { defineCli, normalizeGpuFlag, parseCommand, parseWithYargs } from '../../../src/cli/build-cli.js';
+import { fastParse, recordCli } from '../../../src/cli/fast-parse.js';
+import { ExitCode } from '../../../src/errors.js';
+
+const spec = recordCli(defineCli);
+
+async function bothWays(argv: readonly string[]) {
+  const normalized = normalizeGpuFlag(argv);
+  const fast = fastParse(spec, normalized);
+  const slow = await parseWithYargs(normalized).then(
+    (parsed) => {
+      const { $0: _, ...rest } = parsed;
+      return rest;
+    },
+    (error: Error) => error,
+  );
+  return { fast, slow };
+}
+
+const positionalsOf = (name: string) => {
+  const c = spec.commands.find((x) => x.names.includes(name))!;
+  return c.positionals.filter((p) => p.required).map((p) => (p.name === 'action' ? 'ls' : 'x'));
+};
+
+/** Each option of each command, spelled every way a user may spell it. */
+const generated: string[][] = spec.commands.flatMap((c) => {
+  const head = c.isDefault ? ['tensorflow'] : [c.names[0]!, ...positionalsOf(c.names[0]!)];
+  return [...c.options].flatMap(([key, d]) => {
+    if (c.positionals.some((p) => p.name === key)) return [];
+    const aliases = d.alias === undefined ? [] : ([] as string[]).concat(d.alias);
+    const value = d.choices ? String((d.choices as unknown[])[0]) : key === 'gpu' ? '2' : 'v a l';
+    if (d.type === 'boolean') return [[...head, `--${key}`], [...head, `--no-${key}`], [...head, `--${key}=false`]];
+    const spellings = [[`--${key}`, value], [`--${key}=${value}`], ...aliases.map((a) => (a.length === 1 ? [`-${a}`, value] : [`--${a}`, value]))];
+    return [...spellings.map((s) => [...head, ...s]), [...head, ...spellings[0]!, ...spellings[0]!], [...head, ...spellings[0]!, '--', 'cmd', `--${key}`]];
+  });
+});
+
+const VALID = [
+  ['--gpu', 'tensorflow', '-p', 'gengpu', '--dry-run', '--driver', '580.159.04', '--', 'true'],
+  ['submit', 'pytorch', '-t', '04:00:00', '-A', 'p1', '-c', '4', '-J', 'my job', '--', 'python', '-c', '1.50', '--json', ''],
+  ['-p', 'gengpu', 'tensorflow', '--gpu', '2'],
+  ['nvcr.io/nvidia/pytorch:24.10-py3', '--json', '--log-level', 'debug'],
+  ['tags', 'pytorch', '--driver', '525.105.17', '--json', '--explain'],
+  ['detect', '-p', 'a', '-p', 'b', '--refresh'],
+  ['detect', '--nvidia-smi-output', 'file.txt'],
+  ['cache', 'prune', '--max-size', '500G', '--dry-run'],
+  ['warm', '--once', '--dry-run'],
+  ['login', 'nvcr.io', '-u', '$oauthtoken', '--password-stdin'],
+  ['logout', '127.0.0.1:5000'],
+  ['import', 'docker://x/y:1', '--via', 'client'],
+  ['tensorflow', '--host', 'user@host:2222', '--accept-new-host-key'],
+  ['tensorflow', '--', '--help'],
+];
+
+const DEFERRED = [
+  ['--help'],
+  ['tags', '--help'],
+  ['tags', 'help'],
+  [],
+  ['tags'],
+  ['tensorflow', 'extra'],
+  ['tensorflow', '--frobnicate'],
+  ['tensorflow', '--no-frobnicate'],
+  ['tags', 'pytorch', '--dry-run'],
+  ['cache', 'bad'],
+  ['tensorflow', '--log-level', 'loud'],
+  ['tensorflow', '--version'],
+  ['tensorflow', '-x'],
+];
+
+describe('fast argument parsing', () => {
+  it('replays every command of the yargs definitions', () => {
+    expect(spec.replayable).toBe(true);
+    expect(spec.commands.filter((c) => !c.replayable).map((c) => c.names)).toEqual([]);
+    expect(spec.commands.map((c) => c.names[0])).toEqual(expect.arrayContaining(['submit', 'tags', 'detect', 'cache', 'warm', 'login', 'import', 'logout']));
+  });
+
+  it.each([...VALID, ...generated].map((a) => [a.join(' '), a]))('parses %s exactly as yargs does', async (_label, argv) => {
+    const { fast, slow } = await bothWays(argv as string[]);
+    if (slow instanceof Error) expect(fast).toBeUndefined();
+    else {
+      expect(fast).toBeDefined();
+      expect(fast).toEqual(slow);
+    }
+  });
+
+  it.each(DEFERRED.map((a) => [a.join(' '), a]))('leaves %j to yargs', async (_label, argv) => {
+    const { fast } = await bothWays(argv as string[]);
+    expect(fast).toBeUndefined();
+  });
+
+  it('still makes unknown options, bad choices and missing positionals usage errors (exit 2), and --help help', async () => {
+    for (const argv of [['tensorflow', '--frobnicate'], ['cache', 'bad'], ['tags'], ['tensorflow', 'extra']]) {
+      await expect(parseCommand(argv)).rejects.toMatchObject({ exitCode: ExitCode.usage });
+    }
+    expect(await parseCommand(['--help'])).toMatchObject({ name: 'help', text: expect.stringContaining('qsub-container [submit]') });
+  });
+});
