@@ -96,10 +96,13 @@ export interface LoginArgs extends CommonArgs {
   readonly registry: string;
   readonly username: string | undefined;
   readonly passwordStdin: boolean;
+  /** With --host: store on the cluster side (the only way a secret is copied there). */
+  readonly remote: boolean;
 }
 
 export interface LogoutArgs extends CommonArgs {
   readonly registry: string;
+  readonly remote: boolean;
 }
 
 export interface ImportArgs extends CommonArgs {

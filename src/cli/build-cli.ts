@@ -114,6 +114,7 @@ export function defineCli(root: Argv) {
         .positional('registry', { type: 'string', describe: 'registry HOST[:PORT], e.g. nvcr.io' })
         .option('username', { alias: 'u', type: 'string', describe: 'user name (nvcr.io: the literal $oauthtoken, the default there)' })
         .option('password-stdin', { type: 'boolean', default: false, describe: 'read the password from stdin (the default when stdin is not a terminal)' })
+        .option('remote', { type: 'boolean', default: false, describe: "with --host: the cluster side's credential file (the secret goes over SSH on stdin)" })
         .example("echo \"$NGC_API_KEY\" | $0 login nvcr.io --password-stdin", 'store an NGC API key'),
     )
     .command('import <source>', 'cache an image made elsewhere (docker save, skopeo) as the SIF submit would use', (y) =>
@@ -125,7 +126,9 @@ export function defineCli(root: Argv) {
         .example('$0 import pytorch.tar --as nvcr.io/nvidia/pytorch:24.10-py3', 'an image saved with docker save on another machine'),
     )
     .command('logout <registry>', "remove a registry's stored credentials", (y) =>
-      common(y).positional('registry', { type: 'string', describe: 'registry HOST[:PORT]' }),
+      common(y)
+        .positional('registry', { type: 'string', describe: 'registry HOST[:PORT]' })
+        .option('remote', { type: 'boolean', default: false, describe: "with --host: the cluster side's credential file (the secret goes over SSH on stdin)" }),
     )
     .strict()
     .help()
@@ -164,10 +167,10 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
     };
   }
   if (name === 'login') {
-    return { name, args: { ...common, registry: String(a.registry), username: str('username'), passwordStdin: Boolean(a.passwordStdin) } };
+    return { name, args: { ...common, registry: String(a.registry), username: str('username'), passwordStdin: Boolean(a.passwordStdin), remote: Boolean(a.remote) } };
   }
   if (name === 'import') return { name, args: { ...common, source: String(a.source), as: str('as'), cacheDir: str('cacheDir'), via: String(a.via) } };
-  if (name === 'logout') return { name, args: { ...common, registry: String(a.registry) } };
+  if (name === 'logout') return { name, args: { ...common, registry: String(a.registry), remote: Boolean(a.remote) } };
   if (name === 'detect') {
     return {
       name,

@@ -1,18 +1,53 @@
 // Remote submission against the testbed's real OpenSSH: submit, detect, --wait, ProxyJump, agent, host keys, exit codes.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshCacheDir, jobFields, queuedJobIds, sh } from '../support/cluster.js';
 import {
   acceptedLogins, BASTION_LOG, CLIENT_KEY, clientHome, fingerprint, HOST_PUB, knownHostsLine, logWindow, remoteQsc, removeTempDirs, SSH_PORT, SSHD_LOG, startCli, tempDir,
 } from '../support/ssh.js';
+import { TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
 
 const DRIVER = ['--driver', '580.159.04'];
 
 afterAll(removeTempDirs);
 
 describe('qsub-container --host over SSH', () => {
+  it('login --remote stores credentials only in the cluster side file (0600, by stdin over SSH); logout --remote removes them', async () => {
+    const { home } = clientHome();
+    const remoteAuth = '/home/hpcuser/.config/qsub-container/auth.json';
+    const original = readFileSync(remoteAuth);
+    const password = tokenPassword('qsc');
+    const login = (extra: string[]) => remoteQsc(['login', TOKEN_REGISTRY, '-u', 'qsc', '--password-stdin', '--host', 'cluster', ...extra], home, {}, `${password}\n`);
+    try {
+      const unasked = await login([]);
+      expect(unasked.code).toBe(2);
+      expect(unasked.stderr).toMatch(/needs --remote to say so/);
+      expect(readFileSync(remoteAuth)).toEqual(original);
+
+      const window = logWindow(SSHD_LOG);
+      const stored = await login(['--remote']);
+      expect(stored.code, stored.stderr).toBe(0);
+      expect(stored.stdout).toContain(`credentials stored in ssh:hpcuser@127.0.0.1:${SSH_PORT}:${remoteAuth}`);
+      expect(acceptedLogins(window())).toBe(1);
+      expect(statSync(remoteAuth).mode & 0o777).toBe(0o600);
+      expect(statSync(remoteAuth).uid).toBe(Number(sh('id', ['-u', 'hpcuser'])));
+      const auths = (JSON.parse(readFileSync(remoteAuth, 'utf8')) as { auths: Record<string, { auth: string }> }).auths;
+      expect(Buffer.from(auths[TOKEN_REGISTRY]!.auth, 'base64').toString()).toBe(`qsc:${password}`);
+      expect(Object.keys(auths)).toContain('127.0.0.1:5000'); // the entries already there are kept
+      // Nothing of it on the laptop side, and not in what the command printed.
+      expect(spawnSync('grep', ['-rlF', password, home]).stdout.toString()).toBe('');
+      expect(stored.stdout + stored.stderr).not.toContain(password);
+
+      const removed = await remoteQsc(['logout', TOKEN_REGISTRY, '--host', 'cluster', '--remote'], home);
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(Object.keys((JSON.parse(readFileSync(remoteAuth, 'utf8')) as { auths: object }).auths)).not.toContain(TOKEN_REGISTRY);
+    } finally {
+      writeFileSync(remoteAuth, original);
+    }
+  });
+
   it('detects through one SSH connection, using the cluster side config (gpuPartition), then answers from the cache', async () => {
     const { home } = clientHome();
     const window = logWindow(SSHD_LOG);

@@ -62,9 +62,10 @@ export function clientHome(options: { sshConfig?: string; knownHosts?: string; c
 }
 
 /** Start the CLI as root on the laptop side (HOME = the temp home); the caller may signal it. */
-export function startCli(args: readonly string[], home: string, env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult & { ms: number }> } {
+export function startCli(args: readonly string[], home: string, env: Record<string, string> = {}, stdin?: string): { child: ChildProcess; done: Promise<CliResult & { ms: number }> } {
   const started = Date.now();
-  const child = spawn(CLI, args, { env: { HOME: home, USER: 'root', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(CLI, args, { env: { HOME: home, USER: 'root', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  child.stdin?.end(stdin);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout!.on('data', (b: Buffer) => out.push(b));
@@ -75,7 +76,7 @@ export function startCli(args: readonly string[], home: string, env: Record<stri
   return { child, done };
 }
 
-export const remoteQsc = (args: readonly string[], home: string, env: Record<string, string> = {}) => startCli(args, home, env).done;
+export const remoteQsc = (args: readonly string[], home: string, env: Record<string, string> = {}, stdin?: string) => startCli(args, home, env, stdin).done;
 
 /** Lines an sshd logs from now on: call the returned function to read what was appended since. */
 export function logWindow(file: string): () => string[] {

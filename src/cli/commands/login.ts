@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import { createRegistryClient } from '../../registry/client.js';
 import { removeCredentials, removeJobAuthFile, saveCredentials } from '../../registry/credentials.js';
 import { parseRegistry } from '../../registry/reference.js';
+import { removeRemoteCredentials, saveRemoteCredentials } from '../../registry/remote-auth-file.js';
 import { Secret } from '../../secret.js';
 import type { LoginArgs, LogoutArgs } from '../args.js';
 import type { Context } from '../context.js';
@@ -10,18 +11,46 @@ import { settingsFor } from '../shared.js';
 
 type Command = { readonly name: 'login'; readonly args: LoginArgs } | { readonly name: 'logout'; readonly args: LogoutArgs };
 
-export async function loginCommand(command: Command, ctx: Context): Promise<void> {
-  if (ctx.remote) {
-    throw new UsageError(`${command.name} with --host is not supported yet`, {
-      hint: `run it where the credentials should live: on this machine without --host, or on the cluster's login node (ssh ${ctx.hostLabel ?? 'HOST'} qsub-container ${command.name} ${command.args.registry})`,
-    });
-  }
-  const endpoint = parseRegistry(command.args.registry);
+/** Where the credentials live: this machine's file, or (login/logout --host H --remote) the cluster side's. */
+interface Store {
+  readonly where: string;
+  save(host: string, username: string, password: Secret): Promise<void>;
+  remove(host: string): Promise<boolean>;
+}
+
+async function storeFor(command: Command, ctx: Context): Promise<Store> {
   const settings = await settingsFor(ctx, {});
+  if (ctx.remote) {
+    // A local secret is copied to the cluster only when asked in so many words.
+    if (!command.args.remote) {
+      throw new UsageError(`${command.name} with --host changes the credentials on the cluster side, and needs --remote to say so`, {
+        hint: `qsub-container --host ${ctx.hostLabel ?? 'HOST'} ${command.name} ${command.args.registry} --remote (or drop --host to use this machine's file)`,
+      });
+    }
+    const file = settings.authFile;
+    return {
+      where: `${ctx.runner.id}:${file}`,
+      save: (host, username, password) => saveRemoteCredentials(ctx.runner, file, host, username, password),
+      remove: (host) => removeRemoteCredentials(ctx.runner, file, host),
+    };
+  }
+  if (command.args.remote) throw new UsageError('--remote needs --host', { hint: 'name the cluster: --host user@login-node (or an ~/.ssh/config alias)' });
+  return {
+    where: settings.authFile,
+    save: (host, username, password) => saveCredentials(settings.authFile, host, username, password),
+    remove: async (host) => {
+      const removed = await removeCredentials(settings.authFile, host);
+      return (await removeJobAuthFile(ctx.paths.configDir, host)) || removed;
+    },
+  };
+}
+
+export async function loginCommand(command: Command, ctx: Context): Promise<void> {
+  const endpoint = parseRegistry(command.args.registry);
+  const store = await storeFor(command, ctx);
   if (command.name === 'logout') {
-    const removed = await removeCredentials(settings.authFile, endpoint.host);
-    const removedJobCopy = await removeJobAuthFile(ctx.paths.configDir, endpoint.host);
-    ctx.out(removed || removedJobCopy ? `removed the credentials for ${endpoint.host} from ${settings.authFile}\n` : `no credentials for ${endpoint.host} in ${settings.authFile}\n`);
+    const removed = await store.remove(endpoint.host);
+    ctx.out(removed ? `removed the credentials for ${endpoint.host} from ${store.where}\n` : `no credentials for ${endpoint.host} in ${store.where}\n`);
     return;
   }
   const { args } = command;
@@ -37,7 +66,7 @@ export async function loginCommand(command: Command, ctx: Context): Promise<void
   // Prove them before storing: the /v2/ challenge decides Basic or a token fetched with them.
   const client = createRegistryClient(endpoint, { fetch: ctx.fetch, credentials: { username, password, source: 'qsub-container login' }, blobCache: undefined, log: ctx.log, now: ctx.now });
   await client.ping();
-  await saveCredentials(settings.authFile, endpoint.host, username, password);
-  ctx.log.info({ event: 'registry.login', registry: endpoint.host, user: username, file: settings.authFile });
-  ctx.out(`logged in to ${endpoint.host} as ${username}; credentials stored in ${settings.authFile} (mode 0600)\n`);
+  await store.save(endpoint.host, username, password);
+  ctx.log.info({ event: 'registry.login', registry: endpoint.host, user: username, file: store.where });
+  ctx.out(`logged in to ${endpoint.host} as ${username}; credentials stored in ${store.where} (mode 0600)\n`);
 }
