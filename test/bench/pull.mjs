@@ -92,7 +92,7 @@ async function waitForJobs(ids) {
 const outputOf = (id) => readFileSync(/StdOut=(\S+)/.exec(scontrol(id))[1], 'utf8');
 /** Seconds a job spent on a missing image, pulling it or waiting for another job's pull: the template's "(from T0 to T1)"; 0 on a hit. */
 const pullSeconds = (output) => {
-  const m = /(?:pulled in \d+s|while this one waited) \(from ([\d.]+) to ([\d.]+)\)/.exec(output);
+  const m = /(?:pulled in [\d.]+s|while this one waited) \(from ([\d.]+) to ([\d.]+)\)/.exec(output);
   return m ? Number(m[2]) - Number(m[1]) : 0;
 };
 const GPU = ['--gpu', '-p', 'gengpu', '--driver', '580.159.04', '--json'];
