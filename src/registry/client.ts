@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { AuthError, RefusedError, UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { Secret } from '../secret.js';
-import { basicAuthorization, parseChallenge, pullScope, readTokenAnswer, type Challenge, type IssuedToken } from './auth.js';
+import { parseChallenge, pullScope, type Challenge } from './auth.js';
+import { createAuthState } from './auth-state.js';
 import { createSender, type FetchPort, type FetchResponse } from './http.js';
 import { deniedAccess, missingCredentials, notFound, refusedCredentials, type CredentialFacts } from './hints.js';
 import type { RegistryEndpoint } from './reference.js';
@@ -70,48 +71,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
   });
   const creds = deps.credentials;
   const facts: CredentialFacts = { host: endpoint.host, username: creds?.username, source: creds?.source };
-  /** Bearer tokens by scope ("" for the /v2/ ping), reused until shortly before they expire. */
-  const tokens = new Map<string, IssuedToken>();
-  /** The scheme the registry asked for, learned from the first 401 (or remembered from an earlier run) and used up front. */
-  let challenge: Challenge | undefined;
-  /** True while `challenge` is only remembered: if using it fails, the registry is asked afresh. */
-  let remembered = false;
-  let recalled: Promise<void> | undefined;
-  const recall = () =>
-    (recalled ??= (deps.challengeCache?.get() ?? Promise.resolve(undefined)).then(
-      (found) => {
-        if (challenge === undefined && found) [challenge, remembered] = [found, true];
-      },
-      () => undefined, // an unreadable cache is no cache
-    ));
-  async function learn(found: Challenge): Promise<void> {
-    const same = challenge && challenge.scheme === found.scheme && challenge.realm === found.realm && (challenge.scheme === 'basic' || (found.scheme === 'bearer' && challenge.service === found.service));
-    challenge = found;
-    if (same && !remembered) return;
-    remembered = false;
-    if (!same) await deps.challengeCache?.put(found).catch((error: Error) => deps.log.debug({ event: 'registry.challenge.unsaved', registry: endpoint.host, reason: error.message }));
-  }
-
-  function authorizationFor(scopeKey: string): string | undefined {
-    if (challenge?.scheme === 'basic') return creds ? basicAuthorization(creds.username, creds.password.reveal()) : undefined;
-    const token = tokens.get(scopeKey);
-    return token && now() < token.reuseUntil ? `Bearer ${token.token}` : undefined;
-  }
-
-  /** Token for a Bearer challenge: anonymous, or with the credentials as Basic (nvcr.io: $oauthtoken + API key). */
-  async function fetchToken(found: Extract<Challenge, { scheme: 'bearer' }>, scope: string | undefined): Promise<IssuedToken> {
-    const url = new URL(found.realm);
-    if (found.service) url.searchParams.set('service', found.service);
-    if (scope ?? found.scope) url.searchParams.set('scope', (scope ?? found.scope)!);
-    const headers: Record<string, string> = creds ? { authorization: basicAuthorization(creds.username, creds.password.reveal()) } : {};
-    const response = await send(url.toString(), { headers });
-    if (response.status === 401 || response.status === 403) throw creds ? refusedCredentials(facts, response.status) : missingCredentials(endpoint.host);
-    if (!response.ok) throw new UnavailableError(`token service ${url.host} answered HTTP ${response.status}`);
-    const issued = readTokenAnswer(await response.json().catch(() => undefined), now());
-    if (!issued) throw new UnavailableError(`token service ${url.host} returned no token`);
-    deps.log.debug({ event: 'registry.token', registry: endpoint.host, scope: scope ?? found.scope ?? null, reuseForMs: issued.reuseUntil - now() });
-    return issued;
-  }
+  const auth = createAuthState({ host: endpoint.host, creds, facts, send, now, log: deps.log, challengeCache: deps.challengeCache });
 
   /**
    * A request with auth exactly as the registry's 401 challenge says. A stale or expired token is refreshed once;
@@ -127,28 +87,29 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     const scope = repository === undefined ? undefined : pullScope(repository);
     const scopeKey = scope ?? '';
     const url = `${base}${path}`;
-    await recall();
+    await auth.recall();
     const attempt = async () => {
       // Once the registry has said "Bearer", a missing or expired token is fetched up front, saving a 401 round trip.
-      if (challenge?.scheme === 'bearer' && authorizationFor(scopeKey) === undefined) {
+      const known = auth.challenge;
+      if (known?.scheme === 'bearer' && auth.authorizationFor(scopeKey) === undefined) {
         try {
-          tokens.set(scopeKey, await fetchToken(challenge, scope));
+          await auth.refreshToken(known, scopeKey, scope);
         } catch (error) {
-          if (!remembered) throw error;
+          if (!auth.remembered) throw error;
           // A remembered realm that no longer answers is forgotten: the request goes out bare and the 401 says anew.
           deps.log.debug({ event: 'registry.challenge.stale', registry: endpoint.host, reason: (error as Error).message });
-          [challenge, remembered] = [undefined, false];
+          auth.forget();
         }
       }
-      const authorization = authorizationFor(scopeKey);
+      const authorization = auth.authorizationFor(scopeKey);
       return { authorization, response: await send(url, { method, headers: { ...headers, ...(authorization ? { authorization } : {}) } }, timeoutMs) };
     };
     let { authorization, response } = await attempt();
-    if (response.status !== 401) remembered = false; // the remembered scheme worked: it is today's
+    if (response.status !== 401) auth.confirm(); // the remembered scheme worked: it is today's
     if (response.status === 401) {
-      const found = parseChallenge(response.headers.get('www-authenticate')) ?? challenge;
+      const found = parseChallenge(response.headers.get('www-authenticate')) ?? auth.challenge;
       if (!found) throw new AuthError(`registry ${endpoint.host} refused the request and named no auth scheme it accepts`);
-      await learn(found);
+      await auth.learn(found);
       if (found.scheme === 'bearer' && found.error === 'insufficient_scope' && authorization) {
         // Without credentials (an anonymous token fetched up front from a remembered realm) the verdict is the same as when the 401 came first.
         throw creds ? deniedAccess(facts, repository ?? '/v2/') : missingCredentials(endpoint.host);
@@ -158,7 +119,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
         if (authorization) throw refusedCredentials(facts, 401);
       } else {
         if (authorization) deps.log.debug({ event: 'registry.token.rejected', registry: endpoint.host, error: found.error ?? null });
-        tokens.set(scopeKey, await fetchToken(found, scope));
+        await auth.refreshToken(found, scopeKey, scope);
       }
       await response.body?.cancel();
       ({ response } = await attempt());

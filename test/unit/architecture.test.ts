@@ -32,6 +32,7 @@ const PURE = [
   'job/pull-mode.ts',
   'job/container-options.ts',
   'registry/auth.ts',
+  'registry/auth-state.ts',
   'registry/auth-file.ts',
   'registry/backoff.ts',
   'registry/hints.ts',
