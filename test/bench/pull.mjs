@@ -10,6 +10,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordBench } from '../tools/bench-record.mjs';
+import { median } from '../tools/bench-run.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 if (process.getuid?.() !== 0) throw new Error('the pull benchmarks run as root on the testbed (they act as hpcuser through runuser)');
@@ -17,7 +18,6 @@ const PREFIX = `/opt/qsc-e2e/${createHash('sha256').update(ROOT).digest('hex').s
 execFileSync('bash', [join(ROOT, 'deploy/install.sh'), PREFIX, '--no-link'], { stdio: 'pipe' });
 const REGISTRY = '127.0.0.1:5000';
 const LOG = '/var/log/qsc-testbed/registry.log';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const uid = Number(execFileSync('id', ['-u', 'hpcuser'], { encoding: 'utf8' }));
 const work = mkdtempSync('/tmp/qsc-bench-pull-');
 chownSync(work, uid, uid);

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Benchmark: remote submission with the driver cached (qsub-container --host) vs OpenSSH `ssh ... sbatch --parsable < script`.
 // Runs both alternately in one run on the testbed, prints each median and their ratio (goal ≤ 1.2). Jobs are cancelled.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordBench } from '../tools/bench-record.mjs';
+import { median, timedRun } from '../tools/bench-run.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/qsub-container.cjs');
@@ -14,28 +15,7 @@ const KEY = '/var/lib/qsc-testbed/ssh/id_ed25519';
 const KNOWN_HOSTS = '/var/lib/qsc-testbed/ssh/known_hosts';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
-function run(command, args, { env, stdin } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
-      else resolve({ ms, stdout });
-    });
-    child.stdin.end(stdin ?? '');
-  });
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const run = (command, args, { env, stdin } = {}) => timedRun(command, args, { env: env ?? process.env }, stdin ?? '');
 
 // A laptop: its own HOME with an ~/.ssh/config alias, known_hosts and registry credentials.
 const home = mkdtempSync(join(tmpdir(), 'qsc-bench-'));

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Benchmark P1 (issue 7): a cold `--dry-run --driver D` against the testbed's registry vs `node -e 0`, as the cluster
 // user, alternating in one run; prints medians, a breakdown and the ratios (goal ≤ 1.5×). Needs root and the testbed.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordBench } from '../tools/bench-record.mjs';
+import { median, timedRun } from '../tools/bench-run.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/qsub-container.cjs');
@@ -24,26 +25,9 @@ const env = (cacheHome) => ({ HOME, USER, LOGNAME: USER, PATH: '/usr/local/bin:/
 
 /** One process as the cluster user (spawned with its uid/gid directly, so no wrapper is timed); resolves wall ms. */
 function run(args, cacheHome = warmCache) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { uid, gid, cwd: HOME, env: env(cacheHome), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
-      else resolve({ ms, stdout, stderr });
-    });
-  });
+  return timedRun(process.execPath, args, { uid, gid, cwd: HOME, env: env(cacheHome) });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const DRY_RUN = [CLI, '--gpu', 'tensorflow', '-p', 'gengpu', '--dry-run', '--driver', '580.159.04', '--', 'true'];
 // What no CLI can go below: Node starting plus the two registry answers a dry run needs (tag list, then the chosen

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planWarm } from '../../dist/cache/plan-warm.js';
 import { recordBench } from '../tools/bench-record.mjs';
+import { median } from '../tools/bench-run.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const timeMs = (fn) => {
   const t = process.hrtime.bigint();
   fn();
