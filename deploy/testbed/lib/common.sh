@@ -77,6 +77,45 @@ put_file() {
 }
 
 # as_user CMD: run a shell command as the cluster user, in a login environment (HOME, cwd = home).
+# What both testbed registries share: one access-log line per request (tests count them), deletable filesystem
+# storage. Usage: render_registry_base STORAGE_DIR LISTEN_ADDR; the caller writes its header and auth section.
+render_registry_base() {
+  cat <<EOF
+version: 0.1
+log:
+  level: info
+  formatter: text
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $1
+  delete:
+    enabled: true
+http:
+  addr: $2
+EOF
+}
+
+# The lines every testbed sshd shares: loopback only, key logins for the cluster user alone, a VERBOSE log (tests
+# count "Accepted publickey" lines). Usage: render_sshd_base PORT HOST_KEY PID_FILE
+render_sshd_base() {
+  cat <<EOF
+Port $1
+ListenAddress 127.0.0.1
+HostKey $2
+PidFile $3
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile .ssh/authorized_keys
+PermitRootLogin no
+AllowUsers $CLUSTER_USER
+LogLevel VERBOSE
+EOF
+}
+
 as_user() { runuser -l "$CLUSTER_USER" -c "$1"; }
 
 # debian_mirror_uri: the main Debian archive URI this machine's apt already uses (never hard-coded).
