@@ -1,10 +1,11 @@
 // Entry: compose the real adapters, run one command, turn any error into one stderr line and an exit code.
-import { readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { exitCodeFor, ExitCode, formatErrorLine } from '../errors.js';
 import { withoutCredentialEnv } from '../registry/secret-env.js';
+import { readFile } from '../state/fs-async.js';
 import { resolveStatePaths } from '../state/paths.js';
+import { usePrebuiltParse } from '../templates/prebuilt.js';
 import { createLocalRunner } from '../transport/local-runner.js';
 import { parseCommand } from './build-cli.js';
 import type { Context } from './context.js';
@@ -44,7 +45,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       env,
       out: (text) => process.stdout.write(text),
       note,
-      readTemplate: (name) => readFile(new URL(name, TEMPLATE_DIR), 'utf8'),
+      readTemplate: async (name) => {
+        const text = await readFile(new URL(name, TEMPLATE_DIR), 'utf8');
+        await usePrebuiltParse(name, text, new URL('./', import.meta.url));
+        return text;
+      },
       readFile: (path) => readFile(path, 'utf8'),
       signal: interrupt.signal,
       sleep: (ms) => delay(ms, undefined, { signal: interrupt.signal }).catch(() => undefined),

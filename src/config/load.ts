@@ -1,5 +1,5 @@
 // Read the config files (site, then user) and resolve them with the environment and flags; all problems at once.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../state/fs-async.js';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { StatePaths } from '../state/paths.js';

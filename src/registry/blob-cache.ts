@@ -1,5 +1,5 @@
 // Registry blobs (image configs) cached on disk by digest: content-addressed, so never stale.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../state/fs-async.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/json-file.js';
 import type { BlobCache } from './client.js';

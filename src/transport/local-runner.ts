@@ -1,5 +1,4 @@
 // Runner over child_process: argv is executed directly (no shell), so nothing needs quoting here.
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { RunRequest, RunResult, Runner } from './runner.js';
 
@@ -10,6 +9,9 @@ export function createLocalRunner(env: NodeJS.ProcessEnv = process.env): Runner 
 function runLocal({ argv, stdin, timeoutMs, signal }: RunRequest, env: NodeJS.ProcessEnv): Promise<RunResult> {
   const [command, ...args] = argv;
   if (!command) return Promise.reject(new TypeError('runLocal: empty argv'));
+  // child_process (and the net/dgram it pulls in) loads on the first command, not at start-up: a dry run with
+  // --driver runs none, and the ~2.5 ms was a tenth of P1's budget (test/bench/startup.mjs).
+  const { spawn } = process.getBuiltinModule('node:child_process');
   return new Promise((resolve) => {
     const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const stdout: Buffer[] = [];
