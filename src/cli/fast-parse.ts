@@ -1,7 +1,7 @@
-// Parse argv without loading yargs: build-cli.ts's definitions replayed into yargs-parser; anything but a clean, valid
-// command line (help, usage errors, unreplayed features) is left to yargs itself. fast-parse.test.ts proves they agree.
+// Parse argv without loading yargs: build-cli.ts's definitions replayed by a reader of the common spellings; anything
+// but a clean, valid command line (help, usage errors, odd spellings, unreplayed features) is left to yargs itself.
+// fast-parse.test.ts proves they agree. (yargs-parser itself costs a cold process ~5 ms: three parses of cold code.)
 import type { Argv, Options, PositionalOptions } from 'yargs';
-import parse from 'yargs-parser';
 
 type Definition = Options & PositionalOptions;
 
@@ -91,25 +91,90 @@ export function recordCli(define: (root: Argv) => unknown): CliSpec {
 const camel = (key: string) => key.replace(/-+([^-])/g, (_m, c: string) => c.toUpperCase());
 const aliasesOf = (d: Definition) => (d.alias === undefined ? [] : typeof d.alias === 'string' ? [d.alias] : [...d.alias]);
 
-/** yargs-parser options for these definitions, as yargs builds them from .option() (plus its global --help). */
-function parserOptions(definitions: Map<string, Definition>, configuration: Record<string, boolean>): parse.Options {
-  const o = { alias: {} as Record<string, string[]>, boolean: ['help'], string: [] as string[], number: [] as string[], array: [] as string[], default: {} as Record<string, unknown> };
-  for (const [key, d] of definitions) {
-    if (d.alias !== undefined) o.alias[key] = aliasesOf(d);
-    if (d.array) o.array.push(key);
-    if (d.type === 'boolean') o.boolean.push(key);
-    if (d.type === 'string') o.string.push(key);
-    if (d.type === 'number') o.number.push(key);
-    if ('default' in d) o.default[key] = d.default;
+/** Why a word is not read here: yargs reads it (an unknown or odd option, a missing value, help). */
+const DEFER = Symbol('defer');
+
+/**
+ * The command word, as yargs finds it: the first word that is no option and no option's value, where every option is
+ * unknown yet (the command's own are declared later), so `--name value` and `-n value` take the next word unless it
+ * starts with "-". Undefined when there is none; DEFER for spellings whose reading the replay does not reproduce.
+ */
+function commandWord(argv: readonly string[]): string | undefined | typeof DEFER {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-')) return arg;
+    if (!/^(--[^-=][^=]*(=.*)?|-[A-Za-z])$/s.test(arg)) return DEFER; // -abc groups, -5, "-", "---x"
+    if (arg.startsWith('--no-') || arg.includes('=') || arg === '--help') continue;
+    if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) i++;
   }
-  return { ...o, configuration: { 'parse-positional-numbers': false, ...configuration, 'populate--': true } };
+  return undefined;
 }
 
-/** Every key yargs-parser may set for these definitions: names, aliases and their camelCase forms. */
-function knownKeys(definitions: Map<string, Definition>): Set<string> {
-  const known = new Set(['_', '--', 'help']);
-  for (const [key, d] of definitions) for (const k of [key, ...aliasesOf(d)]) known.add(k).add(camel(k));
-  return known;
+/**
+ * argv read against `definitions` as yargs-parser reads it under build-cli.ts's configuration, for the spellings people
+ * use: `--name value`, `--name=value`, `-n value`, `--flag`, `--no-flag`, `--flag=true|false`, repeats, and `--`. Every
+ * key is set under its name, aliases and camelCase forms, with defaults. Anything else is DEFER: yargs reads it.
+ */
+function readOptions(argv: readonly string[], definitions: Map<string, Definition>): Record<string, unknown> & { _: string[] } | typeof DEFER {
+  const byName = new Map<string, string>();
+  for (const [key, d] of definitions) for (const name of [key, ...aliasesOf(d)]) byName.set(name, key);
+  const given = new Map<string, unknown>();
+  const positionals: string[] = [];
+  let afterDashes: string[] | undefined;
+  // Repeats collect, as yargs-parser's duplicate-arguments-array does; a declared array collects from the first.
+  const set = (key: string, value: unknown) => {
+    const before = given.get(key);
+    if (given.has(key)) given.set(key, [...(Array.isArray(before) ? before : [before]), value]);
+    else given.set(key, definitions.get(key)!.array ? [value] : value);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      afterDashes = argv.slice(i + 1);
+      break;
+    }
+    if (!arg.startsWith('-')) {
+      positionals.push(arg);
+      continue;
+    }
+    const long = /^--([^-=][^=]*)(?:=(.*))?$/s.exec(arg);
+    const short = /^-([A-Za-z])$/.exec(arg);
+    if (!long && !short) return DEFER;
+    const name = long ? long[1]! : short![1]!;
+    const inline = long?.[2];
+    let key = byName.get(name);
+    if (key === undefined && long && name.startsWith('no-') && inline === undefined) {
+      const negated = byName.get(name.slice(3));
+      if (negated === undefined || definitions.get(negated)!.type !== 'boolean' || given.has(negated)) return DEFER;
+      set(negated, false);
+      continue;
+    }
+    if (key === undefined || key === 'help') return DEFER;
+    const d = definitions.get(key)!;
+    if (d.type === 'boolean') {
+      const next = argv[i + 1];
+      if (given.has(key)) return DEFER; // a repeated flag
+      if (inline === undefined && (next === 'true' || next === 'false')) return DEFER; // yargs-parser takes it as the value
+      if (inline !== undefined && inline !== 'true' && inline !== 'false') return DEFER;
+      set(key, inline === undefined ? true : inline === 'true');
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || (inline === undefined && value.startsWith('-'))) return DEFER;
+    // A declared array takes every following word (greedy-arrays): only the one-value spelling is replayed.
+    if (d.array && inline === undefined && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) return DEFER;
+    if (d.type !== undefined && d.type !== 'string') return DEFER;
+    set(key, value);
+  }
+  // yargs-parser's populate--: the key is there only when something follows "--".
+  const parsed: Record<string, unknown> & { _: string[] } = { _: positionals, ...(afterDashes?.length ? { '--': afterDashes } : {}) };
+  for (const [key, d] of definitions) {
+    const value = given.has(key) ? given.get(key) : 'default' in d ? d.default : undefined;
+    if (value === undefined && !given.has(key)) continue;
+    for (const name of [key, ...aliasesOf(d)]) parsed[name] = parsed[camel(name)] = value;
+  }
+  return parsed;
 }
 
 /**
@@ -118,40 +183,27 @@ function knownKeys(definitions: Map<string, Definition>): Set<string> {
  */
 export function fastParse(spec: CliSpec, argv: readonly string[]): (Record<string, unknown> & { _: unknown[] }) | undefined {
   if (!spec.replayable) return undefined;
-  // First pass as yargs does it: global options only, to find the command word.
-  const first = parse.detailed([...argv], parserOptions(spec.global, spec.configuration));
-  if (first.error || first.argv.help) return undefined;
-  const word = first.argv._[0] === undefined ? undefined : String(first.argv._[0]);
+  const word = commandWord(argv);
+  if (word === DEFER) return undefined;
   const named = word === undefined ? undefined : spec.commands.find((c) => c.names.includes(word));
   const command = named ?? spec.commands.find((c) => c.isDefault);
   if (!command?.replayable) return undefined;
 
   const definitions = new Map([...spec.global, ...command.options]);
-  const options = parserOptions(definitions, spec.configuration);
-  const second = parse.detailed([...argv], options);
-  const parsed = second.argv;
-  if (second.error || parsed.help) return undefined;
-  const known = knownKeys(definitions);
-  if (Object.keys(parsed).some((k) => !known.has(k))) return undefined; // strict: yargs names the unknown option
-  const rest = parsed._.map(String).slice(named ? 1 : 0);
+  const parsed = readOptions(argv, definitions);
+  if (parsed === DEFER) return undefined;
+  const rest = parsed._.slice(named ? 1 : 0);
   if (rest.includes('help')) return undefined;
 
-  // Positionals, as yargs fills them: one word each, a variadic one takes the rest; then parsed with their definitions.
-  const unparsed: string[] = [];
+  // Positionals, as yargs fills them: one word each, a variadic one takes the rest.
   for (const p of command.positionals) {
     const values = p.variadic ? rest.splice(0) : rest.splice(0, 1);
     if (values.length === 0 && p.required) return undefined; // yargs: not enough non-option arguments
-    for (const value of values) unparsed.push(`--${p.name}`, value);
+    if (values.length === 0) continue;
+    const value = p.variadic ? values : values[0];
+    for (const key of [p.name, camel(p.name), ...aliasesOf(definitions.get(p.name) ?? {})]) parsed[key] = value;
   }
   if (rest.length > 0) return undefined; // strict: yargs names the unknown argument
-  const positionalOptions = { ...options, array: [...(options.array as string[]), ...command.positionals.filter((p) => p.variadic).map((p) => p.name)] };
-  const filled = parse.detailed(unparsed, { ...positionalOptions, configuration: { ...options.configuration, 'populate--': false } });
-  if (filled.error) return undefined;
-  for (const p of command.positionals) {
-    for (const key of [p.name, camel(p.name), ...aliasesOf(definitions.get(p.name) ?? {})]) {
-      if (key in filled.argv) parsed[key] = filled.argv[key];
-    }
-  }
   parsed._ = named ? [word!] : [];
 
   // Choices: a value outside them is yargs' usage error to word.
