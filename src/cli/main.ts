@@ -5,7 +5,6 @@ import { exitCodeFor, ExitCode, formatErrorLine } from '../errors.js';
 import { withoutCredentialEnv } from '../registry/secret-env.js';
 import { readFile } from '../state/fs-async.js';
 import { resolveStatePaths } from '../state/paths.js';
-import { usePrebuiltParse } from '../templates/prebuilt.js';
 import { createLocalRunner } from '../transport/local-runner.js';
 import { parseCommand } from './build-cli.js';
 import type { Context } from './context.js';
@@ -38,7 +37,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       remote: remote?.remote,
       hostLabel: host,
       // node:http, not the global fetch: undici costs ~25 ms to load; loaded only by commands that ask a registry.
-      fetch: async (url, init) => (await import('../registry/http-fetch.js')).httpFetch(url, init),
+      fetch: async (url, init) => {
+        const answer = (await import('../registry/http-fetch.js')).httpFetch(url, init);
+        // Registry answers are digest-checked with node:crypto (~3 ms to load): load it while the request is in flight.
+        setImmediate(() => process.getBuiltinModule('node:crypto'));
+        return answer;
+      },
       now: Date.now,
       log,
       paths,
@@ -47,7 +51,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       note,
       readTemplate: async (name) => {
         const text = await readFile(new URL(name, TEMPLATE_DIR), 'utf8');
-        await usePrebuiltParse(name, text, new URL('./', import.meta.url));
+        await (await import('../templates/prebuilt.js')).usePrebuiltParse(name, text, new URL('./', import.meta.url));
         return text;
       },
       readFile: (path) => readFile(path, 'utf8'),

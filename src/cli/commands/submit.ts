@@ -87,6 +87,9 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
       ? target.reference.registry
       : parseRegistry(settings.registry ?? target.framework.homeRegistry);
   const { client, credentials } = await registryClientFor(ctx, settings, endpoint);
+  // Read (and match to its build-time parse) while the registry answers; an error surfaces where it is awaited.
+  const templateRead = ctx.readTemplate(JOB_TEMPLATE);
+  templateRead.catch(() => undefined);
 
   const { reference, candidate, verdict, why } = await chooseImage(client, target, endpoint, driver, {
     tag: args.tag,
@@ -134,7 +137,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
   };
   const cudaDriverVersion = candidate.requirement?.source === 'image-env' ? candidate.requirement.minDriver : undefined;
   const cacheView = planCacheView(settings.cache, { digest, source: request.image.displayRef, cudaVersion, cudaDriverVersion }, false);
-  const template = await ctx.readTemplate(JOB_TEMPLATE);
+  const template = await templateRead;
   const script = renderTemplate(template, planJobView(request, cacheView));
   const summary = {
     image: request.image.displayRef,
