@@ -74,7 +74,9 @@ try {
   }
   console.log(`  registry round trips per dry run (warm tool cache): ${exchanges.length} (${exchanges.map((e) => `${e.method} ${e.path.replace(/sha256:\w+/, 'sha256:…')} ${e.status}`).join(', ')})`);
   console.log(`  P1 ratio dry-run / node -e 0: ${(m.dryRun / m.node).toFixed(2)} (goal ≤ 1.5); the floor alone is ${(m.floor / m.node).toFixed(2)}×`);
-  recordBench({ id: 'P1', what: 'cold --dry-run --driver D vs node -e 0 (medians)', measured: `${(m.dryRun / m.node).toFixed(2)}× (${m.dryRun.toFixed(0)} vs ${m.node.toFixed(0)} ms; floor ${(m.floor / m.node).toFixed(2)}×)`, goal: '≤ 1.5×', met: m.dryRun / m.node <= 1.5 });
+  // What the tool itself adds, beyond Node and the registry round trips no dry run can skip.
+  console.log(`  dry-run / floor: ${(m.dryRun / m.floor).toFixed(2)}× (the tool's own work: ${(m.dryRun - m.floor).toFixed(0)} ms)`);
+  recordBench({ id: 'P1', what: 'cold --dry-run --driver D vs node -e 0 (medians)', measured: `${(m.dryRun / m.node).toFixed(2)}× (${m.dryRun.toFixed(0)} vs ${m.node.toFixed(0)} ms; floor ${(m.floor / m.node).toFixed(2)}×, dry-run/floor ${(m.dryRun / m.floor).toFixed(2)}×)`, goal: '≤ 1.5×', met: m.dryRun / m.node <= 1.5 });
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
