@@ -1,7 +1,7 @@
 // Entry: compose the real adapters, run one command, turn any error into one stderr line and an exit code.
 import { homedir, userInfo } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { exitCodeFor, ExitCode, formatErrorLine } from '../errors.js';
+import { exitCodeFor, ExitCode, formatErrorLine, UsageError } from '../errors.js';
 import { withoutCredentialEnv } from '../registry/secret-env.js';
 import { readFile } from '../state/fs-async.js';
 import { resolveStatePaths } from '../state/paths.js';
@@ -27,6 +27,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const paths = resolveStatePaths(env, home);
     const note = (text: string) => process.stderr.write(`${text}\n`);
     const { host, acceptNewHostKey } = command.args;
+    // The cache lives on the cluster's filesystems: these run where it is. Refused before any SSH connection is made.
+    if (host && (command.name === 'cache' || command.name === 'warm' || command.name === 'import')) {
+      throw new UsageError(`${command.name} with --host is not supported`, { hint: `run it on the cluster: ssh ${host} qsub-container ${command.name} ...` });
+    }
     // SSH is loaded only when --host asks for it: local runs do not pay for ssh2.
     const remote = host
       ? await (await import('../transport/open-remote.js')).openRemote(host, { env, home, localUser: env.USER || userInfo().username, paths, log, note, acceptNewHostKey })

@@ -29,6 +29,16 @@ async function expectRefusal(args: string[], exitCode: number, pattern: RegExp, 
 }
 
 describe('bad input', () => {
+  it.each([[['cache', 'ls']], [['warm', '--once']], [['import', 'docker://127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3']]])(
+    '%j with --host → 2 before any SSH connection',
+    async (args) => {
+      // Nothing listens on port 1: had the tool tried to connect first, it would have ended in 69 (unreachable).
+      const result = await qsc([...args, '--cache-dir', cacheDir, '--host', `${CLUSTER_USER}@127.0.0.1:1`]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^qsub-container: ${args[0]} with --host is not supported\\. Hint: run it on the cluster: ssh `))]);
+    },
+  );
+
   it('unknown framework → 2', async () => {
     await expectRefusal(['--gpu', 'tensorfloe', '-p', 'gengpu'], 2, /unknown framework "tensorfloe".*known: tensorflow, pytorch/);
   });

@@ -17,7 +17,6 @@ const short = (digest: string) => digest.slice(7, 19);
 
 export async function cacheCommand(args: CacheArgs, ctx: Context): Promise<void> {
   // The cache lives on the cluster's filesystems: run this where it is, not over SSH from elsewhere.
-  if (ctx.remote) throw new UsageError('cache with --host is not supported', { hint: `run it on the cluster: ssh ${ctx.hostLabel ?? 'HOST'} qsub-container cache ...` });
   const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
   const cacheDir = settings.cacheDir;
   if (!cacheDir) throw new ConfigError('no cache directory', { hint: 'pass --cache-dir DIR or set "cacheDir" in the config' });

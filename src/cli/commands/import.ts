@@ -27,9 +27,6 @@ const defaultCacheDir = (ctx: Context, settings: Settings) =>
   settings.cacheDir ?? join(ctx.env.XDG_CACHE_HOME || join(ctx.env.HOME ?? '', '.cache'), 'qsub-container', 'images');
 
 export async function importCommand(args: ImportArgs, ctx: Context): Promise<void> {
-  if (ctx.remote) {
-    throw new UsageError('import with --host is not supported yet', { hint: `run it on the cluster's login node, where the cache is (ssh ${ctx.hostLabel ?? 'HOST'} qsub-container import ...)` });
-  }
   const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
   if (args.source.startsWith('docker://')) return importFromRegistry(args, ctx, settings);
   if (args.as === undefined) throw new UsageError('import of a file needs --as IMAGE-REF', { hint: 'say which image it is, e.g. --as nvcr.io/nvidia/pytorch:24.10-py3' });

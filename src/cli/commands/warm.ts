@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { WARM_LOCK } from '../../cache/layout.js';
 import { acquireInstanceLock } from '../../daemon/instance-lock.js';
 import { warmOnce, type TickSummary } from '../../daemon/warm-once.js';
-import { ConfigError, ExitCode, QscError, type ExitCodeValue, UsageError } from '../../errors.js';
+import { ConfigError, ExitCode, QscError, type ExitCodeValue } from '../../errors.js';
 import type { WarmArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { settingsFor } from '../shared.js';
@@ -39,8 +39,6 @@ function report(ctx: Context, summary: TickSummary, json: boolean, dryRun: boole
 }
 
 export async function warmCommand(args: WarmArgs, ctx: Context): Promise<void> {
-  // The cache lives on the cluster's filesystems: run this where it is, not over SSH from elsewhere.
-  if (ctx.remote) throw new UsageError('warm with --host is not supported', { hint: `run it on the cluster: ssh ${ctx.hostLabel ?? 'HOST'} qsub-container warm ...` });
   const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
   const cacheDir = settings.cacheDir;
   if (!cacheDir) throw new ConfigError('warm needs a cache directory', { hint: 'pass --cache-dir DIR or set "cacheDir" in the site config' });
