@@ -72,8 +72,8 @@ push_image() {
     echo "  = $repo:$tag $want"
     return
   fi
-  skopeo copy -q --preserve-digests --dest-tls-verify=false \
-    --dest-creds "$REGISTRY_USER:$(registry_password)" \
+  [[ -n ${PUSH_AUTHFILE:-} ]] || new_authfile PUSH_AUTHFILE "$REGISTRY_ADDR" "$REGISTRY_USER" "$(registry_password)"
+  skopeo copy -q --preserve-digests --dest-tls-verify=false --dest-authfile "$PUSH_AUTHFILE" \
     "oci:$LAYOUT:$name" "docker://$REGISTRY_ADDR/$repo:$tag" >/dev/null
   have=$(registry_manifest_digest "$repo" "$tag")
   [[ $have == "$want" ]] || die "pushed $repo:$tag but the registry reports digest '$have', expected $want"

@@ -42,7 +42,14 @@ function pushOwnImage(what, megabytes = 0) {
     execFileSync('umoci', ['insert', '--image', `${layout}:base`, '--tag', 'big', `${layout}.bin`, '/random.bin'], { stdio: 'pipe' });
     const envArgs = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...env].flatMap((kv) => ['--config.env', kv]);
     execFileSync('umoci', ['config', '--image', `${layout}:big`, '--tag', 'pushed', '--clear', 'config.env', '--config.cmd', '/bin/sh', ...envArgs], { stdio: 'pipe' });
-    execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-creds', `qsc:${password}`, `oci:${layout}:pushed`, `docker://${REGISTRY}/${repository}:25.02-tf2-py3`], { stdio: 'pipe' });
+    // An auth file (0600), not --dest-creds: a password in skopeo's argv is readable by every user.
+    const authFile = `${layout}.auth.json`;
+    writeFileSync(authFile, JSON.stringify({ auths: { [REGISTRY]: { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }), { mode: 0o600 });
+    try {
+      execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-authfile', authFile, `oci:${layout}:pushed`, `docker://${REGISTRY}/${repository}:25.02-tf2-py3`], { stdio: 'pipe' });
+    } finally {
+      rmSync(authFile);
+    }
     rmSync(layout, { recursive: true });
     rmSync(`${layout}.bin`);
   }

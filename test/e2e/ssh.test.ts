@@ -37,7 +37,8 @@ describe('qsub-container --host over SSH', () => {
       expect(Buffer.from(auths[TOKEN_REGISTRY]!.auth, 'base64').toString()).toBe(`qsc:${password}`);
       expect(Object.keys(auths)).toContain('127.0.0.1:5000'); // the entries already there are kept
       // Nothing of it on the laptop side, and not in what the command printed.
-      expect(spawnSync('grep', ['-rlF', password, home]).stdout.toString()).toBe('');
+      // The pattern on stdin (-f -): a password in grep's argv would itself be readable by every user.
+      expect(spawnSync('grep', ['-rlF', '-f', '-', home], { input: password }).stdout.toString()).toBe('');
       expect(stored.stdout + stored.stderr).not.toContain(password);
 
       const removed = await remoteQsc(['logout', TOKEN_REGISTRY, '--host', 'cluster', '--remote'], home);

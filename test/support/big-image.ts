@@ -1,9 +1,10 @@
 // Images with a layer of random bytes (incompressible), pushed to a test's own repository: big enough to fill a small
 // cache filesystem, or to still be pulling when a test cancels the pull.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REGISTRY, REGISTRY_USER, registryPassword } from './cluster.js';
+import { authFileFor } from './token-registry.js';
 
 const SEED_LAYOUT = '/var/lib/qsc-testbed/seed/oci';
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -18,7 +19,10 @@ export function pushRandomImage(repository: string, tag: string, megabytes: numb
     execFileSync('umoci', ['insert', '--image', `${layout}:base`, '--tag', 'big', join(dir, 'random.bin'), '/random.bin'], { stdio: 'pipe' });
     const envArgs = [PATH_ENV, ...env].flatMap((kv) => ['--config.env', kv]);
     execFileSync('umoci', ['config', '--image', `${layout}:big`, '--tag', 'pushed', '--clear', 'config.env', '--config.cmd', '/bin/sh', ...envArgs], { stdio: 'pipe' });
-    execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-creds', `${REGISTRY_USER}:${registryPassword()}`, `oci:${layout}:pushed`, `docker://${REGISTRY}/${repository}:${tag}`], { stdio: 'pipe' });
+    // An auth file (0600, removed with the dir), not --dest-creds: a password in skopeo's argv is readable by every user.
+    const authFile = join(dir, 'auth.json');
+    writeFileSync(authFile, authFileFor(REGISTRY, REGISTRY_USER, registryPassword()), { mode: 0o600 });
+    execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-authfile', authFile, `oci:${layout}:pushed`, `docker://${REGISTRY}/${repository}:${tag}`], { stdio: 'pipe' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

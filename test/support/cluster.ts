@@ -25,12 +25,20 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/**
+ * runuser's arguments and spawn options to run `argv` as the cluster user, in its home, with exactly a clean
+ * login-like environment plus `env`. The variables travel in the process environment (`runuser -m` keeps it), never as
+ * `env K=V` arguments: tests pass passwords in variables, and argv is readable by every user (ps, /proc/PID/cmdline).
+ */
+export function asClusterUser(argv: readonly string[], env: Record<string, string> = {}) {
+  const vars = { HOME: CLUSTER_HOME, USER: CLUSTER_USER, LOGNAME: CLUSTER_USER, PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...env };
+  return { command: '/usr/sbin/runuser', args: ['-u', CLUSTER_USER, '-m', '--', 'env', '-C', CLUSTER_HOME, ...argv], env: vars };
+}
+
 /** Run a command as the cluster user with a clean login-like environment (plus `env`). */
 export function runAsUser(argv: readonly string[], env: Record<string, string> = {}, stdin = ''): Promise<CliResult> {
-  const vars = { HOME: CLUSTER_HOME, USER: CLUSTER_USER, LOGNAME: CLUSTER_USER, PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...env };
-  const child = spawn('runuser', ['-u', CLUSTER_USER, '--', 'env', '-i', '-C', CLUSTER_HOME, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), ...argv], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const run = asClusterUser(argv, env);
+  const child = spawn(run.command, run.args, { env: run.env, stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -5,7 +5,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CLI, CLUSTER_HOME, CLUSTER_USER, REGISTRY, REGISTRY_USER, registryPassword } from './cluster.js';
+import { asClusterUser, CLI, CLUSTER_USER, REGISTRY, REGISTRY_USER, registryPassword } from './cluster.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const IMAGES = readFileSync(join(ROOT, 'deploy/testbed/images.txt'), 'utf8');
@@ -124,8 +124,8 @@ export class RegistryProxy {
 
 /** Start the CLI as the cluster user in the background; stdout/stderr collected. */
 export function startAsUser(args: readonly string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const vars = { HOME: CLUSTER_HOME, USER: CLUSTER_USER, LOGNAME: CLUSTER_USER, PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...env };
-  const child = spawn('runuser', ['-u', CLUSTER_USER, '--', 'env', '-i', '-C', CLUSTER_HOME, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = asClusterUser([CLI, ...args], env);
+  const child = spawn(run.command, run.args, { env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (b: Buffer) => (text += b.toString('utf8')));
   child.stderr!.on('data', (b: Buffer) => (text += b.toString('utf8')));

@@ -9,6 +9,7 @@ TESTBED_PACKAGES=(
   fuse2fs gocryptfs                        # only so every apptainer pull does not print two INFO lines
   patchelf                                 # pointing sid's Apptainer at its private glibc
   curl ca-certificates                     # verification requests to the registry
+  strace                                   # e2e: no provisioning process gets a password in its argv
 )
 
 missing_packages() {

@@ -1,4 +1,5 @@
 # The private registry (Distribution 2.8) on 127.0.0.1:5000 with htpasswd auth, and the user's credentials.
+source "$(dirname "${BASH_SOURCE[0]}")/secrets.sh" # passwords reach htpasswd, curl and skopeo on stdin or in 0600 files
 
 REGISTRY_CONFIG=$ETC_DIR/registry.yml
 REGISTRY_HTPASSWD=$ETC_DIR/registry.htpasswd
@@ -36,8 +37,9 @@ ensure_registry_password() {
 ensure_htpasswd() {
   local pw; pw=$(registry_password)
   # bcrypt (-B) is the only hash Distribution accepts; only rewrite when the password does not verify.
-  if ! htpasswd -vb "$REGISTRY_HTPASSWD" "$REGISTRY_USER" "$pw" >/dev/null 2>&1; then
-    htpasswd -Bbn "$REGISTRY_USER" "$pw" | put_file "$REGISTRY_HTPASSWD" 0640 root:root
+  # -i: the password on stdin (-b would put it in htpasswd's argv).
+  if ! htpasswd -v -i "$REGISTRY_HTPASSWD" "$REGISTRY_USER" <<<"$pw" >/dev/null 2>&1; then
+    htpasswd -B -n -i "$REGISTRY_USER" <<<"$pw" | put_file "$REGISTRY_HTPASSWD" 0640 root:root
     HTPASSWD_CHANGED=1
   fi
 }
@@ -52,6 +54,9 @@ write_user_credentials() {
   printf '{"registry":"%s","cacheDir":"%s","gpuPartition":"gengpu"}' "$REGISTRY_ADDR" "$CACHE_DIR" |
     put_file "$TOOL_CONFIG_DIR/config.json" 0644 "$CLUSTER_USER:$CLUSTER_USER"
 }
+
+# The registry user's credentials as a curl config: `curl -K - ... <<<"$(registry_curl_credentials)"`.
+registry_curl_credentials() { curl_credentials "$REGISTRY_USER" "$(registry_password)"; }
 
 registry_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" "http://$REGISTRY_ADDR/v2/" || true; }
 registry_answers() { [[ $(registry_status) == 401 ]]; }
@@ -76,7 +81,7 @@ start_registry() {
 
 # registry_manifest_digest REPO TAG: the digest the registry serves for REPO:TAG, empty if none.
 registry_manifest_digest() {
-  curl -sfI --max-time 5 -u "$REGISTRY_USER:$(registry_password)" \
+  curl -sfI --max-time 5 -K - <<<"$(registry_curl_credentials)" \
     -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
     "http://$REGISTRY_ADDR/v2/$1/manifests/$2" | tr -d '\r' |
@@ -86,7 +91,7 @@ registry_manifest_digest() {
 verify_registry() {
   local anon authed
   anon=$(registry_status)
-  authed=$(registry_status -u "$REGISTRY_USER:$(registry_password)")
+  authed=$(registry_status -K - <<<"$(registry_curl_credentials)")
   [[ $anon == 401 ]] || die "GET /v2/ without credentials answered $anon, expected 401"
   [[ $authed == 200 ]] || die "GET /v2/ with credentials answered $authed, expected 200"
   log "registry: verified GET /v2/ = 401 anonymous, 200 as $REGISTRY_USER"

@@ -41,7 +41,8 @@ ensure_token_secrets() {
   local user users
   for user in $(jq -r 'keys[]' <<<"$TOKEN_USERS_ACL"); do
     if [[ $(jq -r --arg u "$user" '.[$u] // ""' "$TOKEN_USERS_FILE") == "" ]]; then
-      users=$(jq --arg u "$user" --arg p "$(random_password)" '.[$u] = $p' "$TOKEN_USERS_FILE")
+      # --rawfile from a pipe, not --arg: a new password must not pass through jq's argv.
+      users=$(jq --arg u "$user" --rawfile p <(random_password) '.[$u] = $p' "$TOKEN_USERS_FILE")
       (umask 077 && printf '%s\n' "$users" >"$TOKEN_USERS_FILE")
     fi
   done
@@ -54,19 +55,23 @@ ensure_token_secrets() {
 }
 
 # The server's config: ACLs plus scrypt hashes of the passwords (salt kept per user so the file is stable).
+# Passwords and hashes travel on stdin and pipes only (no argv, no environment); salts are not secret.
+scrypt_hex() { # scrypt_hex SALT_HEX < PASSWORD
+  node -e 'const pw = require("fs").readFileSync(0, "utf8").replace(/\n$/, "");
+process.stdout.write(require("crypto").scryptSync(pw, Buffer.from(process.argv[1], "hex"), 32).toString("hex"))' "$1"
+}
 render_token_server_config() {
-  local user pw salt hash acl=$TOKEN_USERS_ACL old=""
+  local user salt hash acl=$TOKEN_USERS_ACL old=""
   [[ -s $TOKEN_SERVER_CONFIG ]] && old=$(cat "$TOKEN_SERVER_CONFIG")
   for user in $(jq -r 'keys[]' <<<"$TOKEN_USERS_ACL"); do
-    pw=$(jq -r --arg u "$user" '.[$u]' "$TOKEN_USERS_FILE")
     salt=$(jq -r --arg u "$user" '.users[$u].salt // ""' <<<"${old:-{\}}")
     [[ -n $salt ]] || salt=$(head -c 16 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
-    hash=$(PW=$pw SALT=$salt node -e 'process.stdout.write(require("crypto").scryptSync(process.env.PW, Buffer.from(process.env.SALT, "hex"), 32).toString("hex"))')
-    acl=$(jq --arg u "$user" --arg s "$salt" --arg h "$hash" '.[$u] += {salt: $s, hash: $h}' <<<"$acl")
+    hash=$(token_password "$user" | scrypt_hex "$salt")
+    acl=$(jq --arg u "$user" --arg s "$salt" --rawfile h <(printf '%s' "$hash") '.[$u] += {salt: $s, hash: $h}' <<<"$acl")
   done
-  jq -n --arg listen "$TOKEN_SERVER_ADDR" --arg issuer "$TOKEN_ISSUER" --arg service "$TOKEN_SERVICE" \
-    --arg key "$TOKEN_KEY" --argjson lifetime "$TOKEN_LIFETIME_SECONDS" --argjson users "$acl" \
-    '{listen: $listen, issuer: $issuer, service: $service, keyFile: $key, lifetimeSeconds: $lifetime, users: $users}'
+  jq --arg listen "$TOKEN_SERVER_ADDR" --arg issuer "$TOKEN_ISSUER" --arg service "$TOKEN_SERVICE" \
+    --arg key "$TOKEN_KEY" --argjson lifetime "$TOKEN_LIFETIME_SECONDS" \
+    '{listen: $listen, issuer: $issuer, service: $service, keyFile: $key, lifetimeSeconds: $lifetime, users: .}' <<<"$acl"
 }
 
 render_token_registry_config() {
@@ -115,32 +120,41 @@ start_token_daemons() {
 
 token_password() { jq -r --arg u "$1" '.[$u]' "$TOKEN_USERS_FILE"; }
 
+# The seeder's credentials in a 0600 auth file for skopeo (TOKEN_SEEDER_AUTHFILE), made once per shell.
+seeder_authfile() {
+  [[ -n ${TOKEN_SEEDER_AUTHFILE:-} ]] || new_authfile TOKEN_SEEDER_AUTHFILE "$TOKEN_REGISTRY_ADDR" seeder "$(token_password seeder)"
+}
+
 # token_manifest_digest REPO TAG: digest the token registry serves (skopeo does the token dance), empty if none.
 token_manifest_digest() {
   local raw # a file, not $(...): command substitution would drop the manifest's trailing newline
   raw=$(mktemp)
-  if skopeo inspect --raw --tls-verify=false --creds "seeder:$(token_password seeder)" "docker://$TOKEN_REGISTRY_ADDR/$1:$2" >"$raw" 2>/dev/null; then
+  seeder_authfile # when this runs in $(...) and makes the file, the file goes when that subshell ends
+  if skopeo inspect --raw --tls-verify=false --authfile "$TOKEN_SEEDER_AUTHFILE" "docker://$TOKEN_REGISTRY_ADDR/$1:$2" >"$raw" 2>/dev/null; then
     printf 'sha256:%s\n' "$(sha256sum <"$raw" | cut -d' ' -f1)"
   fi
   rm -f "$raw"
 }
 
 # The token registry holds the same images as :5000 (copied with their digests), under the same names.
+# Usage: seed_token_registry [IMAGES_FILE] (default images.txt).
 seed_token_registry() {
-  local repo tag rest want have count=0
+  local repo tag rest want have count=0 source_authfile=""
+  seeder_authfile
   while read -r repo tag rest; do
     [[ -z $repo || $repo == \#* ]] && continue
     want=$(registry_manifest_digest "$repo" "$tag")
     have=$(token_manifest_digest "$repo" "$tag")
     if [[ $have != "$want" ]]; then
+      [[ -n $source_authfile ]] || new_authfile source_authfile "$REGISTRY_ADDR" "$REGISTRY_USER" "$(registry_password)"
       skopeo copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false \
-        --src-creds "$REGISTRY_USER:$(registry_password)" --dest-creds "seeder:$(token_password seeder)" \
+        --src-authfile "$source_authfile" --dest-authfile "$TOKEN_SEEDER_AUTHFILE" \
         "docker://$REGISTRY_ADDR/$repo:$tag" "docker://$TOKEN_REGISTRY_ADDR/$repo:$tag" >/dev/null
       have=$(token_manifest_digest "$repo" "$tag")
       [[ $have == "$want" ]] || die "token registry: copied $repo:$tag but it reports '$have', expected $want"
       ((count += 1))
     fi
-  done <"$HERE/images.txt"
+  done <"${1:-$HERE/images.txt}"
   log "token registry: seeded ($count images copied, the rest already present)"
 }
 
@@ -148,9 +162,11 @@ verify_token_registry() {
   local challenge token status
   challenge=$(curl -s -D - -o /dev/null --max-time 5 "http://$TOKEN_REGISTRY_ADDR/v2/" | tr -d '\r' | awk 'tolower($1) == "www-authenticate:" { $1 = ""; print }')
   [[ $challenge == *"Bearer realm=\"http://$TOKEN_SERVER_ADDR/token\""* ]] || die "token registry: unexpected challenge '$challenge'"
-  token=$(curl -sf --max-time 5 -u "qsc:$(token_password qsc)" \
+  # Credentials and the token in curl configs on stdin: in argv every user could read them.
+  token=$(curl -sf --max-time 5 -K - <<<"$(curl_credentials qsc "$(token_password qsc)")" \
     "http://$TOKEN_SERVER_ADDR/token?service=$TOKEN_SERVICE&scope=repository:nvidia/tensorflow:pull" | jq -r .token)
-  status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $token" "http://$TOKEN_REGISTRY_ADDR/v2/nvidia/tensorflow/tags/list")
+  status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -K - <<<"header = \"Authorization: Bearer $token\"" \
+    "http://$TOKEN_REGISTRY_ADDR/v2/nvidia/tensorflow/tags/list")
   [[ $status == 200 ]] || die "token registry: tags/list with a qsc token answered $status, expected 200"
   log "token registry: verified Bearer challenge, token for qsc, tags/list = 200"
 }
