@@ -2,7 +2,7 @@
 // Benchmark: remote submission with the driver cached (qsub-container --host) vs OpenSSH `ssh ... sbatch --parsable < script`.
 // Runs both alternately in one run on the testbed, prints each median and their ratio (goal ≤ 1.2). Jobs are cancelled.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +25,8 @@ writeFileSync(join(home, '.ssh', 'config'), `Host cluster\n  HostName 127.0.0.1\
 const configDir = join(home, '.config', 'qsub-container');
 mkdirSync(configDir, { recursive: true });
 const password = readFileSync('/var/lib/qsc-testbed/registry-password', 'utf8').trim();
-writeFileSync(join(configDir, 'auth.json'), JSON.stringify({ auths: { '127.0.0.1:5000': { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }));
-chmodSync(join(configDir, 'auth.json'), 0o600);
+// Created 0600, not chmod-ed after: never readable by others, not even for a moment.
+writeFileSync(join(configDir, 'auth.json'), JSON.stringify({ auths: { '127.0.0.1:5000': { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }), { mode: 0o600 });
 const cacheDir = `/srv/qsc-cache/bench-${process.pid}`;
 execFileSync('install', ['-d', '-o', 'hpcuser', '-g', 'hpcuser', '-m', '2775', cacheDir]);
 
