@@ -104,6 +104,18 @@ describe('runtime guard reading the kernel module version file first', () => {
     expect(job.stderr).not.toContain('kernel module');
   });
 
+  it.each([
+    ['580.9', '580.10', 86],
+    ['580.10', '580.9', 0],
+    ['570.26', '570.26.1', 86],
+    ['570.26.0', '570.26', 0],
+    ['570.086.10', '570.86.9', 0],
+    ['1000.1', '999.99.99', 0],
+  ])('compares %s with the minimum %s numerically, part by part (exit %i)', (driver, min, code) => {
+    const job = runJob('true', min, true, `NVRM version: NVIDIA UNIX x86_64 Kernel Module  ${driver}  Tue Sep 30 2025\n`);
+    expect(job.code, job.stderr).toBe(code);
+  });
+
   // The guard's bash pattern and parseDriverVersionFile must read every text alike: a minimum no driver meets makes the
   // guard print what it read (exit 86), and a stand-in nvidia-smi printing nothing shows when it fell back.
   const agreement = [
