@@ -10,7 +10,7 @@ export const DRIVER_VERSION_FILE = '/proc/driver/nvidia/version';
  * The job template's guard matches the same POSIX ERE with bash's =~ (keep the two in step: a unit test runs both
  * over every fixture), so this uses nothing ERE lacks: a greedy .*, groups, bracket classes.
  */
-export const NVRM_LINE = /^NVRM version: .*Kernel Module( for [^\s]+)?\s+([0-9]+(\.[0-9]+)+)(\s|$)/;
+const NVRM_LINE = /^NVRM version: .*Kernel Module( for [^\s]+)?\s+([0-9]+(\.[0-9]+)+)(\s|$)/;
 
 /**
  * Desktop and data-center drivers have had 3-digit majors since 2008; Jetson's module prints its L4T release there
