@@ -88,7 +88,7 @@ export function defineCli(root: Argv) {
     )
     .command('detect', "report a partition's GPU driver, or parse a saved nvidia-smi output", (y) =>
       common(y)
-        .option('nvidia-smi-output', { type: 'string', describe: 'parse this saved nvidia-smi output instead of probing' })
+        .option('nvidia-smi-output', { type: 'string', describe: 'parse this saved nvidia-smi output (or /proc/driver/nvidia/version) instead of probing' })
         .option('partition', { alias: 'p', type: 'string', array: true, default: [] as string[], describe: 'partition(s) to probe' })
         .option('gpu-type', { type: 'string', describe: 'GPU GRES type: probe only node groups that have it' })
         .option('constraint', { alias: 'C', type: 'string', describe: 'Slurm feature: probe only node groups that have it' })

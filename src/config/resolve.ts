@@ -21,6 +21,8 @@ export interface Settings {
   readonly policy: string | undefined;
   /** "data-center" lets the forward-compat policy be used at all (a site decision); anything else forbids it. */
   readonly forwardCompat: string | undefined;
+  /** Where jobs read their node's NVIDIA kernel module version (before nvidia-smi); undefined: /proc/driver/nvidia/version. */
+  readonly driverVersionFile: string | undefined;
   /**
    * Where a submission's missing image is pulled (src/job/pull-mode.ts): "local" on this host before sbatch, "slurm" as a
    * CPU job on warm.pullPartition the job depends on, "job" inside the job itself; undefined: "auto" (slurm for GPU jobs
@@ -33,7 +35,7 @@ export interface Settings {
 }
 
 type Key = keyof Settings;
-const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'account', 'time', 'authFile', 'policy', 'forwardCompat', 'submitPull'] as const;
+const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'account', 'time', 'authFile', 'policy', 'forwardCompat', 'submitPull', 'driverVersionFile'] as const;
 /** Settings whose value must be one of a few words. */
 const CHOICES: Partial<Record<Key, readonly string[]>> = { policy: ['native', 'minor-compat', 'forward-compat'], forwardCompat: ['data-center', 'off'], submitPull: ['auto', 'local', 'slurm', 'job'] };
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
@@ -62,7 +64,7 @@ export interface Resolution {
 }
 
 /** Settings only the site config may set: decisions for the whole cluster, not per user. */
-const SITE_ONLY: readonly Key[] = ['forwardCompat'];
+const SITE_ONLY: readonly Key[] = ['forwardCompat', 'driverVersionFile'];
 
 /** Validate one file layer: an object of known keys with the right types; absolute paths for directories. */
 function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partial<Record<Key, unknown>> {
@@ -81,7 +83,7 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
     }
     if ((STRING_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'string' || value === '') errors.push(`${layer.source}: "${key}" must be a non-empty string`);
-      else if ((key === 'cacheDir' || key === 'authFile') && !value.startsWith('/')) errors.push(`${layer.source}: "${key}" must be an absolute path`);
+      else if ((key === 'cacheDir' || key === 'authFile' || key === 'driverVersionFile') && !value.startsWith('/')) errors.push(`${layer.source}: "${key}" must be an absolute path`);
       else if (CHOICES[key as Key] && !CHOICES[key as Key]!.includes(value)) errors.push(`${layer.source}: "${key}" must be one of ${CHOICES[key as Key]!.join(', ')}`);
       else out[key as Key] = value;
     } else if ((NUMBER_KEYS as readonly string[]).includes(key)) {
@@ -128,6 +130,7 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       probeWaitSeconds: merged.probeWaitSeconds ?? 60,
       policy: merged.policy,
       forwardCompat: merged.forwardCompat,
+      driverVersionFile: merged.driverVersionFile,
       submitPull: merged.submitPull,
       cache,
       warm,

@@ -1,6 +1,7 @@
 // Plan a job: the resolved request becomes the view of the job template (pure; rendering quotes every value).
 import { planCacheView } from '../cache/job-view.js';
 import { DEFAULT_CACHE } from '../config/cache-settings.js';
+import { DRIVER_VERSION_FILE } from '../gpu/driver-version-file.js';
 import { sbatchValue, type View } from '../templates/render.js';
 
 export interface ResolvedImage {
@@ -38,6 +39,8 @@ export interface JobRequest {
   readonly command: readonly string[];
   /** Lowest driver the image runs on as chosen: the job checks its own node against it before pulling (undefined: no check). */
   readonly minDriver?: string | undefined;
+  /** Where the guard reads the node's kernel module version first (site setting driverVersionFile; default /proc's). */
+  readonly driverVersionFile?: string | undefined;
   /** sbatch --array indexes: every task runs the same pinned image (one resolution per submission). */
   readonly array?: string | undefined;
   /** Apptainer binds, SRC[:DST[:ro|rw]] (job/container-options.ts validated them). */
@@ -82,6 +85,7 @@ export function planJobView(request: JobRequest, cache?: View): View {
     hasCommand: request.command.length > 0,
     command: request.command,
     guardMinDriver: request.minDriver ?? null,
+    driverVersionFile: request.driverVersionFile ?? DRIVER_VERSION_FILE,
     array: optional(request.array),
     binds: request.binds ?? [],
     hasEnv: (request.env ?? []).length > 0,

@@ -1,6 +1,7 @@
 // tags and detect on the testbed: candidates read from the real registry, drivers probed through real Slurm.
 import { chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_USER, qsc, REGISTRY, sh } from '../support/cluster.js';
 
@@ -75,5 +76,15 @@ describe('qsub-container detect', () => {
     const failed = await qsc(['detect', '--nvidia-smi-output', '/usr/local/share/qsc-testbed/nvidia-smi/public-fail-nvml-mismatch-1.txt']);
     expect(failed.code).toBe(65);
     expect(failed.stderr).toContain('driver-library-mismatch');
+    expect(failed.stderr).toContain("the loaded kernel module's version is in /proc/driver/nvidia/version");
+  });
+
+  it('reads a saved /proc/driver/nvidia/version: the kernel module names the driver alone', async () => {
+    const file = fileURLToPath(new URL('../fixtures/nvidia-proc-version/public-565.57.01-x86_64-open-ubuntu.txt', import.meta.url));
+    const json = await qsc(['detect', '--nvidia-smi-output', file, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ driverVersion: '565.57.01', cudaVersion: null, gpus: [], source: 'kernel-module' });
+    const text = await qsc(['detect', '--nvidia-smi-output', file]);
+    expect(text.stdout).toBe('driver 565.57.01 (kernel module; the file names no CUDA version or GPUs)\n');
   });
 });

@@ -29,6 +29,7 @@ const PURE = [
   'gpu/node-groups.ts',
   'cli/selection.ts',
   'gpu/nvidia-smi.ts',
+  'gpu/driver-version-file.ts',
   'templates/render.ts',
   'job/plan.ts',
   'job/pull-mode.ts',

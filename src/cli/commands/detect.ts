@@ -1,5 +1,6 @@
 // detect: the driver of partitions (probed per node group through Slurm, cached), or of a saved nvidia-smi output.
 import { DataError, UsageError } from '../../errors.js';
+import { DRIVER_VERSION_FILE, parseDriverVersionFile } from '../../gpu/driver-version-file.js';
 import { parseNvidiaSmi } from '../../gpu/nvidia-smi.js';
 import { validateSlurmName } from '../../slurm/options.js';
 import type { DetectArgs } from '../args.js';
@@ -10,13 +11,22 @@ const names = (gpus: ReadonlyArray<{ name: string }>) => [...new Set(gpus.map((g
 
 export async function detectCommand(args: DetectArgs, ctx: Context): Promise<void> {
   if (args.nvidiaSmiOutput !== undefined) {
-    const parsed = parseNvidiaSmi(await ctx.readFile(args.nvidiaSmiOutput));
+    const text = await ctx.readFile(args.nvidiaSmiOutput);
+    // A saved kernel module version file names the driver alone, and is readable where NVML fails (a library mismatch).
+    const moduleDriver = parseDriverVersionFile(text);
+    if (moduleDriver) {
+      const result = { driverVersion: moduleDriver, cudaVersion: null, gpus: [], source: 'kernel-module' };
+      ctx.out(args.json ? `${JSON.stringify(result, null, 2)}\n` : `driver ${moduleDriver} (kernel module; the file names no CUDA version or GPUs)\n`);
+      return;
+    }
+    const parsed = parseNvidiaSmi(text);
     if (parsed.kind === 'failure') {
+      const mismatch = parsed.reason === 'driver-library-mismatch' ? `; the loaded kernel module's version is in ${DRIVER_VERSION_FILE}, which detect reads too` : '';
       throw new DataError(`nvidia-smi output reports a failure (${parsed.reason}): ${parsed.message}`, {
-        hint: 'the node has no working driver; capture the output again after the driver is fixed',
+        hint: `the node has no working driver; capture the output again after the driver is fixed${mismatch}`,
       });
     }
-    const result = { driverVersion: parsed.driverVersion, cudaVersion: parsed.cudaVersion, gpus: parsed.gpus };
+    const result = { driverVersion: parsed.driverVersion, cudaVersion: parsed.cudaVersion, gpus: parsed.gpus, source: 'nvidia-smi' };
     ctx.out(args.json ? `${JSON.stringify(result, null, 2)}\n` : `driver ${result.driverVersion ?? 'unknown'}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`);
     return;
   }

@@ -130,6 +130,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     },
     command: args.command,
     minDriver: guardDriver,
+    driverVersionFile: settings.driverVersionFile,
     array,
     binds,
     env: containerEnv,

@@ -47,10 +47,18 @@ describe('settings', () => {
   it('reports every problem at once', () => {
     const { errors } = resolveSettings([{ source: 'f.json', values: { registy: 'x', cacheDir: 'relative', probeWaitSeconds: 'soon' } }], '/c');
     expect(errors).toEqual([
-      'f.json: unknown setting "registy" (known: registry, cacheDir, gpuPartition, partition, account, time, authFile, policy, forwardCompat, submitPull, driverCacheTtlMinutes, probeWaitSeconds, cache, warm)',
+      'f.json: unknown setting "registy" (known: registry, cacheDir, gpuPartition, partition, account, time, authFile, policy, forwardCompat, submitPull, driverVersionFile, driverCacheTtlMinutes, probeWaitSeconds, cache, warm)',
       'f.json: "cacheDir" must be an absolute path',
       'f.json: "probeWaitSeconds" must be a number ≥ 0',
     ]);
+  });
+
+  it('takes driverVersionFile from the site config only, as an absolute path', () => {
+    const layers = (site: object, user: object = {}) => resolveSettings([{ source: 'site.json', values: site }, { source: 'user.json', values: user }], '/c');
+    expect(layers({}).settings.driverVersionFile).toBeUndefined();
+    expect(layers({ driverVersionFile: '/run/nvidia/version' }).settings.driverVersionFile).toBe('/run/nvidia/version');
+    expect(layers({}, { driverVersionFile: '/tmp/v' }).errors).toEqual(['user.json: "driverVersionFile" is a site setting; only the site config may set it']);
+    expect(layers({ driverVersionFile: 'proc/version' }).errors).toEqual(['site.json: "driverVersionFile" must be an absolute path']);
   });
 });
 
