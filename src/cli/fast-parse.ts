@@ -91,6 +91,11 @@ export function recordCli(define: (root: Argv) => unknown): CliSpec {
 const camel = (key: string) => key.replace(/-+([^-])/g, (_m, c: string) => c.toUpperCase());
 const aliasesOf = (d: Definition) => (d.alias === undefined ? [] : typeof d.alias === 'string' ? [d.alias] : [...d.alias]);
 
+/** The parser configuration readOptions reproduces (build-cli.ts's); under any other, yargs parses everything. */
+const READ_CONFIGURATION: Record<string, boolean> = { 'populate--': true, 'parse-numbers': false, 'parse-positional-numbers': false, 'camel-case-expansion': true };
+const readsAsConfigured = (configuration: Record<string, boolean>) =>
+  Object.keys({ ...configuration, ...READ_CONFIGURATION }).every((k) => configuration[k] === READ_CONFIGURATION[k]);
+
 /** Why a word is not read here: yargs reads it (an unknown or odd option, a missing value, help). */
 const DEFER = Symbol('defer');
 
@@ -143,7 +148,7 @@ function readOptions(argv: readonly string[], definitions: Map<string, Definitio
     if (!long && !short) return DEFER;
     const name = long ? long[1]! : short![1]!;
     const inline = long?.[2];
-    let key = byName.get(name);
+    const key = byName.get(name);
     if (key === undefined && long && name.startsWith('no-') && inline === undefined) {
       const negated = byName.get(name.slice(3));
       if (negated === undefined || definitions.get(negated)!.type !== 'boolean' || given.has(negated)) return DEFER;
@@ -182,7 +187,7 @@ function readOptions(argv: readonly string[], definitions: Map<string, Definitio
  * errors, anything the replay does not cover).
  */
 export function fastParse(spec: CliSpec, argv: readonly string[]): (Record<string, unknown> & { _: unknown[] }) | undefined {
-  if (!spec.replayable) return undefined;
+  if (!spec.replayable || !readsAsConfigured(spec.configuration)) return undefined;
   const word = commandWord(argv);
   if (word === DEFER) return undefined;
   const named = word === undefined ? undefined : spec.commands.find((c) => c.names.includes(word));

@@ -143,6 +143,12 @@ describe('fast argument parsing', () => {
     expect(answered.length).toBeGreaterThan(EDGE.length / 4);
   });
 
+  it('leaves everything to yargs under a parser configuration it does not reproduce', () => {
+    const other = recordCli((root) => defineCli(root).parserConfiguration({ 'populate--': true, 'parse-numbers': true }));
+    expect(fastParse(spec, ['tensorflow', '--json'])).toBeDefined();
+    expect(fastParse(other, ['tensorflow', '--json'])).toBeUndefined();
+  });
+
   it.each(DEFERRED.map((a) => [a.join(' '), a]))('leaves %j to yargs', async (_label, argv) => {
     const { fast } = await bothWays(argv as string[]);
     expect(fast).toBeUndefined();
