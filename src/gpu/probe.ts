@@ -3,6 +3,7 @@ import { DataError, NoGpuError, TemporaryError, UnavailableError, UnknownPartiti
 import { gpuTypes, parsePartitionInfo, sinfoPartitionArgv, SINFO_LIST_ARGV } from '../slurm/sinfo.js';
 import type { Runner } from '../transport/runner.js';
 import { compareVersionText } from '../ngc/version.js';
+import { isFeatureName } from '../slurm/feature-constraint.js';
 import { describeGroup, groupsForJob, parseNodeGroups, sinfoNodesArgv, type NodeGroup } from './node-groups.js';
 import { parseNvidiaSmi, type GpuInfo } from './nvidia-smi.js';
 
@@ -85,7 +86,7 @@ async function jobGroups(runner: Runner, options: ProbeOptions): Promise<NodeGro
   const all = result.code === 0 ? parseNodeGroups(result.stdout) : [];
   const groups = groupsForJob(all, options.gpuType, options.constraint);
   if (all.length > 0 && groups.length === 0) {
-    const feature = options.constraint && (/^[\w.+:=-]+$/.test(options.constraint) ? `feature ${options.constraint}` : `features matching ${options.constraint}`);
+    const feature = options.constraint && (isFeatureName(options.constraint) ? `feature ${options.constraint}` : `features matching ${options.constraint}`);
     const wanted = [options.gpuType && `GPU type ${options.gpuType}`, feature].filter(Boolean).join(' and ');
     throw new NoGpuError(`no node of ${options.partition} has ${wanted}`, { hint: `node groups there: ${all.map(describeGroup).join('; ')}` });
   }

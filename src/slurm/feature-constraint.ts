@@ -10,6 +10,9 @@ export type FeatureConstraint =
 const CONSTRAINT = /^[A-Za-z0-9_.+:=&|[\]()*!-]+$/;
 const FEATURE = /^[A-Za-z0-9_.+:=-]+$/;
 
+/** A single feature name, not an expression. */
+export const isFeatureName = (text: string) => FEATURE.test(text);
+
 export function validateConstraint(value: string): string {
   if (!CONSTRAINT.test(value)) {
     throw new UsageError(`malformed --constraint ${JSON.stringify(value)}`, {

@@ -5,7 +5,6 @@ import { FRAMEWORKS, findFramework, type Framework } from '../../ngc/frameworks.
 import { seedCandidates } from '../../ngc/seed.js';
 import { judge, selectTag, type Candidate, type Selection, type SelectOptions } from '../../ngc/select.js';
 import { cudaRelease } from '../../ngc/version.js';
-import { validateConstraint } from '../../slurm/feature-constraint.js';
 import { formatReference, parseRegistry, type RegistryEndpoint } from '../../registry/reference.js';
 import type { TagsArgs } from '../args.js';
 import type { Context } from '../context.js';
@@ -46,7 +45,6 @@ export async function tagsCommand(args: TagsArgs, ctx: Context): Promise<void> {
   const settings = await settingsFor(ctx, { registry: args.registry, account: args.account });
   const request = selectionRequest(args, settings);
   let driver = args.driver === undefined ? undefined : validateDriver(args.driver);
-  if (args.constraint !== undefined) validateConstraint(args.constraint);
   let gpuNames = args.gpuName === undefined ? [] : [args.gpuName];
   const partition = args.partition ?? (driver === undefined ? settings.gpuPartition : undefined);
   if (driver === undefined && partition !== undefined) {
