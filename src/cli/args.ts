@@ -22,6 +22,8 @@ export interface SubmitArgs extends CommonArgs, SelectionArgs {
   readonly target: string;
   readonly gpu: string | undefined;
   readonly gpuType: string | undefined;
+  /** Slurm feature constraint (-C): selection uses only node groups that satisfy it; the job gets #SBATCH --constraint. */
+  readonly constraint?: string | undefined;
   readonly partition: string | undefined;
   readonly account: string | undefined;
   readonly time: string | undefined;
@@ -60,6 +62,8 @@ export interface TagsArgs extends CommonArgs, SelectionArgs {
   readonly driver: string | undefined;
   readonly partition: string | undefined;
   readonly gpuType: string | undefined;
+  /** Slurm feature constraint (-C): probe only node groups that satisfy it. */
+  readonly constraint?: string | undefined;
   readonly account: string | undefined;
   readonly registry: string | undefined;
   readonly refresh: boolean;

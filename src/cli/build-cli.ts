@@ -38,6 +38,7 @@ const slurmTarget = (y: Argv) =>
   y
     .option('partition', { alias: 'p', type: 'string', describe: 'Slurm partition' })
     .option('gpu-type', { type: 'string', describe: 'GPU GRES type, e.g. h100 (--gres=gpu:TYPE:N)' })
+    .option('constraint', { alias: 'C', type: 'string', describe: 'Slurm feature: probe only node groups that have it (submit: also #SBATCH --constraint)' })
     .option('account', { alias: 'A', type: 'string', describe: 'Slurm account (allocation)' })
     .option('registry', { type: 'string', describe: 'registry HOST[:PORT] or URL (default: config, else nvcr.io)' });
 
@@ -163,7 +164,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   if (name === 'tags') {
     return {
       name,
-      args: { ...common, ...selectionArgs, gpuName: str('gpuName'), explain: Boolean(a.explain), offline: Boolean(a.offline), framework: String(a.framework), driver: str('driver'), partition: str('partition'), gpuType: str('gpuType'), account: str('account'), registry: str('registry'), refresh: Boolean(a.refresh) },
+      args: { ...common, ...selectionArgs, gpuName: str('gpuName'), explain: Boolean(a.explain), offline: Boolean(a.offline), framework: String(a.framework), driver: str('driver'), partition: str('partition'), gpuType: str('gpuType'), constraint: str('constraint'), account: str('account'), registry: str('registry'), refresh: Boolean(a.refresh) },
     };
   }
   if (name === 'login') {
@@ -191,6 +192,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
       target: String(a.target),
       gpu: str('gpu'),
       gpuType: str('gpuType'),
+      constraint: str('constraint'),
       partition: str('partition'),
       account: str('account'),
       time: str('time'),

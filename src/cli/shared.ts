@@ -12,6 +12,7 @@ import { createFileChallengeCache } from '../registry/challenge-cache.js';
 import { createRegistryClient, type RegistryClient } from '../registry/client.js';
 import { authFileForJob, findCredentials, type FoundCredentials } from '../registry/credentials.js';
 import type { RegistryEndpoint } from '../registry/reference.js';
+import { parseFeatureConstraint, validateConstraint } from '../slurm/feature-constraint.js';
 import { validateSlurmName } from '../slurm/options.js';
 import type { Context } from './context.js';
 
@@ -37,6 +38,12 @@ export interface DriverTarget {
 export function findDriver(ctx: Context, settings: Settings, target: DriverTarget): Promise<DriverProbe & { cached: boolean }> {
   validateSlurmName('--partition', target.partition);
   if (target.gpuType) validateSlurmName('--gpu-type', target.gpuType);
+  if (target.constraint !== undefined) {
+    const parsed = parseFeatureConstraint(validateConstraint(target.constraint));
+    if (parsed.kind === 'unevaluated') {
+      ctx.note(`qsub-container: warning: --constraint ${target.constraint} is left to Slurm (${parsed.why}); selecting for the lowest driver of all of ${target.partition}`);
+    }
+  }
   const cache = createFileDriverCache(ctx.paths.cacheDir, settings.driverCacheTtlMinutes * 60_000);
   return detectDriver(
     { runner: ctx.runner, cache, now: ctx.now, log: ctx.log },

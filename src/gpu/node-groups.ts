@@ -1,4 +1,5 @@
 // A partition's node groups (nodes alike in GPU GRES and features), from sinfo: what per-group driver probing iterates over.
+import { parseFeatureConstraint } from '../slurm/feature-constraint.js';
 
 export interface NodeGroup {
   /** Nodes of the group that can take a job now (or all of them, when none can). */
@@ -45,15 +46,14 @@ export function parseNodeGroups(stdout: string): NodeGroup[] {
 }
 
 /**
- * The groups a job could land on: with --gpu-type only groups that have that GRES type; with a feature constraint
- * ("a", "a&b", "a|b") only groups whose features satisfy it. Anything fancier (counts, brackets) narrows nothing.
+ * The groups a job could land on: with --gpu-type only groups that have that GRES type; with a feature constraint only
+ * groups whose features satisfy it (slurm/feature-constraint.ts). A constraint it cannot evaluate narrows nothing.
  */
 export function groupsForJob(groups: readonly NodeGroup[], gpuType: string | undefined, constraint: string | undefined): NodeGroup[] {
+  const parsed = constraint === undefined ? undefined : parseFeatureConstraint(constraint);
   return groups.filter((g) => {
     if (gpuType !== undefined && !g.gpuTypes.includes(gpuType)) return false;
-    if (constraint === undefined || /[[\]*()]/.test(constraint)) return true;
-    const has = (f: string) => g.features.includes(f.trim());
-    return constraint.includes('|') ? constraint.split('|').some(has) : constraint.split('&').every(has);
+    return parsed?.kind !== 'evaluated' || parsed.test(g.features);
   });
 }
 

@@ -3,6 +3,7 @@ import { DataError, NoGpuError, TemporaryError, UnavailableError, UnknownPartiti
 import { gpuTypes, parsePartitionInfo, sinfoPartitionArgv, SINFO_LIST_ARGV } from '../slurm/sinfo.js';
 import type { Runner } from '../transport/runner.js';
 import { compareVersionText } from '../ngc/version.js';
+import { isFeatureName } from '../slurm/feature-constraint.js';
 import { describeGroup, groupsForJob, parseNodeGroups, sinfoNodesArgv, type NodeGroup } from './node-groups.js';
 import { parseNvidiaSmi, type GpuInfo } from './nvidia-smi.js';
 
@@ -43,6 +44,8 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
     'srun',
     `--partition=${o.partition}`,
     ...(node ? [`--nodelist=${node}`] : []),
+    // Unpinned (sinfo could not name the groups): Slurm itself keeps the probe on nodes that satisfy the constraint.
+    ...(!node && o.constraint ? [`--constraint=${o.constraint}`] : []),
     ...(o.account ? [`--account=${o.account}`] : []),
     `--gres=gpu:${o.gpuType ? `${o.gpuType}:` : ''}1`,
     '--nodes=1',
@@ -83,7 +86,8 @@ async function jobGroups(runner: Runner, options: ProbeOptions): Promise<NodeGro
   const all = result.code === 0 ? parseNodeGroups(result.stdout) : [];
   const groups = groupsForJob(all, options.gpuType, options.constraint);
   if (all.length > 0 && groups.length === 0) {
-    const wanted = [options.gpuType && `GPU type ${options.gpuType}`, options.constraint && `feature ${options.constraint}`].filter(Boolean).join(' and ');
+    const feature = options.constraint && (isFeatureName(options.constraint) ? `feature ${options.constraint}` : `features matching ${options.constraint}`);
+    const wanted = [options.gpuType && `GPU type ${options.gpuType}`, feature].filter(Boolean).join(' and ');
     throw new NoGpuError(`no node of ${options.partition} has ${wanted}`, { hint: `node groups there: ${all.map(describeGroup).join('; ')}` });
   }
   return groups;

@@ -31,6 +31,8 @@ export interface JobRequest {
   /** GPUs per node; 0 runs without GPUs (and without --nv). */
   readonly gpus: number;
   readonly gpuType: string | undefined;
+  /** sbatch --constraint (Slurm node features); the CPU pull job's request leaves it out: it runs on the pull partition. */
+  readonly constraint?: string | undefined;
   readonly output: string | undefined;
   /** Absolute SIF cache directory; undefined lets the job use ~/.cache/qsub-container/images on its node. */
   readonly cacheDir: string | undefined;
@@ -72,6 +74,7 @@ export function planJobView(request: JobRequest, cache?: View): View {
     mem: optional(request.mem),
     cpus: optional(request.cpus),
     gres: optional(gresFor(request.gpus, request.gpuType)),
+    constraint: optional(request.constraint),
     output: optional(request.output),
     imageRef: request.image.displayRef,
     digest: request.image.digest,

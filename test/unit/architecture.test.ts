@@ -46,6 +46,7 @@ const PURE = [
   'slurm/options.ts',
   'slurm/sbatch.ts',
   'slurm/sinfo.ts',
+  'slurm/feature-constraint.ts',
   'config/resolve.ts',
   'state/paths.ts',
   'cli/build-cli.ts',

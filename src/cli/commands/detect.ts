@@ -2,7 +2,6 @@
 import { DataError, UsageError } from '../../errors.js';
 import { DRIVER_VERSION_FILE, parseDriverVersionFile } from '../../gpu/driver-version-file.js';
 import { parseNvidiaSmi } from '../../gpu/nvidia-smi.js';
-import { validateSlurmName } from '../../slurm/options.js';
 import type { DetectArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { findDriver, settingsFor } from '../shared.js';
@@ -33,7 +32,6 @@ export async function detectCommand(args: DetectArgs, ctx: Context): Promise<voi
   const settings = await settingsFor(ctx, { account: args.account });
   const partitions = args.partition.length > 0 ? args.partition : settings.gpuPartition ? [settings.gpuPartition] : [];
   if (partitions.length === 0) throw new UsageError('no partition to probe', { hint: 'pass -p PARTITION or --nvidia-smi-output FILE' });
-  if (args.constraint !== undefined) validateSlurmName('--constraint', args.constraint);
   const results = [];
   for (const partition of partitions) {
     const probe = await findDriver(ctx, settings, { partition, gpuType: args.gpuType, constraint: args.constraint, account: settings.account, refresh: args.refresh });

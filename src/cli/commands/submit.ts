@@ -8,6 +8,7 @@ import { chooseImage } from '../../ngc/choose-image.js';
 import { createFileChoiceHints } from '../../ngc/choice-hints.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { formatReference, parseImageReference, parseRegistry } from '../../registry/reference.js';
+import { validateConstraint } from '../../slurm/feature-constraint.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import { interpretSbatch, SBATCH_ARGV } from '../../slurm/sbatch.js';
 import { renderTemplate } from '../../templates/render.js';
@@ -73,11 +74,12 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
   }
   validateSlurmName('--partition', partition);
   if (settings.account) validateSlurmName('--account', settings.account);
+  if (args.constraint !== undefined) validateConstraint(args.constraint);
   const pullMode = choosePullMode({ requested: args.pull ?? settings.submitPull, gpus, pullPartition: settings.warm.pullPartition });
 
   const probe =
     gpus > 0 && driverFlag === undefined
-      ? await findDriver(ctx, settings, { partition, gpuType: args.gpuType, account: settings.account, refresh: args.refresh })
+      ? await findDriver(ctx, settings, { partition, gpuType: args.gpuType, constraint: args.constraint, account: settings.account, refresh: args.refresh })
       : undefined;
   const driver = driverFlag ?? probe?.driverVersion;
   const select = selectOptions(wanted, probe?.gpus.map((g) => g.name) ?? []);
@@ -119,6 +121,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     cpus,
     gpus,
     gpuType: args.gpuType,
+    constraint: args.constraint,
     output: args.output,
     cacheDir: settings.cacheDir,
     image: {
@@ -145,6 +148,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     digest,
     cudaVersion: cudaVersion ?? null,
     partition,
+    constraint: args.constraint ?? null,
     driver: driver ? { version: driver, source: driverFlag ? 'flag' : probe?.cached ? 'cache' : 'probe' } : null,
     policy: wanted.policy,
     mode: verdict?.mode ?? null,

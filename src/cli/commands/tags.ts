@@ -48,7 +48,7 @@ export async function tagsCommand(args: TagsArgs, ctx: Context): Promise<void> {
   let gpuNames = args.gpuName === undefined ? [] : [args.gpuName];
   const partition = args.partition ?? (driver === undefined ? settings.gpuPartition : undefined);
   if (driver === undefined && partition !== undefined) {
-    const probe = await findDriver(ctx, settings, { partition, gpuType: args.gpuType, account: settings.account, refresh: args.refresh });
+    const probe = await findDriver(ctx, settings, { partition, gpuType: args.gpuType, constraint: args.constraint, account: settings.account, refresh: args.refresh });
     driver = probe.driverVersion;
     if (args.gpuName === undefined) gpuNames = probe.gpus.map((g) => g.name);
   }

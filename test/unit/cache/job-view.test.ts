@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jobComment, planCacheView } from '../../../src/cache/job-view.js';
+import { renderPullJobScript } from '../../../src/cli/prepare-image.js';
 import { DEFAULT_CACHE } from '../../../src/config/cache-settings.js';
+import { resolveSettings } from '../../../src/config/resolve.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 
@@ -37,5 +39,13 @@ describe('the pull block', () => {
     expect(script).not.toContain('chgrp');
     expect(script).toContain('tmp_base="$cache_dir/.tmp"');
     expect(script).toContain(`exec "$runtime" exec "$sif" python x.py`);
+  });
+
+  it('renders the CPU pull job on the pull partition, without the GPU job\'s GRES or feature constraint', () => {
+    const { settings } = resolveSettings([{ source: 'site.json', values: { warm: { pullPartition: 'short', pullTime: '00:10:00' } } }], '/cfg');
+    const script = renderPullJobScript(TEMPLATE, settings, { image: request.image, cacheDir: '/srv/qsc-cache', cudaVersion: facts.cudaVersion, cudaDriverVersion: facts.cudaDriverVersion });
+    expect(script).toContain('#SBATCH --partition=short');
+    expect(script).not.toContain('--constraint');
+    expect(script).not.toContain('--gres');
   });
 });

@@ -24,6 +24,11 @@ describe('command line', () => {
     expect(await parseCommand(['detect', '-p', 'a', '-p', 'b'])).toMatchObject({ name: 'detect', args: { partition: ['a', 'b'] } });
   });
 
+  it('takes -C / --constraint on submit and tags, not confusing it with -c (CPUs)', async () => {
+    expect(await parseCommand(['--gpu', 'tensorflow', '-C', 'h100', '-c', '4', '--', 'x'])).toMatchObject({ name: 'submit', args: { constraint: 'h100', cpus: '4', command: ['x'] } });
+    expect(await parseCommand(['tags', 'tensorflow', '-p', 'gpu-mixed', '--constraint=[v100|h100]'])).toMatchObject({ name: 'tags', args: { constraint: '[v100|h100]' } });
+  });
+
   it('turns unknown options into usage errors', async () => {
     await expect(parseCommand(['tensorflow', '--frobnicate'])).rejects.toMatchObject({ exitCode: ExitCode.usage });
   });

@@ -30,6 +30,11 @@ describe('groupsForJob', () => {
     [undefined, 'v100', ['gpu02']],
     [undefined, 'v100|h100', ['gpu02', 'gpu03']],
     [undefined, 'v100&h100', []],
+    [undefined, '[v100|h100]', ['gpu02', 'gpu03']],
+    ['v100', 'h100', []],
+    [undefined, 'nosuch', []],
+    // Left to Slurm (a count): the whole partition counts.
+    [undefined, 'h100*1', ['gpu02', 'gpu03']],
     ['a100', undefined, []],
   ])('gpu type %s, constraint %s → %j', (gpuType, constraint, nodes) => {
     expect(groupsForJob(groups, gpuType, constraint).flatMap((g) => g.nodes)).toEqual(nodes);

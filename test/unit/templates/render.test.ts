@@ -76,6 +76,13 @@ describe('renderTemplate', () => {
     expect(bashAccepts(script)).toBe(true);
   });
 
+  it('writes --constraint as an #SBATCH value (sbatch quoting), and nothing without one', () => {
+    const line = (constraint: string | undefined) => renderTemplate(TEMPLATE, planJobView(request({ constraint }))).split('\n').filter((l) => l.startsWith('#SBATCH --constraint'));
+    expect(line('h100')).toEqual(['#SBATCH --constraint=h100']);
+    expect(line('[quest8|quest9]&rhel8')).toEqual(['#SBATCH --constraint="[quest8|quest9]&rhel8"']);
+    expect(line(undefined)).toEqual([]);
+  });
+
   it('keeps #SBATCH lines together at the top, before the first command', () => {
     const lines = renderTemplate(TEMPLATE, planJobView(request({ account: 'a', time: '10' }))).split('\n');
     const lastDirective = lines.findLastIndex((l) => l.startsWith('#SBATCH'));
@@ -86,7 +93,7 @@ describe('renderTemplate', () => {
 
 describe('hostile values', () => {
   it.each(HOSTILE_DIRECTIVE_VALUES.map((v) => [v]))('job name and output %j keep the script valid', (value) => {
-    const script = renderTemplate(TEMPLATE, planJobView(request({ jobName: value, output: value })));
+    const script = renderTemplate(TEMPLATE, planJobView(request({ jobName: value, output: value, constraint: value })));
     expect(bashAccepts(script)).toBe(true);
   });
 
