@@ -1,14 +1,13 @@
-// Targets → the images they want now: probe each partition (cached), select as submit there would (chooseFrameworkImage,
-// the target's or site's policy), and confirm cached tags with one HEAD each. Tags read before are remembered (tag → digests), so an idle tick costs
-// one tag list per repository plus one HEAD per selected image.
+// Targets → the images they want now: probe each partition (cached), select as submit there would (chooseFrameworkImage
+// under the target's or the site's policy), and confirm cached tags with one HEAD each. Tags read before are remembered
+// (tag → digests), so an idle tick costs one tag list per repository plus one HEAD per selected image.
 import { join } from 'node:path';
 import type { Context } from '../cli/context.js';
+import { selectOptions, warmTargetSelection } from '../cli/selection.js';
 import { findDriver, jobAuthFileFor, registryClientFor } from '../cli/shared.js';
 import type { WarmTarget } from '../config/cache-settings.js';
 import type { Settings } from '../config/resolve.js';
 import { RefusedError, UsageError } from '../errors.js';
-import { warmTargetSelection, selectOptions } from '../cli/selection.js';
-import { driverRequirement } from '../ngc/compat.js';
 import { candidateOf, chooseFrameworkImage, type CandidateSource } from '../ngc/choose-image.js';
 import { findFramework } from '../ngc/frameworks.js';
 import type { Candidate } from '../ngc/select.js';
@@ -131,7 +130,7 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
     if (reference.digest) {
       const manifest = await client.resolveManifest(reference.repository, reference.digest);
       const { env } = await client.readConfig(reference.repository, manifest.configDigest);
-      const c = { tag, release: '', digest: manifest.digest, cudaVersion: env.CUDA_VERSION, requirement: driverRequirement({ cudaVersion: env.CUDA_VERSION, cudaDriverVersion: env.CUDA_DRIVER_VERSION }) };
+      const c = { ...candidateOf(reference.repository, tag, '', manifest.digest, env), digest: manifest.digest };
       return desiredImage(reference.registry, reference.repository, c, target.image);
     }
     return desiredImage(reference.registry, reference.repository, await candidate(client, reference.repository, tag, '', true), target.image);
