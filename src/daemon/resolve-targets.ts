@@ -29,6 +29,12 @@ export interface ResolvedTargets {
   readonly errors: { readonly target: string; readonly error: unknown }[];
 }
 
+/** "tensorflow@gengpu", with the target's own selection keys when it has any, so two targets of one partition stay apart in logs. */
+function targetLabel(target: Extract<WarmTarget, { kind: 'framework' }>, partition: string): string {
+  const own = (['policy', 'variant', 'python'] as const).filter((k) => target[k] !== undefined).map((k) => `${k}=${target[k]}`);
+  return `${target.framework}@${partition}${own.length ? `[${own.join(',')}]` : ''}`;
+}
+
 export async function resolveTargets(ctx: Context, settings: Settings, targets: readonly WarmTarget[], refresh = false): Promise<ResolvedTargets> {
   const memoFile = join(ctx.paths.cacheDir, 'warm-tags.json');
   const memo: Record<string, Remembered> = (await readJsonFile<Record<string, Remembered>>(memoFile)) ?? {};
@@ -100,7 +106,7 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
   });
 
   async function frameworkImage(target: Extract<WarmTarget, { kind: 'framework' }>, partition: string): Promise<DesiredImage> {
-    const label = `${target.framework}@${partition}`;
+    const label = targetLabel(target, partition);
     const found = findFramework(target.framework);
     if (!found) throw new UsageError(`warm target names an unknown framework ${JSON.stringify(target.framework)}`);
     const request = warmTargetSelection(target, settings);
@@ -139,7 +145,7 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
   const desired: DesiredImage[] = [];
   const errors: { target: string; error: unknown }[] = [];
   const jobs = targets.flatMap((t) =>
-    t.kind === 'image' ? [{ label: t.image, run: () => namedImage(t) }] : t.partitions.map((p) => ({ label: `${t.framework}@${p}`, run: () => frameworkImage(t, p) })),
+    t.kind === 'image' ? [{ label: t.image, run: () => namedImage(t) }] : t.partitions.map((p) => ({ label: targetLabel(t, p), run: () => frameworkImage(t, p) })),
   );
   for (const job of jobs) {
     try {

@@ -76,6 +76,10 @@ describe('warm selects as submit does', () => {
     const plan = await warmPlan(env);
     const byImage = new Map(plan.map((l) => [l.ref, l.digest]));
     expect([...byImage.keys()].sort()).toEqual([TF('23.01-tf1-py3'), TF('23.01-tf2-py3'), TF('25.02-tf2-py3')]);
+    // Each target is named by its own keys in the plan, so two targets of one partition stay apart.
+    const plannedFor = (await qsc(['warm', '--once', '--dry-run'], env)).stdout;
+    expect(plannedFor).toContain('tensorflow@gpu-legacy[policy=native]');
+    expect(plannedFor).toContain('tensorflow@gpu-legacy[variant=tf1,python=3]');
     for (const [flags, tag] of [[[], '25.02-tf2-py3'], [['--policy', 'native'], '23.01-tf2-py3'], [['--variant', 'tf1', '--python', '3'], '23.01-tf1-py3']] as const) {
       const submit = await dryRun(env, cacheDir, [...flags]);
       expect(submit.image).toBe(TF(tag));
@@ -91,7 +95,7 @@ describe('warm selects as submit does', () => {
     const env = siteEnv({ cacheDir: freshCacheDir('warm-policy-gate'), warm: { targets: [{ framework: 'tensorflow', partitions: ['gpu-legacy'], policy: 'forward-compat' }] } });
     const result = await qsc(['warm', '--once', '--dry-run'], env);
     expect(result.code).toBe(78);
-    expect(result.stderr).toContain('warm: tensorflow@gpu-legacy: warm target tensorflow: policy forward-compat is not enabled on this site');
+    expect(result.stderr).toContain('warm: tensorflow@gpu-legacy[policy=forward-compat]: warm target tensorflow: policy forward-compat is not enabled on this site');
     expect(result.stderr).toContain('"forwardCompat": "data-center"');
 
     const bad = await qsc(['warm', '--once', '--dry-run'], siteEnv({ warm: { targets: [{ framework: 'tensorflow', partitions: ['gpu-legacy'], polcy: 'native' }] } }));
