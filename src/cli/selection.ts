@@ -1,6 +1,7 @@
 // The selection flags as one value: policy (flag > config > native; forward-compat only where the site allows) and constraints.
+import type { WarmTarget } from '../config/cache-settings.js';
 import type { Settings } from '../config/resolve.js';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { validateConstraints, type Constraints } from '../ngc/constraints.js';
 import { POLICIES, type Policy, type SelectOptions } from '../ngc/select.js';
 import type { SelectionArgs } from './args.js';
@@ -23,3 +24,17 @@ export function selectionRequest(args: SelectionArgs, settings: Settings): Selec
 }
 
 export const selectOptions = (request: SelectionRequest, gpuNames: readonly string[]): SelectOptions => ({ policy: request.policy, gpuNames });
+
+/**
+ * What a warm target selects with: its policy/variant/python stand where submit's flags do, so the warmer caches the
+ * digest a submission on the target's partitions picks (target > site default > native, the same forward-compat gate).
+ */
+export function warmTargetSelection(target: Extract<WarmTarget, { kind: 'framework' }>, settings: Settings): SelectionRequest {
+  try {
+    return selectionRequest({ policy: target.policy, variant: target.variant, python: target.python, release: undefined, cuda: undefined }, settings);
+  } catch (error) {
+    // A flag a user typed is a usage error; the same word in a warm target is the site config's.
+    if (error instanceof UsageError) throw new ConfigError(`warm target ${target.framework}: ${error.message}`, { hint: error.hint });
+    throw error;
+  }
+}

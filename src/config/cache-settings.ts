@@ -1,10 +1,35 @@
 // Site settings of the shared image cache and its warmer ("cache" and "warm" objects in a config file), validated purely.
 import { parseAge, parseSize } from '../cache/units.js';
+import { PYTHON_SHAPE, VARIANT_SHAPE } from '../ngc/constraints.js';
+import { POLICIES } from '../ngc/select.js';
 
-/** What the warmer keeps current: a framework on partitions (newest tag each driver runs), or one named image. */
+/**
+ * What the warmer keeps current: a framework on partitions (the tag a submission there selects), or one named image.
+ * policy, variant and python are what `submit --policy/--variant/--python` would say; undefined: the site's default.
+ */
 export type WarmTarget =
-  | { readonly kind: 'framework'; readonly framework: string; readonly partitions: readonly string[]; readonly repository: string | undefined }
+  | {
+      readonly kind: 'framework';
+      readonly framework: string;
+      readonly partitions: readonly string[];
+      readonly repository: string | undefined;
+      readonly policy: string | undefined;
+      readonly variant: string | undefined;
+      readonly python: string | undefined;
+    }
   | { readonly kind: 'image'; readonly image: string };
+
+const TARGET_KEYS = ['framework', 'partitions', 'repository', 'policy', 'variant', 'python'];
+const TARGET_SHAPE = '{"framework": NAME, "partitions": [PARTITION, ...], "repository"?: PATH, "policy"?: POLICY, "variant"?: VARIANT, "python"?: 3} or {"image": REF}';
+
+/** One framework target's optional selection keys, each checked as its submit flag is; undefined: well-formed. */
+function selectionProblem(t: Record<string, unknown>): string | undefined {
+  if (t.repository !== undefined && (typeof t.repository !== 'string' || t.repository === '')) return '"repository" must be a repository path such as nvidia/pytorch';
+  if (t.policy !== undefined && !(POLICIES as readonly unknown[]).includes(t.policy)) return `"policy" must be one of ${POLICIES.join(', ')}`;
+  if (t.variant !== undefined && (typeof t.variant !== 'string' || !VARIANT_SHAPE.test(t.variant))) return '"variant" must be a tag variant such as tf1, tf2, igpu, sdk';
+  if (t.python !== undefined && !PYTHON_SHAPE.test(String(t.python))) return '"python" must be 3 (or 2): NGC tags name only the Python major';
+  return undefined;
+}
 
 export interface WarmSettings {
   readonly targets: readonly WarmTarget[];
@@ -79,11 +104,22 @@ const check = {
       const at = (what: string) => p(`[${i}] ${what}`);
       if (!isObject(t)) return at('must be an object');
       if (typeof t.image === 'string' && t.image !== '' && Object.keys(t).length === 1) return out.push({ kind: 'image', image: t.image });
-      const extra = Object.keys(t).filter((k) => !['framework', 'partitions', 'repository'].includes(k));
-      if (typeof t.framework !== 'string' || !strings(t.partitions) || t.partitions.length === 0 || extra.length > 0 || (t.repository !== undefined && typeof t.repository !== 'string')) {
-        return at('must be {"framework": NAME, "partitions": [PARTITION, ...], "repository"?: PATH} or {"image": REF}');
-      }
-      return out.push({ kind: 'framework', framework: t.framework, partitions: t.partitions, repository: t.repository as string | undefined });
+      if ('image' in t) return at(`must be ${TARGET_SHAPE}`);
+      const extra = Object.keys(t).filter((k) => !TARGET_KEYS.includes(k));
+      if (extra.length > 0) return at(`has unknown key${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')}: must be ${TARGET_SHAPE}`);
+      if (typeof t.framework !== 'string' || !strings(t.partitions) || t.partitions.length === 0) return at(`must be ${TARGET_SHAPE}`);
+      const problem = selectionProblem(t);
+      if (problem) return at(problem);
+      const text = (v: unknown) => (v === undefined ? undefined : String(v));
+      return out.push({
+        kind: 'framework',
+        framework: t.framework,
+        partitions: t.partitions,
+        repository: text(t.repository),
+        policy: text(t.policy),
+        variant: text(t.variant),
+        python: text(t.python),
+      });
     });
     return out;
   },

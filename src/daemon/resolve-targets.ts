@@ -1,16 +1,16 @@
-// Targets → the images they want now: probe each partition (cached), select the newest tag its driver runs, and
-// confirm cached tags with one HEAD each. Tags read before are remembered (tag → digests), so an idle tick costs
-// one tag list per repository plus one HEAD per selected image.
+// Targets → the images they want now: probe each partition (cached), select as submit there would (chooseFrameworkImage
+// under the target's or the site's policy), and confirm cached tags with one HEAD each. Tags read before are remembered
+// (tag → digests), so an idle tick costs one tag list per repository plus one HEAD per selected image.
 import { join } from 'node:path';
 import type { Context } from '../cli/context.js';
+import { selectOptions, warmTargetSelection } from '../cli/selection.js';
 import { findDriver, jobAuthFileFor, registryClientFor } from '../cli/shared.js';
 import type { WarmTarget } from '../config/cache-settings.js';
 import type { Settings } from '../config/resolve.js';
 import { RefusedError, UsageError } from '../errors.js';
-import { driverRequirement } from '../ngc/compat.js';
+import { candidateOf, chooseFrameworkImage, type CandidateSource } from '../ngc/choose-image.js';
 import { findFramework } from '../ngc/frameworks.js';
-import { judge, selectTag, type Candidate } from '../ngc/select.js';
-import { releasesOfVariant } from '../ngc/tags.js';
+import type { Candidate } from '../ngc/select.js';
 import type { RegistryClient } from '../registry/client.js';
 import { parseImageReference, parseRegistry, type RegistryEndpoint } from '../registry/reference.js';
 import { readJsonFile, writeFileAtomic } from '../state/json-file.js';
@@ -27,6 +27,12 @@ export interface ResolvedTargets {
   readonly desired: DesiredImage[];
   readonly authFiles: ReadonlyMap<string, string | undefined>;
   readonly errors: { readonly target: string; readonly error: unknown }[];
+}
+
+/** "tensorflow@gengpu", with the target's own selection keys when it has any, so two targets of one partition stay apart in logs. */
+function targetLabel(target: Extract<WarmTarget, { kind: 'framework' }>, partition: string): string {
+  const own = (['policy', 'variant', 'python'] as const).filter((k) => target[k] !== undefined).map((k) => `${k}=${target[k]}`);
+  return `${target.framework}@${partition}${own.length ? `[${own.join(',')}]` : ''}`;
 }
 
 export async function resolveTargets(ctx: Context, settings: Settings, targets: readonly WarmTarget[], refresh = false): Promise<ResolvedTargets> {
@@ -75,7 +81,7 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
   async function candidate(client: RegistryClient, repository: string, tag: string, release: string, confirm: boolean): Promise<ReadCandidate> {
     const entry = await lookup(client, repository, tag, confirm);
     const { env } = await client.readConfig(repository, entry.configDigest);
-    return { tag, release, digest: entry.digest, cudaVersion: env.CUDA_VERSION, requirement: driverRequirement({ cudaVersion: env.CUDA_VERSION, cudaDriverVersion: env.CUDA_DRIVER_VERSION }) };
+    return { ...candidateOf(repository, tag, release, entry.digest, env), digest: entry.digest };
   }
 
   /** Candidates here are always read from the registry, so they carry a digest (only offline seed ones lack it). */
@@ -89,31 +95,38 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
     wantedBy: [wantedBy],
   });
 
+  /** Submit's candidate source, answered from remembered tags: one tag list per repository per tick, no HEADs. */
+  const rememberedSource = (client: RegistryClient): CandidateSource => ({
+    listTags(repository) {
+      const key = `${client.endpoint.host}/${repository}`;
+      if (!tagLists.has(key)) tagLists.set(key, client.listTags(repository));
+      return tagLists.get(key)!;
+    },
+    read: (repository, tag, release) => candidate(client, repository, tag, release, false),
+  });
+
   async function frameworkImage(target: Extract<WarmTarget, { kind: 'framework' }>, partition: string): Promise<DesiredImage> {
-    const framework = findFramework(target.framework);
-    if (!framework) throw new UsageError(`warm target names an unknown framework ${JSON.stringify(target.framework)}`);
+    const label = targetLabel(target, partition);
+    const found = findFramework(target.framework);
+    if (!found) throw new UsageError(`warm target names an unknown framework ${JSON.stringify(target.framework)}`);
+    const request = warmTargetSelection(target, settings);
+    const framework = { ...found, repository: target.repository ?? found.repository };
     const endpoint = parseRegistry(settings.registry ?? framework.homeRegistry);
-    const repository = target.repository ?? framework.repository;
     const client = await clientFor(endpoint);
     const probe = await findDriver(ctx, settings, { partition, gpuType: undefined, account: settings.account, refresh });
-    const listKey = `${endpoint.host}/${repository}`;
-    if (!tagLists.has(listKey)) tagLists.set(listKey, client.listTags(repository));
-    const tags = releasesOfVariant(await tagLists.get(listKey)!, framework.defaultVariant);
-    const seen: ReadCandidate[] = [];
-    for (const tag of tags) {
-      let c = await candidate(client, repository, tag.tag, tag.release, false);
-      if (judge(c, probe.driverVersion).compatible) {
-        c = await candidate(client, repository, tag.tag, tag.release, true); // the one HEAD: has the tag moved?
-        if (!judge(c, probe.driverVersion).compatible) continue;
-      }
-      seen.push(c);
-      if (judge(c, probe.driverVersion).compatible) break;
+    // What submit on this partition passes: the probed GPUs' names decide forward compatibility.
+    const select = selectOptions(request, probe.gpus.map((g) => g.name));
+    const source = rememberedSource(client);
+    for (;;) {
+      const { selection } = await chooseFrameworkImage(source, framework, probe.driverVersion, { all: false, log: ctx.log, constraints: request.constraints, select });
+      if (selection.kind === 'none') throw new RefusedError(`${label}: ${selection.why}`);
+      const chosen = selection.candidate as ReadCandidate;
+      // The one HEAD per selected image: has its tag moved since it was remembered? If so, choose again with what it is now.
+      const now = await candidate(client, framework.repository, chosen.tag, chosen.release, true);
+      if (now.digest !== chosen.digest) continue;
+      ctx.log.info({ event: 'warm.selected', target: label, driver: probe.driverVersion, policy: request.policy, mode: selection.verdict?.mode, tag: chosen.tag, digest: chosen.digest });
+      return desiredImage(endpoint, framework.repository, chosen, label);
     }
-    const selection = selectTag(seen, probe.driverVersion, `${framework.name} ${framework.defaultVariant}`);
-    if (selection.kind === 'none') throw new RefusedError(`${target.framework}@${partition}: ${selection.why}`);
-    ctx.log.info({ event: 'warm.selected', target: `${target.framework}@${partition}`, driver: probe.driverVersion, tag: selection.candidate.tag, digest: selection.candidate.digest });
-    const chosen = seen.find((c) => c.tag === selection.candidate.tag)!;
-    return desiredImage(endpoint, repository, chosen, `${target.framework}@${partition}`);
   }
 
   async function namedImage(target: Extract<WarmTarget, { kind: 'image' }>): Promise<DesiredImage> {
@@ -123,7 +136,7 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
     if (reference.digest) {
       const manifest = await client.resolveManifest(reference.repository, reference.digest);
       const { env } = await client.readConfig(reference.repository, manifest.configDigest);
-      const c = { tag, release: '', digest: manifest.digest, cudaVersion: env.CUDA_VERSION, requirement: driverRequirement({ cudaVersion: env.CUDA_VERSION, cudaDriverVersion: env.CUDA_DRIVER_VERSION }) };
+      const c = { ...candidateOf(reference.repository, tag, '', manifest.digest, env), digest: manifest.digest };
       return desiredImage(reference.registry, reference.repository, c, target.image);
     }
     return desiredImage(reference.registry, reference.repository, await candidate(client, reference.repository, tag, '', true), target.image);
@@ -132,7 +145,7 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
   const desired: DesiredImage[] = [];
   const errors: { target: string; error: unknown }[] = [];
   const jobs = targets.flatMap((t) =>
-    t.kind === 'image' ? [{ label: t.image, run: () => namedImage(t) }] : t.partitions.map((p) => ({ label: `${t.framework}@${p}`, run: () => frameworkImage(t, p) })),
+    t.kind === 'image' ? [{ label: t.image, run: () => namedImage(t) }] : t.partitions.map((p) => ({ label: targetLabel(t, p), run: () => frameworkImage(t, p) })),
   );
   for (const job of jobs) {
     try {

@@ -26,20 +26,39 @@ export interface FrameworkChoice {
   readonly releaseCount: number;
 }
 
-/** The image's CUDA need from its config (by digest, cached forever); forward-compat branches from the seed's row for the release. */
-async function readCandidate(client: RegistryClient, repository: string, tag: string, release: string): Promise<Candidate> {
-  const manifest = await client.resolveManifest(repository, tag);
-  const { env } = await client.readConfig(repository, manifest.configDigest);
+/** A candidate from what the registry says of a tag: the CUDA need from its config env; forward-compat branches from the seed's row. */
+export function candidateOf(repository: string, tag: string, release: string, digest: string, env: Readonly<Record<string, string | undefined>>): Candidate {
   const [owner, name] = repository.split('/');
   return {
     tag,
     release,
-    digest: manifest.digest,
+    digest,
     cudaVersion: env.CUDA_VERSION,
     requirement: driverRequirement({ cudaVersion: env.CUDA_VERSION, cudaDriverVersion: env.CUDA_DRIVER_VERSION }),
     forwardCompatBranches: owner === 'nvidia' && name ? (seedRow(name, release, tag)?.forwardCompatBranches ?? []) : [],
   };
 }
+
+/** The image's CUDA need from its config (by digest, cached forever). */
+async function readCandidate(client: RegistryClient, repository: string, tag: string, release: string): Promise<Candidate> {
+  const manifest = await client.resolveManifest(repository, tag);
+  const { env } = await client.readConfig(repository, manifest.configDigest);
+  return candidateOf(repository, tag, release, manifest.digest, env);
+}
+
+/**
+ * Where candidates come from: the registry as it answers now (submit, tags), or the warmer's remembered answers
+ * (resolve-targets.ts), so both select through the same code.
+ */
+export interface CandidateSource {
+  listTags(repository: string): Promise<string[]>;
+  read(repository: string, tag: string, release: string): Promise<Candidate>;
+}
+
+export const registrySource = (client: RegistryClient): CandidateSource => ({
+  listTags: (repository) => client.listTags(repository),
+  read: (repository, tag, release) => readCandidate(client, repository, tag, release),
+});
 
 export interface ChooseOptions {
   readonly all: boolean;
@@ -66,7 +85,7 @@ export function subjectOf(framework: Framework, constraints: Constraints): strin
 }
 
 export async function chooseFrameworkImage(
-  client: RegistryClient,
+  source: CandidateSource,
   framework: Framework,
   driver: string | undefined,
   options: ChooseOptions,
@@ -75,11 +94,11 @@ export async function chooseFrameworkImage(
   const select = options.select ?? NATIVE;
   const likely = options.likelyTag === undefined ? undefined : parseNgcTag(options.likelyTag);
   // A failed guess is no error: the tag is then read the usual way (or not at all, if the list no longer has it).
-  const guess = likely && readCandidate(client, framework.repository, likely.tag, likely.release).catch(() => undefined);
-  const tags = matchingTags(await client.listTags(framework.repository), framework.defaultVariant, constraints);
+  const guess = likely && source.read(framework.repository, likely.tag, likely.release).catch(() => undefined);
+  const tags = matchingTags(await source.listTags(framework.repository), framework.defaultVariant, constraints);
   const candidates: Candidate[] = [];
   for (const tag of tags) {
-    const candidate = (tag.tag === likely?.tag ? await guess : undefined) ?? (await readCandidate(client, framework.repository, tag.tag, tag.release));
+    const candidate = (tag.tag === likely?.tag ? await guess : undefined) ?? (await source.read(framework.repository, tag.tag, tag.release));
     options.log.debug({ event: 'candidate.read', tag: candidate.tag, digest: candidate.digest, cuda: candidate.cudaVersion });
     // --cuda is known only once the config is read.
     if (!cudaFits(candidate.cudaVersion, constraints)) continue;
@@ -135,7 +154,7 @@ export async function chooseImage(
   }
   const hintKey = JSON.stringify([endpoint.host, framework.repository, driver ?? null, o.select.policy, o.select.gpuNames, o.constraints]);
   const likelyTag = await o.hints?.get(hintKey).catch(() => undefined);
-  const { selection } = await chooseFrameworkImage(client, framework, driver, { all: false, log: o.log, constraints: o.constraints, select: o.select, likelyTag });
+  const { selection } = await chooseFrameworkImage(registrySource(client), framework, driver, { all: false, log: o.log, constraints: o.constraints, select: o.select, likelyTag });
   if (selection.kind === 'none') {
     throw new RefusedError(selection.why, {
       hint: `list what the registry has with: qsub-container tags ${framework.name}${driver ? ` --driver ${driver}` : ''}`,

@@ -16,6 +16,10 @@ export interface Constraints {
 
 export const NO_CONSTRAINTS: Constraints = { release: undefined, cuda: undefined, variant: undefined, python: undefined };
 
+/** Shapes of a variant and a Python major, shared with the warm targets' validation (config/cache-settings.ts). */
+export const VARIANT_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const PYTHON_SHAPE = /^[23]$/;
+
 /** Validate the flags as typed; every problem is a usage error naming the flag. */
 export function validateConstraints(raw: Partial<Record<keyof Constraints, string | undefined>>): Constraints {
   const { release, cuda, variant, python } = raw;
@@ -25,10 +29,10 @@ export function validateConstraints(raw: Partial<Record<keyof Constraints, strin
   if (cuda !== undefined && (!parseVersion(cuda) || cuda.split('.').length > 3)) {
     throw new UsageError(`malformed --cuda ${JSON.stringify(cuda)}`, { hint: 'give the lowest CUDA version the image must have, e.g. 12.4' });
   }
-  if (variant !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(variant)) {
+  if (variant !== undefined && !VARIANT_SHAPE.test(variant)) {
     throw new UsageError(`malformed --variant ${JSON.stringify(variant)}`, { hint: 'give a tag variant such as tf1, tf2, igpu, sdk' });
   }
-  if (python !== undefined && !/^[23]$/.test(python)) {
+  if (python !== undefined && !PYTHON_SHAPE.test(python)) {
     throw new UsageError(`unsupported --python ${JSON.stringify(python)}`, { hint: 'NGC tags name only the Python major: --python 3 (or 2 for releases before 20.03)' });
   }
   return { release, cuda, variant, python };

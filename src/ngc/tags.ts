@@ -24,11 +24,3 @@ export function parseNgcTag(tag: string): NgcTag | undefined {
     order: [Number(yy), month, point ? Number(point) : 0],
   };
 }
-
-/** Tags of one variant, newest release first; tags that are not NGC-shaped are ignored. */
-export function releasesOfVariant(tags: readonly string[], variant: string): NgcTag[] {
-  return tags
-    .map(parseNgcTag)
-    .filter((t): t is NgcTag => t !== undefined && t.variant === variant)
-    .sort((a, b) => b.order[0] - a.order[0] || b.order[1] - a.order[1] || b.order[2] - a.order[2]);
-}

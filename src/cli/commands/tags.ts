@@ -1,6 +1,6 @@
 // tags: the framework's candidate releases, each judged against a driver, and the one submit would choose.
 import { MissingCredentialsError, UnavailableError, UsageError } from '../../errors.js';
-import { chooseFrameworkImage, subjectOf } from '../../ngc/choose-image.js';
+import { chooseFrameworkImage, registrySource, subjectOf } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework, type Framework } from '../../ngc/frameworks.js';
 import { seedCandidates } from '../../ngc/seed.js';
 import { judge, selectTag, type Candidate, type Selection, type SelectOptions } from '../../ngc/select.js';
@@ -27,7 +27,7 @@ async function findCandidates(ctx: Context, args: TagsArgs, framework: Framework
   if (args.offline) return fromSeed();
   try {
     const { client } = await registryClientFor(ctx, settings, endpoint);
-    const found = await chooseFrameworkImage(client, framework, driver, { all: true, log: ctx.log, constraints: request.constraints, select });
+    const found = await chooseFrameworkImage(registrySource(client), framework, driver, { all: true, log: ctx.log, constraints: request.constraints, select });
     return { ...found, source: 'registry' };
   } catch (error) {
     // Refused credentials or a too-open credential file are the user's to fix, not a reason to guess offline.

@@ -69,9 +69,27 @@ describe('cache and warm settings', () => {
     expect(errors).toEqual([]);
     expect(settings.cache).toMatchObject({ maxSizeBytes: 2 * 2 ** 40, olderThanMs: 60 * 86_400_000, group: 'p1', apptainerTmpDir: '/scratch/tmp' });
     expect(settings.warm.targets).toEqual([
-      { kind: 'framework', framework: 'pytorch', partitions: ['gengpu'], repository: undefined },
+      { kind: 'framework', framework: 'pytorch', partitions: ['gengpu'], repository: undefined, policy: undefined, variant: undefined, python: undefined },
       { kind: 'image', image: 'nvcr.io/nvidia/jax:25.01-py3' },
     ]);
+  });
+
+  it('reads a framework target\'s policy, variant and python, as submit\'s flags would say them', () => {
+    const target = { framework: 'tensorflow', partitions: ['gpu-legacy'], policy: 'minor-compat', variant: 'tf1', python: 3 };
+    const { settings, errors } = resolve({ warm: { targets: [target] } });
+    expect(errors).toEqual([]);
+    expect(settings.warm.targets).toEqual([{ kind: 'framework', framework: 'tensorflow', partitions: ['gpu-legacy'], repository: undefined, policy: 'minor-compat', variant: 'tf1', python: '3' }]);
+  });
+
+  it.each([
+    [{ framework: 'pytorch', partitions: ['gengpu'], polcy: 'native' }, '[0] has unknown key "polcy": must be {"framework": NAME, "partitions": [PARTITION, ...], "repository"?: PATH, "policy"?: POLICY, "variant"?: VARIANT, "python"?: 3} or {"image": REF}'],
+    [{ framework: 'pytorch', partitions: ['gengpu'], policy: 'newest' }, '[0] "policy" must be one of native, minor-compat, forward-compat'],
+    [{ framework: 'pytorch', partitions: ['gengpu'], variant: 'tf 1' }, '[0] "variant" must be a tag variant such as tf1, tf2, igpu, sdk'],
+    [{ framework: 'pytorch', partitions: ['gengpu'], python: '3.11' }, '[0] "python" must be 3 (or 2): NGC tags name only the Python major'],
+    [{ framework: 'pytorch', partitions: ['gengpu'], repository: 7 }, '[0] "repository" must be a repository path such as nvidia/pytorch'],
+    [{ image: 'a/b:c', policy: 'minor-compat' }, '[0] must be {"framework": NAME, "partitions": [PARTITION, ...], "repository"?: PATH, "policy"?: POLICY, "variant"?: VARIANT, "python"?: 3} or {"image": REF}'],
+  ])('refuses a malformed warm target %j in one line', (target, problem) => {
+    expect(resolve({ warm: { targets: [target] } }).errors).toEqual([`site.json: "warm.targets" ${problem}`]);
   });
 
   it('merges sections key by key: a user file changes one warm setting and keeps the site targets', () => {
@@ -91,7 +109,7 @@ describe('cache and warm settings', () => {
       'site.json: "cache.apptainerTmpDir" must be an absolute path',
       'site.json: "warm.schedule" must be a cron expression of 5 or 6 fields, e.g. "17 */6 * * *"',
       'site.json: "warm.parallelism" must be an integer ≥ 1',
-      'site.json: "warm.targets" [0] must be {"framework": NAME, "partitions": [PARTITION, ...], "repository"?: PATH} or {"image": REF}',
+      'site.json: "warm.targets" [0] must be {"framework": NAME, "partitions": [PARTITION, ...], "repository"?: PATH, "policy"?: POLICY, "variant"?: VARIANT, "python"?: 3} or {"image": REF}',
       '"warm.pullOn" is "slurm" but "warm.pullPartition" names no partition',
     ]);
   });

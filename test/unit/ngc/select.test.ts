@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { driverRequirement, tableRowForCuda } from '../../../src/ngc/compat.js';
 import { newestCudaForDriver, selectTag, type Candidate } from '../../../src/ngc/select.js';
-import { releasesOfVariant, parseNgcTag } from '../../../src/ngc/tags.js';
+import { matchingTags, NO_CONSTRAINTS } from '../../../src/ngc/constraints.js';
+import { parseNgcTag } from '../../../src/ngc/tags.js';
 import { compareVersionText } from '../../../src/ngc/version.js';
 
 const candidate = (tag: string, cudaVersion: string | undefined, cudaDriverVersion?: string): Candidate => ({
@@ -101,7 +102,7 @@ describe('driver and CUDA tables', () => {
 describe('NGC tags', () => {
   it('orders one variant newest first and ignores the rest', () => {
     const tags = ['21.12-tf2-py3', '23.01-tf1-py3', 'latest', '25.02-tf2-py3', '23.01-tf2-py3', '20.03.1-tf2-py3', '99.13-tf2-py3'];
-    expect(releasesOfVariant(tags, 'tf2-py3').map((t) => t.tag)).toEqual(['25.02-tf2-py3', '23.01-tf2-py3', '21.12-tf2-py3', '20.03.1-tf2-py3']);
+    expect(matchingTags(tags, 'tf2-py3', NO_CONSTRAINTS).map((t) => t.tag)).toEqual(['25.02-tf2-py3', '23.01-tf2-py3', '21.12-tf2-py3', '20.03.1-tf2-py3']);
   });
 
   it('parses point releases and variants with dashes', () => {
