@@ -1,11 +1,12 @@
 // --host: read the laptop's host profiles and ~/.ssh/config, resolve the target, and build the SSH runner and remote side.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { StatePaths } from '../state/paths.js';
 import { createRemoteSide, type RemoteSide } from './remote-side.js';
 import type { Runner } from './runner.js';
+import { sshConfigFiles } from './ssh-config-files.js';
 import { loadSshConfig } from './ssh-config-load.js';
 import { createSshRunner } from './ssh-runner.js';
 import { resolveSshTarget, validateHostProfiles } from './ssh-target.js';
@@ -16,11 +17,6 @@ export interface RemoteSetup {
 }
 
 const readOptional = (path: string) => readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
-// ssh(1) skips what an Include glob names but cannot read as a file (a directory); a missing directory matches nothing.
-const sshConfigIo = {
-  readFile: (path: string) => readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'EISDIR' ? undefined : Promise.reject(e))),
-  listDir: (dir: string) => readdir(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTDIR' ? undefined : Promise.reject(e))),
-};
 
 export async function openRemote(
   host: string,
@@ -36,7 +32,7 @@ export async function openRemote(
   }
   const { profiles, errors } = validateHostProfiles(hosts, configFile);
   if (errors.length > 0) throw new ConfigError(`invalid configuration: ${errors.join('; ')}`, { hint: 'fix the host profiles (README: Remote submission)' });
-  const sshConfig = await loadSshConfig(sshConfigIo, { home: deps.home });
+  const sshConfig = await loadSshConfig(sshConfigFiles, { home: deps.home });
   const note = (text: string) => deps.log.debug({ event: 'ssh-config.match-skipped', detail: text }, text);
   const resolved = resolveSshTarget(host, { home: deps.home, localUser: deps.localUser, agentSocket: deps.env.SSH_AUTH_SOCK || undefined, profiles, sshConfig, note });
   if ('error' in resolved) throw new UsageError(`--host: ${resolved.error}`, { hint: 'give a host profile name, an ~/.ssh/config alias or user@host[:port]' });
