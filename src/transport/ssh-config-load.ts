@@ -24,6 +24,15 @@ export interface SshConfigIo {
 /** OpenSSH's READCONF_MAX_DEPTH: the top file is depth 0, an Include may reach depth 16. */
 export const MAX_INCLUDE_DEPTH = 16;
 
+/** ssh(1) stops on a config file it cannot read (other than missing): so do we, as a configuration error. */
+async function readText(io: SshConfigIo, path: string): Promise<string | undefined> {
+  try {
+    return await io.readFile(path);
+  } catch (error) {
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, { hint: 'fix its permissions or remove the Include naming it', cause: error });
+  }
+}
+
 type Scope = { readonly kind: 'user'; readonly home: string } | { readonly kind: 'system'; readonly dir: string };
 
 /** Anchor one Include argument as OpenSSH does: relative → ~/.ssh (user) or /etc/ssh (system); ~ only in user files. */
@@ -51,7 +60,7 @@ async function readConfigFile(path: string, text: string, scope: Scope, io: SshC
         // OpenSSH reads Includes even inside blocks that do not apply, so a loop fails there too: say so plainly.
         if (chain.includes(included)) throw new ConfigError(`${where}: Include loop: ${[...chain, included].join(' → ')}`, { hint: 'remove the Include that points back' });
         if (chain.length > MAX_INCLUDE_DEPTH) throw new ConfigError(`${where}: Includes nested deeper than ${MAX_INCLUDE_DEPTH} files`, { hint: 'flatten the Include chain' });
-        const includedText = await io.readFile(included);
+        const includedText = await readText(io, included);
         if (includedText !== undefined) files.push(await readConfigFile(included, includedText, scope, io, [...chain, included]));
       }
     }
@@ -73,7 +82,7 @@ export async function loadSshConfig(io: SshConfigIo, where: { home: string; user
   ];
   const files: SshConfigFile[] = [];
   for (const [path, scope] of tops) {
-    const text = await io.readFile(path);
+    const text = await readText(io, path);
     if (text !== undefined) files.push(await readConfigFile(path, text, scope, io, [path]));
   }
   return files;

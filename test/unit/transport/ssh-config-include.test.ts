@@ -81,6 +81,12 @@ describe('Include', () => {
     await expect(load(chain(MAX_INCLUDE_DEPTH + 1))).rejects.toThrow(`${HOME}/.ssh/f16 line 1: Includes nested deeper than 16 files`);
   });
 
+  it('refuses a file it cannot read (other than missing) as a configuration error', async () => {
+    const io = memoryFiles({ [`${HOME}/.ssh/config`]: 'Include secret.conf\n' });
+    const denied = { ...io, readFile: async (path: string) => (path.endsWith('secret.conf') ? Promise.reject(new Error('EACCES: permission denied')) : io.readFile(path)) };
+    await expect(loadSshConfig(denied, { home: HOME })).rejects.toMatchObject({ exitCode: 78, message: `cannot read ${HOME}/.ssh/secret.conf: EACCES: permission denied` });
+  });
+
   it('refuses a loop plainly, even inside a block that does not apply (OpenSSH reads those Includes too)', async () => {
     const files = { [`${HOME}/.ssh/config`]: 'Host never\n  Include a.conf\n', [`${HOME}/.ssh/a.conf`]: 'Include b.conf\n', [`${HOME}/.ssh/b.conf`]: 'Include a.conf\n' };
     await expect(load(files)).rejects.toThrow(`Include loop: ${HOME}/.ssh/config → ${HOME}/.ssh/a.conf → ${HOME}/.ssh/b.conf → ${HOME}/.ssh/a.conf`);
