@@ -24,6 +24,8 @@ export interface LookupRequest {
   readonly alias: string;
   /** Values set before the files are read (user@ on the command line, a config.json host profile): they win, and Match sees them. */
   readonly preset?: { readonly hostname?: string | undefined; readonly user?: string | undefined };
+  /** Keys whose file values would not be used (given by a host profile or host:port), so a maybe block setting them changes nothing. */
+  readonly overridden?: readonly string[];
   readonly localUser: string;
   /** Told about a Match block skipped because its criterion is not evaluated (and cannot change the result). */
   readonly note?: (text: string) => void;
@@ -47,9 +49,9 @@ export function lookupSshConfig(files: readonly SshConfigFile[], request: Lookup
 
   const take = (key: string, value: string, applies: Applies, where: string) => {
     if (!SSH_CONFIG_KEYS.includes(key) || applies.state === 'no') return;
-    const unset = key === 'identityfile' || (out[key] === undefined && (key === 'hostname' || key === 'user' ? current(key) === undefined : true));
     if (applies.state === 'maybe') {
-      if (unset) throw new ConfigError(`${applies.why} is not evaluated by qsub-container, and its block would set ${key} for ${request.alias} (${where})`, {
+      const used = !request.overridden?.includes(key) && (key === 'identityfile' || (out[key] === undefined && (key === 'hostname' || key === 'user' ? current(key) === undefined : true)));
+      if (used) throw new ConfigError(`${applies.why} is not evaluated by qsub-container, and its block would set ${key} for ${request.alias} (${where})`, {
         hint: 'set that value in a Host block, or in a host profile in config.json (README: Remote submission)',
       });
       return;

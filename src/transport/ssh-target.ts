@@ -51,6 +51,18 @@ export interface TargetEnvironment {
 
 export type TargetResult = { readonly target: SshTarget } | { readonly error: string };
 
+/** The ssh_config keys each profile field replaces. */
+const PROFILE_SSH_KEYS: Record<keyof HostProfile, string> = {
+  hostname: 'hostname',
+  port: 'port',
+  user: 'user',
+  identityFiles: 'identityfile',
+  agent: 'identityagent',
+  proxyJump: 'proxyjump',
+  connectTimeoutSeconds: 'connecttimeout',
+  keepaliveSeconds: 'serveraliveinterval',
+};
+
 const HOST_ARG = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s]+)(?::(\d{1,5}))?$/;
 
 function resolveEndpoint(arg: string, env: TargetEnvironment): { endpoint: SshEndpoint; profile: HostProfile; config: SshConfigOptions } | { error: string } {
@@ -58,7 +70,9 @@ function resolveEndpoint(arg: string, env: TargetEnvironment): { endpoint: SshEn
   if (!parts || parts[2]!.startsWith('-')) return { error: `malformed host ${JSON.stringify(arg)}` };
   const name = parts[2]!.replace(/^\[(.*)\]$/, '$1');
   const profile = env.profiles[name] ?? {};
-  const config = lookupSshConfig(env.sshConfig, { alias: name, preset: { hostname: profile.hostname, user: parts[1] ?? profile.user }, localUser: env.localUser, note: env.note });
+  const overridden = [...(parts[3] === undefined ? [] : ['port']), ...Object.keys(profile).flatMap((k) => PROFILE_SSH_KEYS[k as keyof HostProfile])];
+  const preset = { hostname: profile.hostname, user: parts[1] ?? profile.user };
+  const config = lookupSshConfig(env.sshConfig, { alias: name, preset, overridden, localUser: env.localUser, note: env.note });
   const host = profile.hostname ?? (config.hostname ? config.hostname.replace(/%h/g, name) : name);
   const port = Number(parts[3] ?? profile.port ?? config.port ?? 22);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { error: `bad port in ${JSON.stringify(arg)}` };

@@ -93,6 +93,14 @@ describe('resolveSshTarget', () => {
     expect(resolveSshTarget(arg, env())).toEqual({ error: expect.stringMatching(error) });
   });
 
+  it('lets a Match exec block pass when a host profile or host:port already gives what it would set', async () => {
+    const files = await loadSshConfig(memoryFiles({ '/home/me/.ssh/config': 'Match exec "on-vpn"\n  Port 2200\n  IdentityFile ~/.ssh/vpn\n' }), { home: '/home/me' });
+    const withFiles = (profiles: Record<string, HostProfile>) => ({ ...env(profiles), sshConfig: files });
+    expect(() => resolveSshTarget('quest', withFiles({}))).toThrow('would set port for quest');
+    expect(() => resolveSshTarget('quest:22', withFiles({}))).toThrow('would set identityfile for quest');
+    expect(resolveSshTarget('quest:22', withFiles({ quest: { identityFiles: ['/keys/a'] } }))).toMatchObject({ target: { port: 22, identityFiles: ['/keys/a'] } });
+  });
+
   it('refuses more than one hop', () => {
     expect(resolveSshTarget('x', env({ x: { proxyJump: 'a,b' } }))).toEqual({ error: expect.stringContaining('one bastion is supported') });
   });
