@@ -6,7 +6,8 @@ import type { Logger } from '../log/types.js';
 import type { StatePaths } from '../state/paths.js';
 import { createRemoteSide, type RemoteSide } from './remote-side.js';
 import type { Runner } from './runner.js';
-import { parseSshConfig } from './ssh-config.js';
+import { sshConfigFiles } from './ssh-config-files.js';
+import { loadSshConfig } from './ssh-config-load.js';
 import { createSshRunner } from './ssh-runner.js';
 import { resolveSshTarget, validateHostProfiles } from './ssh-target.js';
 
@@ -31,8 +32,9 @@ export async function openRemote(
   }
   const { profiles, errors } = validateHostProfiles(hosts, configFile);
   if (errors.length > 0) throw new ConfigError(`invalid configuration: ${errors.join('; ')}`, { hint: 'fix the host profiles (README: Remote submission)' });
-  const sshConfig = parseSshConfig((await readOptional(join(deps.home, '.ssh', 'config'))) ?? '');
-  const resolved = resolveSshTarget(host, { home: deps.home, localUser: deps.localUser, agentSocket: deps.env.SSH_AUTH_SOCK || undefined, profiles, sshConfig });
+  const sshConfig = await loadSshConfig(sshConfigFiles, { home: deps.home });
+  const note = (text: string) => deps.log.debug({ event: 'ssh-config.match-skipped', detail: text }, text);
+  const resolved = resolveSshTarget(host, { home: deps.home, localUser: deps.localUser, agentSocket: deps.env.SSH_AUTH_SOCK || undefined, profiles, sshConfig, note });
   if ('error' in resolved) throw new UsageError(`--host: ${resolved.error}`, { hint: 'give a host profile name, an ~/.ssh/config alias or user@host[:port]' });
   const runner = createSshRunner(resolved.target, { acceptNewHostKey: deps.acceptNewHostKey, log: deps.log, note: deps.note });
   const localAuthFile = deps.env.QSUB_CONTAINER_AUTH_FILE || join(deps.paths.configDir, 'auth.json');

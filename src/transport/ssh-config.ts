@@ -1,4 +1,5 @@
-// ~/.ssh/config, the part an existing alias needs: Host blocks and HostName, User, Port, IdentityFile, ProxyJump & co.
+// ssh_config text → directives (Host, Match, Include, options) with their line numbers; OpenSSH's host patterns and path tokens.
+import { ConfigError } from '../errors.js';
 
 /** Options read from ssh_config, lower-cased keys; first value wins, as in OpenSSH (IdentityFile accumulates). */
 export interface SshConfigOptions {
@@ -13,13 +14,21 @@ export interface SshConfigOptions {
   readonly userknownhostsfile?: string;
 }
 
-const KEYS = ['hostname', 'user', 'port', 'identityfile', 'proxyjump', 'connecttimeout', 'serveraliveinterval', 'identityagent', 'userknownhostsfile'] as const;
+/** The keys qsub-container reads; every other option is parsed and ignored. */
+export const SSH_CONFIG_KEYS: readonly string[] = ['hostname', 'user', 'port', 'identityfile', 'proxyjump', 'connecttimeout', 'serveraliveinterval', 'identityagent', 'userknownhostsfile'];
 
-interface Block {
-  /** undefined: the options before the first Host line (apply to every host); null: a Match block (not evaluated). */
-  readonly patterns: readonly string[] | undefined | null;
-  readonly options: ReadonlyArray<readonly [string, string]>;
+/** One Match criterion: `host a,b`, `!exec "cmd"`, `all`. */
+export interface MatchCriterion {
+  readonly name: string;
+  readonly negated: boolean;
+  readonly argument: string | undefined;
 }
+
+export type ParsedDirective =
+  | { readonly kind: 'host'; readonly line: number; readonly patterns: readonly string[] }
+  | { readonly kind: 'match'; readonly line: number; readonly criteria: readonly MatchCriterion[] }
+  | { readonly kind: 'include'; readonly line: number; readonly paths: readonly string[] }
+  | { readonly kind: 'option'; readonly line: number; readonly key: string; readonly value: string };
 
 /** Split one line into key and value: "Key value", "Key=value", values optionally double-quoted. */
 function splitLine(line: string): [string, string[]] | undefined {
@@ -29,48 +38,66 @@ function splitLine(line: string): [string, string[]] | undefined {
   return [match[1]!.toLowerCase(), words];
 }
 
-export function parseSshConfig(text: string): Block[] {
-  const blocks: Array<{ patterns: string[] | undefined | null; options: Array<[string, string]> }> = [{ patterns: undefined, options: [] }];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const split = splitLine(line);
-    if (!split) continue;
-    const [key, words] = split;
-    if (key === 'host') blocks.push({ patterns: words, options: [] });
-    else if (key === 'match') blocks.push({ patterns: null, options: [] });
-    else if (words[0] !== undefined) blocks.at(-1)!.options.push([key, words.join(' ')]);
+/** Criteria that take no argument (OpenSSH 9.x); every other criterion needs one. */
+const BARE_CRITERIA = ['all', 'canonical', 'final'];
+/** Every criterion some OpenSSH release knows (9.2 up to 10.x); anything else is refused, as OpenSSH refuses it. */
+const KNOWN_CRITERIA = [...BARE_CRITERIA, 'exec', 'host', 'originalhost', 'user', 'localuser', 'tagged', 'localnetwork', 'version', 'sessiontype', 'command'];
+
+function parseMatch(words: readonly string[], where: string): MatchCriterion[] {
+  const criteria: MatchCriterion[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const negated = words[i]!.startsWith('!');
+    const name = words[i]!.slice(negated ? 1 : 0).toLowerCase();
+    if (!KNOWN_CRITERIA.includes(name)) throw new ConfigError(`${where}: unsupported Match criterion "${name}"`, { hint: `known: ${KNOWN_CRITERIA.join(', ')}` });
+    const argument = BARE_CRITERIA.includes(name) ? undefined : words[++i];
+    if (!BARE_CRITERIA.includes(name) && argument === undefined) throw new ConfigError(`${where}: Match ${name} needs an argument`, { hint: 'fix ~/.ssh/config (man ssh_config: Match)' });
+    criteria.push({ name, negated, argument });
   }
-  return blocks;
+  // As OpenSSH: "all" stands alone or right after canonical/final.
+  const allAt = criteria.findIndex((c) => c.name === 'all');
+  if (criteria.length === 0 || (allAt !== -1 && (allAt !== criteria.length - 1 || criteria.slice(0, allAt).some((c) => c.name !== 'canonical' && c.name !== 'final')))) {
+    throw new ConfigError(`${where}: bad Match condition`, { hint: '"Match all" stands alone (man ssh_config: Match)' });
+  }
+  return criteria;
 }
 
-const globMatches = (pattern: string, name: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(name);
+/** Parse one file's text; `path` names it in errors. Unknown keywords are kept as options (and ignored later). */
+export function parseSshConfig(text: string, path = 'ssh_config'): ParsedDirective[] {
+  const directives: ParsedDirective[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = index + 1;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const split = splitLine(trimmed);
+    if (!split) return;
+    const [key, words] = split;
+    if (key === 'host') directives.push({ kind: 'host', line, patterns: words });
+    else if (key === 'match') directives.push({ kind: 'match', line, criteria: parseMatch(words, `${path} line ${line}`) });
+    else if (key === 'include') directives.push({ kind: 'include', line, paths: words });
+    else if (words[0] !== undefined) directives.push({ kind: 'option', line, key, value: words.join(' ') });
+  });
+  return directives;
+}
 
-function blockApplies(patterns: readonly string[] | undefined | null, alias: string): boolean {
-  if (patterns === undefined) return true;
-  if (patterns === null) return false;
+/** OpenSSH's match_pattern: `*` and `?` only, case-sensitive. */
+export const patternMatches = (pattern: string, name: string) =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's').test(name);
+
+/** A Host line: some pattern matches and no negated one does. */
+export function hostPatternsMatch(patterns: readonly string[], alias: string): boolean {
   let matched = false;
   for (const pattern of patterns) {
     if (pattern.startsWith('!')) {
-      if (globMatches(pattern.slice(1), alias)) return false;
-    } else if (globMatches(pattern, alias)) matched = true;
+      if (patternMatches(pattern.slice(1), alias)) return false;
+    } else if (patternMatches(pattern, alias)) matched = true;
   }
   return matched;
 }
 
-/** The options for `alias`, from every matching block in file order. */
-export function lookupSshConfig(blocks: readonly Block[], alias: string): SshConfigOptions {
-  const out: Record<string, string | string[]> = {};
-  for (const block of blocks) {
-    if (!blockApplies(block.patterns, alias)) continue;
-    for (const [key, value] of block.options) {
-      if (!(KEYS as readonly string[]).includes(key)) continue;
-      if (key === 'identityfile') out[key] = [...((out[key] as string[] | undefined) ?? []), value];
-      else if (out[key] === undefined) out[key] = value;
-    }
-  }
-  return out as SshConfigOptions;
+/** OpenSSH's match_pattern_list: comma-separated, `!` negates; true only when a positive pattern matches and no negated one does. */
+export function patternListMatches(list: string, name: string, lowerCase: boolean): boolean {
+  const subject = lowerCase ? name.toLowerCase() : name;
+  return hostPatternsMatch(list.split(',').filter(Boolean).map((p) => (lowerCase ? p.toLowerCase() : p)), subject);
 }
 
 /** OpenSSH's tokens in paths: ~ (home), %d (home), %h (host), %r (user), %p (port), %u (local user), %% (percent). */

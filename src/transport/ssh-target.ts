@@ -1,5 +1,7 @@
 // Where --host points: "NAME" (a config host profile or an ~/.ssh/config alias) or "user@host[:port]", resolved into one SSH target.
-import { expandSshPath, lookupSshConfig, type parseSshConfig, type SshConfigOptions } from './ssh-config.js';
+import { expandSshPath, type SshConfigOptions } from './ssh-config.js';
+import type { SshConfigFile } from './ssh-config-load.js';
+import { lookupSshConfig } from './ssh-config-lookup.js';
 
 /** A host profile in config.json ("hosts": {"quest": {...}}); every field optional, ~/.ssh/config fills the rest. */
 export interface HostProfile {
@@ -41,10 +43,25 @@ export interface TargetEnvironment {
   readonly localUser: string;
   readonly agentSocket: string | undefined;
   readonly profiles: Readonly<Record<string, HostProfile>>;
-  readonly sshConfig: ReturnType<typeof parseSshConfig>;
+  /** ~/.ssh/config then /etc/ssh/ssh_config, Includes read (loadSshConfig). */
+  readonly sshConfig: readonly SshConfigFile[];
+  /** Told about ssh_config Match blocks skipped unevaluated (see lookupSshConfig). */
+  readonly note?: (text: string) => void;
 }
 
 export type TargetResult = { readonly target: SshTarget } | { readonly error: string };
+
+/** The ssh_config keys each profile field replaces. */
+const PROFILE_SSH_KEYS: Record<keyof HostProfile, string> = {
+  hostname: 'hostname',
+  port: 'port',
+  user: 'user',
+  identityFiles: 'identityfile',
+  agent: 'identityagent',
+  proxyJump: 'proxyjump',
+  connectTimeoutSeconds: 'connecttimeout',
+  keepaliveSeconds: 'serveraliveinterval',
+};
 
 const HOST_ARG = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s]+)(?::(\d{1,5}))?$/;
 
@@ -53,7 +70,9 @@ function resolveEndpoint(arg: string, env: TargetEnvironment): { endpoint: SshEn
   if (!parts || parts[2]!.startsWith('-')) return { error: `malformed host ${JSON.stringify(arg)}` };
   const name = parts[2]!.replace(/^\[(.*)\]$/, '$1');
   const profile = env.profiles[name] ?? {};
-  const config = lookupSshConfig(env.sshConfig, name);
+  const overridden = [...(parts[3] === undefined ? [] : ['port']), ...Object.keys(profile).flatMap((k) => PROFILE_SSH_KEYS[k as keyof HostProfile])];
+  const preset = { hostname: profile.hostname, user: parts[1] ?? profile.user };
+  const config = lookupSshConfig(env.sshConfig, { alias: name, preset, overridden, localUser: env.localUser, note: env.note });
   const host = profile.hostname ?? (config.hostname ? config.hostname.replace(/%h/g, name) : name);
   const port = Number(parts[3] ?? profile.port ?? config.port ?? 22);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { error: `bad port in ${JSON.stringify(arg)}` };

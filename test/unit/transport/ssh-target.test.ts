@@ -1,6 +1,8 @@
 // --host resolution: user@host:port, config host profiles and ~/.ssh/config aliases, as OpenSSH would combine them.
 import { describe, expect, it } from 'vitest';
-import { parseSshConfig, lookupSshConfig } from '../../../src/transport/ssh-config.js';
+import { loadSshConfig } from '../../../src/transport/ssh-config-load.js';
+import { lookupSshConfig } from '../../../src/transport/ssh-config-lookup.js';
+import { memoryFiles } from '../../support/memory-files.js';
 import { resolveSshTarget, validateHostProfiles, type HostProfile } from '../../../src/transport/ssh-target.js';
 
 const SSH_CONFIG = `
@@ -24,17 +26,19 @@ Host *
     IdentityFile ~/.ssh/id_rsa
 `;
 
+const sshConfig = await loadSshConfig(memoryFiles({ '/home/me/.ssh/config': SSH_CONFIG }), { home: '/home/me' });
+
 const env = (profiles: Record<string, HostProfile> = {}, agentSocket: string | undefined = '/tmp/agent.sock') => ({
   home: '/home/me',
   localUser: 'me',
   agentSocket,
   profiles,
-  sshConfig: parseSshConfig(SSH_CONFIG),
+  sshConfig,
 });
 
 describe('ssh_config', () => {
-  it('takes the first value per key and accumulates IdentityFile, skipping Match blocks', () => {
-    expect(lookupSshConfig(parseSshConfig(SSH_CONFIG), 'quest')).toEqual({
+  it('takes the first value per key and accumulates IdentityFile, skipping Match blocks that do not apply', () => {
+    expect(lookupSshConfig(sshConfig, { alias: 'quest', localUser: 'me' })).toEqual({
       hostname: 'login.quest.northwestern.edu',
       user: 'abc123',
       identityfile: ['~/.ssh/quest_ed25519', '~/.ssh/id_rsa'],
@@ -87,6 +91,14 @@ describe('resolveSshTarget', () => {
     ['host:99999', /bad port/],
   ])('refuses %j', (arg, error) => {
     expect(resolveSshTarget(arg, env())).toEqual({ error: expect.stringMatching(error) });
+  });
+
+  it('lets a Match exec block pass when a host profile or host:port already gives what it would set', async () => {
+    const files = await loadSshConfig(memoryFiles({ '/home/me/.ssh/config': 'Match exec "on-vpn"\n  Port 2200\n  IdentityFile ~/.ssh/vpn\n' }), { home: '/home/me' });
+    const withFiles = (profiles: Record<string, HostProfile>) => ({ ...env(profiles), sshConfig: files });
+    expect(() => resolveSshTarget('quest', withFiles({}))).toThrow('would set port for quest');
+    expect(() => resolveSshTarget('quest:22', withFiles({}))).toThrow('would set identityfile for quest');
+    expect(resolveSshTarget('quest:22', withFiles({ quest: { identityFiles: ['/keys/a'] } }))).toMatchObject({ target: { port: 22, identityFiles: ['/keys/a'] } });
   });
 
   it('refuses more than one hop', () => {
