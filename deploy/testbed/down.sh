@@ -45,6 +45,7 @@ main() {
   stop_slurm
   stop_pidfile "$MUNGE_PID" munged
   stop_pidfile "$SSHD_PID" sshd
+  stop_pidfile "$RUN_DIR/bastion-sshd.pid" sshd # lib/remote-ssh.sh's ProxyJump bastion on :2223
   stop_pidfile "$REGISTRY_PID" docker-registry
   (source "$HERE/lib/token-registry.sh" && stop_pidfile "$TOKEN_REGISTRY_PID" docker-registry && stop_pidfile "$TOKEN_SERVER_PID" node)
   ((PURGE)) && purge_state
