@@ -7,6 +7,8 @@ export interface CommonArgs {
   /** --host: run on the cluster over SSH (profile name, ~/.ssh/config alias or user@host[:port]). */
   readonly host: string | undefined;
   readonly acceptNewHostKey: boolean;
+  /** --ssh-client: "openssh" (the user's ssh) or "ssh2" (built in); undefined: config, else a live ControlMaster decides. */
+  readonly sshClient: string | undefined;
 }
 
 /** Tag-selection flags shared by submit and tags (validated in cli/selection.ts). */

@@ -32,7 +32,8 @@ const common = (y: Argv) =>
     .option('log-level', { choices: LOG_LEVELS, default: 'warn' as LogLevel, describe: 'stderr log level (pino JSON lines)' })
     .option('refresh', { type: 'boolean', default: false, describe: 're-probe the driver even when a cached answer is fresh' })
     .option('host', { type: 'string', describe: 'submit over SSH: a host profile, ~/.ssh/config alias or user@host[:port]' })
-    .option('accept-new-host-key', { type: 'boolean', default: false, describe: "trust and record a host's key seen for the first time" });
+    .option('accept-new-host-key', { type: 'boolean', default: false, describe: "trust and record a host's key seen for the first time" })
+    .option('ssh-client', { choices: ['openssh', 'ssh2'], describe: 'SSH client for --host: your ssh (MFA, ControlMaster) or the built-in one' });
 
 const slurmTarget = (y: Argv) =>
   y
@@ -159,7 +160,7 @@ export async function parseCommand(argv: readonly string[]): Promise<ParsedComma
   const a = parsed as Record<string, unknown>;
   const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
   const list = (v: unknown) => (v === undefined ? [] : [v].flat().map(String));
-  const common = { json: Boolean(a.json), logLevel: a.logLevel as LogLevel, host: str('host'), acceptNewHostKey: Boolean(a.acceptNewHostKey) };
+  const common = { json: Boolean(a.json), logLevel: a.logLevel as LogLevel, host: str('host'), acceptNewHostKey: Boolean(a.acceptNewHostKey), sshClient: str('sshClient') };
   const selectionArgs = { policy: str('policy'), release: str('release'), cuda: str('cuda'), variant: str('variant'), python: str('python') };
   if (name === 'tags') {
     return {

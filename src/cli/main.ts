@@ -27,14 +27,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const paths = resolveStatePaths(env, home);
     const note = (text: string) => process.stderr.write(`${text}\n`);
     let cryptoRequested = false;
-    const { host, acceptNewHostKey } = command.args;
+    const { host, acceptNewHostKey, sshClient } = command.args;
     // The cache lives on the cluster's filesystems: these run where it is. Refused before any SSH connection is made.
     if (host && (command.name === 'cache' || command.name === 'warm' || command.name === 'import')) {
       throw new UsageError(`${command.name} with --host is not supported`, { hint: `run it on the cluster: ssh ${host} qsub-container ${command.name} ...` });
     }
     // SSH is loaded only when --host asks for it: local runs do not pay for ssh2.
     const remote = host
-      ? await (await import('../transport/open-remote.js')).openRemote(host, { env, home, localUser: env.USER || userInfo().username, paths, log, note, acceptNewHostKey })
+      ? await (await import('../transport/open-remote.js')).openRemote(host, { env, home, localUser: env.USER || userInfo().username, paths, log, note, acceptNewHostKey, sshClient })
       : undefined;
     context = {
       // sbatch exports its environment to the job: registry credentials must not ride along.

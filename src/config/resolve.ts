@@ -76,7 +76,7 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
   const out: Partial<Record<Key, unknown>> = {};
   for (const [key, value] of Object.entries(layer.values)) {
     if (value === undefined) continue;
-    if (key === 'hosts') continue; // SSH host profiles: validated where they are used (transport/ssh-target.ts)
+    if (key === 'hosts' || key === 'sshClient') continue; // --host settings: validated where they are used (transport/open-remote.ts)
     if (!isSite && SITE_ONLY.includes(key as Key)) {
       errors.push(`${layer.source}: "${key}" is a site setting; only the site config may set it`);
       continue;

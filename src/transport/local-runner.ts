@@ -2,18 +2,22 @@
 import { hostname } from 'node:os';
 import type { RunRequest, RunResult, Runner } from './runner.js';
 
-export function createLocalRunner(env: NodeJS.ProcessEnv = process.env): Runner {
-  return { id: `local:${hostname()}`, run: (request) => runLocal(request, env) };
+/**
+ * `ownSession: false` keeps the command in our session, with our controlling terminal: ssh asks for a password or
+ * Duo code on /dev/tty, which a command in its own session (the default, so a timeout stops its whole group) has not.
+ */
+export function createLocalRunner(env: NodeJS.ProcessEnv = process.env, { ownSession = true } = {}): Runner {
+  return { id: `local:${hostname()}`, run: (request) => runLocal(request, env, ownSession) };
 }
 
-function runLocal({ argv, stdin, timeoutMs, signal }: RunRequest, env: NodeJS.ProcessEnv): Promise<RunResult> {
+function runLocal({ argv, stdin, timeoutMs, signal }: RunRequest, env: NodeJS.ProcessEnv, ownSession: boolean): Promise<RunResult> {
   const [command, ...args] = argv;
   if (!command) return Promise.reject(new TypeError('runLocal: empty argv'));
   // child_process (and the net/dgram it pulls in) loads on the first command, not at start-up: a dry run with
   // --driver runs none, and the ~2.5 ms was a tenth of P1's budget (test/bench/startup.mjs).
   const { spawn } = process.getBuiltinModule('node:child_process');
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: ownSession });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;

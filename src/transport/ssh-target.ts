@@ -15,6 +15,8 @@ export interface HostProfile {
   readonly proxyJump?: string;
   readonly connectTimeoutSeconds?: number;
   readonly keepaliveSeconds?: number;
+  /** Which SSH client connects to this host: "openssh" (the user's ssh) or "ssh2" (built in). */
+  readonly sshClient?: string;
 }
 
 export interface SshEndpoint {
@@ -52,7 +54,7 @@ export interface TargetEnvironment {
 export type TargetResult = { readonly target: SshTarget } | { readonly error: string };
 
 /** The ssh_config keys each profile field replaces. */
-const PROFILE_SSH_KEYS: Record<keyof HostProfile, string> = {
+const PROFILE_SSH_KEYS: Record<keyof HostProfile, string | undefined> = {
   hostname: 'hostname',
   port: 'port',
   user: 'user',
@@ -61,16 +63,17 @@ const PROFILE_SSH_KEYS: Record<keyof HostProfile, string> = {
   proxyJump: 'proxyjump',
   connectTimeoutSeconds: 'connecttimeout',
   keepaliveSeconds: 'serveraliveinterval',
+  sshClient: undefined,
 };
 
-const HOST_ARG = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s]+)(?::(\d{1,5}))?$/;
+export const HOST_ARG = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s]+)(?::(\d{1,5}))?$/;
 
 function resolveEndpoint(arg: string, env: TargetEnvironment): { endpoint: SshEndpoint; profile: HostProfile; config: SshConfigOptions } | { error: string } {
   const parts = HOST_ARG.exec(arg);
   if (!parts || parts[2]!.startsWith('-')) return { error: `malformed host ${JSON.stringify(arg)}` };
   const name = parts[2]!.replace(/^\[(.*)\]$/, '$1');
   const profile = env.profiles[name] ?? {};
-  const overridden = [...(parts[3] === undefined ? [] : ['port']), ...Object.keys(profile).flatMap((k) => PROFILE_SSH_KEYS[k as keyof HostProfile])];
+  const overridden = [...(parts[3] === undefined ? [] : ['port']), ...Object.keys(profile).flatMap((k) => PROFILE_SSH_KEYS[k as keyof HostProfile] ?? [])];
   const preset = { hostname: profile.hostname, user: parts[1] ?? profile.user };
   const config = lookupSshConfig(env.sshConfig, { alias: name, preset, overridden, localUser: env.localUser, note: env.note });
   const host = profile.hostname ?? (config.hostname ? config.hostname.replace(/%h/g, name) : name);
@@ -121,7 +124,7 @@ export function resolveSshTarget(arg: string, env: TargetEnvironment): TargetRes
   };
 }
 
-const PROFILE_KEYS: Record<keyof HostProfile, 'string' | 'number' | 'strings' | 'agent'> = {
+const PROFILE_KEYS: Record<keyof HostProfile, 'string' | 'number' | 'strings' | 'agent' | 'client'> = {
   hostname: 'string',
   port: 'number',
   user: 'string',
@@ -130,6 +133,7 @@ const PROFILE_KEYS: Record<keyof HostProfile, 'string' | 'number' | 'strings' | 
   proxyJump: 'string',
   connectTimeoutSeconds: 'number',
   keepaliveSeconds: 'number',
+  sshClient: 'client',
 };
 
 /** Check the config's "hosts" object; every problem is reported, as for the rest of the config. */
@@ -149,10 +153,12 @@ export function validateHostProfiles(raw: unknown, source: string): { profiles: 
       if (kind === 'number') return typeof value !== 'number' || !Number.isFinite(value) || value < 0;
       if (kind === 'strings') return !Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '');
       if (kind === 'agent') return typeof value !== 'boolean' && (typeof value !== 'string' || value === '');
+      if (kind === 'client') return value !== 'openssh' && value !== 'ssh2';
       return true;
     });
     for (const [key] of bad) {
-      errors.push(PROFILE_KEYS[key as keyof HostProfile] ? `${source}: hosts.${name}.${key} has the wrong type` : `${source}: hosts.${name}: unknown key "${key}" (known: ${Object.keys(PROFILE_KEYS).join(', ')})`);
+      const kind = PROFILE_KEYS[key as keyof HostProfile];
+      errors.push(kind ? `${source}: hosts.${name}.${key} ${kind === 'client' ? 'must be "openssh" or "ssh2"' : 'has the wrong type'}` : `${source}: hosts.${name}: unknown key "${key}" (known: ${Object.keys(PROFILE_KEYS).join(', ')})`);
     }
     if (bad.length === 0) profiles[name] = profile as HostProfile;
   }

@@ -62,6 +62,8 @@ const PURE = [
   'transport/ssh-glob.ts',
   'transport/ssh-target.ts',
   'transport/remote-command.ts',
+  'transport/openssh-args.ts',
+  'transport/ssh-client-choice.ts',
   'slurm/job-state.ts',
   'config/cache-settings.ts',
   'cache/units.ts',

@@ -116,4 +116,10 @@ describe('validateHostProfiles', () => {
       'config.json: hosts.worse must be an object',
     ]);
   });
+
+  it('accepts "sshClient" only as openssh or ssh2', () => {
+    const { errors, profiles } = validateHostProfiles({ quest: { sshClient: 'openssh' }, other: { sshClient: 'putty' } }, 'config.json');
+    expect(profiles).toEqual({ quest: { sshClient: 'openssh' } });
+    expect(errors).toEqual(['config.json: hosts.other.sshClient must be "openssh" or "ssh2"']);
+  });
 });
