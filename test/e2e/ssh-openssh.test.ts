@@ -1,9 +1,9 @@
 // --host over the user's own OpenSSH client against the testbed's real sshd: same results as ssh2, ControlMaster reuse, errors, auto-selection.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshCacheDir, sh } from '../support/cluster.js';
+import { CLI, freshCacheDir, sh } from '../support/cluster.js';
 import { HOSTILE_WORDS } from '../support/hostile.js';
 import { acceptedLogins, CLIENT_KEY, clientHome, knownHostsLine, logWindow, remoteQsc, removeTempDirs, SSH_PORT, SSHD_LOG, tempDir } from '../support/ssh.js';
 
@@ -87,6 +87,31 @@ describe('--ssh-client openssh refuses as ssh does, in one line with a hint', ()
     const accepted = await remoteQsc(['detect', '--host', 'cluster', '--ssh-client', 'openssh', '-p', 'gengpu', '--accept-new-host-key'], laptop.home, laptop.env);
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(accepted.stderr).toContain("qsub-container: ssh: Warning: Permanently added '[127.0.0.1]:2222' (ED25519) to the list of known hosts.");
+    expect(readFileSync(laptop.knownHosts, 'utf8')).toContain(knownHostsLine(SSH_PORT).trim());
+  });
+});
+
+describe('--ssh-client openssh with a terminal', () => {
+  it("lets ssh ask on the terminal (no BatchMode): its host key question is answered there while the job script goes on ssh's stdin", async () => {
+    const laptop = openSshHome({ knownHosts: '' });
+    const name = `e2e-openssh-tty-${process.pid}-${Date.now()}`;
+    // script(1) gives the CLI a pseudo-terminal, as a user's shell would; the same /dev/tty path carries password and Duo prompts.
+    const command = `${CLI} tensorflow --host cluster --ssh-client openssh -p short -J ${name} ${DRIVER.join(' ')} --cache-dir ${freshCacheDir('openssh-tty')} --wait -- echo via-tty`;
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { HOME: laptop.home, USER: 'root', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'dumb', ...laptop.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      const before = screen;
+      screen += b.toString();
+      if (!/continue connecting/.test(before) && /continue connecting \(yes\/no\/\[fingerprint\]\)\? $/.test(screen)) child.stdin!.write('yes\n');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, screen).toBe(0);
+    expect(screen).toContain("The authenticity of host '[127.0.0.1]:2222 ([127.0.0.1]:2222)' can't be established.");
+    expect(screen).toMatch(/job \d+ COMPLETED/);
+    expect(screen).toContain('via-tty');
     expect(readFileSync(laptop.knownHosts, 'utf8')).toContain(knownHostsLine(SSH_PORT).trim());
   });
 });
