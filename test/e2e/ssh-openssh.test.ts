@@ -91,28 +91,56 @@ describe('--ssh-client openssh refuses as ssh does, in one line with a hint', ()
   });
 });
 
+/** The CLI on a pseudo-terminal (script(1)), as from a user's shell; `answer` may type into it when the screen shows something. */
+function onTerminal(command: string, laptop: ReturnType<typeof openSshHome>, answer: (screen: string, type: (text: string) => void) => void) {
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { HOME: laptop.home, USER: 'root', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'dumb', ...laptop.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let screen = '';
+  child.stdout!.on('data', (b: Buffer) => {
+    screen += b.toString();
+    answer(screen, (text) => child.stdin!.write(text));
+  });
+  return new Promise<{ code: number | null; screen: string }>((resolve) => child.on('close', (code) => resolve({ code, screen })));
+}
+
 describe('--ssh-client openssh with a terminal', () => {
   it("lets ssh ask on the terminal (no BatchMode): its host key question is answered there while the job script goes on ssh's stdin", async () => {
     const laptop = openSshHome({ knownHosts: '' });
     const name = `e2e-openssh-tty-${process.pid}-${Date.now()}`;
-    // script(1) gives the CLI a pseudo-terminal, as a user's shell would; the same /dev/tty path carries password and Duo prompts.
-    const command = `${CLI} tensorflow --host cluster --ssh-client openssh -p short -J ${name} ${DRIVER.join(' ')} --cache-dir ${freshCacheDir('openssh-tty')} --wait -- echo via-tty`;
-    const child = spawn('script', ['-qec', command, '/dev/null'], {
-      env: { HOME: laptop.home, USER: 'root', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'dumb', ...laptop.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let screen = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      const before = screen;
-      screen += b.toString();
-      if (!/continue connecting/.test(before) && /continue connecting \(yes\/no\/\[fingerprint\]\)\? $/.test(screen)) child.stdin!.write('yes\n');
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The same /dev/tty path carries password and Duo prompts; ssh has it only if it stays in our session.
+    let answered = false;
+    const { code, screen } = await onTerminal(
+      `${CLI} tensorflow --host cluster --ssh-client openssh -p short -J ${name} ${DRIVER.join(' ')} --cache-dir ${freshCacheDir('openssh-tty')} --wait -- echo via-tty`,
+      laptop,
+      (text, type) => {
+        if (!answered && /continue connecting \(yes\/no\/\[fingerprint\]\)\? $/.test(text)) type('yes\n');
+        answered ||= /continue connecting/.test(text);
+      },
+    );
     expect(code, screen).toBe(0);
     expect(screen).toContain("The authenticity of host '[127.0.0.1]:2222 ([127.0.0.1]:2222)' can't be established.");
     expect(screen).toMatch(/job \d+ COMPLETED/);
     expect(screen).toContain('via-tty');
     expect(readFileSync(laptop.knownHosts, 'utf8')).toContain(knownHostsLine(SSH_PORT).trim());
+  });
+
+  it('Ctrl-C on the terminal (which ssh shares) stops following, not the job', async () => {
+    const laptop = openSshHome();
+    let pressed = false;
+    const { code, screen } = await onTerminal(`${CLI} tensorflow --host cluster --ssh-client openssh -p short ${DRIVER.join(' ')} --cache-dir ${freshCacheDir('openssh-int')} --wait -- sleep 60`, laptop, (text, type) => {
+      if (!pressed && /job \d+ RUNNING/.test(text)) type('\x03');
+      pressed ||= /job \d+ RUNNING/.test(text);
+    });
+    const jobId = /^(\d+)\r?$/m.exec(screen)?.[1];
+    try {
+      expect(code, screen).toBe(130);
+      expect(screen).toContain(`stopped following job ${jobId}; the job keeps running. Hint: to cancel it: ssh cluster scancel ${jobId}`);
+      expect(sh('squeue', ['--noheader', '-j', jobId!, '-o', '%T'])).toMatch(/RUNNING|PENDING/);
+    } finally {
+      if (jobId) sh('scancel', [jobId]);
+    }
   });
 });
 
