@@ -14,7 +14,7 @@ import { chooseSshClient } from './ssh-client-choice.js';
 import { sshConfigFiles } from './ssh-config-files.js';
 import { loadSshConfig } from './ssh-config-load.js';
 import { createSshRunner } from './ssh-runner.js';
-import { HOST_ARG, resolveSshTarget, validateHostProfiles, type HostProfile } from './ssh-target.js';
+import { parseHostArg, resolveSshTarget, validateHostProfiles, type HostProfile } from './ssh-target.js';
 
 export interface RemoteSetup {
   readonly runner: Runner;
@@ -51,7 +51,7 @@ export async function openRemote(host: string, deps: RemoteDeps): Promise<Remote
   const { profiles, errors } = validateHostProfiles(hosts, configFile);
   if (sshClient !== undefined && !SSH_CLIENTS.includes(sshClient as never)) errors.push(`${configFile}: "sshClient" must be "openssh" or "ssh2"`);
   if (errors.length > 0) throw new ConfigError(`invalid configuration: ${errors.join('; ')}`, { hint: 'fix the host profiles (README: Remote submission)' });
-  const profile: HostProfile | undefined = profiles[HOST_ARG.exec(host)?.[2]?.replace(/^\[(.*)\]$/, '$1') ?? ''];
+  const profile: HostProfile | undefined = profiles[parseHostArg(host)?.name ?? ''];
 
   // The user's ssh, run as they would run it; a terminal lets it prompt (password, Duo) on /dev/tty, so it stays in our session.
   const interactive = Boolean(process.stdin.isTTY || process.stderr.isTTY);

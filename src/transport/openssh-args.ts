@@ -1,6 +1,6 @@
 // The OpenSSH client's side of --host, pure: the ssh argv for a host, `ssh -G` output, and what ssh's exit 255 meant.
 import { AuthError, ConfigError, UnavailableError, type QscError } from '../errors.js';
-import { HOST_ARG, type HostProfile } from './ssh-target.js';
+import { parseHostArg, type HostProfile } from './ssh-target.js';
 
 export const SSH_CLIENTS = ['openssh', 'ssh2'] as const;
 export type SshClient = (typeof SSH_CLIENTS)[number];
@@ -15,9 +15,8 @@ export interface OpenSshOptions {
 
 /** What ssh is told: options, then "--" and the destination. A host profile's fields become -o options (they win over ssh_config). */
 export function openSshArgv(arg: string, profile: HostProfile | undefined, options: OpenSshOptions): { argv: string[] } | { error: string } {
-  const parts = HOST_ARG.exec(arg);
-  if (!parts || parts[2]!.startsWith('-')) return { error: `malformed host ${JSON.stringify(arg)}` };
-  const name = parts[2]!.replace(/^\[(.*)\]$/, '$1');
+  const parsed = parseHostArg(arg);
+  if (!parsed) return { error: `malformed host ${JSON.stringify(arg)}` };
   const o = (key: string, value: string | number) => ['-o', `${key}=${value}`];
   const p = profile ?? {};
   const agent = p.agent === undefined ? [] : o('IdentityAgent', p.agent === false ? 'none' : p.agent === true ? 'SSH_AUTH_SOCK' : p.agent);
@@ -36,10 +35,10 @@ export function openSshArgv(arg: string, profile: HostProfile | undefined, optio
       ...(p.connectTimeoutSeconds === undefined ? [] : o('ConnectTimeout', p.connectTimeoutSeconds)),
       ...(p.keepaliveSeconds === undefined ? [] : o('ServerAliveInterval', p.keepaliveSeconds)),
       // user@ and :port on the command line beat everything, as for the ssh2 client.
-      ...(parts[1] === undefined ? [] : ['-l', parts[1]]),
-      ...(parts[3] === undefined ? [] : ['-p', parts[3]]),
+      ...(parsed.user === undefined ? [] : ['-l', parsed.user]),
+      ...(parsed.port === undefined ? [] : ['-p', parsed.port]),
       '--',
-      name,
+      parsed.name,
     ],
   };
 }

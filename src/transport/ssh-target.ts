@@ -66,20 +66,27 @@ const PROFILE_SSH_KEYS: Record<keyof HostProfile, string | undefined> = {
   sshClient: undefined,
 };
 
-export const HOST_ARG = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s]+)(?::(\d{1,5}))?$/;
+const HOST_ARG = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s]+)(?::(\d{1,5}))?$/;
+
+/** "user@host:port" (user and port optional, [v6] brackets removed); undefined when malformed or read as an option by ssh. */
+export function parseHostArg(arg: string): { user: string | undefined; name: string; port: string | undefined } | undefined {
+  const parts = HOST_ARG.exec(arg);
+  if (!parts || parts[2]!.startsWith('-')) return undefined;
+  return { user: parts[1], name: parts[2]!.replace(/^\[(.*)\]$/, '$1'), port: parts[3] };
+}
 
 function resolveEndpoint(arg: string, env: TargetEnvironment): { endpoint: SshEndpoint; profile: HostProfile; config: SshConfigOptions } | { error: string } {
-  const parts = HOST_ARG.exec(arg);
-  if (!parts || parts[2]!.startsWith('-')) return { error: `malformed host ${JSON.stringify(arg)}` };
-  const name = parts[2]!.replace(/^\[(.*)\]$/, '$1');
+  const parsed = parseHostArg(arg);
+  if (!parsed) return { error: `malformed host ${JSON.stringify(arg)}` };
+  const { name } = parsed;
   const profile = env.profiles[name] ?? {};
-  const overridden = [...(parts[3] === undefined ? [] : ['port']), ...Object.keys(profile).flatMap((k) => PROFILE_SSH_KEYS[k as keyof HostProfile] ?? [])];
-  const preset = { hostname: profile.hostname, user: parts[1] ?? profile.user };
+  const overridden = [...(parsed.port === undefined ? [] : ['port']), ...Object.keys(profile).flatMap((k) => PROFILE_SSH_KEYS[k as keyof HostProfile] ?? [])];
+  const preset = { hostname: profile.hostname, user: parsed.user ?? profile.user };
   const config = lookupSshConfig(env.sshConfig, { alias: name, preset, overridden, localUser: env.localUser, note: env.note });
   const host = profile.hostname ?? (config.hostname ? config.hostname.replace(/%h/g, name) : name);
-  const port = Number(parts[3] ?? profile.port ?? config.port ?? 22);
+  const port = Number(parsed.port ?? profile.port ?? config.port ?? 22);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { error: `bad port in ${JSON.stringify(arg)}` };
-  const user = parts[1] ?? profile.user ?? config.user ?? env.localUser;
+  const user = parsed.user ?? profile.user ?? config.user ?? env.localUser;
   const tokens = { home: env.home, host, user, port, localUser: env.localUser };
   const explicit = profile.identityFiles ?? config.identityfile;
   const identityFiles = (explicit ?? ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((f) => expandSshPath(f, tokens));
