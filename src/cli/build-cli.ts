@@ -135,6 +135,9 @@ export function defineCli(root: Argv) {
     .strict()
     .help()
     .version(false)
+    // English whatever the user's LANG: yargs would otherwise mix its translated labels and usage errors with our
+    // English descriptions and hints, and the help the build renders ahead (help-texts.ts) could not match.
+    .locale('en')
     .wrap(100)
     .exitProcess(false)
     .fail((message, error) => {

@@ -30,7 +30,7 @@ export interface CliSpec {
 /** Option keys whose meaning the replay reproduces; text-only keys change nothing in parsing. */
 const REPLAYED_KEYS = new Set(['alias', 'type', 'array', 'default', 'choices', 'describe', 'description', 'desc', 'hidden', 'group']);
 /** Builder calls that only shape help text or yargs' own behaviour on errors (which is yargs' to show). */
-const TEXT_ONLY = new Set(['scriptName', 'usage', 'example', 'epilogue', 'epilog', 'wrap', 'strict', 'help', 'version', 'exitProcess', 'fail', 'showHelpOnFail']);
+const TEXT_ONLY = new Set(['scriptName', 'usage', 'example', 'epilogue', 'epilog', 'wrap', 'locale', 'strict', 'help', 'version', 'exitProcess', 'fail', 'showHelpOnFail']);
 
 /** `submit <target>`, `$0 <target>`, `cache [action..]` → name and positionals, as yargs reads a command string. */
 function readCommandString(text: string): { name: string; positionals: Positional[] } {

@@ -6,7 +6,8 @@ import { withoutCredentialEnv } from '../registry/secret-env.js';
 import { readFile } from '../state/fs-async.js';
 import { resolveStatePaths } from '../state/paths.js';
 import { createLocalRunner } from '../transport/local-runner.js';
-import { parseCommand } from './build-cli.js';
+import { defineCli, parseCommand } from './build-cli.js';
+import { recordCli } from './fast-parse.js';
 import type { Context } from './context.js';
 
 const TEMPLATE_DIR = new URL('../../job-templates/', import.meta.url);
@@ -16,6 +17,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   try {
+    if (argv.includes('--help')) {
+      const text = await renderedHelpFor(argv);
+      if (text !== undefined) {
+        process.stdout.write(`${text}\n`);
+        return ExitCode.ok;
+      }
+    }
     const command = await parseCommand(argv);
     if (command.name === 'help') {
       process.stdout.write(`${command.text}\n`);
@@ -82,4 +90,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     process.removeListener('SIGINT', onSigint);
     await context?.runner.close?.();
   }
+}
+
+/** The build's rendering of this help request (help-texts.ts), if it is one the build rendered. */
+async function renderedHelpFor(argv: readonly string[]): Promise<string | undefined> {
+  const { helpKey, renderedHelp } = await import('./help-texts.js');
+  const key = helpKey(recordCli(defineCli), argv);
+  return key === undefined ? undefined : renderedHelp(key, new URL('./', import.meta.url));
 }
