@@ -2,7 +2,7 @@
 // and of each command (deploy/bundle-cli.mjs writes help-texts.json beside the bundle). Only the exact spellings
 // `--help` and `COMMAND --help` are answered from it; any other help request is yargs' to render. yargs wraps at a
 // fixed 100 columns in English (build-cli.ts), so the text does not depend on the terminal or the locale.
-import { readFile } from '../state/fs-async.js';
+import { readBuildArtifact } from '../state/build-artifact.js';
 import type { CliSpec } from './fast-parse.js';
 
 export const HELP_TEXTS_FILE = 'help-texts.json';
@@ -19,9 +19,5 @@ export function helpKey(spec: CliSpec, argv: readonly string[]): string | undefi
 
 /** The help the build rendered for `key`, or undefined (a run from source has no such file). */
 export async function renderedHelp(key: string, besideBundle: URL): Promise<string | undefined> {
-  const texts = await readFile(new URL(HELP_TEXTS_FILE, besideBundle), 'utf8').then(
-    (json) => JSON.parse(json) as Record<string, string>,
-    () => ({}) as Record<string, string>,
-  );
-  return texts[key];
+  return (await readBuildArtifact<string>(HELP_TEXTS_FILE, besideBundle))[key];
 }

@@ -18,15 +18,16 @@ export interface OpenSshRunnerOptions {
 
 const notInstalled = (program: string) => new UnavailableError(`--ssh-client openssh: ${program} is not installed here`, { hint: 'install the OpenSSH client, or use --ssh-client ssh2' });
 
+/** The local runner's answer when the program itself is missing (exit 127 and its "command not found" line). */
+const programMissing = (result: RunResult, program: string) => result.code === 127 && result.stderr === `${program}: command not found`;
+
 export function createOpenSshRunner({ local, sshArgv, id, label, note }: OpenSshRunnerOptions): Runner {
   return {
     id,
     run: async (request) => {
       // One string for the remote login shell, quoted exactly as the ssh2 client sends it (ssh joins its words with spaces).
       const result = await local.run({ ...request, argv: [...sshArgv, buildRemoteCommand(request.argv)] });
-      if (result.code === 127 && result.stdout === '' && result.stderr === `${sshArgv[0]}: command not found`) {
-        throw notInstalled(sshArgv[0]!);
-      }
+      if (programMissing(result, sshArgv[0]!) && result.stdout === '') throw notInstalled(sshArgv[0]!);
       const { notices, rest } = splitSshNotices(result.stderr);
       for (const line of notices) note(`qsub-container: ssh: ${line}`);
       const cleaned: RunResult = { ...result, stderr: rest };
@@ -43,9 +44,7 @@ export function createOpenSshRunner({ local, sshArgv, id, label, note }: OpenSsh
 /** `ssh -G`: the user, host and port OpenSSH will really use (every Host, Match exec and Include evaluated), without connecting. */
 export async function resolveOpenSshId(local: Runner, sshArgv: readonly string[], commandLength: number, label: string): Promise<string> {
   const result = await local.run({ argv: [...sshArgv.slice(0, commandLength), '-G', ...sshArgv.slice(commandLength)], timeoutMs: 10_000 });
-  if (result.code === 127 && result.stderr === `${sshArgv[0]}: command not found`) {
-    throw notInstalled(sshArgv[0]!);
-  }
+  if (programMissing(result, sshArgv[0]!)) throw notInstalled(sshArgv[0]!);
   const resolved = parseSshG(result.stdout);
   if (result.code !== 0 || !resolved) {
     const failure = classifySshExit(label, result.stderr);
