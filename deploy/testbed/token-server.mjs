@@ -2,7 +2,15 @@
 // Test token server for the testbed's second registry (Distribution `auth.token`): Basic-authenticated users get
 // short-lived RS256 JWTs granting the actions their ACL allows. Dependency-free; run by lib/token-registry.sh.
 // Usage: token-server.mjs CONFIG.json   (format: see render_token_server_config in lib/token-registry.sh)
-import { createHash, createPrivateKey, createPublicKey, randomBytes, scryptSync, sign, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  scryptSync,
+  sign,
+  timingSafeEqual,
+} from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
@@ -15,7 +23,10 @@ const REGISTRY_LEEWAY_SECONDS = 60;
 
 /** The key id Distribution (libtrust) derives from the trusted certificate's key: base32(sha256(SPKI DER)[:30]) in 4-char groups. */
 function libtrustKeyId(publicKey) {
-  const digest = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest().subarray(0, 30);
+  const digest = createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest()
+    .subarray(0, 30);
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = '';
   for (const byte of digest) bits += byte.toString(2).padStart(8, '0');
@@ -58,7 +69,13 @@ function authenticate(header) {
   return timingSafeEqual(hash, Buffer.from(user.hash, 'hex')) ? name : false;
 }
 
-const globToRegExp = (glob) => new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+const globToRegExp = (glob) =>
+  new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 
 /** `repository:a/b:pull,push` → the subset of those actions the user's ACL grants (anonymous: none). */
 function grant(userName, scope) {
@@ -66,7 +83,9 @@ function grant(userName, scope) {
   if (!m) return undefined;
   const [, type, name, actions] = m;
   const acl = userName ? config.users[userName].access : [];
-  const allowed = new Set(acl.filter((rule) => globToRegExp(rule.repository).test(name)).flatMap((rule) => rule.actions));
+  const allowed = new Set(
+    acl.filter((rule) => globToRegExp(rule.repository).test(name)).flatMap((rule) => rule.actions),
+  );
   return { type, name, actions: actions.split(',').filter((a) => allowed.has(a)) };
 }
 
@@ -79,24 +98,48 @@ const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://token-server');
   if (url.pathname !== '/token' || req.method !== 'GET') return reply(res, 404, { errors: [{ code: 'NOT_FOUND' }] });
   const user = authenticate(req.headers.authorization);
-  const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+  const scopes = url.searchParams
+    .getAll('scope')
+    .flatMap((s) => s.split(' '))
+    .filter(Boolean);
   // One line per request, never a credential: tests count token fetches from this log.
-  const logLine = { time: new Date().toISOString(), user: user === false ? '(refused)' : user ?? '(anonymous)', service: url.searchParams.get('service'), scopes };
+  const logLine = {
+    time: new Date().toISOString(),
+    user: user === false ? '(refused)' : (user ?? '(anonymous)'),
+    service: url.searchParams.get('service'),
+    scopes,
+  };
   if (user === false) {
     console.log(JSON.stringify({ ...logLine, status: 401 }));
-    return reply(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication failed' }] }, { 'www-authenticate': 'Basic realm="qsc-token-server"' });
+    return reply(
+      res,
+      401,
+      { errors: [{ code: 'UNAUTHORIZED', message: 'authentication failed' }] },
+      { 'www-authenticate': 'Basic realm="qsc-token-server"' },
+    );
   }
   if (url.searchParams.get('service') !== config.service) {
     console.log(JSON.stringify({ ...logLine, status: 400 }));
-    return reply(res, 400, { errors: [{ code: 'DENIED', message: `unknown service; this server issues tokens for ${config.service}` }] });
+    return reply(res, 400, {
+      errors: [{ code: 'DENIED', message: `unknown service; this server issues tokens for ${config.service}` }],
+    });
   }
   const access = scopes.map((s) => grant(user, s)).filter(Boolean);
   const lifetime = (user && config.users[user].lifetimeSeconds) || config.lifetimeSeconds;
-  console.log(JSON.stringify({ ...logLine, status: 200, granted: access.map((a) => `${a.name}:${a.actions.join(',')}`), lifetime }));
+  console.log(
+    JSON.stringify({
+      ...logLine,
+      status: 200,
+      granted: access.map((a) => `${a.name}:${a.actions.join(',')}`),
+      lifetime,
+    }),
+  );
   const token = issueToken(user ?? '', access, lifetime);
   reply(res, 200, { token, access_token: token, expires_in: lifetime, issued_at: new Date().toISOString() });
 });
 
 const [host, port] = config.listen.split(':');
-server.listen(Number(port), host, () => console.log(JSON.stringify({ time: new Date().toISOString(), event: 'listening', listen: config.listen, kid })));
+server.listen(Number(port), host, () =>
+  console.log(JSON.stringify({ time: new Date().toISOString(), event: 'listening', listen: config.listen, kid })),
+);
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));

@@ -45,21 +45,37 @@ export async function checkCachedImage(
   submit?: { readonly argv: readonly string[]; readonly script: string; readonly when: 'cached' | 'always' },
 ): Promise<CacheCheck> {
   const result = await runner.run({
-    argv: ['sh', '-c', CHECK_SCRIPT, 'sh', cacheDir ?? '', sifName(digest), metaName(digest), submit?.when ?? 'never', ...(submit?.argv ?? [])],
+    argv: [
+      'sh',
+      '-c',
+      CHECK_SCRIPT,
+      'sh',
+      cacheDir ?? '',
+      sifName(digest),
+      metaName(digest),
+      submit?.when ?? 'never',
+      ...(submit?.argv ?? []),
+    ],
     stdin: submit?.script ?? '',
     timeoutMs: 180_000,
   });
   const [first = '', ...rest] = result.stdout.split('\n');
   const state = parseCacheState(first);
   if (!state) {
-    throw new UnavailableError(`could not check the image cache${cacheDir ? ` ${cacheDir}` : ''}: ${result.stderr.trim() || `exit ${result.code}`}`, {
-      hint: 'check that the cache directory is reachable from this host',
-    });
+    throw new UnavailableError(
+      `could not check the image cache${cacheDir ? ` ${cacheDir}` : ''}: ${result.stderr.trim() || `exit ${result.code}`}`,
+      {
+        hint: 'check that the cache directory is reachable from this host',
+      },
+    );
   }
   if (state.kind === 'broken') {
-    throw new DataError(`the cached ${sifName(digest)} is damaged (${state.problem}) and could not be moved to ${QUARANTINE_DIR}/`, {
-      hint: 'ask whoever owns the cache to run: qsub-container cache verify',
-    });
+    throw new DataError(
+      `the cached ${sifName(digest)} is damaged (${state.problem}) and could not be moved to ${QUARANTINE_DIR}/`,
+      {
+        hint: 'ask whoever owns the cache to run: qsub-container cache verify',
+      },
+    );
   }
   const ran = submit && (submit.when === 'always' || state.kind === 'cached');
   return { state, submitted: ran ? { ...result, stdout: rest.join('\n') } : undefined };

@@ -37,9 +37,12 @@ export const digestInScript = (script: string) => SCRIPT_DIGEST.exec(script)?.[1
 export async function findImagesInUse(runner: Runner, user: string): Promise<Set<string>> {
   const result = await runner.run({ argv: SQUEUE_ARGV, timeoutMs: 60_000 });
   if (result.code !== 0) {
-    throw new UnavailableError(`squeue failed, so the images queued jobs need are unknown: ${result.stderr.trim() || `exit ${result.code}`}`, {
-      hint: 'nothing was pruned; check that slurmctld is up (scontrol ping)',
-    });
+    throw new UnavailableError(
+      `squeue failed, so the images queued jobs need are unknown: ${result.stderr.trim() || `exit ${result.code}`}`,
+      {
+        hint: 'nothing was pruned; check that slurmctld is up (scontrol ping)',
+      },
+    );
   }
   const jobs = parseSqueue(result.stdout);
   const inUse = new Set(jobs.flatMap((j) => (j.digest ? [j.digest] : [])));

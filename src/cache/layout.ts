@@ -44,7 +44,8 @@ export function tagLinkPath(ref: string): string {
   const slash = ref.indexOf('/');
   if (colon < slash || slash < 0) throw new TypeError(`not a host/repository:tag reference: ${ref}`);
   const path = `${ref.slice(0, colon)}/${ref.slice(colon + 1)}.sif`;
-  if (path.split('/').some((part) => part === '' || part === '.' || part === '..')) throw new TypeError(`unsafe reference: ${ref}`);
+  if (path.split('/').some((part) => part === '' || part === '.' || part === '..'))
+    throw new TypeError(`unsafe reference: ${ref}`);
   return `${TAGS_DIR}/${path}`;
 }
 
@@ -76,15 +77,27 @@ export interface Sidecar {
 export function parseSidecar(text: string): Sidecar | undefined {
   try {
     const v = JSON.parse(text) as Partial<Sidecar>;
-    return typeof v.digest === 'string' && typeof v.size === 'number' && typeof v.source === 'string' ? (v as Sidecar) : undefined;
+    return typeof v.digest === 'string' && typeof v.size === 'number' && typeof v.source === 'string'
+      ? (v as Sidecar)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** The static head of the sidecar the job writes; it appends size, pulledAt and pulledBy once the file is verified. */
-export function sidecarHead(digest: string, source: string, cudaVersion: string | undefined, cudaDriverVersion: string | undefined): string {
-  return JSON.stringify({ digest, source, cudaVersion: cudaVersion ?? null, cudaDriverVersion: cudaDriverVersion ?? null }).slice(0, -1);
+export function sidecarHead(
+  digest: string,
+  source: string,
+  cudaVersion: string | undefined,
+  cudaDriverVersion: string | undefined,
+): string {
+  return JSON.stringify({
+    digest,
+    source,
+    cudaVersion: cudaVersion ?? null,
+    cudaDriverVersion: cudaDriverVersion ?? null,
+  }).slice(0, -1);
 }
 
 /** SIF starts with a 32-byte launch line then "SIF_MAGIC" (sylabs/sif global header). */

@@ -62,7 +62,9 @@ export function planPrune(inventory: Inventory, protection: Protection, policy: 
     } else keep.push({ image, reason: 'within-policy' });
   }
   const removed = new Set(remove.map((r) => r.image.digest));
-  const danglingLinks = inventory.links.filter((l) => l.digest === undefined || removed.has(l.digest)).map((l) => l.ref);
+  const danglingLinks = inventory.links
+    .filter((l) => l.digest === undefined || removed.has(l.digest))
+    .map((l) => l.ref);
   return {
     remove,
     keep,

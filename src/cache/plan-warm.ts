@@ -35,7 +35,12 @@ export interface WarmPlan {
   readonly prune: PrunePlan | undefined;
 }
 
-export function planWarm(desired: readonly DesiredImage[], inventory: Inventory, now: number, policy: WarmPolicy): WarmPlan {
+export function planWarm(
+  desired: readonly DesiredImage[],
+  inventory: Inventory,
+  now: number,
+  policy: WarmPolicy,
+): WarmPlan {
   const present = new Set(inventory.images.filter((i) => i.size > 0).map((i) => i.digest));
   const linkOf = new Map(inventory.links.map((l) => [l.ref, l.digest]));
   const byDigest = new Map<string, DesiredImage>();
@@ -45,10 +50,19 @@ export function planWarm(desired: readonly DesiredImage[], inventory: Inventory,
   }
   const pulls = [...byDigest.values()].filter((d) => !present.has(d.digest));
   const cached = [...byDigest.values()].filter((d) => present.has(d.digest));
-  const links = [...new Map(desired.filter((d) => linkOf.get(d.ref) !== d.digest).map((d) => [d.ref, { ref: d.ref, digest: d.digest }])).values()];
+  const links = [
+    ...new Map(
+      desired.filter((d) => linkOf.get(d.ref) !== d.digest).map((d) => [d.ref, { ref: d.ref, digest: d.digest }]),
+    ).values(),
+  ];
   const stalePartials = inventory.partials.filter((p) => now - p.modifiedAt > policy.stalePartialMs).map((p) => p.name);
   const prune = policy.prune
-    ? planPrune(inventory, { inUse: policy.inUse, pins: policy.pins, wanted: new Set(byDigest.keys()) }, policy.prune, now)
+    ? planPrune(
+        inventory,
+        { inUse: policy.inUse, pins: policy.pins, wanted: new Set(byDigest.keys()) },
+        policy.prune,
+        now,
+      )
     : undefined;
   return { pulls, links, cached, stalePartials, prune };
 }

@@ -46,10 +46,22 @@ export function renderPullScript(template: string, settings: Settings, target: P
     gpuType: undefined,
     output: slurm ? join(target.cacheDir, '.logs', 'warm-%j.out') : undefined,
     cacheDir: target.cacheDir,
-    image: { displayRef: image.ref, pullRef: image.pullRef, digest: image.digest, noHttps: image.noHttps, authFile: target.authFile, buildSource: target.buildSource },
+    image: {
+      displayRef: image.ref,
+      pullRef: image.pullRef,
+      digest: image.digest,
+      noHttps: image.noHttps,
+      authFile: target.authFile,
+      buildSource: target.buildSource,
+    },
     command: [],
   };
-  const facts = { digest: image.digest, source: image.ref, cudaVersion: image.cudaVersion, cudaDriverVersion: image.cudaDriverVersion };
+  const facts = {
+    digest: image.digest,
+    source: image.ref,
+    cudaVersion: image.cudaVersion,
+    cudaDriverVersion: image.cudaDriverVersion,
+  };
   return renderTemplate(template, planJobView(request, planCacheView(settings.cache, facts, true)));
 }
 
@@ -79,27 +91,48 @@ export async function pullImage(deps: PullDeps, settings: Settings, target: Pull
   const tmpDir = join(settings.cache.apptainerTmpDir ?? join(cacheDir, '.tmp'), deps.user);
   const timer = setInterval(() => {
     void bytesSoFar([tmpDir], `${sifName(image.digest)}.partial.`, cacheDir).then((bytes) => {
-      deps.log.info({ event: 'cache.pull.progress', image: image.ref, digest: image.digest, bytes, seconds: Math.round((Date.now() - started) / 1000) });
+      deps.log.info({
+        event: 'cache.pull.progress',
+        image: image.ref,
+        digest: image.digest,
+        bytes,
+        seconds: Math.round((Date.now() - started) / 1000),
+      });
       deps.progress?.(`pulling ${image.ref}: ${formatSize(bytes)} so far`);
     });
   }, deps.progressEveryMs ?? 15_000);
   try {
-    const result = await deps.runner.run({ argv: slurm ? ['sbatch', '--wait', '--parsable'] : ['bash', '-s'], stdin: script, signal: deps.signal });
+    const result = await deps.runner.run({
+      argv: slurm ? ['sbatch', '--wait', '--parsable'] : ['bash', '-s'],
+      stdin: script,
+      signal: deps.signal,
+    });
     if (deps.signal.aborted && slurm) {
-      await deps.runner.run({ argv: ['scancel', `--user=${deps.user}`, `--name=qsc-warm-${image.digest.slice(7, 19)}`], timeoutMs: 30_000 });
+      await deps.runner.run({
+        argv: ['scancel', `--user=${deps.user}`, `--name=qsc-warm-${image.digest.slice(7, 19)}`],
+        timeoutMs: 30_000,
+      });
     }
     // The pull block's own notes (lock taken over, pulled in Ns); Apptainer prints no credentials.
-    deps.log.debug({ event: 'cache.pull.output', image: image.ref, code: result.code, output: result.stderr.slice(-4000) });
+    deps.log.debug({
+      event: 'cache.pull.output',
+      image: image.ref,
+      code: result.code,
+      output: result.stderr.slice(-4000),
+    });
     const last = (result.stderr.trim().split('\n').at(-1) ?? '').replace(/^qsub-container: /, '');
     if (result.code === 0) return { seconds: (Date.now() - started) / 1000 };
     if (deps.signal.aborted) throw new TemporaryError(`pull of ${image.ref} stopped by shutdown`);
     if (result.code === 75) throw new TemporaryError(last || `not enough free space in ${cacheDir}`);
     if (result.code === 65) throw new DataError(last || `pulled file for ${image.ref} is not a valid SIF`);
     if (/no space left on device/i.test(result.stderr)) {
-      throw new TemporaryError(`the filesystem of ${cacheDir} filled up while pulling ${image.ref}; the partial download was removed`, {
-        hint: 'free space (qsub-container cache prune), or point "cache.apptainerTmpDir" at a larger filesystem',
-        cause: { stderr: result.stderr },
-      });
+      throw new TemporaryError(
+        `the filesystem of ${cacheDir} filled up while pulling ${image.ref}; the partial download was removed`,
+        {
+          hint: 'free space (qsub-container cache prune), or point "cache.apptainerTmpDir" at a larger filesystem',
+          cause: { stderr: result.stderr },
+        },
+      );
     }
     throw new UnavailableError(`pull of ${image.ref} failed (exit ${result.code}): ${last || 'no output'}`, {
       hint: slurm ? `see the pull job's output in ${join(cacheDir, '.logs')}` : 'rerun with --log-level debug',

@@ -23,7 +23,10 @@ async function readLinks(cacheDir: string): Promise<TagLink[]> {
         const ref = refOfTagLink(relative(cacheDir, path));
         if (!ref) continue;
         const target = basename(await readlink(path));
-        const exists = await stat(path).then(() => true, () => false);
+        const exists = await stat(path).then(
+          () => true,
+          () => false,
+        );
         links.push({ ref, digest: exists ? digestOfSif(target) : undefined });
       }
     }

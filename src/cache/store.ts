@@ -2,7 +2,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { lockName, metaName, submitLockName, QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET, sifName, tagLinkPath, tagLinkTarget } from './layout.js';
+import {
+  lockName,
+  metaName,
+  submitLockName,
+  QUARANTINE_DIR,
+  SIF_MAGIC,
+  SIF_MAGIC_OFFSET,
+  sifName,
+  tagLinkPath,
+  tagLinkTarget,
+} from './layout.js';
 
 /** Point host/repo:tag at a digest; readers see the old or the new link, never none. */
 export async function writeTagLink(cacheDir: string, ref: string, digest: string): Promise<void> {

@@ -28,16 +28,43 @@ export interface CliSpec {
 }
 
 /** Option keys whose meaning the replay reproduces; text-only keys change nothing in parsing. */
-const REPLAYED_KEYS = new Set(['alias', 'type', 'array', 'default', 'choices', 'describe', 'description', 'desc', 'hidden', 'group']);
+const REPLAYED_KEYS = new Set([
+  'alias',
+  'type',
+  'array',
+  'default',
+  'choices',
+  'describe',
+  'description',
+  'desc',
+  'hidden',
+  'group',
+]);
 /** Builder calls that only shape help text or yargs' own behaviour on errors (which is yargs' to show). */
-const TEXT_ONLY = new Set(['scriptName', 'usage', 'example', 'epilogue', 'epilog', 'wrap', 'locale', 'strict', 'help', 'version', 'exitProcess', 'fail', 'showHelpOnFail']);
+const TEXT_ONLY = new Set([
+  'scriptName',
+  'usage',
+  'example',
+  'epilogue',
+  'epilog',
+  'wrap',
+  'locale',
+  'strict',
+  'help',
+  'version',
+  'exitProcess',
+  'fail',
+  'showHelpOnFail',
+]);
 
 /** `submit <target>`, `$0 <target>`, `cache [action..]` → name and positionals, as yargs reads a command string. */
 function readCommandString(text: string): { name: string; positionals: Positional[] } {
   const [name = '', ...rest] = text.trim().split(/\s+/);
   const positionals = rest.map((word) => {
     const m = /^([<[])([^\]>.]+)(\.\.)?[\]>]$/.exec(word);
-    return m ? { name: m[2]!, variadic: m[3] !== undefined, required: m[1] === '<' } : { name: '', variadic: false, required: true };
+    return m
+      ? { name: m[2]!, variadic: m[3] !== undefined, required: m[1] === '<' }
+      : { name: '', variadic: false, required: true };
   });
   return { name, positionals };
 }
@@ -71,12 +98,14 @@ function recorder(spec: CliSpec, command: CommandSpec | undefined): Argv {
     },
   };
   const proxy: Argv = new Proxy({} as Argv, {
-    get: (_target, property) => (...args: never[]) => {
-      const name = String(property);
-      if (methods[name]) methods[name]!(...args);
-      else if (!TEXT_ONLY.has(name)) markUnreplayable();
-      return proxy;
-    },
+    get:
+      (_target, property) =>
+      (...args: never[]) => {
+        const name = String(property);
+        if (methods[name]) methods[name]!(...args);
+        else if (!TEXT_ONLY.has(name)) markUnreplayable();
+        return proxy;
+      },
   });
   return proxy;
 }
@@ -89,10 +118,16 @@ export function recordCli(define: (root: Argv) => unknown): CliSpec {
 }
 
 const camel = (key: string) => key.replace(/-+([^-])/g, (_m, c: string) => c.toUpperCase());
-const aliasesOf = (d: Definition) => (d.alias === undefined ? [] : typeof d.alias === 'string' ? [d.alias] : [...d.alias]);
+const aliasesOf = (d: Definition) =>
+  d.alias === undefined ? [] : typeof d.alias === 'string' ? [d.alias] : [...d.alias];
 
 /** The parser configuration readOptions reproduces (build-cli.ts's); under any other, yargs parses everything. */
-const READ_CONFIGURATION: Record<string, boolean> = { 'populate--': true, 'parse-numbers': false, 'parse-positional-numbers': false, 'camel-case-expansion': true };
+const READ_CONFIGURATION: Record<string, boolean> = {
+  'populate--': true,
+  'parse-numbers': false,
+  'parse-positional-numbers': false,
+  'camel-case-expansion': true,
+};
 const readsAsConfigured = (configuration: Record<string, boolean>) =>
   Object.keys({ ...configuration, ...READ_CONFIGURATION }).every((k) => configuration[k] === READ_CONFIGURATION[k]);
 
@@ -121,7 +156,10 @@ function commandWord(argv: readonly string[]): string | undefined | typeof DEFER
  * use: `--name value`, `--name=value`, `-n value`, `--flag`, `--no-flag`, `--flag=true|false`, repeats, and `--`. Every
  * key is set under its name, aliases and camelCase forms, with defaults. Anything else is DEFER: yargs reads it.
  */
-function readOptions(argv: readonly string[], definitions: Map<string, Definition>): Record<string, unknown> & { _: string[] } | typeof DEFER {
+function readOptions(
+  argv: readonly string[],
+  definitions: Map<string, Definition>,
+): (Record<string, unknown> & { _: string[] }) | typeof DEFER {
   const byName = new Map<string, string>();
   for (const [key, d] of definitions) for (const name of [key, ...aliasesOf(d)]) byName.set(name, key);
   const given = new Map<string, unknown>();
@@ -173,7 +211,10 @@ function readOptions(argv: readonly string[], definitions: Map<string, Definitio
     set(key, value);
   }
   // yargs-parser's populate--: the key is there only when something follows "--".
-  const parsed: Record<string, unknown> & { _: string[] } = { _: positionals, ...(afterDashes?.length ? { '--': afterDashes } : {}) };
+  const parsed: Record<string, unknown> & { _: string[] } = {
+    _: positionals,
+    ...(afterDashes?.length ? { '--': afterDashes } : {}),
+  };
   for (const [key, d] of definitions) {
     const value = given.has(key) ? given.get(key) : 'default' in d ? d.default : undefined;
     if (value === undefined && !given.has(key)) continue;
@@ -186,7 +227,10 @@ function readOptions(argv: readonly string[], definitions: Map<string, Definitio
  * The argv object yargs would hand back for this command line, or undefined when yargs must decide (help, usage
  * errors, anything the replay does not cover).
  */
-export function fastParse(spec: CliSpec, argv: readonly string[]): (Record<string, unknown> & { _: unknown[] }) | undefined {
+export function fastParse(
+  spec: CliSpec,
+  argv: readonly string[],
+): (Record<string, unknown> & { _: unknown[] }) | undefined {
   if (!spec.replayable || !readsAsConfigured(spec.configuration)) return undefined;
   const word = commandWord(argv);
   if (word === DEFER) return undefined;

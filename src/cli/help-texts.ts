@@ -8,12 +8,16 @@ import type { CliSpec } from './fast-parse.js';
 export const HELP_TEXTS_FILE = 'help-texts.json';
 
 /** The command lines whose help the build renders: the CLI's own, then each command's by each of its names. */
-export const helpArgvs = (spec: CliSpec): string[][] => [['--help'], ...spec.commands.flatMap((c) => c.names.map((name) => [name, '--help']))];
+export const helpArgvs = (spec: CliSpec): string[][] => [
+  ['--help'],
+  ...spec.commands.flatMap((c) => c.names.map((name) => [name, '--help'])),
+];
 
 /** The key of the rendered help `argv` asks for ('' for the CLI's own), or undefined when yargs must render it. */
 export function helpKey(spec: CliSpec, argv: readonly string[]): string | undefined {
   if (argv.length === 1 && argv[0] === '--help') return '';
-  if (argv.length === 2 && argv[1] === '--help' && spec.commands.some((c) => c.names.includes(argv[0]!))) return argv[0];
+  if (argv.length === 2 && argv[1] === '--help' && spec.commands.some((c) => c.names.includes(argv[0]!)))
+    return argv[0];
   return undefined;
 }
 

@@ -38,11 +38,24 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const { host, acceptNewHostKey, sshClient } = command.args;
     // The cache lives on the cluster's filesystems: these run where it is. Refused before any SSH connection is made.
     if (host && (command.name === 'cache' || command.name === 'warm' || command.name === 'import')) {
-      throw new UsageError(`${command.name} with --host is not supported`, { hint: `run it on the cluster: ssh ${host} qsub-container ${command.name} ...` });
+      throw new UsageError(`${command.name} with --host is not supported`, {
+        hint: `run it on the cluster: ssh ${host} qsub-container ${command.name} ...`,
+      });
     }
     // SSH is loaded only when --host asks for it: local runs do not pay for ssh2.
     const remote = host
-      ? await (await import('../transport/open-remote.js')).openRemote(host, { env, home, localUser: env.USER || userInfo().username, paths, log, note, acceptNewHostKey, sshClient })
+      ? await (
+          await import('../transport/open-remote.js')
+        ).openRemote(host, {
+          env,
+          home,
+          localUser: env.USER || userInfo().username,
+          paths,
+          log,
+          note,
+          acceptNewHostKey,
+          sshClient,
+        })
       : undefined;
     context = {
       // sbatch exports its environment to the job: registry credentials must not ride along.
@@ -74,9 +87,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       readSecret: async (prompt, fromStdin) => (await import('./read-secret.js')).readSecret(prompt, fromStdin),
     };
     if (command.name === 'submit' && command.args.wait) process.once('SIGINT', onSigint);
-    if (command.name === 'submit') return (await (await import('./commands/submit.js')).submitCommand(command.args, context)) ?? ExitCode.ok;
-    else if (command.name === 'login' || command.name === 'logout') await (await import('./commands/login.js')).loginCommand(command, context);
-    else if (command.name === 'import') await (await import('./commands/import.js')).importCommand(command.args, context);
+    if (command.name === 'submit')
+      return (await (await import('./commands/submit.js')).submitCommand(command.args, context)) ?? ExitCode.ok;
+    else if (command.name === 'login' || command.name === 'logout')
+      await (await import('./commands/login.js')).loginCommand(command, context);
+    else if (command.name === 'import')
+      await (await import('./commands/import.js')).importCommand(command.args, context);
     else if (command.name === 'tags') await (await import('./commands/tags.js')).tagsCommand(command.args, context);
     else if (command.name === 'cache') await (await import('./commands/cache.js')).cacheCommand(command.args, context);
     else if (command.name === 'warm') await (await import('./commands/warm.js')).warmCommand(command.args, context);

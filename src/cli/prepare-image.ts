@@ -48,7 +48,12 @@ export function renderPullJobScript(template: string, settings: Settings, prepar
     image: { ...image, buildSource: undefined },
     command: [],
   };
-  const facts = { digest: image.digest, source: image.displayRef, cudaVersion: prepare.cudaVersion, cudaDriverVersion: prepare.cudaDriverVersion };
+  const facts = {
+    digest: image.digest,
+    source: image.displayRef,
+    cudaVersion: prepare.cudaVersion,
+    cudaDriverVersion: prepare.cudaDriverVersion,
+  };
   return renderTemplate(template, planJobView(request, planCacheView(settings.cache, facts, true)));
 }
 
@@ -62,28 +67,63 @@ export async function prepareImage(
   job: { readonly argv: readonly string[]; readonly script: string },
 ): Promise<Prepared> {
   const { image, cacheDir } = prepare;
-  const { state, submitted } = await checkCachedImage(ctx.runner, cacheDir, image.digest, { ...job, when: mode === 'job' ? 'always' : 'cached' });
+  const { state, submitted } = await checkCachedImage(ctx.runner, cacheDir, image.digest, {
+    ...job,
+    when: mode === 'job' ? 'always' : 'cached',
+  });
   const quarantined = state.kind === 'quarantined' ? state.movedTo : undefined;
-  if (state.kind === 'quarantined') ctx.note(`qsub-container: the cached ${image.displayRef} was damaged (${state.problem}); moved to ${state.movedTo}, pulling it again`);
+  if (state.kind === 'quarantined')
+    ctx.note(
+      `qsub-container: the cached ${image.displayRef} was damaged (${state.problem}); moved to ${state.movedTo}, pulling it again`,
+    );
   if (state.kind === 'cached') return { pull: 'cached', submitted };
-  ctx.log.info({ event: 'image.not-cached', image: image.displayRef, digest: image.digest, mode, quarantined: quarantined ?? null });
+  ctx.log.info({
+    event: 'image.not-cached',
+    image: image.displayRef,
+    digest: image.digest,
+    mode,
+    quarantined: quarantined ?? null,
+  });
   if (mode === 'job') return { pull: 'in-job', quarantined, submitted };
 
   if (mode === 'local') {
-    if (!cacheDir) throw new ConfigError('--pull local needs a shared cache directory', { hint: 'pass --cache-dir DIR or set "cacheDir" in the config' });
+    if (!cacheDir)
+      throw new ConfigError('--pull local needs a shared cache directory', {
+        hint: 'pass --cache-dir DIR or set "cacheDir" in the config',
+      });
     ctx.note(`qsub-container: pulling ${image.displayRef} here before submitting`);
     const user = ctx.env.USER || userInfo().username;
     const progress = process.stderr.isTTY ? (line: string) => ctx.note(`qsub-container: ${line}`) : undefined;
     const { seconds } = await pullImage(
-      { runner: ctx.runner, template, log: ctx.log, progress, signal: ctx.signal ?? new AbortController().signal, user },
+      {
+        runner: ctx.runner,
+        template,
+        log: ctx.log,
+        progress,
+        signal: ctx.signal ?? new AbortController().signal,
+        user,
+      },
       { ...settings, warm: { ...settings.warm, pullOn: 'local' } },
       {
-        image: { ref: image.displayRef, digest: image.digest, pullRef: image.pullRef, noHttps: image.noHttps, cudaVersion: prepare.cudaVersion, cudaDriverVersion: prepare.cudaDriverVersion, wantedBy: ['submit'] },
+        image: {
+          ref: image.displayRef,
+          digest: image.digest,
+          pullRef: image.pullRef,
+          noHttps: image.noHttps,
+          cudaVersion: prepare.cudaVersion,
+          cudaDriverVersion: prepare.cudaDriverVersion,
+          wantedBy: ['submit'],
+        },
         cacheDir,
         authFile: image.authFile,
       },
     );
-    ctx.log.info({ event: 'cache.pulled', image: image.displayRef, digest: image.digest, seconds: Math.round(seconds * 10) / 10 });
+    ctx.log.info({
+      event: 'cache.pulled',
+      image: image.displayRef,
+      digest: image.digest,
+      seconds: Math.round(seconds * 10) / 10,
+    });
     return { pull: 'pulled-here', quarantined };
   }
 
@@ -95,7 +135,14 @@ export async function prepareImage(
   });
   if (answer.kind === 'cached') return { pull: 'cached', quarantined };
   const shared = answer.kind === 'queued';
-  ctx.note(`qsub-container: ${shared ? 'waiting for pull job' : 'submitted pull job'} ${answer.jobId} on ${settings.warm.pullPartition} for ${image.displayRef}`);
-  ctx.log.info({ event: shared ? 'pull-job.shared' : 'pull-job.submitted', jobId: answer.jobId, image: image.displayRef, digest: image.digest });
+  ctx.note(
+    `qsub-container: ${shared ? 'waiting for pull job' : 'submitted pull job'} ${answer.jobId} on ${settings.warm.pullPartition} for ${image.displayRef}`,
+  );
+  ctx.log.info({
+    event: shared ? 'pull-job.shared' : 'pull-job.submitted',
+    jobId: answer.jobId,
+    image: image.displayRef,
+    digest: image.digest,
+  });
   return { pull: 'pull-job', pullJob: { id: answer.jobId, shared }, quarantined };
 }

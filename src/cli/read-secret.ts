@@ -5,7 +5,9 @@ async function readAll(stream: NodeJS.ReadStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   // One trailing newline (echo, a here-string) is not part of the password.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** Raw mode, so nothing is echoed; Enter ends, Backspace deletes, Ctrl-C / Ctrl-D abort. */
@@ -26,7 +28,12 @@ function prompt(text: string, stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStre
     const onData = (data: Buffer) => {
       for (const char of data.toString('utf8')) {
         if (char === '\r' || char === '\n') return done();
-        if (char === '\u0003' || char === '\u0004') return done(new UsageError('password prompt aborted', { hint: 'or pipe the password in: ... | qsub-container login REGISTRY --password-stdin' }));
+        if (char === '\u0003' || char === '\u0004')
+          return done(
+            new UsageError('password prompt aborted', {
+              hint: 'or pipe the password in: ... | qsub-container login REGISTRY --password-stdin',
+            }),
+          );
         typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
       }
     };
@@ -34,6 +41,11 @@ function prompt(text: string, stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStre
   });
 }
 
-export function readSecret(text: string, fromStdin: boolean, stdin = process.stdin, stderr = process.stderr): Promise<string> {
+export function readSecret(
+  text: string,
+  fromStdin: boolean,
+  stdin = process.stdin,
+  stderr = process.stderr,
+): Promise<string> {
   return fromStdin || !stdin.isTTY ? readAll(stdin) : prompt(text, stdin, stderr);
 }

@@ -14,7 +14,8 @@ export interface SelectionRequest {
 export function selectionRequest(args: SelectionArgs, settings: Settings): SelectionRequest {
   const constraints = validateConstraints(args);
   const policy = (args.policy ?? settings.policy ?? 'native') as Policy;
-  if (!POLICIES.includes(policy)) throw new UsageError(`unknown policy ${JSON.stringify(policy)}`, { hint: `use one of ${POLICIES.join(', ')}` });
+  if (!POLICIES.includes(policy))
+    throw new UsageError(`unknown policy ${JSON.stringify(policy)}`, { hint: `use one of ${POLICIES.join(', ')}` });
   if (policy === 'forward-compat' && settings.forwardCompat !== 'data-center') {
     throw new UsageError('policy forward-compat is not enabled on this site', {
       hint: 'forward compatibility is a site decision: an admin sets "forwardCompat": "data-center" in the site config; use native or minor-compat meanwhile',
@@ -23,18 +24,28 @@ export function selectionRequest(args: SelectionArgs, settings: Settings): Selec
   return { constraints, policy };
 }
 
-export const selectOptions = (request: SelectionRequest, gpuNames: readonly string[]): SelectOptions => ({ policy: request.policy, gpuNames });
+export const selectOptions = (request: SelectionRequest, gpuNames: readonly string[]): SelectOptions => ({
+  policy: request.policy,
+  gpuNames,
+});
 
 /**
  * What a warm target selects with: its policy/variant/python stand where submit's flags do, so the warmer caches the
  * digest a submission on the target's partitions picks (target > site default > native, the same forward-compat gate).
  */
-export function warmTargetSelection(target: Extract<WarmTarget, { kind: 'framework' }>, settings: Settings): SelectionRequest {
+export function warmTargetSelection(
+  target: Extract<WarmTarget, { kind: 'framework' }>,
+  settings: Settings,
+): SelectionRequest {
   try {
-    return selectionRequest({ policy: target.policy, variant: target.variant, python: target.python, release: undefined, cuda: undefined }, settings);
+    return selectionRequest(
+      { policy: target.policy, variant: target.variant, python: target.python, release: undefined, cuda: undefined },
+      settings,
+    );
   } catch (error) {
     // A flag a user typed is a usage error; the same word in a warm target is the site config's.
-    if (error instanceof UsageError) throw new ConfigError(`warm target ${target.framework}: ${error.message}`, { hint: error.hint });
+    if (error instanceof UsageError)
+      throw new ConfigError(`warm target ${target.framework}: ${error.message}`, { hint: error.hint });
     throw error;
   }
 }

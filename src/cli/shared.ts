@@ -22,7 +22,9 @@ export function settingsFor(ctx: Context, flags: Record<string, unknown>): Promi
 
 export function validateDriver(value: string): string {
   if (!parseVersion(value) || value.split('.').length < 2) {
-    throw new UsageError(`malformed --driver ${JSON.stringify(value)}`, { hint: 'give the driver version nvidia-smi prints, e.g. 535.104.05' });
+    throw new UsageError(`malformed --driver ${JSON.stringify(value)}`, {
+      hint: 'give the driver version nvidia-smi prints, e.g. 535.104.05',
+    });
   }
   return value;
 }
@@ -35,19 +37,31 @@ export interface DriverTarget {
   readonly refresh: boolean;
 }
 
-export function findDriver(ctx: Context, settings: Settings, target: DriverTarget): Promise<DriverProbe & { cached: boolean }> {
+export function findDriver(
+  ctx: Context,
+  settings: Settings,
+  target: DriverTarget,
+): Promise<DriverProbe & { cached: boolean }> {
   validateSlurmName('--partition', target.partition);
   if (target.gpuType) validateSlurmName('--gpu-type', target.gpuType);
   if (target.constraint !== undefined) {
     const parsed = parseFeatureConstraint(validateConstraint(target.constraint));
     if (parsed.kind === 'unevaluated') {
-      ctx.note(`qsub-container: warning: --constraint ${target.constraint} is left to Slurm (${parsed.why}); selecting for the lowest driver of all of ${target.partition}`);
+      ctx.note(
+        `qsub-container: warning: --constraint ${target.constraint} is left to Slurm (${parsed.why}); selecting for the lowest driver of all of ${target.partition}`,
+      );
     }
   }
   const cache = createFileDriverCache(ctx.paths.cacheDir, settings.driverCacheTtlMinutes * 60_000);
   return detectDriver(
     { runner: ctx.runner, cache, now: ctx.now, log: ctx.log },
-    { partition: target.partition, gpuType: target.gpuType, constraint: target.constraint, account: target.account, waitSeconds: settings.probeWaitSeconds },
+    {
+      partition: target.partition,
+      gpuType: target.gpuType,
+      constraint: target.constraint,
+      account: target.account,
+      waitSeconds: settings.probeWaitSeconds,
+    },
     target.refresh,
   );
 }
@@ -61,7 +75,12 @@ export async function registryClientFor(
   // Over SSH the registry is queried from here with this machine's credentials; the job names the cluster side's file.
   const toolFile = ctx.remote?.localAuthFile ?? settings.authFile;
   const credentials = await findCredentials(endpoint.host, ctx.env, { toolFile, home: ctx.env.HOME ?? '' });
-  ctx.log.debug({ event: 'registry.credentials', registry: endpoint.host, source: credentials?.source ?? 'none', user: credentials?.username ?? null });
+  ctx.log.debug({
+    event: 'registry.credentials',
+    registry: endpoint.host,
+    source: credentials?.source ?? 'none',
+    user: credentials?.username ?? null,
+  });
   const client = createRegistryClient(endpoint, {
     fetch: ctx.fetch,
     credentials,
@@ -77,7 +96,12 @@ export async function registryClientFor(
  * The auth file the job names by path: over SSH the cluster side's own file (no secret is copied there); locally the
  * tool's file, or a 0600 copy of credentials that came from elsewhere (credentials.ts: authFileForJob).
  */
-export async function jobAuthFileFor(ctx: Context, settings: Settings, host: string, credentials: FoundCredentials | undefined): Promise<string | undefined> {
+export async function jobAuthFileFor(
+  ctx: Context,
+  settings: Settings,
+  host: string,
+  credentials: FoundCredentials | undefined,
+): Promise<string | undefined> {
   if (ctx.remote) return ctx.remote.jobAuthFile(settings);
   return credentials ? authFileForJob(credentials, host, ctx.paths.configDir) : undefined;
 }

@@ -27,10 +27,15 @@ export async function loadSettings(
 ): Promise<Settings> {
   const userFile = env.QSUB_CONTAINER_CONFIG || join(paths.configDir, 'config.json');
   const files = await Promise.all([fileLayer(paths.siteConfigFile), fileLayer(userFile)]);
-  const { settings, errors } = resolveSettings([...files, envLayer(env), { source: 'flags', values: flags }], paths.configDir);
+  const { settings, errors } = resolveSettings(
+    [...files, envLayer(env), { source: 'flags', values: flags }],
+    paths.configDir,
+  );
   const all = [...files.flatMap((f) => (f.error ? [f.error] : [])), ...errors];
   if (all.length > 0) {
-    throw new ConfigError(`invalid configuration: ${all.join('; ')}`, { hint: 'fix the files named above (README: Configuration)' });
+    throw new ConfigError(`invalid configuration: ${all.join('; ')}`, {
+      hint: 'fix the files named above (README: Configuration)',
+    });
   }
   return settings;
 }

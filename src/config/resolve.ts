@@ -1,6 +1,13 @@
 // Settings from flags > environment > user config > site config > defaults, in one pure step reporting every problem.
 import { join } from 'node:path';
-import { checkWarm, DEFAULT_CACHE, DEFAULT_WARM, readSection, type CacheSettings, type WarmSettings } from './cache-settings.js';
+import {
+  checkWarm,
+  DEFAULT_CACHE,
+  DEFAULT_WARM,
+  readSection,
+  type CacheSettings,
+  type WarmSettings,
+} from './cache-settings.js';
 
 export interface Settings {
   /** Registry for named frameworks; undefined means the framework's home registry (nvcr.io). */
@@ -35,9 +42,25 @@ export interface Settings {
 }
 
 type Key = keyof Settings;
-const STRING_KEYS = ['registry', 'cacheDir', 'gpuPartition', 'partition', 'account', 'time', 'authFile', 'policy', 'forwardCompat', 'submitPull', 'driverVersionFile'] as const;
+const STRING_KEYS = [
+  'registry',
+  'cacheDir',
+  'gpuPartition',
+  'partition',
+  'account',
+  'time',
+  'authFile',
+  'policy',
+  'forwardCompat',
+  'submitPull',
+  'driverVersionFile',
+] as const;
 /** Settings whose value must be one of a few words. */
-const CHOICES: Partial<Record<Key, readonly string[]>> = { policy: ['native', 'minor-compat', 'forward-compat'], forwardCompat: ['data-center', 'off'], submitPull: ['auto', 'local', 'slurm', 'job'] };
+const CHOICES: Partial<Record<Key, readonly string[]>> = {
+  policy: ['native', 'minor-compat', 'forward-compat'],
+  forwardCompat: ['data-center', 'off'],
+  submitPull: ['auto', 'local', 'slurm', 'job'],
+};
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
 const SECTION_KEYS = ['cache', 'warm'] as const;
 
@@ -82,17 +105,23 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
       continue;
     }
     if ((STRING_KEYS as readonly string[]).includes(key)) {
-      if (typeof value !== 'string' || value === '') errors.push(`${layer.source}: "${key}" must be a non-empty string`);
-      else if ((key === 'cacheDir' || key === 'authFile' || key === 'driverVersionFile') && !value.startsWith('/')) errors.push(`${layer.source}: "${key}" must be an absolute path`);
-      else if (CHOICES[key as Key] && !CHOICES[key as Key]!.includes(value)) errors.push(`${layer.source}: "${key}" must be one of ${CHOICES[key as Key]!.join(', ')}`);
+      if (typeof value !== 'string' || value === '')
+        errors.push(`${layer.source}: "${key}" must be a non-empty string`);
+      else if ((key === 'cacheDir' || key === 'authFile' || key === 'driverVersionFile') && !value.startsWith('/'))
+        errors.push(`${layer.source}: "${key}" must be an absolute path`);
+      else if (CHOICES[key as Key] && !CHOICES[key as Key]!.includes(value))
+        errors.push(`${layer.source}: "${key}" must be one of ${CHOICES[key as Key]!.join(', ')}`);
       else out[key as Key] = value;
     } else if ((NUMBER_KEYS as readonly string[]).includes(key)) {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
       else out[key as Key] = value;
     } else if (key === 'cache' || key === 'warm') {
       out[key] = readSection(key, value, layer.source, errors) as never;
     } else {
-      errors.push(`${layer.source}: unknown setting "${key}" (known: ${[...STRING_KEYS, ...NUMBER_KEYS, ...SECTION_KEYS].join(', ')})`);
+      errors.push(
+        `${layer.source}: unknown setting "${key}" (known: ${[...STRING_KEYS, ...NUMBER_KEYS, ...SECTION_KEYS].join(', ')})`,
+      );
     }
   }
   return out;

@@ -27,16 +27,28 @@ async function staleOwner(path: string, staleMs: number, now: number): Promise<O
   const owner = JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) as Partial<Owner>;
   const age = now - ((await stat(path).catch(() => undefined))?.mtimeMs ?? now);
   const deadHere = owner.host === hostname() && typeof owner.pid === 'number' && !alive(owner.pid);
-  return deadHere || age > staleMs ? { host: owner.host ?? '?', pid: owner.pid ?? 0, startedAt: owner.startedAt ?? '?' } : undefined;
+  return deadHere || age > staleMs
+    ? { host: owner.host ?? '?', pid: owner.pid ?? 0, startedAt: owner.startedAt ?? '?' }
+    : undefined;
 }
 
-export async function acquireInstanceLock(path: string, staleMs: number, now: () => number, onStale: (owner: Owner) => void): Promise<InstanceLock> {
+export async function acquireInstanceLock(
+  path: string,
+  staleMs: number,
+  now: () => number,
+  onStale: (owner: Owner) => void,
+): Promise<InstanceLock> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const file = await open(path, 'wx', 0o664);
-      await file.writeFile(`${JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date(now()).toISOString() })}\n`);
+      await file.writeFile(
+        `${JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date(now()).toISOString() })}\n`,
+      );
       await file.close();
-      const heartbeat = setInterval(() => void utimes(path, new Date(), new Date()).catch(() => {}), Math.max(1000, Math.min(60_000, staleMs / 4)));
+      const heartbeat = setInterval(
+        () => void utimes(path, new Date(), new Date()).catch(() => {}),
+        Math.max(1000, Math.min(60_000, staleMs / 4)),
+      );
       heartbeat.unref();
       return {
         async release() {

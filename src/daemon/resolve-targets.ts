@@ -31,11 +31,18 @@ export interface ResolvedTargets {
 
 /** "tensorflow@gengpu", with the target's own selection keys when it has any, so two targets of one partition stay apart in logs. */
 function targetLabel(target: Extract<WarmTarget, { kind: 'framework' }>, partition: string): string {
-  const own = (['policy', 'variant', 'python'] as const).filter((k) => target[k] !== undefined).map((k) => `${k}=${target[k]}`);
+  const own = (['policy', 'variant', 'python'] as const)
+    .filter((k) => target[k] !== undefined)
+    .map((k) => `${k}=${target[k]}`);
   return `${target.framework}@${partition}${own.length ? `[${own.join(',')}]` : ''}`;
 }
 
-export async function resolveTargets(ctx: Context, settings: Settings, targets: readonly WarmTarget[], refresh = false): Promise<ResolvedTargets> {
+export async function resolveTargets(
+  ctx: Context,
+  settings: Settings,
+  targets: readonly WarmTarget[],
+  refresh = false,
+): Promise<ResolvedTargets> {
   const memoFile = join(ctx.paths.cacheDir, 'warm-tags.json');
   const memo: Record<string, Remembered> = (await readJsonFile<Record<string, Remembered>>(memoFile)) ?? {};
   const clients = new Map<string, { client: RegistryClient; authFile: string | undefined }>();
@@ -64,7 +71,12 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
   }
 
   /** The remembered answer for a tag, confirmed by one HEAD per tick when `confirm`; re-read when the tag moved. */
-  async function lookup(client: RegistryClient, repository: string, tag: string, confirm: boolean): Promise<Remembered> {
+  async function lookup(
+    client: RegistryClient,
+    repository: string,
+    tag: string,
+    confirm: boolean,
+  ): Promise<Remembered> {
     const key = `${client.endpoint.host}/${repository}:${tag}`;
     const known = memo[key];
     if (!known) return readFresh(client, repository, tag);
@@ -78,14 +90,25 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
   }
 
   type ReadCandidate = Candidate & { readonly digest: string };
-  async function candidate(client: RegistryClient, repository: string, tag: string, release: string, confirm: boolean): Promise<ReadCandidate> {
+  async function candidate(
+    client: RegistryClient,
+    repository: string,
+    tag: string,
+    release: string,
+    confirm: boolean,
+  ): Promise<ReadCandidate> {
     const entry = await lookup(client, repository, tag, confirm);
     const { env } = await client.readConfig(repository, entry.configDigest);
     return { ...candidateOf(repository, tag, release, entry.digest, env), digest: entry.digest };
   }
 
   /** Candidates here are always read from the registry, so they carry a digest (only offline seed ones lack it). */
-  const desiredImage = (endpoint: RegistryEndpoint, repository: string, c: ReadCandidate, wantedBy: string): DesiredImage => ({
+  const desiredImage = (
+    endpoint: RegistryEndpoint,
+    repository: string,
+    c: ReadCandidate,
+    wantedBy: string,
+  ): DesiredImage => ({
     ref: `${endpoint.host}/${repository}:${c.tag}`,
     digest: c.digest,
     pullRef: `docker://${endpoint.host}/${repository}@${c.digest}`,
@@ -105,7 +128,10 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
     read: (repository, tag, release) => candidate(client, repository, tag, release, false),
   });
 
-  async function frameworkImage(target: Extract<WarmTarget, { kind: 'framework' }>, partition: string): Promise<DesiredImage> {
+  async function frameworkImage(
+    target: Extract<WarmTarget, { kind: 'framework' }>,
+    partition: string,
+  ): Promise<DesiredImage> {
     const label = targetLabel(target, partition);
     const found = findFramework(target.framework);
     if (!found) throw new UsageError(`warm target names an unknown framework ${JSON.stringify(target.framework)}`);
@@ -113,18 +139,39 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
     const framework = { ...found, repository: target.repository ?? found.repository };
     const endpoint = parseRegistry(settings.registry ?? framework.homeRegistry);
     const client = await clientFor(endpoint);
-    const probe = await findDriver(ctx, settings, { partition, gpuType: undefined, account: settings.account, refresh });
+    const probe = await findDriver(ctx, settings, {
+      partition,
+      gpuType: undefined,
+      account: settings.account,
+      refresh,
+    });
     // What submit on this partition passes: the probed GPUs' names decide forward compatibility.
-    const select = selectOptions(request, probe.gpus.map((g) => g.name));
+    const select = selectOptions(
+      request,
+      probe.gpus.map((g) => g.name),
+    );
     const source = rememberedSource(client);
     for (;;) {
-      const { selection } = await chooseFrameworkImage(source, framework, probe.driverVersion, { all: false, log: ctx.log, constraints: request.constraints, select });
+      const { selection } = await chooseFrameworkImage(source, framework, probe.driverVersion, {
+        all: false,
+        log: ctx.log,
+        constraints: request.constraints,
+        select,
+      });
       if (selection.kind === 'none') throw new RefusedError(`${label}: ${selection.why}`);
       const chosen = selection.candidate as ReadCandidate;
       // The one HEAD per selected image: has its tag moved since it was remembered? If so, choose again with what it is now.
       const now = await candidate(client, framework.repository, chosen.tag, chosen.release, true);
       if (now.digest !== chosen.digest) continue;
-      ctx.log.info({ event: 'warm.selected', target: label, driver: probe.driverVersion, policy: request.policy, mode: selection.verdict?.mode, tag: chosen.tag, digest: chosen.digest });
+      ctx.log.info({
+        event: 'warm.selected',
+        target: label,
+        driver: probe.driverVersion,
+        policy: request.policy,
+        mode: selection.verdict?.mode,
+        tag: chosen.tag,
+        digest: chosen.digest,
+      });
       return desiredImage(endpoint, framework.repository, chosen, label);
     }
   }
@@ -139,13 +186,20 @@ export async function resolveTargets(ctx: Context, settings: Settings, targets: 
       const c = { ...candidateOf(reference.repository, tag, '', manifest.digest, env), digest: manifest.digest };
       return desiredImage(reference.registry, reference.repository, c, target.image);
     }
-    return desiredImage(reference.registry, reference.repository, await candidate(client, reference.repository, tag, '', true), target.image);
+    return desiredImage(
+      reference.registry,
+      reference.repository,
+      await candidate(client, reference.repository, tag, '', true),
+      target.image,
+    );
   }
 
   const desired: DesiredImage[] = [];
   const errors: { target: string; error: unknown }[] = [];
   const jobs = targets.flatMap((t) =>
-    t.kind === 'image' ? [{ label: t.image, run: () => namedImage(t) }] : t.partitions.map((p) => ({ label: targetLabel(t, p), run: () => frameworkImage(t, p) })),
+    t.kind === 'image'
+      ? [{ label: t.image, run: () => namedImage(t) }]
+      : t.partitions.map((p) => ({ label: targetLabel(t, p), run: () => frameworkImage(t, p) })),
   );
   for (const job of jobs) {
     try {

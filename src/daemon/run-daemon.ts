@@ -22,7 +22,10 @@ export interface DaemonDeps {
 
 export async function runDaemon(deps: DaemonDeps): Promise<void> {
   const check = cron.validateDetailed(deps.schedule);
-  if (!check.valid) throw new ConfigError(`"warm.schedule" is not a valid cron expression: ${JSON.stringify(deps.schedule)}`, { hint: 'five or six fields, e.g. "17 */6 * * *"' });
+  if (!check.valid)
+    throw new ConfigError(`"warm.schedule" is not a valid cron expression: ${JSON.stringify(deps.schedule)}`, {
+      hint: 'five or six fields, e.g. "17 */6 * * *"',
+    });
   const lock = await acquireInstanceLock(join(deps.cacheDir, WARM_LOCK), deps.staleLockMs, deps.now, (owner) =>
     deps.log.warn({ event: 'warm.stale-lock', ...owner }),
   );

@@ -36,7 +36,12 @@ export interface TickSummary {
 const message = (error: unknown) => formatErrorLine(error).replace(/^qsub-container: /, '');
 
 /** Run `work` over items, at most `limit` at once, stopping new work once `signal` aborts. */
-async function eachBounded<T>(items: readonly T[], limit: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
+async function eachBounded<T>(
+  items: readonly T[],
+  limit: number,
+  signal: AbortSignal,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length && !signal.aborted) await work(items[next++]!);
@@ -48,8 +53,14 @@ export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
   const { ctx, settings } = deps;
   const started = ctx.now();
   const cacheDir = settings.cacheDir;
-  if (!cacheDir) throw new ConfigError('warm needs "cacheDir": the shared cache to keep current', { hint: 'set "cacheDir" in the site config' });
-  if (settings.warm.targets.length === 0) throw new ConfigError('warm has no targets', { hint: 'set "warm": {"targets": [{"framework": "pytorch", "partitions": ["gengpu"]}]} in the site config' });
+  if (!cacheDir)
+    throw new ConfigError('warm needs "cacheDir": the shared cache to keep current', {
+      hint: 'set "cacheDir" in the site config',
+    });
+  if (settings.warm.targets.length === 0)
+    throw new ConfigError('warm has no targets', {
+      hint: 'set "warm": {"targets": [{"framework": "pytorch", "partitions": ["gengpu"]}]} in the site config',
+    });
   const failed: { what: string; message: string; exitCode: number }[] = [];
   const fail = (what: string, error: unknown) => {
     failed.push({ what, message: message(error), exitCode: exitCodeFor(error) });
@@ -57,7 +68,8 @@ export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
   };
 
   // Registry requests stop with the tick too, so SIGTERM during target resolution does not wait out HTTP timeouts.
-  const stoppable: FetchPort = (input, init) => ctx.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deps.signal]) : deps.signal });
+  const stoppable: FetchPort = (input, init) =>
+    ctx.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deps.signal]) : deps.signal });
   const resolved = await resolveTargets({ ...ctx, fetch: stoppable }, settings, settings.warm.targets, deps.refresh);
   for (const e of resolved.errors) fail(e.target, e.error);
   const inventory = await readInventory(cacheDir);
@@ -99,13 +111,25 @@ export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
     try {
       const authFile = resolved.authFiles.get(image.ref.split('/')[0]!);
       const { seconds } = await pullImage(
-        { runner: ctx.runner, template: deps.template, log: ctx.log, progress: deps.progress, signal: deps.signal, user: deps.user },
+        {
+          runner: ctx.runner,
+          template: deps.template,
+          log: ctx.log,
+          progress: deps.progress,
+          signal: deps.signal,
+          user: deps.user,
+        },
         settings,
         { image, cacheDir, authFile },
       );
       pulled.push(image.ref);
       pulledDigests.add(image.digest);
-      ctx.log.info({ event: 'cache.pulled', image: image.ref, digest: image.digest, seconds: Math.round(seconds * 10) / 10 });
+      ctx.log.info({
+        event: 'cache.pulled',
+        image: image.ref,
+        digest: image.digest,
+        seconds: Math.round(seconds * 10) / 10,
+      });
     } catch (error) {
       fail(image.ref, error);
     }
@@ -127,6 +151,15 @@ export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
     for (const ref of plan.prune.danglingLinks) await removeTagLink(cacheDir, ref);
   }
   const result = summary(pulled, linked, evicted);
-  ctx.log.info({ event: 'warm.tick', ok: result.ok, pulled: pulled.length, cached: result.cached.length, linked: linked.length, evicted: evicted.length, failed: failed.length, seconds: result.seconds });
+  ctx.log.info({
+    event: 'warm.tick',
+    ok: result.ok,
+    pulled: pulled.length,
+    cached: result.cached.length,
+    linked: linked.length,
+    evicted: evicted.length,
+    failed: failed.length,
+    seconds: result.seconds,
+  });
   return result;
 }

@@ -11,7 +11,11 @@ export interface DetectDeps {
   readonly log: Logger;
 }
 
-export async function detectDriver(deps: DetectDeps, options: ProbeOptions, refresh: boolean): Promise<DriverProbe & { cached: boolean }> {
+export async function detectDriver(
+  deps: DetectDeps,
+  options: ProbeOptions,
+  refresh: boolean,
+): Promise<DriverProbe & { cached: boolean }> {
   const key = driverCacheKey(deps.runner.id, options.partition, options.gpuType, options.constraint);
   const cached = refresh ? undefined : await deps.cache.get(key, deps.now());
   if (cached) {
@@ -20,7 +24,13 @@ export async function detectDriver(deps: DetectDeps, options: ProbeOptions, refr
   }
   const started = deps.now();
   const probe = await probeDriver(deps.runner, options);
-  deps.log.info({ event: 'driver.probed', partition: options.partition, driver: probe.driverVersion, groups: probe.groups?.length ?? 1, ms: deps.now() - started });
+  deps.log.info({
+    event: 'driver.probed',
+    partition: options.partition,
+    driver: probe.driverVersion,
+    groups: probe.groups?.length ?? 1,
+    ms: deps.now() - started,
+  });
   await deps.cache.put(key, probe, deps.now());
   return { ...probe, cached: false };
 }

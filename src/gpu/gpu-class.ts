@@ -3,7 +3,8 @@
 // NVIDIA: forward compatibility is for "NVIDIA Data Center GPUs" (and select NGC-Server-Ready RTX SKUs and Jetson,
 // which a name alone cannot tell apart; they are treated as not data-center). docs.nvidia.com/deploy/cuda-compatibility
 // /forward-compatibility.html, via shared/reference/nvidia-compat.md §0 rule 3.
-const CONSUMER_OR_WORKSTATION = /\b(GeForce|TITAN|Quadro|Laptop|RTX\s+A\d{4}|RTX\s+\d{4}\b(?!\s+Ada\s+Generation)|NVS|Jetson|Orin|Xavier)\b/i;
+const CONSUMER_OR_WORKSTATION =
+  /\b(GeForce|TITAN|Quadro|Laptop|RTX\s+A\d{4}|RTX\s+\d{4}\b(?!\s+Ada\s+Generation)|NVS|Jetson|Orin|Xavier)\b/i;
 const DATA_CENTER =
   /\b(Tesla|[ABHL]\d{1,3}[A-Z]?(?:-|\s|$)|GH\d{3}|GB\d{3}|B\d{3}|H\d{3}|A\d{3}|L\d{1,2}S?|T4|V100|P100|P40|P4|K80|M60|M40|A800|H800|H20|RTX\s+PRO\s+6000\s+Blackwell\s+Server)/i;
 
@@ -21,4 +22,5 @@ export function classifyGpu(name: string): GpuClass {
 }
 
 /** All GPUs a job could get are data-center GPUs (forward compatibility needs every one of them to be). */
-export const allDataCenter = (names: readonly string[]) => names.length > 0 && names.every((n) => classifyGpu(n) === 'data-center');
+export const allDataCenter = (names: readonly string[]) =>
+  names.length > 0 && names.every((n) => classifyGpu(n) === 'data-center');

@@ -12,7 +12,15 @@ export interface NodeGroup {
 }
 
 /** One line per node: name, GRES, features, compact state. */
-export const sinfoNodesArgv = (partition: string) => ['sinfo', '--noheader', '--Node', '--partition', partition, '--format', '%N|%G|%f|%t'];
+export const sinfoNodesArgv = (partition: string) => [
+  'sinfo',
+  '--noheader',
+  '--Node',
+  '--partition',
+  partition,
+  '--format',
+  '%N|%G|%f|%t',
+];
 
 // States in which a node takes no new job: probing it would wait for nothing.
 const UNUSABLE = /^(down|drain|drng|fail|failg|maint|boot|inval|unk|npc|powered_down|powering_down|pow_dn|futr|plnd)/;
@@ -41,7 +49,12 @@ export function parseNodeGroups(stdout: string): NodeGroup[] {
     if (!UNUSABLE.test(state.replace(/[*~#!%$@^-]+$/, ''))) group.usable.push(node);
   }
   return [...groups.values()]
-    .map((g) => ({ nodes: g.usable.length ? g.usable : g.nodes, gres: g.gres, features: g.features, gpuTypes: gpuTypesOf(g.gres) }))
+    .map((g) => ({
+      nodes: g.usable.length ? g.usable : g.nodes,
+      gres: g.gres,
+      features: g.features,
+      gpuTypes: gpuTypesOf(g.gres),
+    }))
     .filter((g) => g.gpuTypes.length > 0);
 }
 
@@ -49,7 +62,11 @@ export function parseNodeGroups(stdout: string): NodeGroup[] {
  * The groups a job could land on: with --gpu-type only groups that have that GRES type; with a feature constraint only
  * groups whose features satisfy it (slurm/feature-constraint.ts). A constraint it cannot evaluate narrows nothing.
  */
-export function groupsForJob(groups: readonly NodeGroup[], gpuType: string | undefined, constraint: string | undefined): NodeGroup[] {
+export function groupsForJob(
+  groups: readonly NodeGroup[],
+  gpuType: string | undefined,
+  constraint: string | undefined,
+): NodeGroup[] {
   const parsed = constraint === undefined ? undefined : parseFeatureConstraint(constraint);
   return groups.filter((g) => {
     if (gpuType !== undefined && !g.gpuTypes.includes(gpuType)) return false;
@@ -58,4 +75,5 @@ export function groupsForJob(groups: readonly NodeGroup[], gpuType: string | und
 }
 
 /** "gpu[02-03]"-style names are not expanded here: sinfo --Node already prints one node per line. */
-export const describeGroup = (g: NodeGroup) => `${g.nodes.join(',')} (${g.gres}${g.features.length ? `; ${g.features.join(',')}` : ''})`;
+export const describeGroup = (g: NodeGroup) =>
+  `${g.nodes.join(',')} (${g.gres}${g.features.length ? `; ${g.features.join(',')}` : ''})`;

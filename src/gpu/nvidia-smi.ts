@@ -8,13 +8,7 @@ export interface GpuInfo {
 }
 
 export type NvidiaSmiFailureReason =
-  | 'no-driver'
-  | 'driver-library-mismatch'
-  | 'nvml-init'
-  | 'no-devices'
-  | 'device-handle'
-  | 'not-found'
-  | 'unparseable';
+  'no-driver' | 'driver-library-mismatch' | 'nvml-init' | 'no-devices' | 'device-handle' | 'not-found' | 'unparseable';
 
 export type NvidiaSmiResult =
   | {
@@ -35,7 +29,10 @@ const FAILURES: ReadonlyArray<readonly [RegExp, NvidiaSmiFailureReason]> = [
   [/Failed to initialize NVML/i, 'nvml-init'],
   [/No devices were found/i, 'no-devices'],
   [/Unable to determine the device handle for GPU/i, 'device-handle'],
-  [/nvidia-smi: (?:command )?not found|command not found: nvidia-smi|nvidia-smi.*No such file or directory/i, 'not-found'],
+  [
+    /nvidia-smi: (?:command )?not found|command not found: nvidia-smi|nvidia-smi.*No such file or directory/i,
+    'not-found',
+  ],
 ];
 
 const VERSION = /^\d+(?:\.\d+)+$/;
@@ -53,7 +50,11 @@ export function parseNvidiaSmi(text: string, options: ParseOptions = {}): Nvidia
     return { kind: 'failure', reason: failure[1], message: line.trim() };
   }
   const parsed =
-    parseXml(text) ?? parseQueryText(text) ?? parseTable(text) ?? parseList(text) ?? parseCsv(text, options.queryFields);
+    parseXml(text) ??
+    parseQueryText(text) ??
+    parseTable(text) ??
+    parseList(text) ??
+    parseCsv(text, options.queryFields);
   return parsed ?? { kind: 'failure', reason: 'unparseable', message: firstLine(text) };
 }
 
@@ -73,8 +74,7 @@ function parseXml(text: string): NvidiaSmiResult | undefined {
 
 function parseQueryText(text: string): NvidiaSmiResult | undefined {
   if (!/=+\s*NVSMI LOG\s*=+/.test(text)) return undefined;
-  const field = (label: string, within = text) =>
-    new RegExp(`^\\s*${label}\\s*:\\s*(.*?)\\s*$`, 'm').exec(within)?.[1];
+  const field = (label: string, within = text) => new RegExp(`^\\s*${label}\\s*:\\s*(.*?)\\s*$`, 'm').exec(within)?.[1];
   const blocks = text.split(/^GPU (?=[0-9A-Fa-f]+:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d\s*$)/m).slice(1);
   const gpus = blocks.map((block, index) => ({
     name: field('Product Name', block) ?? 'unknown',
@@ -125,7 +125,9 @@ function parseCsv(text: string, queryFields: readonly string[] | undefined): Nvi
   const data = hasHeader ? rows.slice(1) : rows;
   if (!fields || data.some((r) => r.length !== fields.length)) return undefined;
   const column = (name: string) => fields.indexOf(name);
-  const [driverAt, nameAt, indexAt, busAt, uuidAt] = ['driver_version', 'name', 'index', 'pci.bus_id', 'uuid'].map(column);
+  const [driverAt, nameAt, indexAt, busAt, uuidAt] = ['driver_version', 'name', 'index', 'pci.bus_id', 'uuid'].map(
+    column,
+  );
   if (driverAt === -1 && nameAt === -1) return undefined;
   const cell = (row: string[], at: number | undefined) => (at === undefined || at < 0 ? undefined : row[at]);
   const drivers = [...new Set(data.map((r) => cleanVersion(cell(r, driverAt))).filter((d): d is string => d !== null))];

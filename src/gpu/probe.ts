@@ -63,12 +63,25 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
 
 export async function checkPartition(runner: Runner, partition: string): Promise<void> {
   const result = await runner.run({ argv: sinfoPartitionArgv(partition), timeoutMs: 30_000 });
-  if (result.code === 127) throw new UnavailableError('sinfo is not on PATH', { hint: 'run qsub-container on a Slurm login node, or load the Slurm module' });
-  if (result.code !== 0) throw new UnavailableError(`sinfo failed: ${result.stderr.trim() || `exit ${result.code}`}`, { hint: 'check that slurmctld is up (scontrol ping)' });
+  if (result.code === 127)
+    throw new UnavailableError('sinfo is not on PATH', {
+      hint: 'run qsub-container on a Slurm login node, or load the Slurm module',
+    });
+  if (result.code !== 0)
+    throw new UnavailableError(`sinfo failed: ${result.stderr.trim() || `exit ${result.code}`}`, {
+      hint: 'check that slurmctld is up (scontrol ping)',
+    });
   const info = parsePartitionInfo(result.stdout, partition);
   if (!info) {
     const all = await runner.run({ argv: [...SINFO_LIST_ARGV], timeoutMs: 30_000 });
-    const names = [...new Set(all.stdout.split('\n').map((l) => l.trim()).filter(Boolean))];
+    const names = [
+      ...new Set(
+        all.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ),
+    ];
     throw new UnknownPartitionError(`partition ${JSON.stringify(partition)} does not exist`, {
       hint: names.length ? `partitions here: ${names.join(', ')}` : 'list partitions with: sinfo -s',
     });
@@ -86,9 +99,13 @@ async function jobGroups(runner: Runner, options: ProbeOptions): Promise<NodeGro
   const all = result.code === 0 ? parseNodeGroups(result.stdout) : [];
   const groups = groupsForJob(all, options.gpuType, options.constraint);
   if (all.length > 0 && groups.length === 0) {
-    const feature = options.constraint && (isFeatureName(options.constraint) ? `feature ${options.constraint}` : `features matching ${options.constraint}`);
+    const feature =
+      options.constraint &&
+      (isFeatureName(options.constraint) ? `feature ${options.constraint}` : `features matching ${options.constraint}`);
     const wanted = [options.gpuType && `GPU type ${options.gpuType}`, feature].filter(Boolean).join(' and ');
-    throw new NoGpuError(`no node of ${options.partition} has ${wanted}`, { hint: `node groups there: ${all.map(describeGroup).join('; ')}` });
+    throw new NoGpuError(`no node of ${options.partition} has ${wanted}`, {
+      hint: `node groups there: ${all.map(describeGroup).join('; ')}`,
+    });
   }
   return groups;
 }
@@ -105,20 +122,39 @@ export async function probeDriver(runner: Runner, options: ProbeOptions): Promis
     groups.map(async (g): Promise<GroupProbe> => {
       const node = g.nodes[0]!;
       const found = await probeNode(runner, options, node);
-      return { nodes: g.nodes, probedNode: node, gres: g.gres, features: g.features, driverVersion: found.driverVersion, gpus: found.gpus };
+      return {
+        nodes: g.nodes,
+        probedNode: node,
+        gres: g.gres,
+        features: g.features,
+        driverVersion: found.driverVersion,
+        gpus: found.gpus,
+      };
     }),
   );
   const lowest = probes.reduce((min, p) => (compareVersionText(p.driverVersion, min.driverVersion) < 0 ? p : min));
-  return { partition: options.partition, driverVersion: lowest.driverVersion, gpus: probes.flatMap((p) => p.gpus), groups: probes };
+  return {
+    partition: options.partition,
+    driverVersion: lowest.driverVersion,
+    gpus: probes.flatMap((p) => p.gpus),
+    groups: probes,
+  };
 }
 
-async function probeNode(runner: Runner, options: ProbeOptions, node: string | undefined): Promise<{ driverVersion: string; gpus: readonly GpuInfo[] }> {
+async function probeNode(
+  runner: Runner,
+  options: ProbeOptions,
+  node: string | undefined,
+): Promise<{ driverVersion: string; gpus: readonly GpuInfo[] }> {
   const result = await runner.run({ argv: probeArgv(options, node), timeoutMs: (options.waitSeconds + 60) * 1000 });
   const parsed = parseNvidiaSmi(result.stdout, { queryFields: QUERY_FIELDS });
   if (parsed.kind === 'ok' && parsed.driverVersion) return { driverVersion: parsed.driverVersion, gpus: parsed.gpus };
   const where = node ? `${options.partition} (node ${node})` : options.partition;
   const bypass = 'or pass --driver VERSION to choose without probing';
-  if (result.timedOut || /immediate|unable to allocate resources: .*(?:timeout|not available now)/i.test(result.stderr)) {
+  if (
+    result.timedOut ||
+    /immediate|unable to allocate resources: .*(?:timeout|not available now)/i.test(result.stderr)
+  ) {
     throw new TemporaryError(`no node of ${where} was free to run nvidia-smi within ${options.waitSeconds}s`, {
       hint: `retry later, ${bypass}`,
     });
@@ -133,9 +169,12 @@ async function probeNode(runner: Runner, options: ProbeOptions, node: string | u
       hint: options.gpuType ? `check --gpu-type ${options.gpuType} against sinfo -o '%P %G'` : "see sinfo -o '%P %G'",
     });
   }
-  throw new DataError(`could not read a driver version from nvidia-smi on ${where}: ${lastLine(result.stdout + result.stderr)}`, {
-    hint: bypass,
-  });
+  throw new DataError(
+    `could not read a driver version from nvidia-smi on ${where}: ${lastLine(result.stdout + result.stderr)}`,
+    {
+      hint: bypass,
+    },
+  );
 }
 
 const lastLine = (text: string) => text.trim().split('\n').at(-1) || '(no output)';

@@ -20,19 +20,27 @@ interface Descriptor {
   platform?: { os?: string; architecture?: string };
 }
 
-const INDEX = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+const INDEX = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
 
 /**
  * The manifest to import from an index.json: the one named `tag` (org.opencontainers.image.ref.name), else the
  * only one; an entry that is itself an index is returned as such so the caller reads it and asks again (linux/amd64).
  */
-export function pickManifest(index: { manifests?: Descriptor[] }, tag: string | undefined): { digest: string; isIndex: boolean } | { error: string } {
+export function pickManifest(
+  index: { manifests?: Descriptor[] },
+  tag: string | undefined,
+): { digest: string; isIndex: boolean } | { error: string } {
   const all = index.manifests ?? [];
   const amd64 = all.filter((m) => m.platform?.os === 'linux' && m.platform?.architecture === 'amd64');
   const named = tag ? all.filter((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag) : [];
   const chosen = named.length === 1 ? named[0] : amd64.length === 1 ? amd64[0] : all.length === 1 ? all[0] : undefined;
   if (!chosen) {
-    return { error: `index.json lists ${all.length} manifests and none is ${tag ? `named ${tag} or ` : ''}the only linux/amd64 one` };
+    return {
+      error: `index.json lists ${all.length} manifests and none is ${tag ? `named ${tag} or ` : ''}the only linux/amd64 one`,
+    };
   }
   return { digest: chosen.digest, isIndex: chosen.mediaType !== undefined && INDEX.has(chosen.mediaType) };
 }
@@ -41,7 +49,9 @@ export function pickManifest(index: { manifests?: Descriptor[] }, tag: string | 
 export function dockerArchiveConfig(manifest: unknown): string | { error: string } {
   const entries = Array.isArray(manifest) ? (manifest as Array<{ Config?: unknown }>) : [];
   if (entries.length !== 1 || typeof entries[0]!.Config !== 'string') {
-    return { error: `manifest.json holds ${entries.length} images; import needs an archive of exactly one (docker save IMAGE)` };
+    return {
+      error: `manifest.json holds ${entries.length} images; import needs an archive of exactly one (docker save IMAGE)`,
+    };
   }
   return entries[0]!.Config;
 }

@@ -26,22 +26,35 @@ async function saveBlob(client: RegistryClient, repository: string, digest: stri
   const actual = `sha256:${hash.digest('hex')}`;
   if (actual !== digest) {
     await rm(partial, { force: true });
-    throw new DataError(`blob ${digest} of ${repository} arrived with digest ${actual}`, { hint: 'the registry or a proxy altered it; retry, and report it if it persists' });
+    throw new DataError(`blob ${digest} of ${repository} arrived with digest ${actual}`, {
+      hint: 'the registry or a proxy altered it; retry, and report it if it persists',
+    });
   }
   await rename(partial, target);
   return size;
 }
 
 /** Write `repository@digest` (an image manifest, linux/amd64 already chosen) as an OCI image layout in `dir`. */
-export async function downloadToLayout(client: RegistryClient, repository: string, digest: string, dir: string, log: Logger): Promise<void> {
+export async function downloadToLayout(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  dir: string,
+  log: Logger,
+): Promise<void> {
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   const { text, mediaType } = await client.readManifest(repository, digest);
   const manifest = JSON.parse(text) as { config?: { digest?: string }; layers?: Array<{ digest: string }> };
-  if (!manifest.config?.digest || !manifest.layers) throw new DataError(`manifest ${digest} of ${repository} is not an image manifest`);
+  if (!manifest.config?.digest || !manifest.layers)
+    throw new DataError(`manifest ${digest} of ${repository} is not an image manifest`);
   let bytes = 0;
-  for (const blob of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) bytes += await saveBlob(client, repository, blob, dir);
+  for (const blob of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)])
+    bytes += await saveBlob(client, repository, blob, dir);
   await writeFile(blobFile(dir, digest), text);
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}\n');
-  await writeFile(join(dir, 'index.json'), `${JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType, digest, size: Buffer.byteLength(text) }] })}\n`);
+  await writeFile(
+    join(dir, 'index.json'),
+    `${JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType, digest, size: Buffer.byteLength(text) }] })}\n`,
+  );
   log.info({ event: 'image.downloaded', repository, digest, layers: manifest.layers.length, bytes });
 }

@@ -30,16 +30,34 @@ export interface PlaceRequest {
 }
 
 /** Put `<cacheDir>/sha256-<hex>.sif` in place unless it is there; `built` says whether this call made it. */
-export async function placeSifInCache(deps: PlaceDeps, request: PlaceRequest): Promise<{ path: string; built: boolean }> {
+export async function placeSifInCache(
+  deps: PlaceDeps,
+  request: PlaceRequest,
+): Promise<{ path: string; built: boolean }> {
   const path = join(request.cacheDir, sifName(request.digest));
   if (((await stat(path).catch(() => undefined))?.size ?? 0) > 0) return { path, built: false };
   // An import runs on this host, whatever the warmer's pullOn says.
   const settings: Settings = { ...deps.settings, warm: { ...deps.settings.warm, pullOn: 'local' } };
   await pullImage(
-    { runner: deps.runner, template: deps.template, log: deps.log, progress: undefined, signal: new AbortController().signal, user: deps.user },
+    {
+      runner: deps.runner,
+      template: deps.template,
+      log: deps.log,
+      progress: undefined,
+      signal: new AbortController().signal,
+      user: deps.user,
+    },
     settings,
     {
-      image: { ref: request.ref, digest: request.digest, pullRef: request.pullRef, noHttps: request.noHttps, cudaVersion: undefined, cudaDriverVersion: undefined, wantedBy: ['import'] },
+      image: {
+        ref: request.ref,
+        digest: request.digest,
+        pullRef: request.pullRef,
+        noHttps: request.noHttps,
+        cudaVersion: undefined,
+        cudaDriverVersion: undefined,
+        wantedBy: ['import'],
+      },
       cacheDir: request.cacheDir,
       authFile: request.authFile,
       buildSource: request.buildSource,

@@ -37,7 +37,12 @@ export async function pullIntoCache(deps: PlaceDeps & { client: RegistryClient }
     } catch (error) {
       const stderr = ((error as QscError).cause as { stderr?: string } | undefined)?.stderr ?? '';
       if (request.via === 'apptainer' || !isAuthFailure(stderr)) throw error;
-      deps.log.warn({ event: 'pull.fallback', registry: endpoint.host, repository: request.repository, reason: (error as Error).message });
+      deps.log.warn({
+        event: 'pull.fallback',
+        registry: endpoint.host,
+        repository: request.repository,
+        reason: (error as Error).message,
+      });
     }
   }
   // Next to the cache (same filesystem, room for a big image), named so nothing mistakes it for a cache entry.

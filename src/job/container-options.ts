@@ -15,7 +15,9 @@ export function validateBind(value: string): string {
   const parts = value.split(':');
   const [source, target, options] = parts;
   const bad = (why: string) =>
-    new UsageError(`malformed --bind ${JSON.stringify(value)}: ${why}`, { hint: 'give --bind SRC[:DST[:ro|rw]] with absolute paths, e.g. --bind /projects/p12345:/data:ro' });
+    new UsageError(`malformed --bind ${JSON.stringify(value)}: ${why}`, {
+      hint: 'give --bind SRC[:DST[:ro|rw]] with absolute paths, e.g. --bind /projects/p12345:/data:ro',
+    });
   if (/[\u0000-\u001f\u007f]/.test(value)) throw bad('control characters (newline, tab) cannot be bound');
   if (value.includes(',')) throw bad('Apptainer reads "," as a separator between binds');
   if (parts.length > 3) throw bad('Apptainer reads ":" as a separator, so paths cannot contain one');
@@ -39,7 +41,9 @@ export function validateEnv(value: string): { readonly name: string; readonly va
 
 export function validateArray(value: string): string {
   if (!ARRAY.test(value)) {
-    throw new UsageError(`malformed --array ${JSON.stringify(value)}`, { hint: 'give indexes as sbatch takes them, e.g. --array 0-15, --array 1,3,5-7 or --array 0-99%10' });
+    throw new UsageError(`malformed --array ${JSON.stringify(value)}`, {
+      hint: 'give indexes as sbatch takes them, e.g. --array 0-15, --array 1,3,5-7 or --array 0-99%10',
+    });
   }
   return value;
 }
@@ -53,6 +57,7 @@ export function parseTaskCommands(text: string, file: string): string[] {
     .split('\n')
     .map((line) => line.replace(/\r$/, ''))
     .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
-  if (commands.length === 0) throw new UsageError(`--commands ${file} holds no command`, { hint: 'write one shell command per line' });
+  if (commands.length === 0)
+    throw new UsageError(`--commands ${file} holds no command`, { hint: 'write one shell command per line' });
   return commands;
 }

@@ -95,6 +95,16 @@ export function planJobView(request: JobRequest, cache?: View): View {
     containerEnv: (request.env ?? []).map((e) => `${e.name}=${e.value}`),
     hasTaskCommands: (request.taskCommands ?? []).length > 0,
     taskCommands: request.taskCommands ?? [],
-    ...(cache ?? planCacheView(DEFAULT_CACHE, { digest: request.image.digest, source: request.image.displayRef, cudaVersion: undefined, cudaDriverVersion: undefined }, false)),
+    ...(cache ??
+      planCacheView(
+        DEFAULT_CACHE,
+        {
+          digest: request.image.digest,
+          source: request.image.displayRef,
+          cudaVersion: undefined,
+          cudaDriverVersion: undefined,
+        },
+        false,
+      )),
   };
 }

@@ -23,7 +23,9 @@ export function choosePullMode(input: PullModeInput): PullMode {
     throw new UsageError(`unknown --pull ${JSON.stringify(requested)}`, { hint: 'give auto, local, slurm or job' });
   }
   if (requested === 'slurm' && !pullPartition) {
-    throw new UsageError('--pull slurm needs a pull partition', { hint: 'set "warm": {"pullPartition": "PARTITION"} in the config (a CPU partition allowed to reach the registry)' });
+    throw new UsageError('--pull slurm needs a pull partition', {
+      hint: 'set "warm": {"pullPartition": "PARTITION"} in the config (a CPU partition allowed to reach the registry)',
+    });
   }
   if (requested === 'local' || requested === 'slurm' || requested === 'job') return requested;
   return gpus > 0 && pullPartition ? 'slurm' : 'job';
@@ -55,7 +57,8 @@ export function parseCacheState(text: string): CacheState | undefined {
   return broken ? { kind: 'broken', problem: broken[1]! } : undefined;
 }
 
-export type PullJobAnswer = { readonly kind: 'cached' } | { readonly kind: 'queued' | 'submitted'; readonly jobId: string };
+export type PullJobAnswer =
+  { readonly kind: 'cached' } | { readonly kind: 'queued' | 'submitted'; readonly jobId: string };
 
 /** The find-or-submit script's answer (slurm/pull-job.ts): "cached", "queued ID" (shared) or "submitted ID". */
 export function parsePullJobAnswer(stdout: string): PullJobAnswer | undefined {

@@ -8,7 +8,15 @@ import { cudaFits, describeConstraints, matchingTags, NO_CONSTRAINTS, type Const
 import type { Framework } from './frameworks.js';
 import { seedRow } from './seed.js';
 import { parseNgcTag } from './tags.js';
-import { judge, NATIVE, selectTag, type Candidate, type SelectOptions, type Selection, type Verdict } from './select.js';
+import {
+  judge,
+  NATIVE,
+  selectTag,
+  type Candidate,
+  type SelectOptions,
+  type Selection,
+  type Verdict,
+} from './select.js';
 
 export interface Choice {
   readonly reference: ImageReference;
@@ -27,7 +35,13 @@ export interface FrameworkChoice {
 }
 
 /** A candidate from what the registry says of a tag: the CUDA need from its config env; forward-compat branches from the seed's row. */
-export function candidateOf(repository: string, tag: string, release: string, digest: string, env: Readonly<Record<string, string | undefined>>): Candidate {
+export function candidateOf(
+  repository: string,
+  tag: string,
+  release: string,
+  digest: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Candidate {
   const [owner, name] = repository.split('/');
   return {
     tag,
@@ -40,7 +54,12 @@ export function candidateOf(repository: string, tag: string, release: string, di
 }
 
 /** The image's CUDA need from its config (by digest, cached forever). */
-async function readCandidate(client: RegistryClient, repository: string, tag: string, release: string): Promise<Candidate> {
+async function readCandidate(
+  client: RegistryClient,
+  repository: string,
+  tag: string,
+  release: string,
+): Promise<Candidate> {
   const manifest = await client.resolveManifest(repository, tag);
   const { env } = await client.readConfig(repository, manifest.configDigest);
   return candidateOf(repository, tag, release, manifest.digest, env);
@@ -98,15 +117,26 @@ export async function chooseFrameworkImage(
   const tags = matchingTags(await source.listTags(framework.repository), framework.defaultVariant, constraints);
   const candidates: Candidate[] = [];
   for (const tag of tags) {
-    const candidate = (tag.tag === likely?.tag ? await guess : undefined) ?? (await source.read(framework.repository, tag.tag, tag.release));
-    options.log.debug({ event: 'candidate.read', tag: candidate.tag, digest: candidate.digest, cuda: candidate.cudaVersion });
+    const candidate =
+      (tag.tag === likely?.tag ? await guess : undefined) ??
+      (await source.read(framework.repository, tag.tag, tag.release));
+    options.log.debug({
+      event: 'candidate.read',
+      tag: candidate.tag,
+      digest: candidate.digest,
+      cuda: candidate.cudaVersion,
+    });
     // --cuda is known only once the config is read.
     if (!cudaFits(candidate.cudaVersion, constraints)) continue;
     candidates.push(candidate);
     // Newest first: the first compatible candidate is the answer, so older configs need not be read.
     if (!options.all && (driver === undefined || judge(candidate, driver, select).compatible)) break;
   }
-  return { selection: selectTag(candidates, driver, subjectOf(framework, constraints), select), candidates, releaseCount: tags.length };
+  return {
+    selection: selectTag(candidates, driver, subjectOf(framework, constraints), select),
+    candidates,
+    releaseCount: tags.length,
+  };
 }
 
 /** An image the user named: resolve it, and with a driver refuse it when the driver cannot run it. */
@@ -120,7 +150,8 @@ export async function checkNamedImage(
   const release = /^(\d{2}\.\d{2}(?:\.\d+)?)-/.exec(reference.tag ?? '')?.[1] ?? reference.tag ?? '';
   const candidate = await readCandidate(client, reference.repository, ref, release);
   const name = formatReference(reference);
-  if (driver === undefined) return { reference, candidate, verdict: undefined, why: `${name} as given (no GPU requested, no driver check)` };
+  if (driver === undefined)
+    return { reference, candidate, verdict: undefined, why: `${name} as given (no GPU requested, no driver check)` };
   if (!candidate.requirement) {
     throw new DataError(`${name} carries neither CUDA_VERSION nor CUDA_DRIVER_VERSION, so its driver need is unknown`, {
       hint: 'use an NGC image, or an image whose config sets CUDA_VERSION',
@@ -128,7 +159,8 @@ export async function checkNamedImage(
   }
   const verdict = judge(candidate, driver, options.select ?? NATIVE);
   if (!verdict.compatible) {
-    if (options.force) return { reference, candidate, verdict, why: `${name} forced (--force) although it ${verdict.why}` };
+    if (options.force)
+      return { reference, candidate, verdict, why: `${name} forced (--force) although it ${verdict.why}` };
     throw new RefusedError(`${name} cannot run on driver ${driver}: it ${verdict.why}`, {
       hint: 'pick an older tag (qsub-container tags <framework> --driver D lists them), a partition with a newer driver, or --force to submit anyway',
     });
@@ -136,7 +168,9 @@ export async function checkNamedImage(
   return { reference, candidate, verdict, why: `${name} ${verdict.why}` };
 }
 
-export type ImageTarget = { readonly kind: 'image'; readonly reference: ImageReference } | { readonly kind: 'framework'; readonly framework: Framework };
+export type ImageTarget =
+  | { readonly kind: 'image'; readonly reference: ImageReference }
+  | { readonly kind: 'framework'; readonly framework: Framework };
 
 /** An image reference as given, a framework's --tag (checked; --force passes it anyway), or the newest release the driver runs. */
 export async function chooseImage(
@@ -144,23 +178,50 @@ export async function chooseImage(
   target: ImageTarget,
   endpoint: RegistryEndpoint,
   driver: string | undefined,
-  o: { tag: string | undefined; force: boolean; constraints: Constraints; select: SelectOptions; log: Logger; hints?: ChoiceHints },
+  o: {
+    tag: string | undefined;
+    force: boolean;
+    constraints: Constraints;
+    select: SelectOptions;
+    log: Logger;
+    hints?: ChoiceHints;
+  },
 ): Promise<Choice> {
-  if (target.kind === 'image') return checkNamedImage(client, target.reference, driver, { select: o.select, force: o.force });
+  if (target.kind === 'image')
+    return checkNamedImage(client, target.reference, driver, { select: o.select, force: o.force });
   const { framework } = target;
   if (o.tag !== undefined) {
     const reference = { registry: endpoint, repository: framework.repository, tag: o.tag, digest: undefined };
     return checkNamedImage(client, reference, driver, { select: o.select, force: o.force });
   }
-  const hintKey = JSON.stringify([endpoint.host, framework.repository, driver ?? null, o.select.policy, o.select.gpuNames, o.constraints]);
+  const hintKey = JSON.stringify([
+    endpoint.host,
+    framework.repository,
+    driver ?? null,
+    o.select.policy,
+    o.select.gpuNames,
+    o.constraints,
+  ]);
   const likelyTag = await o.hints?.get(hintKey).catch(() => undefined);
-  const { selection } = await chooseFrameworkImage(registrySource(client), framework, driver, { all: false, log: o.log, constraints: o.constraints, select: o.select, likelyTag });
+  const { selection } = await chooseFrameworkImage(registrySource(client), framework, driver, {
+    all: false,
+    log: o.log,
+    constraints: o.constraints,
+    select: o.select,
+    likelyTag,
+  });
   if (selection.kind === 'none') {
     throw new RefusedError(selection.why, {
       hint: `list what the registry has with: qsub-container tags ${framework.name}${driver ? ` --driver ${driver}` : ''}`,
     });
   }
-  if (selection.candidate.tag !== likelyTag) await o.hints?.put(hintKey, selection.candidate.tag).catch(() => undefined);
-  const reference = { registry: endpoint, repository: framework.repository, tag: selection.candidate.tag, digest: undefined };
+  if (selection.candidate.tag !== likelyTag)
+    await o.hints?.put(hintKey, selection.candidate.tag).catch(() => undefined);
+  const reference = {
+    registry: endpoint,
+    repository: framework.repository,
+    tag: selection.candidate.tag,
+    digest: undefined,
+  };
   return { reference, candidate: selection.candidate, verdict: selection.verdict, why: selection.why };
 }

@@ -66,10 +66,16 @@ export function parseForwardCompatBranch(printed: string): ForwardCompatBranch |
 }
 
 /** The listed branch a driver is on and meets, if any: "470.239.06" against ["470.57", "525.85"] → R470 (470.57). */
-export function forwardCompatBranchFor(driver: string, printedBranches: readonly string[]): ForwardCompatBranch | undefined {
+export function forwardCompatBranchFor(
+  driver: string,
+  printedBranches: readonly string[],
+): ForwardCompatBranch | undefined {
   const version = parseVersion(driver);
   if (!version) return undefined;
   return printedBranches
     .map(parseForwardCompatBranch)
-    .find((b): b is ForwardCompatBranch => b !== undefined && b.branch === version[0] && compareVersions(version, parseVersion(b.minDriver)!) >= 0);
+    .find(
+      (b): b is ForwardCompatBranch =>
+        b !== undefined && b.branch === version[0] && compareVersions(version, parseVersion(b.minDriver)!) >= 0,
+    );
 }

@@ -14,7 +14,12 @@ export interface Constraints {
   readonly python: string | undefined;
 }
 
-export const NO_CONSTRAINTS: Constraints = { release: undefined, cuda: undefined, variant: undefined, python: undefined };
+export const NO_CONSTRAINTS: Constraints = {
+  release: undefined,
+  cuda: undefined,
+  variant: undefined,
+  python: undefined,
+};
 
 /** Shapes of a variant and a Python major, shared with the warm targets' validation (config/cache-settings.ts). */
 export const VARIANT_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -24,16 +29,24 @@ export const PYTHON_SHAPE = /^[23]$/;
 export function validateConstraints(raw: Partial<Record<keyof Constraints, string | undefined>>): Constraints {
   const { release, cuda, variant, python } = raw;
   if (release !== undefined && !/^\d{2}\.(0[1-9]|1[0-2])(\.\d+)?$/.test(release)) {
-    throw new UsageError(`malformed --release ${JSON.stringify(release)}`, { hint: 'give an NGC release as YY.MM, e.g. 24.10' });
+    throw new UsageError(`malformed --release ${JSON.stringify(release)}`, {
+      hint: 'give an NGC release as YY.MM, e.g. 24.10',
+    });
   }
   if (cuda !== undefined && (!parseVersion(cuda) || cuda.split('.').length > 3)) {
-    throw new UsageError(`malformed --cuda ${JSON.stringify(cuda)}`, { hint: 'give the lowest CUDA version the image must have, e.g. 12.4' });
+    throw new UsageError(`malformed --cuda ${JSON.stringify(cuda)}`, {
+      hint: 'give the lowest CUDA version the image must have, e.g. 12.4',
+    });
   }
   if (variant !== undefined && !VARIANT_SHAPE.test(variant)) {
-    throw new UsageError(`malformed --variant ${JSON.stringify(variant)}`, { hint: 'give a tag variant such as tf1, tf2, igpu, sdk' });
+    throw new UsageError(`malformed --variant ${JSON.stringify(variant)}`, {
+      hint: 'give a tag variant such as tf1, tf2, igpu, sdk',
+    });
   }
   if (python !== undefined && !PYTHON_SHAPE.test(python)) {
-    throw new UsageError(`unsupported --python ${JSON.stringify(python)}`, { hint: 'NGC tags name only the Python major: --python 3 (or 2 for releases before 20.03)' });
+    throw new UsageError(`unsupported --python ${JSON.stringify(python)}`, {
+      hint: 'NGC tags name only the Python major: --python 3 (or 2 for releases before 20.03)',
+    });
   }
   return { release, cuda, variant, python };
 }
@@ -67,10 +80,16 @@ export function matchingTags(tags: readonly string[], defaultVariant: string, c:
     if (!tag || !variantFits(tag.variant, defaultVariant, c)) continue;
     if (c.release !== undefined && tag.release !== c.release) continue;
     const held = byRelease.get(tag.release);
-    const better = !held || (tag.variant === defaultVariant ? held.variant !== defaultVariant : held.variant !== defaultVariant && tag.tag.length < held.tag.length);
+    const better =
+      !held ||
+      (tag.variant === defaultVariant
+        ? held.variant !== defaultVariant
+        : held.variant !== defaultVariant && tag.tag.length < held.tag.length);
     if (better) byRelease.set(tag.release, tag);
   }
-  return [...byRelease.values()].sort((a, b) => b.order[0] - a.order[0] || b.order[1] - a.order[1] || b.order[2] - a.order[2]);
+  return [...byRelease.values()].sort(
+    (a, b) => b.order[0] - a.order[0] || b.order[1] - a.order[1] || b.order[2] - a.order[2],
+  );
 }
 
 /** The --cuda floor, checked once the image's CUDA_VERSION is known; an image whose CUDA is unknown does not fit. */

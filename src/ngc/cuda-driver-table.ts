@@ -13,7 +13,7 @@ export interface CudaDriverRow {
 }
 
 const TABLE3_13_3_SECONDARY =
-  "https://docs.nvidia.com/cuda/archive/13.3.0/cuda-toolkit-release-notes/index.html (NOT read directly; values from several independent third-party copies of its table, (secondary copy)";
+  'https://docs.nvidia.com/cuda/archive/13.3.0/cuda-toolkit-release-notes/index.html (NOT read directly; values from several independent third-party copies of its table, (secondary copy)';
 const TABLE3_13_2_2 =
   "https://docs.nvidia.com/cuda/archive/13.2.2/cuda-toolkit-release-notes/index.html (Table 3 'CUDA Toolkit and Corresponding Driver Versions'; read via a stored crawl of that page, (secondary copy)";
 

@@ -18,15 +18,17 @@ export const seedTags = (framework: string): string[] => rowsOf(framework).flatM
 
 /** Seed candidates for the framework's tags that fit the constraints, newest first (no digests: nothing was read). */
 export function seedCandidates(framework: Framework, constraints: Constraints): Candidate[] {
-  return matchingTags(seedTags(framework.name), framework.defaultVariant, constraints).map((tag) => {
-    const row = seedRow(framework.name, tag.release, tag.tag)!;
-    return {
-      tag: tag.tag,
-      release: tag.release,
-      digest: undefined,
-      cudaVersion: row.cuda,
-      requirement: driverRequirement({ cudaVersion: row.cuda, cudaDriverVersion: row.minDriver }),
-      forwardCompatBranches: row.forwardCompatBranches,
-    };
-  }).filter((c) => cudaFits(c.cudaVersion, constraints));
+  return matchingTags(seedTags(framework.name), framework.defaultVariant, constraints)
+    .map((tag) => {
+      const row = seedRow(framework.name, tag.release, tag.tag)!;
+      return {
+        tag: tag.tag,
+        release: tag.release,
+        digest: undefined,
+        cudaVersion: row.cuda,
+        requirement: driverRequirement({ cudaVersion: row.cuda, cudaDriverVersion: row.minDriver }),
+        forwardCompatBranches: row.forwardCompatBranches,
+      };
+    })
+    .filter((c) => cudaFits(c.cudaVersion, constraints));
 }

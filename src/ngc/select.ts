@@ -44,18 +44,30 @@ export interface Verdict {
 }
 
 export type Selection =
-  | { readonly kind: 'selected'; readonly candidate: Candidate; readonly verdict: Verdict | undefined; readonly why: string }
+  | {
+      readonly kind: 'selected';
+      readonly candidate: Candidate;
+      readonly verdict: Verdict | undefined;
+      readonly why: string;
+    }
   | { readonly kind: 'none'; readonly oldest: Candidate | undefined; readonly why: string };
 
 export const PTX_JIT_WARNING =
   'minor-version compatibility: kernels JIT-compiled from newer PTX and features that need a newer driver fail (cudaErrorCallRequiresNewerDriver)';
-const FORWARD_COMPAT_WARNING = 'forward compatibility: the image must load its own compat libraries (/usr/local/cuda/compat); NGC images do';
+const FORWARD_COMPAT_WARNING =
+  'forward compatibility: the image must load its own compat libraries (/usr/local/cuda/compat); NGC images do';
 
 const describe = (c: Candidate) =>
   `${c.tag} (CUDA ${c.cudaVersion ? cudaRelease(c.cudaVersion) : 'unknown'}` +
   (c.requirement ? `, needs driver ≥ ${c.requirement.minDriver})` : ')');
 
-const no = (why: string): Verdict => ({ compatible: false, mode: undefined, floor: undefined, why, warning: undefined });
+const no = (why: string): Verdict => ({
+  compatible: false,
+  mode: undefined,
+  floor: undefined,
+  why,
+  warning: undefined,
+});
 
 /** Whether the driver runs the candidate under the policy (native always counts). */
 export function judge(candidate: Candidate, driver: string, options: SelectOptions = NATIVE): Verdict {
@@ -64,7 +76,13 @@ export function judge(candidate: Candidate, driver: string, options: SelectOptio
   const from = need.source === 'image-env' ? "image's CUDA_DRIVER_VERSION" : "NVIDIA's table for its CUDA";
   const head = `needs driver ≥ ${need.minDriver} (${from})`;
   if (compareVersionText(driver, need.minDriver) >= 0) {
-    return { compatible: true, mode: 'native', floor: need.minDriver, why: `${head}; driver ${driver} meets that`, warning: undefined };
+    return {
+      compatible: true,
+      mode: 'native',
+      floor: need.minDriver,
+      why: `${head}; driver ${driver} meets that`,
+      warning: undefined,
+    };
   }
   const older = `${head}; driver ${driver} is older`;
   if (options.policy === 'minor-compat') return judgeMinorCompat(candidate, driver, older);
@@ -76,7 +94,8 @@ function judgeMinorCompat(candidate: Candidate, driver: string, older: string): 
   const floor = minorCompatFloor(candidate.cudaVersion);
   const major = candidate.cudaVersion?.split('.')[0];
   if (!floor) return no(`${older}, and CUDA ${major ?? '?'}.x has no minor-version compatibility`);
-  if (compareVersionText(driver, floor) < 0) return no(`${older}, and below ${floor}, CUDA ${major}.x's minor-version-compatibility floor`);
+  if (compareVersionText(driver, floor) < 0)
+    return no(`${older}, and below ${floor}, CUDA ${major}.x's minor-version-compatibility floor`);
   return {
     compatible: true,
     mode: 'minor-compat',
@@ -89,12 +108,16 @@ function judgeMinorCompat(candidate: Candidate, driver: string, older: string): 
 function judgeForwardCompat(candidate: Candidate, driver: string, older: string, gpuNames: readonly string[]): Verdict {
   if (!allDataCenter(gpuNames)) {
     const names = gpuNames.length ? [...new Set(gpuNames)].join(', ') : 'unknown GPUs';
-    return no(`${older}; forward compatibility needs data-center GPUs, and ${names} ${gpuNames.length === 1 ? 'is' : 'are'} not all data-center`);
+    return no(
+      `${older}; forward compatibility needs data-center GPUs, and ${names} ${gpuNames.length === 1 ? 'is' : 'are'} not all data-center`,
+    );
   }
   const branches = candidate.forwardCompatBranches ?? [];
   const branch = forwardCompatBranchFor(driver, branches);
   if (!branch) {
-    const listed = branches.length ? `lists only ${branches.join(', ')}` : 'lists no data-center branch (as far as the seed knows)';
+    const listed = branches.length
+      ? `lists only ${branches.join(', ')}`
+      : 'lists no data-center branch (as far as the seed knows)';
     return no(`${older}; for forward compatibility release ${candidate.release} ${listed}`);
   }
   return {
@@ -113,18 +136,32 @@ export function newestCudaForDriver(driver: string): string | undefined {
   return row ? row.cuda.split('.').slice(0, 2).join('.') : undefined;
 }
 
-const THROUGH: Record<Policy, string> = { native: '', 'minor-compat': ' through minor-version compatibility', 'forward-compat': ' through forward compatibility' };
+const THROUGH: Record<Policy, string> = {
+  native: '',
+  'minor-compat': ' through minor-version compatibility',
+  'forward-compat': ' through forward compatibility',
+};
 
 /**
  * Pick from candidates ordered newest release first. With no driver (no GPU requested) the newest wins.
  * Given only a newest-first prefix that ends at the first compatible candidate, the answer is the same as
  * for the whole list; callers use that to stop reading image configs early.
  */
-export function selectTag(candidates: readonly Candidate[], driver: string | undefined, subject: string, options: SelectOptions = NATIVE): Selection {
+export function selectTag(
+  candidates: readonly Candidate[],
+  driver: string | undefined,
+  subject: string,
+  options: SelectOptions = NATIVE,
+): Selection {
   if (driver === undefined) {
     const newest = candidates[0];
     return newest
-      ? { kind: 'selected', candidate: newest, verdict: undefined, why: `no GPU requested: newest ${subject} release is ${describe(newest)}` }
+      ? {
+          kind: 'selected',
+          candidate: newest,
+          verdict: undefined,
+          why: `no GPU requested: newest ${subject} release is ${describe(newest)}`,
+        }
       : { kind: 'none', oldest: undefined, why: `no ${subject} release matches` };
   }
   for (const candidate of candidates) {

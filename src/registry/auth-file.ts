@@ -38,7 +38,9 @@ export function parseAuthFile(text: string, file: string): AuthFileJson {
 
 /** The entry for `host`: undefined when absent, an error when present but without a user and password. */
 export function entryFor(json: AuthFileJson, host: string, file: string): FileEntry | undefined {
-  const entry = keysFor(host).map((k) => json.auths?.[k]).find((e) => e !== undefined);
+  const entry = keysFor(host)
+    .map((k) => json.auths?.[k])
+    .find((e) => e !== undefined);
   if (!entry) return undefined;
   const decoded = entry.auth ? Buffer.from(entry.auth, 'base64').toString('utf8') : undefined;
   const colon = decoded?.indexOf(':') ?? -1;

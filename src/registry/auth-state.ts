@@ -49,29 +49,51 @@ export function createAuthState(deps: AuthStateDeps) {
         () => undefined, // an unreadable cache is no cache
       )),
     async learn(found: Challenge): Promise<void> {
-      const same = challenge && challenge.scheme === found.scheme && challenge.realm === found.realm && (challenge.scheme === 'basic' || (found.scheme === 'bearer' && challenge.service === found.service));
+      const same =
+        challenge &&
+        challenge.scheme === found.scheme &&
+        challenge.realm === found.realm &&
+        (challenge.scheme === 'basic' || (found.scheme === 'bearer' && challenge.service === found.service));
       challenge = found;
       if (same && !remembered) return;
       remembered = false;
-      if (!same) await deps.challengeCache?.put(found).catch((error: Error) => deps.log.debug({ event: 'registry.challenge.unsaved', registry: deps.host, reason: error.message }));
+      if (!same)
+        await deps.challengeCache
+          ?.put(found)
+          .catch((error: Error) =>
+            deps.log.debug({ event: 'registry.challenge.unsaved', registry: deps.host, reason: error.message }),
+          );
     },
     authorizationFor(scopeKey: string): string | undefined {
-      if (challenge?.scheme === 'basic') return creds ? basicAuthorization(creds.username, creds.password.reveal()) : undefined;
+      if (challenge?.scheme === 'basic')
+        return creds ? basicAuthorization(creds.username, creds.password.reveal()) : undefined;
       const token = tokens.get(scopeKey);
       return token && now() < token.reuseUntil ? `Bearer ${token.token}` : undefined;
     },
     /** Fetch and keep a token for a Bearer challenge: anonymous, or with the credentials as Basic (nvcr.io: $oauthtoken + API key). */
-    async refreshToken(found: Extract<Challenge, { scheme: 'bearer' }>, scopeKey: string, scope: string | undefined): Promise<void> {
+    async refreshToken(
+      found: Extract<Challenge, { scheme: 'bearer' }>,
+      scopeKey: string,
+      scope: string | undefined,
+    ): Promise<void> {
       const url = new URL(found.realm);
       if (found.service) url.searchParams.set('service', found.service);
       if (scope ?? found.scope) url.searchParams.set('scope', (scope ?? found.scope)!);
-      const headers: Record<string, string> = creds ? { authorization: basicAuthorization(creds.username, creds.password.reveal()) } : {};
+      const headers: Record<string, string> = creds
+        ? { authorization: basicAuthorization(creds.username, creds.password.reveal()) }
+        : {};
       const response = await send(url.toString(), { headers });
-      if (response.status === 401 || response.status === 403) throw creds ? refusedCredentials(facts, response.status) : missingCredentials(deps.host);
+      if (response.status === 401 || response.status === 403)
+        throw creds ? refusedCredentials(facts, response.status) : missingCredentials(deps.host);
       if (!response.ok) throw new UnavailableError(`token service ${url.host} answered HTTP ${response.status}`);
       const issued = readTokenAnswer(await response.json().catch(() => undefined), now());
       if (!issued) throw new UnavailableError(`token service ${url.host} returned no token`);
-      deps.log.debug({ event: 'registry.token', registry: deps.host, scope: scope ?? found.scope ?? null, reuseForMs: issued.reuseUntil - now() });
+      deps.log.debug({
+        event: 'registry.token',
+        registry: deps.host,
+        scope: scope ?? found.scope ?? null,
+        reuseForMs: issued.reuseUntil - now(),
+      });
       tokens.set(scopeKey, issued);
     },
   };

@@ -28,7 +28,13 @@ export function parseChallenge(header: string | null): Challenge | undefined {
   }
   for (const { scheme, params } of challenges) {
     if (scheme === 'bearer' && params.realm) {
-      return { scheme: 'bearer', realm: params.realm, service: params.service, scope: params.scope, error: params.error };
+      return {
+        scheme: 'bearer',
+        realm: params.realm,
+        service: params.service,
+        scope: params.scope,
+        error: params.error,
+      };
     }
     if (scheme === 'basic') return { scheme: 'basic', realm: params.realm };
   }
@@ -54,7 +60,12 @@ export interface IssuedToken {
 /** A token server's JSON answer → the token and how long to reuse it; undefined when it holds no token. */
 export function readTokenAnswer(body: unknown, nowMs: number): IssuedToken | undefined {
   const b = (body ?? {}) as { token?: unknown; access_token?: unknown; expires_in?: unknown };
-  const token = typeof b.token === 'string' && b.token ? b.token : typeof b.access_token === 'string' && b.access_token ? b.access_token : undefined;
+  const token =
+    typeof b.token === 'string' && b.token
+      ? b.token
+      : typeof b.access_token === 'string' && b.access_token
+        ? b.access_token
+        : undefined;
   if (!token) return undefined;
   const seconds = typeof b.expires_in === 'number' && b.expires_in > 0 ? b.expires_in : DEFAULT_TOKEN_SECONDS;
   // Stop reusing a tenth of the lifetime early (at most 10 s) so a request never leaves with a dying token.

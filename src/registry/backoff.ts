@@ -5,7 +5,8 @@ export const RETRY_MAX_MS = 8_000;
 /** Attempts after the first; with the delays above a dead registry is given up on within ~4 s. */
 export const MAX_RETRIES = 3;
 
-export const isRetryableStatus = (status: number) => status === 429 || status === 502 || status === 503 || status === 504 || status === 500;
+export const isRetryableStatus = (status: number) =>
+  status === 429 || status === 502 || status === 503 || status === 504 || status === 500;
 
 /**
  * Delay before retry number `attempt` (0-based): a Retry-After the server sent (seconds or an HTTP date, capped),

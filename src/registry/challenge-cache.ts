@@ -18,11 +18,18 @@ export function readRememberedChallenge(value: unknown): Challenge | undefined {
 }
 
 export function createFileChallengeCache(cacheDir: string, endpoint: RegistryEndpoint): ChallengeCache {
-  const file = join(cacheDir, 'registry-auth', `${endpoint.scheme}_${endpoint.host.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
+  const file = join(
+    cacheDir,
+    'registry-auth',
+    `${endpoint.scheme}_${endpoint.host.replace(/[^A-Za-z0-9.-]/g, '_')}.json`,
+  );
   return {
     get: async () => readRememberedChallenge(await readJsonFile(file)),
     put: async (challenge) => {
-      const kept = challenge.scheme === 'basic' ? { scheme: 'basic', realm: challenge.realm } : { scheme: 'bearer', realm: challenge.realm, service: challenge.service };
+      const kept =
+        challenge.scheme === 'basic'
+          ? { scheme: 'basic', realm: challenge.realm }
+          : { scheme: 'bearer', realm: challenge.realm, service: challenge.service };
       await writeFileAtomic(file, `${JSON.stringify(kept)}\n`, 0o600);
     },
   };

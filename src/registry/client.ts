@@ -53,8 +53,14 @@ export interface ImageConfig {
   readonly env: Readonly<Record<string, string>>;
 }
 
-const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
-const IMAGE_TYPES = ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'];
+const INDEX_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
+const IMAGE_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
 const MANIFEST_ACCEPT = [...INDEX_TYPES, ...IMAGE_TYPES].join(', ');
 
 export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryClientDeps) {
@@ -70,7 +76,15 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
   });
   const creds = deps.credentials;
   const facts: CredentialFacts = { host: endpoint.host, username: creds?.username, source: creds?.source };
-  const auth = createAuthState({ host: endpoint.host, creds, facts, send, now, log: deps.log, challengeCache: deps.challengeCache });
+  const auth = createAuthState({
+    host: endpoint.host,
+    creds,
+    facts,
+    send,
+    now,
+    log: deps.log,
+    challengeCache: deps.challengeCache,
+  });
 
   /**
    * A request with auth exactly as the registry's 401 challenge says. A stale or expired token is refreshed once;
@@ -96,18 +110,30 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
         } catch (error) {
           if (!auth.remembered) throw error;
           // A remembered realm that no longer answers is forgotten: the request goes out bare and the 401 says anew.
-          deps.log.debug({ event: 'registry.challenge.stale', registry: endpoint.host, reason: (error as Error).message });
+          deps.log.debug({
+            event: 'registry.challenge.stale',
+            registry: endpoint.host,
+            reason: (error as Error).message,
+          });
           auth.forget();
         }
       }
       const authorization = auth.authorizationFor(scopeKey);
-      return { authorization, response: await send(url, { method, headers: { ...headers, ...(authorization ? { authorization } : {}) } }, timeoutMs) };
+      return {
+        authorization,
+        response: await send(
+          url,
+          { method, headers: { ...headers, ...(authorization ? { authorization } : {}) } },
+          timeoutMs,
+        ),
+      };
     };
     let { authorization, response } = await attempt();
     if (response.status !== 401) auth.confirm(); // the remembered scheme worked: it is today's
     if (response.status === 401) {
       const found = parseChallenge(response.headers.get('www-authenticate')) ?? auth.challenge;
-      if (!found) throw new AuthError(`registry ${endpoint.host} refused the request and named no auth scheme it accepts`);
+      if (!found)
+        throw new AuthError(`registry ${endpoint.host} refused the request and named no auth scheme it accepts`);
       await auth.learn(found);
       if (found.scheme === 'bearer' && found.error === 'insufficient_scope' && authorization) {
         // Without credentials (an anonymous token fetched up front from a remembered realm) the verdict is the same as when the 401 came first.
@@ -117,14 +143,16 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
         if (!creds) throw missingCredentials(endpoint.host);
         if (authorization) throw refusedCredentials(facts, 401);
       } else {
-        if (authorization) deps.log.debug({ event: 'registry.token.rejected', registry: endpoint.host, error: found.error ?? null });
+        if (authorization)
+          deps.log.debug({ event: 'registry.token.rejected', registry: endpoint.host, error: found.error ?? null });
         await auth.refreshToken(found, scopeKey, scope);
       }
       await response.body?.cancel();
       ({ response } = await attempt());
       if (response.status === 401) {
         const again = parseChallenge(response.headers.get('www-authenticate'));
-        if (found.scheme === 'basic' || (again?.scheme === 'bearer' && again.error === 'invalid_token')) throw refusedCredentials(facts, 401);
+        if (found.scheme === 'basic' || (again?.scheme === 'bearer' && again.error === 'invalid_token'))
+          throw refusedCredentials(facts, 401);
         throw creds ? deniedAccess(facts, repository ?? '/v2/') : missingCredentials(endpoint.host);
       }
     }
@@ -133,7 +161,10 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     return response;
   }
 
-  async function readVerified(response: FetchResponse, digest: string | undefined): Promise<{ text: string; digest: string }> {
+  async function readVerified(
+    response: FetchResponse,
+    digest: string | undefined,
+  ): Promise<{ text: string; digest: string }> {
     const bytes = Buffer.from(await response.arrayBuffer());
     // node:crypto loads here, on the first answer, not at start-up (~2.7 ms): by then the other requests are in flight.
     const { createHash } = process.getBuiltinModule('node:crypto');
@@ -173,8 +204,13 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     },
 
     /** HEAD of a manifest: its digest and media type without downloading it (proves pull access, too). */
-    async headManifest(repository: string, reference: string): Promise<{ digest: string | undefined; mediaType: string | undefined }> {
-      const response = await request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, { accept: MANIFEST_ACCEPT });
+    async headManifest(
+      repository: string,
+      reference: string,
+    ): Promise<{ digest: string | undefined; mediaType: string | undefined }> {
+      const response = await request('HEAD', `/v2/${repository}/manifests/${reference}`, repository, {
+        accept: MANIFEST_ACCEPT,
+      });
       if (response.status === 404) throw notFound(endpoint.host, `image ${repository}:${reference}`, repository);
       if (!response.ok) throw unexpected(response, `${repository}:${reference}`);
       return {
@@ -189,34 +225,45 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
      */
     async resolveDigest(repository: string, tag: string): Promise<string> {
       const { digest } = await this.headManifest(repository, tag);
-      if (!digest) throw new UnavailableError(`registry ${endpoint.host} answered without a digest for ${repository}:${tag}`);
+      if (!digest)
+        throw new UnavailableError(`registry ${endpoint.host} answered without a digest for ${repository}:${tag}`);
       return digest;
     },
 
     /** Resolve a tag or digest to the linux/amd64 image manifest digest and its config digest. */
     async resolveManifest(repository: string, reference: string): Promise<ResolvedManifest> {
-      const response = await request('GET', `/v2/${repository}/manifests/${reference}`, repository, { accept: MANIFEST_ACCEPT });
+      const response = await request('GET', `/v2/${repository}/manifests/${reference}`, repository, {
+        accept: MANIFEST_ACCEPT,
+      });
       if (response.status === 404) throw notFound(endpoint.host, `image ${repository}:${reference}`, repository);
       if (!response.ok) throw unexpected(response, `${repository}:${reference}`);
       const { text, digest } = await readVerified(response, reference.startsWith('sha256:') ? reference : undefined);
       const manifest = JSON.parse(text) as ManifestJson;
       const mediaType = manifest.mediaType ?? response.headers.get('content-type') ?? '';
       if (INDEX_TYPES.includes(mediaType) || manifest.manifests) {
-        const amd64 = manifest.manifests?.find((m) => m.platform?.os === 'linux' && m.platform?.architecture === 'amd64');
+        const amd64 = manifest.manifests?.find(
+          (m) => m.platform?.os === 'linux' && m.platform?.architecture === 'amd64',
+        );
         if (!amd64) throw new RefusedError(`image ${repository}:${reference} has no linux/amd64 variant`);
         return this.resolveManifest(repository, amd64.digest);
       }
-      if (!manifest.config?.digest) throw new UnavailableError(`manifest of ${repository}:${reference} names no config`);
+      if (!manifest.config?.digest)
+        throw new UnavailableError(`manifest of ${repository}:${reference} names no config`);
       return { digest, configDigest: manifest.config.digest };
     },
 
     /** A manifest's exact bytes, checked against its digest, and its media type (for writing an OCI layout). */
     async readManifest(repository: string, digest: string): Promise<{ text: string; mediaType: string }> {
-      const response = await request('GET', `/v2/${repository}/manifests/${digest}`, repository, { accept: MANIFEST_ACCEPT });
+      const response = await request('GET', `/v2/${repository}/manifests/${digest}`, repository, {
+        accept: MANIFEST_ACCEPT,
+      });
       if (response.status === 404) throw notFound(endpoint.host, `image ${repository}@${digest}`, repository);
       if (!response.ok) throw unexpected(response, `${repository}@${digest}`);
       const { text } = await readVerified(response, digest);
-      const mediaType = (JSON.parse(text) as ManifestJson).mediaType ?? response.headers.get('content-type')?.split(';')[0] ?? IMAGE_TYPES[0]!;
+      const mediaType =
+        (JSON.parse(text) as ManifestJson).mediaType ??
+        response.headers.get('content-type')?.split(';')[0] ??
+        IMAGE_TYPES[0]!;
       return { text, mediaType };
     },
 

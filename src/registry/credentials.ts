@@ -27,7 +27,10 @@ const ENV_PAIRS = [
 ] as const;
 
 /** Credentials from the environment (pure: env is passed in); a half-set pair is an error, not a silent skip. */
-export function environmentCredentials(env: Readonly<Record<string, string | undefined>>, host: string): FoundCredentials | undefined {
+export function environmentCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+  host: string,
+): FoundCredentials | undefined {
   for (const [userVar, passwordVar] of ENV_PAIRS) {
     const username = env[userVar];
     const password = env[passwordVar];
@@ -37,10 +40,22 @@ export function environmentCredentials(env: Readonly<Record<string, string | und
         hint: `set both, or neither${host === 'nvcr.io' ? `; for nvcr.io: ${userVar}='$oauthtoken' (single quotes) and ${passwordVar}=<NGC API key>, or just NGC_API_KEY` : ''}`,
       });
     }
-    return { username, password: new Secret(password), source: `environment (${userVar}/${passwordVar})`, origin: 'elsewhere', file: undefined };
+    return {
+      username,
+      password: new Secret(password),
+      source: `environment (${userVar}/${passwordVar})`,
+      origin: 'elsewhere',
+      file: undefined,
+    };
   }
   if (host === 'nvcr.io' && env.NGC_API_KEY) {
-    return { username: '$oauthtoken', password: new Secret(env.NGC_API_KEY), source: 'environment (NGC_API_KEY)', origin: 'elsewhere', file: undefined };
+    return {
+      username: '$oauthtoken',
+      password: new Secret(env.NGC_API_KEY),
+      source: 'environment (NGC_API_KEY)',
+      origin: 'elsewhere',
+      file: undefined,
+    };
   }
   return undefined;
 }
@@ -59,7 +74,11 @@ export function otherCredentialFiles(env: Readonly<Record<string, string | undef
  * credentials") documents this order. The tool's file is refused unread when group/world-readable; another file
  * is refused when it is that open and holds an entry for the host.
  */
-export async function findCredentials(host: string, env: Readonly<Record<string, string | undefined>>, paths: CredentialPaths): Promise<FoundCredentials | undefined> {
+export async function findCredentials(
+  host: string,
+  env: Readonly<Record<string, string | undefined>>,
+  paths: CredentialPaths,
+): Promise<FoundCredentials | undefined> {
   const fromEnv = environmentCredentials(env, host);
   if (fromEnv) return fromEnv;
   const own = await readCredentials(paths.toolFile, host);
@@ -75,16 +94,23 @@ async function modeOf(file: string): Promise<number | undefined> {
   try {
     return (await stat(file)).mode & 0o777;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
     throw error;
   }
 }
 
 const tooOpen = (file: string, mode: number) =>
-  new AuthError(`credential file ${file} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`, { hint: `chmod 600 ${file}` });
+  new AuthError(`credential file ${file} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`, {
+    hint: `chmod 600 ${file}`,
+  });
 
 /** Credentials for `host` from one file (by default the tool's), or undefined when the file or its entry does not exist. */
-export async function readCredentials(file: string, host: string, options = { refuseOpenUnread: true }): Promise<FoundCredentials | undefined> {
+export async function readCredentials(
+  file: string,
+  host: string,
+  options = { refuseOpenUnread: true },
+): Promise<FoundCredentials | undefined> {
   const mode = await modeOf(file);
   if (mode === undefined) return undefined;
   if (options.refuseOpenUnread && (mode & 0o077) !== 0) throw tooOpen(file, mode);
@@ -129,7 +155,8 @@ export async function removeCredentials(file: string, host: string): Promise<boo
 }
 
 /** Where the job's copy of credentials that live outside the tool's file is kept: one 0600 file per registry. */
-export const jobAuthFilePath = (configDir: string, host: string) => join(configDir, 'job-auth', `${host.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
+export const jobAuthFilePath = (configDir: string, host: string) =>
+  join(configDir, 'job-auth', `${host.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
 
 /**
  * The auth file the job names by path. Credentials from the tool's file are passed as that file; from anywhere else

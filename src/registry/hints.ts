@@ -11,7 +11,10 @@ export interface CredentialFacts {
 
 const NVCR = 'nvcr.io';
 const DOCKER_HUB = 'registry-1.docker.io';
-const login = (host: string) => (host === NVCR ? `qsub-container login ${NVCR} (user $oauthtoken, password your NGC API key), or set NGC_API_KEY` : `qsub-container login ${host}`);
+const login = (host: string) =>
+  host === NVCR
+    ? `qsub-container login ${NVCR} (user $oauthtoken, password your NGC API key), or set NGC_API_KEY`
+    : `qsub-container login ${host}`;
 
 export function missingCredentials(host: string): AuthError {
   return new MissingCredentialsError(`registry ${host} requires credentials and none were found`, {
@@ -22,13 +25,17 @@ export function missingCredentials(host: string): AuthError {
 /** The registry or its token service rejected the user and password themselves (authentication). */
 export function refusedCredentials(facts: CredentialFacts, status: number): AuthError {
   const where = facts.source ? ` from ${facts.source}` : '';
-  return new AuthError(`registry ${facts.host} refused the credentials${where} (HTTP ${status})`, { hint: refusedHint(facts) });
+  return new AuthError(`registry ${facts.host} refused the credentials${where} (HTTP ${status})`, {
+    hint: refusedHint(facts),
+  });
 }
 
 function refusedHint({ host, username }: CredentialFacts): string {
   if (host === NVCR) {
-    if (username === '') return 'the user is empty: an unquoted $oauthtoken was expanded by the shell; the user must be the literal text $oauthtoken (quote it)';
-    if (username !== '$oauthtoken') return `for ${NVCR} the user must be the literal $oauthtoken, not ${JSON.stringify(username)}; the password is the NGC API key`;
+    if (username === '')
+      return 'the user is empty: an unquoted $oauthtoken was expanded by the shell; the user must be the literal text $oauthtoken (quote it)';
+    if (username !== '$oauthtoken')
+      return `for ${NVCR} the user must be the literal $oauthtoken, not ${JSON.stringify(username)}; the password is the NGC API key`;
     return `the NGC API key was refused: it may be revoked, expired or a legacy key; create a Personal API key with the NGC Catalog service and run ${login(host)}`;
   }
   return `check the user and password; store new ones with: ${login(host)}`;
@@ -36,8 +43,13 @@ function refusedHint({ host, username }: CredentialFacts): string {
 
 /** Authenticated (or anonymous) but not allowed to pull this repository (authorization). */
 export function deniedAccess(facts: CredentialFacts, repository: string): AuthError {
-  const who = facts.username === undefined ? 'anonymous access' : `user ${JSON.stringify(facts.username)}${facts.source ? ` (${facts.source})` : ''}`;
-  return new AuthError(`registry ${facts.host} does not let ${who} pull ${repository}`, { hint: deniedHint(facts, repository) });
+  const who =
+    facts.username === undefined
+      ? 'anonymous access'
+      : `user ${JSON.stringify(facts.username)}${facts.source ? ` (${facts.source})` : ''}`;
+  return new AuthError(`registry ${facts.host} does not let ${who} pull ${repository}`, {
+    hint: deniedHint(facts, repository),
+  });
 }
 
 function deniedHint({ host, username }: CredentialFacts, repository: string): string {

@@ -10,13 +10,19 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Keep-alive agents (idle sockets are unref'd by Node, so they never hold the process open); https is loaded only when used. */
 const agents: { http?: HttpAgent; https?: HttpAgent } = {};
 function transportFor(protocol: string) {
-  if (protocol === 'http:') return { request: httpRequest, agent: (agents.http ??= new HttpAgent({ keepAlive: true })) };
+  if (protocol === 'http:')
+    return { request: httpRequest, agent: (agents.http ??= new HttpAgent({ keepAlive: true })) };
   if (protocol !== 'https:') throw new TypeError(`fetch failed: unsupported protocol ${protocol}`);
   const https = process.getBuiltinModule('node:https');
   return { request: https.request, agent: (agents.https ??= new https.Agent({ keepAlive: true })) };
 }
 
-function exchange(url: URL, method: string, headers: OutgoingHttpHeaders, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+function exchange(
+  url: URL,
+  method: string,
+  headers: OutgoingHttpHeaders,
+  signal: AbortSignal | undefined,
+): Promise<IncomingMessage> {
   const { request, agent } = transportFor(url.protocol);
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent, ...(signal ? { signal } : {}) }, (message) => {
@@ -28,7 +34,9 @@ function exchange(url: URL, method: string, headers: OutgoingHttpHeaders, signal
     });
     // As fetch does: an abort rejects with the signal's reason (a TimeoutError for AbortSignal.timeout), anything else
     // with a TypeError whose cause carries the system error code (ECONNREFUSED, ...).
-    req.on('error', (error) => reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error })));
+    req.on('error', (error) =>
+      reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error })),
+    );
     req.end();
   });
 }
@@ -86,7 +94,10 @@ export const httpFetch: FetchPort = async (input: string, init: FetchInit = {}) 
   let url = new URL(input);
   let method = init.method ?? 'GET';
   // Node's fetch says "user-agent: node": registries, proxies and the tests' proxy (test/support/warm.ts) see no change.
-  let headers: Record<string, string> = { 'user-agent': 'node', ...Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
+  let headers: Record<string, string> = {
+    'user-agent': 'node',
+    ...Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+  };
   for (let hop = 0; ; hop++) {
     const message = await exchange(url, method, headers, init.signal);
     const location = message.headers.location;

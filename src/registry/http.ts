@@ -37,13 +37,24 @@ export interface SenderDeps {
 }
 
 export function createSender(deps: SenderDeps) {
-  return async function send(url: string, init: FetchInit, timeoutMs = deps.timeoutMs, attempt = 0): Promise<FetchResponse> {
+  return async function send(
+    url: string,
+    init: FetchInit,
+    timeoutMs = deps.timeoutMs,
+    attempt = 0,
+  ): Promise<FetchResponse> {
     const host = new URL(url).host;
     let response: FetchResponse;
     try {
       response = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
       // Every exchange, 401s and token requests included: what the round-trip count in `npm run bench` reads.
-      deps.log.debug({ event: 'registry.http', host, method: init.method ?? 'GET', path: new URL(url).pathname, status: response.status });
+      deps.log.debug({
+        event: 'registry.http',
+        host,
+        method: init.method ?? 'GET',
+        path: new URL(url).pathname,
+        status: response.status,
+      });
     } catch (error) {
       if (attempt >= MAX_RETRIES) {
         throw new UnavailableError(`registry ${host} is unreachable (${describeNetworkError(error)})`, {
@@ -56,7 +67,13 @@ export function createSender(deps: SenderDeps) {
     }
     if (isRetryableStatus(response.status) && attempt < MAX_RETRIES) {
       const delay = retryDelayMs(attempt, deps.random(), response.headers.get('retry-after'), deps.now());
-      deps.log.debug({ event: 'registry.retry', registry: host, status: response.status, attempt: attempt + 1, delayMs: delay });
+      deps.log.debug({
+        event: 'registry.retry',
+        registry: host,
+        status: response.status,
+        attempt: attempt + 1,
+        delayMs: delay,
+      });
       await response.body?.cancel();
       await deps.sleep(delay);
       return send(url, init, timeoutMs, attempt + 1);

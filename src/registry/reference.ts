@@ -72,7 +72,12 @@ export function parseImageReference(ref: string): ImageReference {
 }
 
 /** "host/repo:tag" for people; "host/repo@digest" when only the digest is known. */
-export function formatReference(ref: { registry: RegistryEndpoint; repository: string; tag?: string | undefined; digest?: string | undefined }): string {
+export function formatReference(ref: {
+  registry: RegistryEndpoint;
+  repository: string;
+  tag?: string | undefined;
+  digest?: string | undefined;
+}): string {
   const base = `${ref.registry.host}/${ref.repository}`;
   return ref.tag ? `${base}:${ref.tag}` : ref.digest ? `${base}@${ref.digest}` : base;
 }

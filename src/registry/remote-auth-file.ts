@@ -13,23 +13,42 @@ const WRITE = 'umask 077 && mkdir -p -- "$(dirname -- "$1")" && cat > "$1.tmp.$$
 async function readRemote(runner: Runner, file: string): Promise<AuthFileJson> {
   const result = await runner.run({ argv: ['/bin/sh', '-c', READ, 'sh', file], timeoutMs: 30_000 });
   if (result.code === 3) return {};
-  if (result.code !== 0) throw new UnavailableError(`could not read ${file} on ${runner.id}: ${result.stderr.trim() || `exit ${result.code}`}`);
+  if (result.code !== 0)
+    throw new UnavailableError(
+      `could not read ${file} on ${runner.id}: ${result.stderr.trim() || `exit ${result.code}`}`,
+    );
   const newline = result.stdout.indexOf('\n');
   const mode = parseInt(result.stdout.slice(0, newline), 8);
   if (Number.isNaN(mode) || (mode & 0o077) !== 0) {
-    throw new AuthError(`credential file ${file} on ${runner.id} is readable by others (mode ${result.stdout.slice(0, newline)})`, {
-      hint: `on the cluster: chmod 600 ${file}`,
-    });
+    throw new AuthError(
+      `credential file ${file} on ${runner.id} is readable by others (mode ${result.stdout.slice(0, newline)})`,
+      {
+        hint: `on the cluster: chmod 600 ${file}`,
+      },
+    );
   }
   return parseAuthFile(result.stdout.slice(newline + 1), `${runner.id}:${file}`);
 }
 
 async function writeRemote(runner: Runner, file: string, json: AuthFileJson): Promise<void> {
-  const result = await runner.run({ argv: ['/bin/sh', '-c', WRITE, 'sh', file], stdin: formatAuthFile(json), timeoutMs: 30_000 });
-  if (result.code !== 0) throw new UnavailableError(`could not write ${file} on ${runner.id}: ${result.stderr.trim() || `exit ${result.code}`}`);
+  const result = await runner.run({
+    argv: ['/bin/sh', '-c', WRITE, 'sh', file],
+    stdin: formatAuthFile(json),
+    timeoutMs: 30_000,
+  });
+  if (result.code !== 0)
+    throw new UnavailableError(
+      `could not write ${file} on ${runner.id}: ${result.stderr.trim() || `exit ${result.code}`}`,
+    );
 }
 
-export async function saveRemoteCredentials(runner: Runner, file: string, host: string, username: string, password: Secret): Promise<void> {
+export async function saveRemoteCredentials(
+  runner: Runner,
+  file: string,
+  host: string,
+  username: string,
+  password: Secret,
+): Promise<void> {
   await writeRemote(runner, file, withEntry(await readRemote(runner, file), host, username, password));
 }
 

@@ -10,7 +10,9 @@ export const CREDENTIAL_ENV_VARS = [
 ] as const;
 
 /** The environment for commands the tool runs: everything except the registry credentials. */
-export function withoutCredentialEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+export function withoutCredentialEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string | undefined> {
   const names = new Set<string>(CREDENTIAL_ENV_VARS);
   return Object.fromEntries(Object.entries(env).filter(([name]) => !names.has(name)));
 }

@@ -43,10 +43,14 @@ export function parseFeatureConstraint(text: string): FeatureConstraint {
       const token = tokens[at++];
       if (token === '(' || token === '[') terms.push(group(token === '(' ? ')' : ']'));
       else if (token !== undefined && FEATURE.test(token)) terms.push((features) => features.includes(token));
-      else fail(token === '*' || token === '!' ? `"${token}" (counts, NOT)` : `an operand missing at "${token ?? 'the end'}"`);
+      else
+        fail(
+          token === '*' || token === '!' ? `"${token}" (counts, NOT)` : `an operand missing at "${token ?? 'the end'}"`,
+        );
       const next = tokens[at++];
       if (next === close) break;
-      if (next !== '&' && next !== '|') fail(next === '*' ? 'counts ("*N")' : `"${next ?? 'the end'}" where & or | was expected`);
+      if (next !== '&' && next !== '|')
+        fail(next === '*' ? 'counts ("*N")' : `"${next ?? 'the end'}" where & or | was expected`);
       if (op !== undefined && op !== next) fail('& and | mixed without parentheses');
       op = next;
     }

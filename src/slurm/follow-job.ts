@@ -11,7 +11,10 @@ export interface FollowDeps {
   readonly signal: AbortSignal;
 }
 
-export type FollowOutcome = { readonly kind: 'ended'; readonly status: JobStatus } | { readonly kind: 'forgotten' } | { readonly kind: 'stopped' };
+export type FollowOutcome =
+  | { readonly kind: 'ended'; readonly status: JobStatus }
+  | { readonly kind: 'forgotten' }
+  | { readonly kind: 'stopped' };
 
 /** Poll every second for the first half minute (short jobs), then every 5 s. */
 const pollDelay = (elapsedPolls: number) => (elapsedPolls < 30 ? 1000 : 5000);
@@ -24,7 +27,10 @@ export async function followJob(deps: FollowDeps, jobId: string): Promise<Follow
     const status = parseJobStatus(result.stdout);
     if (!status) {
       if (/invalid job id/i.test(result.stderr)) return { kind: 'forgotten' };
-      throw new UnavailableError(`scontrol could not show job ${jobId}: ${result.stderr.trim() || `exit ${result.code}`}`, { hint: 'check that slurmctld is up (scontrol ping)' });
+      throw new UnavailableError(
+        `scontrol could not show job ${jobId}: ${result.stderr.trim() || `exit ${result.code}`}`,
+        { hint: 'check that slurmctld is up (scontrol ping)' },
+      );
     }
     const line = describeStatus(status);
     if (line !== last) deps.note(`qsub-container: job ${jobId} ${line}`);
@@ -35,6 +41,7 @@ export async function followJob(deps: FollowDeps, jobId: string): Promise<Follow
 }
 
 /** A job whose dependency failed (without --kill-on-invalid-dep) pends forever: following it further is pointless. */
-export const neverStarts = (status: JobStatus) => status.state === 'PENDING' && status.reason === 'DependencyNeverSatisfied';
+export const neverStarts = (status: JobStatus) =>
+  status.state === 'PENDING' && status.reason === 'DependencyNeverSatisfied';
 
 export const tailArgv = (file: string, lines: number) => ['tail', '-n', String(lines), '--', file];

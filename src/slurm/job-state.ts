@@ -13,7 +13,18 @@ export interface JobStatus {
 export const scontrolJobArgv = (jobId: string) => ['scontrol', 'show', 'job', '-o', jobId];
 
 /** Job states after which nothing changes (Slurm's "completed" flag set). */
-export const TERMINAL_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED', 'SPECIAL_EXIT']);
+export const TERMINAL_STATES = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'PREEMPTED',
+  'SPECIAL_EXIT',
+]);
 
 /** One field's value; values run to the next " Key=" so paths with spaces survive. */
 function field(line: string, key: string): string | undefined {
@@ -26,7 +37,9 @@ function field(line: string, key: string): string | undefined {
 export function parseJobStatus(stdout: string): JobStatus | undefined {
   const line = stdout.split('\n').find((l) => l.startsWith('JobId='));
   if (!line) return undefined;
-  const [code, signal] = (field(line, 'ExitCode') ?? '').split(':').map((n) => (/^\d+$/.test(n) ? Number(n) : undefined));
+  const [code, signal] = (field(line, 'ExitCode') ?? '')
+    .split(':')
+    .map((n) => (/^\d+$/.test(n) ? Number(n) : undefined));
   const reason = field(line, 'Reason');
   return {
     state: (field(line, 'JobState') ?? 'UNKNOWN').replace(/\+$/, ''),

@@ -2,7 +2,8 @@
 import { UsageError } from '../errors.js';
 
 // sbatch --time: "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS", or UNLIMITED/INFINITE.
-const TIME = /^(?:\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}|unlimited|infinite)$/i;
+const TIME =
+  /^(?:\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}|unlimited|infinite)$/i;
 // sbatch --mem: a number with an optional K/M/G/T unit (default megabytes).
 const MEMORY = /^\d+(?:[KMGT]B?)?$/i;
 // Slurm names (partition, account, GRES type): letters, digits and a few separators.
@@ -29,7 +30,9 @@ export function validateMemory(value: string): string {
 export function validateCount(flag: string, value: unknown, min: number): number {
   const n = typeof value === 'number' ? value : /^\d+$/.test(String(value)) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min) {
-    throw new UsageError(`malformed ${flag} ${JSON.stringify(String(value))}`, { hint: `give a whole number ≥ ${min}` });
+    throw new UsageError(`malformed ${flag} ${JSON.stringify(String(value))}`, {
+      hint: `give a whole number ≥ ${min}`,
+    });
   }
   return n;
 }

@@ -43,7 +43,10 @@ export async function findOrSubmitPullJob(runner: Runner, request: PullJobReques
     refused.error.message = `the pull job was not submitted: ${refused.error.message}`;
     throw refused.error;
   }
-  throw new UnavailableError(`could not find or submit the pull job: ${result.stderr.trim() || result.stdout.trim() || `exit ${result.code}`}`, {
-    hint: 'check that slurmctld is up (scontrol ping)',
-  });
+  throw new UnavailableError(
+    `could not find or submit the pull job: ${result.stderr.trim() || result.stdout.trim() || `exit ${result.code}`}`,
+    {
+      hint: 'check that slurmctld is up (scontrol ping)',
+    },
+  );
 }

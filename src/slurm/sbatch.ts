@@ -15,13 +15,17 @@ export function interpretSbatch(result: RunResult): { jobId: string } | { error:
 function sbatchError(result: RunResult): QscError {
   const message = result.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${result.code}`;
   if (result.code === 127) {
-    return new UnavailableError('sbatch is not on PATH', { hint: 'run qsub-container on a Slurm login node, or load the Slurm module' });
+    return new UnavailableError('sbatch is not on PATH', {
+      hint: 'run qsub-container on a Slurm login node, or load the Slurm module',
+    });
   }
   if (/invalid partition/i.test(message)) {
     return new UnknownPartitionError(`sbatch refused the job: ${message}`, { hint: 'list partitions with: sinfo -s' });
   }
   if (/unable to contact slurm controller|connection refused|slurm_persist_conn/i.test(message)) {
-    return new UnavailableError(`Slurm is unreachable: ${message}`, { hint: 'check that slurmctld is up (scontrol ping)' });
+    return new UnavailableError(`Slurm is unreachable: ${message}`, {
+      hint: 'check that slurmctld is up (scontrol ping)',
+    });
   }
   const hint = /account/i.test(message)
     ? 'check -A ACCOUNT: sacctmgr show assoc user=$USER lists yours'

@@ -6,7 +6,14 @@ export interface PartitionInfo {
   readonly gres: readonly string[];
 }
 
-export const sinfoPartitionArgv = (partition: string) => ['sinfo', '--noheader', '--partition', partition, '--format', '%R|%G'];
+export const sinfoPartitionArgv = (partition: string) => [
+  'sinfo',
+  '--noheader',
+  '--partition',
+  partition,
+  '--format',
+  '%R|%G',
+];
 export const SINFO_LIST_ARGV = ['sinfo', '--noheader', '--format', '%R'] as const;
 
 export function parsePartitionInfo(stdout: string, partition: string): PartitionInfo | undefined {
@@ -24,8 +31,10 @@ export function parsePartitionInfo(stdout: string, partition: string): Partition
 
 /** GPU GRES of a partition: "gpu", "gpu:2", "gpu:h100:2" → types (undefined type = untyped). */
 export function gpuTypes(info: PartitionInfo): Array<string | undefined> {
-  return info.gres.filter((g) => g === 'gpu' || g.startsWith('gpu:')).map((g) => {
-    const parts = g.split(':');
-    return parts.length >= 3 ? parts[1] : undefined;
-  });
+  return info.gres
+    .filter((g) => g === 'gpu' || g.startsWith('gpu:'))
+    .map((g) => {
+      const parts = g.split(':');
+      return parts.length >= 3 ? parts[1] : undefined;
+    });
 }

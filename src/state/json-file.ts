@@ -18,7 +18,10 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o64
   await mkdir(dirname(path), { recursive: true });
   // Unique per process and call; 'wx' (O_EXCL) refuses a name that exists, so a planted file or symlink is never
   // written through. Not node:crypto's randomBytes: loading crypto costs ~2.7 ms of a dry run (test/bench/startup.mjs).
-  const temp = join(dirname(path), `.${process.pid}-${(tempCounter++).toString(36)}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const temp = join(
+    dirname(path),
+    `.${process.pid}-${(tempCounter++).toString(36)}-${Math.random().toString(36).slice(2, 10)}.tmp`,
+  );
   await writeFile(temp, content, { mode, flag: 'wx' });
   await rename(temp, path);
 }

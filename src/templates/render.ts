@@ -41,7 +41,9 @@ export function quoteScriptWord(value: string): string {
 function escapeFor(value: unknown): string {
   if (value instanceof SbatchValue) return quoteSbatchValue(value.value);
   if (typeof value === 'string' || typeof value === 'number') return quoteScriptWord(String(value));
-  throw new DataError(`template value of type ${typeof value} cannot be rendered`, { hint: 'this is a bug in the job template or its view' });
+  throw new DataError(`template value of type ${typeof value} cannot be rendered`, {
+    hint: 'this is a bug in the job template or its view',
+  });
 }
 
 type Token = [type: string, name: string, start: number, end: number, children?: Token[]];
@@ -50,18 +52,28 @@ type Token = [type: string, name: string, start: number, end: number, children?:
 function checkNames(tokens: Token[], view: View, guarded: ReadonlySet<string>, inList: boolean): void {
   for (const [type, name, , , children] of tokens) {
     if (type === '&' || type === '{') {
-      throw new DataError(`job template uses unescaped {{{${name}}}} or {{&${name}}}`, { hint: 'templates may only use {{name}}: every value is quoted' });
+      throw new DataError(`job template uses unescaped {{{${name}}}} or {{&${name}}}`, {
+        hint: 'templates may only use {{name}}: every value is quoted',
+      });
     }
     if (type === 'name') {
       if (name === '.' && inList) continue;
-      if (!(name in view)) throw new DataError(`job template variable "${name}" is missing from the view`, { hint: 'this is a bug in qsub-container' });
+      if (!(name in view))
+        throw new DataError(`job template variable "${name}" is missing from the view`, {
+          hint: 'this is a bug in qsub-container',
+        });
       const value = view[name];
       if ((value === null || value === false || value === '') && !guarded.has(name)) {
-        throw new DataError(`job template variable "${name}" is empty`, { hint: 'wrap optional values in {{#name}}...{{/name}}' });
+        throw new DataError(`job template variable "${name}" is empty`, {
+          hint: 'wrap optional values in {{#name}}...{{/name}}',
+        });
       }
     }
     if (type === '#' || type === '^') {
-      if (!(name in view)) throw new DataError(`job template section "${name}" is missing from the view`, { hint: 'this is a bug in qsub-container' });
+      if (!(name in view))
+        throw new DataError(`job template section "${name}" is missing from the view`, {
+          hint: 'this is a bug in qsub-container',
+        });
       const list = Array.isArray(view[name]);
       checkNames(children ?? [], view, type === '#' ? new Set([...guarded, name]) : guarded, inList || list);
     }
@@ -84,5 +96,7 @@ export function renderTemplate(template: string, view: View): string {
   checkNames(tokens, view, new Set(), false);
   // Rendering the checked tokens themselves: mustache.render would parse the text again. (The typings say string[][];
   // the tokens are mustache.parse's own.)
-  return new mustache.Writer().renderTokens(tokens as unknown as string[][], new mustache.Context(view), {}, template, { escape: escapeFor });
+  return new mustache.Writer().renderTokens(tokens as unknown as string[][], new mustache.Context(view), {}, template, {
+    escape: escapeFor,
+  });
 }

@@ -23,7 +23,8 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const fields = line.split(/\s+/);
-    const marker = fields[0] === '@revoked' || fields[0] === '@cert-authority' ? (fields.shift() as KnownHostEntry['marker']) : '';
+    const marker =
+      fields[0] === '@revoked' || fields[0] === '@cert-authority' ? (fields.shift() as KnownHostEntry['marker']) : '';
     const [hosts, keyType, keyBase64] = fields;
     if (hosts && keyType && keyBase64) entries.push({ marker, hosts, keyType, keyBase64 });
   }
@@ -34,7 +35,13 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
 export const knownHostsName = (host: string, port: number) => (port === 22 ? host : `[${host}]:${port}`);
 
 const globToRegExp = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
 
 /** Does an entry's host field name this host? Hashed names are HMAC-SHA1(salt, name); "!pattern" excludes. */
 export function hostMatches(hosts: string, name: string): boolean {
@@ -62,7 +69,8 @@ export function keyTypeOf(blob: Buffer): string {
 }
 
 /** OpenSSH's fingerprint: "SHA256:" + unpadded base64 of the blob's SHA-256. */
-export const fingerprintOf = (blob: Buffer) => `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+export const fingerprintOf = (blob: Buffer) =>
+  `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 
 export function checkHostKey(entries: readonly KnownHostEntry[], name: string, blob: Buffer): HostKeyVerdict {
   const mine = entries.filter((e) => e.marker !== '@cert-authority' && hostMatches(e.hosts, name));
@@ -75,8 +83,9 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, b
 }
 
 /** Key types this host is known by, so the handshake can ask for one of them first (as OpenSSH does). */
-export const knownKeyTypes = (entries: readonly KnownHostEntry[], name: string) =>
-  [...new Set(entries.filter((e) => e.marker === '' && hostMatches(e.hosts, name)).map((e) => e.keyType))];
+export const knownKeyTypes = (entries: readonly KnownHostEntry[], name: string) => [
+  ...new Set(entries.filter((e) => e.marker === '' && hostMatches(e.hosts, name)).map((e) => e.keyType)),
+];
 
 /** The line --accept-new-host-key appends (plain, so the user can read what was added). */
 export const knownHostsLine = (name: string, blob: Buffer) => `${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`;

@@ -10,7 +10,11 @@ export function createLocalRunner(env: NodeJS.ProcessEnv = process.env, { ownSes
   return { id: `local:${hostname()}`, run: (request) => runLocal(request, env, ownSession) };
 }
 
-function runLocal({ argv, stdin, timeoutMs, signal }: RunRequest, env: NodeJS.ProcessEnv, ownSession: boolean): Promise<RunResult> {
+function runLocal(
+  { argv, stdin, timeoutMs, signal }: RunRequest,
+  env: NodeJS.ProcessEnv,
+  ownSession: boolean,
+): Promise<RunResult> {
   const [command, ...args] = argv;
   if (!command) return Promise.reject(new TypeError('runLocal: empty argv'));
   // child_process (and the net/dgram it pulls in) loads on the first command, not at start-up: a dry run with
@@ -49,11 +53,21 @@ function runLocal({ argv, stdin, timeoutMs, signal }: RunRequest, env: NodeJS.Pr
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const missing = error.code === 'ENOENT';
-      resolve({ code: missing ? 127 : 126, stdout: '', stderr: `${command}: ${missing ? 'command not found' : error.message}`, timedOut });
+      resolve({
+        code: missing ? 127 : 126,
+        stdout: '',
+        stderr: `${command}: ${missing ? 'command not found' : error.message}`,
+        timedOut,
+      });
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut });
+      resolve({
+        code,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        timedOut,
+      });
     });
     child.stdin.end(stdin ?? '');
   });

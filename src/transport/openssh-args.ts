@@ -14,12 +14,19 @@ export interface OpenSshOptions {
 }
 
 /** What ssh is told: options, then "--" and the destination. A host profile's fields become -o options (they win over ssh_config). */
-export function openSshArgv(arg: string, profile: HostProfile | undefined, options: OpenSshOptions): { argv: string[] } | { error: string } {
+export function openSshArgv(
+  arg: string,
+  profile: HostProfile | undefined,
+  options: OpenSshOptions,
+): { argv: string[] } | { error: string } {
   const parsed = parseHostArg(arg);
   if (!parsed) return { error: `malformed host ${JSON.stringify(arg)}` };
   const o = (key: string, value: string | number) => ['-o', `${key}=${value}`];
   const p = profile ?? {};
-  const agent = p.agent === undefined ? [] : o('IdentityAgent', p.agent === false ? 'none' : p.agent === true ? 'SSH_AUTH_SOCK' : p.agent);
+  const agent =
+    p.agent === undefined
+      ? []
+      : o('IdentityAgent', p.agent === false ? 'none' : p.agent === true ? 'SSH_AUTH_SOCK' : p.agent);
   return {
     argv: [
       ...options.command,
@@ -57,12 +64,16 @@ const ADDED = /^Warning: Permanently added .* to the list of known hosts\.\r?$/;
 
 export function splitSshNotices(stderr: string): { notices: string[]; rest: string } {
   const lines = stderr.split('\n');
-  return { notices: lines.filter((l) => ADDED.test(l)).map((l) => l.trimEnd()), rest: lines.filter((l) => !ADDED.test(l)).join('\n') };
+  return {
+    notices: lines.filter((l) => ADDED.test(l)).map((l) => l.trimEnd()),
+    rest: lines.filter((l) => !ADDED.test(l)).join('\n'),
+  };
 }
 
 type Failure = { readonly make: (line: string, lines: readonly string[]) => QscError; readonly pattern: RegExp };
 
-const terminalHint = 'in a terminal ssh may ask for a password or Duo; without one qsub-container runs ssh with BatchMode=yes: log in once with a ControlMaster (README: Remote submission)';
+const terminalHint =
+  'in a terminal ssh may ask for a password or Duo; without one qsub-container runs ssh with BatchMode=yes: log in once with a ControlMaster (README: Remote submission)';
 
 /** ssh's own failures, most specific first; each keeps the one stderr line that says what happened. */
 const FAILURES = (host: string): Failure[] => [
@@ -71,16 +82,42 @@ const FAILURES = (host: string): Failure[] => [
     make: (l, all) => {
       const offered = all.find((x) => /^SHA256:\S+$/.test(x))?.replace(/\.$/, '');
       const remove = all.find((x) => x.startsWith('ssh-keygen ') && x.includes(' -R ')) ?? 'ssh-keygen -R <host>';
-      return new AuthError(`ssh ${host}: ${l}${offered ? ` (it now offers ${offered})` : ''}; refused (someone may be intercepting the connection)`, {
-        hint: `if the host was really reinstalled, check the new fingerprint with its admins, then remove the old entry: ${remove}`,
-      });
+      return new AuthError(
+        `ssh ${host}: ${l}${offered ? ` (it now offers ${offered})` : ''}; refused (someone may be intercepting the connection)`,
+        {
+          hint: `if the host was really reinstalled, check the new fingerprint with its admins, then remove the old entry: ${remove}`,
+        },
+      );
     },
   },
-  { pattern: /host key is known for .* and you have requested strict checking|Host key verification failed/, make: (l) => new AuthError(`ssh ${host}: ${l} (its key is not in known_hosts)`, { hint: `run ssh ${host} once in a terminal and check the fingerprint it shows with the admins, or rerun with --accept-new-host-key` }) },
-  { pattern: /Permission denied \(|Too many authentication failures|Authentication failed/, make: (l) => new AuthError(`ssh ${host}: ${l}`, { hint: `check that \`ssh ${host}\` works; ${terminalHint}` }) },
-  { pattern: /Bad owner or permissions on|line \d+: |Bad configuration option|Unsupported option/, make: (l) => new ConfigError(`ssh ${host}: ${l}`, { hint: 'fix the ssh configuration file ssh names' }) },
-  { pattern: /^ssh: (connect to host|Could not resolve hostname)|Connection (refused|timed out)|No route to host|Network is unreachable|kex_exchange_identification|Connection closed by|Connection reset by|banner exchange|open failed|stdio forwarding failed/, make: (l) => new UnavailableError(`cannot reach ${host} with ssh: ${l}`, { hint: 'check the host name, port and network (VPN?); ssh -v shows where it stops' }) },
-  { pattern: /closed by remote host|client_loop: send disconnect|Broken pipe|Timeout, server .* not responding/, make: (l) => new UnavailableError(`the SSH connection to ${host} was lost: ${l}`, { hint: 'retry; check the network' }) },
+  {
+    pattern: /host key is known for .* and you have requested strict checking|Host key verification failed/,
+    make: (l) =>
+      new AuthError(`ssh ${host}: ${l} (its key is not in known_hosts)`, {
+        hint: `run ssh ${host} once in a terminal and check the fingerprint it shows with the admins, or rerun with --accept-new-host-key`,
+      }),
+  },
+  {
+    pattern: /Permission denied \(|Too many authentication failures|Authentication failed/,
+    make: (l) => new AuthError(`ssh ${host}: ${l}`, { hint: `check that \`ssh ${host}\` works; ${terminalHint}` }),
+  },
+  {
+    pattern: /Bad owner or permissions on|line \d+: |Bad configuration option|Unsupported option/,
+    make: (l) => new ConfigError(`ssh ${host}: ${l}`, { hint: 'fix the ssh configuration file ssh names' }),
+  },
+  {
+    pattern:
+      /^ssh: (connect to host|Could not resolve hostname)|Connection (refused|timed out)|No route to host|Network is unreachable|kex_exchange_identification|Connection closed by|Connection reset by|banner exchange|open failed|stdio forwarding failed/,
+    make: (l) =>
+      new UnavailableError(`cannot reach ${host} with ssh: ${l}`, {
+        hint: 'check the host name, port and network (VPN?); ssh -v shows where it stops',
+      }),
+  },
+  {
+    pattern: /closed by remote host|client_loop: send disconnect|Broken pipe|Timeout, server .* not responding/,
+    make: (l) =>
+      new UnavailableError(`the SSH connection to ${host} was lost: ${l}`, { hint: 'retry; check the network' }),
+  },
 ];
 
 /**
@@ -88,7 +125,10 @@ const FAILURES = (host: string): Failure[] => [
  * error (69, 77 or 78, as for the ssh2 client); anything else is the command's result, returned as data.
  */
 export function classifySshExit(host: string, stderr: string): QscError | 'interrupted' | undefined {
-  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.some((l) => /^Killed by signal \d+\.$/.test(l))) return 'interrupted';
   for (const failure of FAILURES(host)) {
     const line = lines.find((l) => failure.pattern.test(l));

@@ -16,10 +16,14 @@ export interface OpenSshRunnerOptions {
   readonly note: (text: string) => void;
 }
 
-const notInstalled = (program: string) => new UnavailableError(`--ssh-client openssh: ${program} is not installed here`, { hint: 'install the OpenSSH client, or use --ssh-client ssh2' });
+const notInstalled = (program: string) =>
+  new UnavailableError(`--ssh-client openssh: ${program} is not installed here`, {
+    hint: 'install the OpenSSH client, or use --ssh-client ssh2',
+  });
 
 /** The local runner's answer when the program itself is missing (exit 127 and its "command not found" line). */
-const programMissing = (result: RunResult, program: string) => result.code === 127 && result.stderr === `${program}: command not found`;
+const programMissing = (result: RunResult, program: string) =>
+  result.code === 127 && result.stderr === `${program}: command not found`;
 
 export function createOpenSshRunner({ local, sshArgv, id, label, note }: OpenSshRunnerOptions): Runner {
   return {
@@ -42,15 +46,25 @@ export function createOpenSshRunner({ local, sshArgv, id, label, note }: OpenSsh
 }
 
 /** `ssh -G`: the user, host and port OpenSSH will really use (every Host, Match exec and Include evaluated), without connecting. */
-export async function resolveOpenSshId(local: Runner, sshArgv: readonly string[], commandLength: number, label: string): Promise<string> {
-  const result = await local.run({ argv: [...sshArgv.slice(0, commandLength), '-G', ...sshArgv.slice(commandLength)], timeoutMs: 10_000 });
+export async function resolveOpenSshId(
+  local: Runner,
+  sshArgv: readonly string[],
+  commandLength: number,
+  label: string,
+): Promise<string> {
+  const result = await local.run({
+    argv: [...sshArgv.slice(0, commandLength), '-G', ...sshArgv.slice(commandLength)],
+    timeoutMs: 10_000,
+  });
   if (programMissing(result, sshArgv[0]!)) throw notInstalled(sshArgv[0]!);
   const resolved = parseSshG(result.stdout);
   if (result.code !== 0 || !resolved) {
     const failure = classifySshExit(label, result.stderr);
     if (failure instanceof Error) throw failure;
     const line = result.stderr.trim().split('\n').pop() || `exit ${result.code}`;
-    throw new ConfigError(`ssh -G ${label} failed: ${line}`, { hint: 'check the host name and your ssh configuration' });
+    throw new ConfigError(`ssh -G ${label} failed: ${line}`, {
+      hint: 'check the host name and your ssh configuration',
+    });
   }
   return `ssh:${resolved.user}@${resolved.hostname}:${resolved.port}`;
 }

@@ -4,7 +4,13 @@ import { AuthError, ConfigError, UnavailableError } from '../errors.js';
 import { resolveStatePaths } from '../state/paths.js';
 import type { Runner } from './runner.js';
 
-const ENV_NAMES = ['HOME', 'XDG_CONFIG_HOME', 'QSUB_CONTAINER_CONFIG', 'QSUB_CONTAINER_SITE_CONFIG', ...Object.values(ENV_VARS).flat()];
+const ENV_NAMES = [
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'QSUB_CONTAINER_CONFIG',
+  'QSUB_CONTAINER_SITE_CONFIG',
+  ...Object.values(ENV_VARS).flat(),
+];
 
 /**
  * One round trip, few forks: NUL-terminated records "env:NAME=value", "file:PATH" + its content, "missing:PATH",
@@ -40,7 +46,8 @@ export function parseRemoteSnapshot(stdout: string): RemoteSnapshot {
     if (kind === 'env') env[rest.slice(0, rest.indexOf('='))] = rest.slice(rest.indexOf('=') + 1);
     else if (kind === 'file') files.push({ path: rest, text: records[++i] });
     else if (kind === 'missing') files.push({ path: rest, text: undefined });
-    else if (kind === 'authmode') authMode = { mode: rest.slice(0, rest.indexOf(':')), path: rest.slice(rest.indexOf(':') + 1) };
+    else if (kind === 'authmode')
+      authMode = { mode: rest.slice(0, rest.indexOf(':')), path: rest.slice(rest.indexOf(':') + 1) };
   }
   return { env, files, authMode };
 }
@@ -61,7 +68,11 @@ export function createRemoteSide(runner: Runner, localAuthFile: string): RemoteS
   let snapshot: Promise<RemoteSnapshot> | undefined;
   const read = () =>
     (snapshot ??= runner.run({ argv: ['/bin/sh', '-c', SNAPSHOT_SCRIPT], timeoutMs: 30_000 }).then((result) => {
-      if (result.code !== 0) throw new UnavailableError(`could not read the cluster side's settings: ${result.stderr.trim() || `exit ${result.code}`}`, { hint: 'check that /bin/sh and base64 work on the login node' });
+      if (result.code !== 0)
+        throw new UnavailableError(
+          `could not read the cluster side's settings: ${result.stderr.trim() || `exit ${result.code}`}`,
+          { hint: 'check that /bin/sh and base64 work on the login node' },
+        );
       return parseRemoteSnapshot(result.stdout);
     }));
   return {
@@ -81,9 +92,15 @@ export function createRemoteSide(runner: Runner, localAuthFile: string): RemoteS
         }
       });
       const paths = resolveStatePaths(env, env.HOME ?? '/');
-      const resolved = resolveSettings([...layers, { ...envLayer(env), source: `${runner.id} environment` }, { source: 'flags', values: flags }], paths.configDir);
+      const resolved = resolveSettings(
+        [...layers, { ...envLayer(env), source: `${runner.id} environment` }, { source: 'flags', values: flags }],
+        paths.configDir,
+      );
       const all = [...errors, ...resolved.errors];
-      if (all.length > 0) throw new ConfigError(`invalid configuration: ${all.join('; ')}`, { hint: 'fix the files named above on the cluster side (README: Configuration)' });
+      if (all.length > 0)
+        throw new ConfigError(`invalid configuration: ${all.join('; ')}`, {
+          hint: 'fix the files named above on the cluster side (README: Configuration)',
+        });
       return resolved.settings;
     },
     async jobAuthFile(settings) {
@@ -94,13 +111,19 @@ export function createRemoteSide(runner: Runner, localAuthFile: string): RemoteS
         if (authMode.mode === '') return undefined;
         modeText = authMode.mode;
       } else {
-        const result = await runner.run({ argv: ['stat', '-L', '-c', '%a', '--', settings.authFile], timeoutMs: 30_000 });
+        const result = await runner.run({
+          argv: ['stat', '-L', '-c', '%a', '--', settings.authFile],
+          timeoutMs: 30_000,
+        });
         if (result.code !== 0) return undefined;
         modeText = result.stdout.trim();
       }
       const mode = parseInt(modeText, 8);
       if (Number.isNaN(mode) || (mode & 0o077) !== 0) {
-        throw new AuthError(`credential file ${settings.authFile} on ${runner.id} is readable by others (mode ${modeText})`, { hint: `on the cluster: chmod 600 ${settings.authFile}` });
+        throw new AuthError(
+          `credential file ${settings.authFile} on ${runner.id} is readable by others (mode ${modeText})`,
+          { hint: `on the cluster: chmod 600 ${settings.authFile}` },
+        );
       }
       return settings.authFile;
     },

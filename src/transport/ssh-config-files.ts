@@ -2,7 +2,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { SshConfigIo } from './ssh-config-load.js';
 
-const skip = (codes: readonly string[]) => (e: NodeJS.ErrnoException) => (e.code !== undefined && codes.includes(e.code) ? undefined : Promise.reject(e));
+const skip = (codes: readonly string[]) => (e: NodeJS.ErrnoException) =>
+  e.code !== undefined && codes.includes(e.code) ? undefined : Promise.reject(e);
 
 /** A file an Include glob names but that is a directory reads as nothing (ssh skips it); a missing directory matches nothing. */
 export const sshConfigFiles: SshConfigIo = {

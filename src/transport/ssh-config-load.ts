@@ -29,7 +29,10 @@ async function readText(io: SshConfigIo, path: string): Promise<string | undefin
   try {
     return await io.readFile(path);
   } catch (error) {
-    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, { hint: 'fix its permissions or remove the Include naming it', cause: error });
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, {
+      hint: 'fix its permissions or remove the Include naming it',
+      cause: error,
+    });
   }
 }
 
@@ -38,15 +41,27 @@ type Scope = { readonly kind: 'user'; readonly home: string } | { readonly kind:
 /** Anchor one Include argument as OpenSSH does: relative → ~/.ssh (user) or /etc/ssh (system); ~ only in user files. */
 function anchor(path: string, scope: Scope, where: string): string {
   if (path.startsWith('~')) {
-    if (scope.kind === 'system') throw new ConfigError(`${where}: bad include path ${path} (~ is for user files only)`, { hint: 'use an absolute path' });
-    if (path !== '~' && !path.startsWith('~/')) throw new ConfigError(`${where}: Include ${path}: ~user paths are not supported`, { hint: 'write the absolute path' });
+    if (scope.kind === 'system')
+      throw new ConfigError(`${where}: bad include path ${path} (~ is for user files only)`, {
+        hint: 'use an absolute path',
+      });
+    if (path !== '~' && !path.startsWith('~/'))
+      throw new ConfigError(`${where}: Include ${path}: ~user paths are not supported`, {
+        hint: 'write the absolute path',
+      });
     return scope.home + path.slice(1);
   }
   if (path.startsWith('/')) return path;
   return scope.kind === 'user' ? `${scope.home}/.ssh/${path}` : `${scope.dir}/${path}`;
 }
 
-async function readConfigFile(path: string, text: string, scope: Scope, io: SshConfigIo, chain: readonly string[]): Promise<SshConfigFile> {
+async function readConfigFile(
+  path: string,
+  text: string,
+  scope: Scope,
+  io: SshConfigIo,
+  chain: readonly string[],
+): Promise<SshConfigFile> {
   const directives: SshDirective[] = [];
   for (const directive of parseSshConfig(text, path)) {
     if (directive.kind !== 'include') {
@@ -58,10 +73,17 @@ async function readConfigFile(path: string, text: string, scope: Scope, io: SshC
     for (const arg of directive.paths) {
       for (const included of await expandGlob(anchor(arg, scope, where), io.listDir)) {
         // OpenSSH reads Includes even inside blocks that do not apply, so a loop fails there too: say so plainly.
-        if (chain.includes(included)) throw new ConfigError(`${where}: Include loop: ${[...chain, included].join(' → ')}`, { hint: 'remove the Include that points back' });
-        if (chain.length > MAX_INCLUDE_DEPTH) throw new ConfigError(`${where}: Includes nested deeper than ${MAX_INCLUDE_DEPTH} files`, { hint: 'flatten the Include chain' });
+        if (chain.includes(included))
+          throw new ConfigError(`${where}: Include loop: ${[...chain, included].join(' → ')}`, {
+            hint: 'remove the Include that points back',
+          });
+        if (chain.length > MAX_INCLUDE_DEPTH)
+          throw new ConfigError(`${where}: Includes nested deeper than ${MAX_INCLUDE_DEPTH} files`, {
+            hint: 'flatten the Include chain',
+          });
         const includedText = await readText(io, included);
-        if (includedText !== undefined) files.push(await readConfigFile(included, includedText, scope, io, [...chain, included]));
+        if (includedText !== undefined)
+          files.push(await readConfigFile(included, includedText, scope, io, [...chain, included]));
       }
     }
     directives.push({ kind: 'include', line: directive.line, files });
@@ -73,7 +95,10 @@ async function readConfigFile(path: string, text: string, scope: Scope, io: SshC
  * The user's file, then the system's, as ssh(1) reads them without -F. Missing files are empty; a file named twice by
  * different Includes is read twice, as OpenSSH does.
  */
-export async function loadSshConfig(io: SshConfigIo, where: { home: string; userFile?: string; systemFile?: string }): Promise<SshConfigFile[]> {
+export async function loadSshConfig(
+  io: SshConfigIo,
+  where: { home: string; userFile?: string; systemFile?: string },
+): Promise<SshConfigFile[]> {
   const userFile = where.userFile ?? `${where.home}/.ssh/config`;
   const systemFile = where.systemFile ?? '/etc/ssh/ssh_config';
   const tops: Array<[string, Scope]> = [

@@ -1,6 +1,12 @@
 // Walk the loaded ssh_config files for one host the way ssh(1) does: Host and Match in order, first value wins, Includes inline.
 import { ConfigError } from '../errors.js';
-import { hostPatternsMatch, patternListMatches, SSH_CONFIG_KEYS, type MatchCriterion, type SshConfigOptions } from './ssh-config.js';
+import {
+  hostPatternsMatch,
+  patternListMatches,
+  SSH_CONFIG_KEYS,
+  type MatchCriterion,
+  type SshConfigOptions,
+} from './ssh-config.js';
 import type { SshConfigFile } from './ssh-config-load.js';
 
 /**
@@ -17,7 +23,8 @@ const YES: Applies = { state: 'yes' };
 const NO: Applies = { state: 'no' };
 
 /** Both must apply: no beats maybe beats yes. */
-const both = (a: Applies, b: Applies): Applies => (a.state === 'no' || b.state === 'no' ? NO : a.state === 'maybe' ? a : b);
+const both = (a: Applies, b: Applies): Applies =>
+  a.state === 'no' || b.state === 'no' ? NO : a.state === 'maybe' ? a : b;
 
 export interface LookupRequest {
   /** The name typed after --host: what Host and Match originalhost compare. */
@@ -36,24 +43,40 @@ export function lookupSshConfig(files: readonly SshConfigFile[], request: Lookup
   const current = (key: 'hostname' | 'user') => request.preset?.[key] ?? (out[key] as string | undefined);
 
   const criterion = (c: MatchCriterion, where: string): Applies => {
-    if (!EVALUATED.includes(c.name)) return { state: 'maybe', why: `${where}: Match ${c.negated ? '!' : ''}${c.name}${c.argument === undefined ? '' : ` ${c.argument}`}` };
+    if (!EVALUATED.includes(c.name))
+      return {
+        state: 'maybe',
+        why: `${where}: Match ${c.negated ? '!' : ''}${c.name}${c.argument === undefined ? '' : ` ${c.argument}`}`,
+      };
     let hit: boolean;
     if (c.name === 'all') hit = true;
     else if (c.name === 'originalhost') hit = patternListMatches(c.argument!, request.alias, true);
     else if (c.name === 'localuser') hit = patternListMatches(c.argument!, request.localUser, false);
     else if (c.name === 'user') hit = patternListMatches(c.argument!, current('user') ?? request.localUser, false);
     // As OpenSSH's first pass: the HostName obtained so far with %h expanded, else the name typed.
-    else hit = patternListMatches(c.argument!, current('hostname')?.replace(/%h/g, request.alias).replace(/%%/g, '%') ?? request.alias, true);
+    else
+      hit = patternListMatches(
+        c.argument!,
+        current('hostname')?.replace(/%h/g, request.alias).replace(/%%/g, '%') ?? request.alias,
+        true,
+      );
     return hit !== c.negated ? YES : NO;
   };
 
   const take = (key: string, value: string, applies: Applies, where: string) => {
     if (!SSH_CONFIG_KEYS.includes(key) || applies.state === 'no') return;
     if (applies.state === 'maybe') {
-      const used = !request.overridden?.includes(key) && (key === 'identityfile' || (out[key] === undefined && (key === 'hostname' || key === 'user' ? current(key) === undefined : true)));
-      if (used) throw new ConfigError(`${applies.why} is not evaluated by qsub-container, and its block would set ${key} for ${request.alias} (${where})`, {
-        hint: 'set that value in a Host block, or in a host profile in config.json (README: Remote submission)',
-      });
+      const used =
+        !request.overridden?.includes(key) &&
+        (key === 'identityfile' ||
+          (out[key] === undefined && (key === 'hostname' || key === 'user' ? current(key) === undefined : true)));
+      if (used)
+        throw new ConfigError(
+          `${applies.why} is not evaluated by qsub-container, and its block would set ${key} for ${request.alias} (${where})`,
+          {
+            hint: 'set that value in a Host block, or in a host profile in config.json (README: Remote submission)',
+          },
+        );
       return;
     }
     if (key === 'identityfile') out[key] = [...((out[key] as string[] | undefined) ?? []), value];
@@ -67,7 +90,11 @@ export function lookupSshConfig(files: readonly SshConfigFile[], request: Lookup
     for (const d of file.directives) {
       const where = `${file.path} line ${d.line}`;
       if (d.kind === 'host') applies = both(ceiling, hostPatternsMatch(d.patterns, request.alias) ? YES : NO);
-      else if (d.kind === 'match') applies = both(ceiling, d.criteria.reduce((acc, c) => both(acc, criterion(c, where)), YES));
+      else if (d.kind === 'match')
+        applies = both(
+          ceiling,
+          d.criteria.reduce((acc, c) => both(acc, criterion(c, where)), YES),
+        );
       else if (d.kind === 'include') for (const included of d.files) walk(included, applies, applies);
       else take(d.key, d.value, applies, where);
       if (applies.state === 'maybe') skipped.add(applies.why);
@@ -75,6 +102,7 @@ export function lookupSshConfig(files: readonly SshConfigFile[], request: Lookup
   };
   for (const file of files) walk(file, YES, YES);
   // Only now is it known that none of them mattered.
-  for (const why of skipped) request.note?.(`${why}: not evaluated; skipped, as it sets nothing qsub-container reads that is not already set`);
+  for (const why of skipped)
+    request.note?.(`${why}: not evaluated; skipped, as it sets nothing qsub-container reads that is not already set`);
   return out as SshConfigOptions;
 }

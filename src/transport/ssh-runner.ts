@@ -25,13 +25,21 @@ export function createSshRunner(target: SshTarget, options: ConnectOptions): Run
   };
 }
 
-async function runRemote(client: Client, { argv, stdin, timeoutMs }: RunRequest, target: SshTarget): Promise<RunResult> {
+async function runRemote(
+  client: Client,
+  { argv, stdin, timeoutMs }: RunRequest,
+  target: SshTarget,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     // Listeners go on inside exec's callback, synchronously: through a tunnel the exit status can arrive in the
     // same read as the channel confirmation, and an 'exit' emitted before we listen is lost.
     client.exec(buildRemoteCommand(argv), (error, channel) => {
       if (error) {
-        reject(new UnavailableError(`${target.host} refused to run ${argv[0]}: ${error.message}`, { hint: 'the SSH server may limit sessions per connection (MaxSessions)' }));
+        reject(
+          new UnavailableError(`${target.host} refused to run ${argv[0]}: ${error.message}`, {
+            hint: 'the SSH server may limit sessions per connection (MaxSessions)',
+          }),
+        );
         return;
       }
       collect(client, channel, argv, stdin, timeoutMs, target).then(resolve, reject);
@@ -39,7 +47,14 @@ async function runRemote(client: Client, { argv, stdin, timeoutMs }: RunRequest,
   });
 }
 
-function collect(client: Client, channel: ClientChannel, argv: readonly string[], stdin: string | undefined, timeoutMs: number | undefined, target: SshTarget): Promise<RunResult> {
+function collect(
+  client: Client,
+  channel: ClientChannel,
+  argv: readonly string[],
+  stdin: string | undefined,
+  timeoutMs: number | undefined,
+  target: SshTarget,
+): Promise<RunResult> {
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   let code: number | null = null;
@@ -58,12 +73,22 @@ function collect(client: Client, channel: ClientChannel, argv: readonly string[]
             channel.signal('TERM'); // OpenSSH ≥ 7.9 delivers it; closing the channel hangs up the rest
             channel.close();
           }, timeoutMs);
-    const lost = () => reject(new UnavailableError(`the SSH connection to ${target.host} was lost while running ${argv[0]}`, { hint: 'retry; check the network' }));
+    const lost = () =>
+      reject(
+        new UnavailableError(`the SSH connection to ${target.host} was lost while running ${argv[0]}`, {
+          hint: 'retry; check the network',
+        }),
+      );
     client.once('close', lost);
     channel.on('close', () => {
       clearTimeout(timer);
       client.removeListener('close', lost);
-      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut });
+      resolve({
+        code,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        timedOut,
+      });
     });
     channel.end(stdin ?? '');
   });

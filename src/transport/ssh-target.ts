@@ -69,27 +69,43 @@ const PROFILE_SSH_KEYS: Record<keyof HostProfile, string | undefined> = {
 const HOST_ARG = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s]+)(?::(\d{1,5}))?$/;
 
 /** "user@host:port" (user and port optional, [v6] brackets removed); undefined when malformed or read as an option by ssh. */
-export function parseHostArg(arg: string): { user: string | undefined; name: string; port: string | undefined } | undefined {
+export function parseHostArg(
+  arg: string,
+): { user: string | undefined; name: string; port: string | undefined } | undefined {
   const parts = HOST_ARG.exec(arg);
   if (!parts || parts[2]!.startsWith('-')) return undefined;
   return { user: parts[1], name: parts[2]!.replace(/^\[(.*)\]$/, '$1'), port: parts[3] };
 }
 
-function resolveEndpoint(arg: string, env: TargetEnvironment): { endpoint: SshEndpoint; profile: HostProfile; config: SshConfigOptions } | { error: string } {
+function resolveEndpoint(
+  arg: string,
+  env: TargetEnvironment,
+): { endpoint: SshEndpoint; profile: HostProfile; config: SshConfigOptions } | { error: string } {
   const parsed = parseHostArg(arg);
   if (!parsed) return { error: `malformed host ${JSON.stringify(arg)}` };
   const { name } = parsed;
   const profile = env.profiles[name] ?? {};
-  const overridden = [...(parsed.port === undefined ? [] : ['port']), ...Object.keys(profile).flatMap((k) => PROFILE_SSH_KEYS[k as keyof HostProfile] ?? [])];
+  const overridden = [
+    ...(parsed.port === undefined ? [] : ['port']),
+    ...Object.keys(profile).flatMap((k) => PROFILE_SSH_KEYS[k as keyof HostProfile] ?? []),
+  ];
   const preset = { hostname: profile.hostname, user: parsed.user ?? profile.user };
-  const config = lookupSshConfig(env.sshConfig, { alias: name, preset, overridden, localUser: env.localUser, note: env.note });
+  const config = lookupSshConfig(env.sshConfig, {
+    alias: name,
+    preset,
+    overridden,
+    localUser: env.localUser,
+    note: env.note,
+  });
   const host = profile.hostname ?? (config.hostname ? config.hostname.replace(/%h/g, name) : name);
   const port = Number(parsed.port ?? profile.port ?? config.port ?? 22);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { error: `bad port in ${JSON.stringify(arg)}` };
   const user = parsed.user ?? profile.user ?? config.user ?? env.localUser;
   const tokens = { home: env.home, host, user, port, localUser: env.localUser };
   const explicit = profile.identityFiles ?? config.identityfile;
-  const identityFiles = (explicit ?? ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((f) => expandSshPath(f, tokens));
+  const identityFiles = (explicit ?? ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((f) =>
+    expandSshPath(f, tokens),
+  );
   const agentSetting = profile.agent ?? config.identityagent;
   const agent =
     agentSetting === false || agentSetting === 'none'
@@ -97,7 +113,11 @@ function resolveEndpoint(arg: string, env: TargetEnvironment): { endpoint: SshEn
       : typeof agentSetting === 'string' && agentSetting !== 'SSH_AUTH_SOCK'
         ? expandSshPath(agentSetting.replace(/^\$SSH_AUTH_SOCK$/, env.agentSocket ?? ''), tokens) || undefined
         : env.agentSocket;
-  return { endpoint: { host, port, user, identityFiles, defaultIdentities: explicit === undefined, agent }, profile, config };
+  return {
+    endpoint: { host, port, user, identityFiles, defaultIdentities: explicit === undefined, agent },
+    profile,
+    config,
+  };
 }
 
 export function resolveSshTarget(arg: string, env: TargetEnvironment): TargetResult {
@@ -107,18 +127,28 @@ export function resolveSshTarget(arg: string, env: TargetEnvironment): TargetRes
   const jumpArg = profile.proxyJump ?? config.proxyjump;
   let jump: SshEndpoint | undefined;
   if (jumpArg !== undefined && jumpArg !== 'none') {
-    if (jumpArg.includes(',')) return { error: `ProxyJump ${JSON.stringify(jumpArg)} has several hops; one bastion is supported` };
+    if (jumpArg.includes(','))
+      return { error: `ProxyJump ${JSON.stringify(jumpArg)} has several hops; one bastion is supported` };
     const hop = resolveEndpoint(jumpArg, env);
     if ('error' in hop) return { error: `ProxyJump: ${hop.error}` };
-    if ((hop.profile.proxyJump ?? hop.config.proxyjump ?? 'none') !== 'none') return { error: `ProxyJump ${jumpArg} itself jumps; one bastion is supported` };
+    if ((hop.profile.proxyJump ?? hop.config.proxyjump ?? 'none') !== 'none')
+      return { error: `ProxyJump ${jumpArg} itself jumps; one bastion is supported` };
     jump = hop.endpoint;
   }
   const seconds = (value: number | string | undefined, fallback: number) => {
     const n = Number(value ?? fallback);
     return Number.isFinite(n) && n >= 0 ? n * 1000 : fallback * 1000;
   };
-  const tokens = { home: env.home, host: endpoint.host, user: endpoint.user, port: endpoint.port, localUser: env.localUser };
-  const knownHostsFiles = (config.userknownhostsfile?.split(/\s+/) ?? ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']).map((f) => expandSshPath(f, tokens));
+  const tokens = {
+    home: env.home,
+    host: endpoint.host,
+    user: endpoint.user,
+    port: endpoint.port,
+    localUser: env.localUser,
+  };
+  const knownHostsFiles = (
+    config.userknownhostsfile?.split(/\s+/) ?? ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']
+  ).map((f) => expandSshPath(f, tokens));
   return {
     target: {
       ...endpoint,
@@ -144,11 +174,15 @@ const PROFILE_KEYS: Record<keyof HostProfile, 'string' | 'number' | 'strings' | 
 };
 
 /** Check the config's "hosts" object; every problem is reported, as for the rest of the config. */
-export function validateHostProfiles(raw: unknown, source: string): { profiles: Record<string, HostProfile>; errors: string[] } {
+export function validateHostProfiles(
+  raw: unknown,
+  source: string,
+): { profiles: Record<string, HostProfile>; errors: string[] } {
   const errors: string[] = [];
   const profiles: Record<string, HostProfile> = {};
   if (raw === undefined) return { profiles, errors };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { profiles, errors: [`${source}: "hosts" must be an object of host profiles`] };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { profiles, errors: [`${source}: "hosts" must be an object of host profiles`] };
   for (const [name, profile] of Object.entries(raw)) {
     if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) {
       errors.push(`${source}: hosts.${name} must be an object`);
@@ -165,7 +199,11 @@ export function validateHostProfiles(raw: unknown, source: string): { profiles: 
     });
     for (const [key] of bad) {
       const kind = PROFILE_KEYS[key as keyof HostProfile];
-      errors.push(kind ? `${source}: hosts.${name}.${key} ${kind === 'client' ? 'must be "openssh" or "ssh2"' : 'has the wrong type'}` : `${source}: hosts.${name}: unknown key "${key}" (known: ${Object.keys(PROFILE_KEYS).join(', ')})`);
+      errors.push(
+        kind
+          ? `${source}: hosts.${name}.${key} ${kind === 'client' ? 'must be "openssh" or "ssh2"' : 'has the wrong type'}`
+          : `${source}: hosts.${name}: unknown key "${key}" (known: ${Object.keys(PROFILE_KEYS).join(', ')})`,
+      );
     }
     if (bad.length === 0) profiles[name] = profile as HostProfile;
   }

@@ -13,7 +13,8 @@ import { recordBench } from '../tools/bench-record.mjs';
 import { median } from '../tools/bench-run.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-if (process.getuid?.() !== 0) throw new Error('the pull benchmarks run as root on the testbed (they act as hpcuser through runuser)');
+if (process.getuid?.() !== 0)
+  throw new Error('the pull benchmarks run as root on the testbed (they act as hpcuser through runuser)');
 const PREFIX = `/opt/qsc-e2e/${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`;
 execFileSync('bash', [join(ROOT, 'deploy/install.sh'), PREFIX, '--no-link'], { stdio: 'pipe' });
 const REGISTRY = '127.0.0.1:5000';
@@ -39,14 +40,50 @@ function pushOwnImage(what, megabytes = 0) {
     const password = readFileSync('/var/lib/qsc-testbed/registry-password', 'utf8').trim();
     execFileSync('cp', ['-r', '/var/lib/qsc-testbed/seed/oci', layout]);
     execFileSync('sh', ['-c', 'head -c "$1"M /dev/urandom > "$2"', 'sh', String(megabytes), `${layout}.bin`]);
-    execFileSync('umoci', ['insert', '--image', `${layout}:base`, '--tag', 'big', `${layout}.bin`, '/random.bin'], { stdio: 'pipe' });
-    const envArgs = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...env].flatMap((kv) => ['--config.env', kv]);
-    execFileSync('umoci', ['config', '--image', `${layout}:big`, '--tag', 'pushed', '--clear', 'config.env', '--config.cmd', '/bin/sh', ...envArgs], { stdio: 'pipe' });
+    execFileSync('umoci', ['insert', '--image', `${layout}:base`, '--tag', 'big', `${layout}.bin`, '/random.bin'], {
+      stdio: 'pipe',
+    });
+    const envArgs = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...env].flatMap((kv) => [
+      '--config.env',
+      kv,
+    ]);
+    execFileSync(
+      'umoci',
+      [
+        'config',
+        '--image',
+        `${layout}:big`,
+        '--tag',
+        'pushed',
+        '--clear',
+        'config.env',
+        '--config.cmd',
+        '/bin/sh',
+        ...envArgs,
+      ],
+      { stdio: 'pipe' },
+    );
     // An auth file (0600), not --dest-creds: a password in skopeo's argv is readable by every user.
     const authFile = `${layout}.auth.json`;
-    writeFileSync(authFile, JSON.stringify({ auths: { [REGISTRY]: { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }), { mode: 0o600 });
+    writeFileSync(
+      authFile,
+      JSON.stringify({ auths: { [REGISTRY]: { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }),
+      { mode: 0o600 },
+    );
     try {
-      execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-authfile', authFile, `oci:${layout}:pushed`, `docker://${REGISTRY}/${repository}:25.02-tf2-py3`], { stdio: 'pipe' });
+      execFileSync(
+        'skopeo',
+        [
+          'copy',
+          '-q',
+          '--dest-tls-verify=false',
+          '--dest-authfile',
+          authFile,
+          `oci:${layout}:pushed`,
+          `docker://${REGISTRY}/${repository}:25.02-tf2-py3`,
+        ],
+        { stdio: 'pipe' },
+      );
     } finally {
       rmSync(authFile);
     }
@@ -66,8 +103,19 @@ function setup(what, extra = {}) {
   return { cacheDir, config };
 }
 
-const asUser = (argv, env = {}) =>
-  ['-u', 'hpcuser', '--', 'env', '-i', 'HOME=/home/hpcuser', 'USER=hpcuser', 'PATH=/usr/local/bin:/usr/bin:/bin', `XDG_CACHE_HOME=${work}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv];
+const asUser = (argv, env = {}) => [
+  '-u',
+  'hpcuser',
+  '--',
+  'env',
+  '-i',
+  'HOME=/home/hpcuser',
+  'USER=hpcuser',
+  'PATH=/usr/local/bin:/usr/bin:/bin',
+  `XDG_CACHE_HOME=${work}`,
+  ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+  ...argv,
+];
 
 function timed(argv, env) {
   const t = process.hrtime.bigint();
@@ -77,12 +125,20 @@ function timed(argv, env) {
 
 function cli(args, config, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn('runuser', asUser([`${PREFIX}/bin/qsub-container`, ...args], { QSUB_CONTAINER_CONFIG: config, ...env }), { cwd: work });
+    const child = spawn(
+      'runuser',
+      asUser([`${PREFIX}/bin/qsub-container`, ...args], { QSUB_CONTAINER_CONFIG: config, ...env }),
+      { cwd: work },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (err += b));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`qsub-container ${args.join(' ')} exited ${code}: ${err}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out))
+        : reject(new Error(`qsub-container ${args.join(' ')} exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -92,7 +148,8 @@ async function waitForJobs(ids) {
   for (;;) {
     const states = ids.map((id) => /JobState=(\S+)/.exec(scontrol(id))[1]);
     if (states.every((s) => !['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING'].includes(s))) return states;
-    if (Date.now() > deadline) throw new Error(`jobs still not done: ${ids.map((id, i) => `${id} ${states[i]}`).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`jobs still not done: ${ids.map((id, i) => `${id} ${states[i]}`).join(', ')}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -113,10 +170,14 @@ try {
     // As on a GPU node: the guard reads the kernel module's version file (the testbed has no /proc/driver/nvidia, so a
     // site config names a file holding gengpu's driver in the module's layout); a second script has none: nvidia-smi.
     const versionFile = join(work, 'p3-nvidia-version');
-    writeFileSync(versionFile, 'NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build  (testbed: gengpu\'s driver)\n');
+    writeFileSync(
+      versionFile,
+      "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build  (testbed: gengpu's driver)\n",
+    );
     const site = join(work, 'p3-site.json');
     writeFileSync(site, JSON.stringify({ driverVersionFile: versionFile }));
-    const dryRun = (env) => cli([ref, '--gpu', '-p', 'gengpu', '--driver', '580.159.04', '--json', '--dry-run', '--', 'true'], config, env);
+    const dryRun = (env) =>
+      cli([ref, '--gpu', '-p', 'gengpu', '--driver', '580.159.04', '--json', '--dry-run', '--', 'true'], config, env);
     const [dry, drySmi] = await Promise.all([dryRun({ QSUB_CONTAINER_SITE_CONFIG: site }), dryRun({})]);
     const script = join(work, 'p3-job.sh');
     const preExec = join(work, 'p3-pre-exec.sh');
@@ -128,7 +189,11 @@ try {
     writeFileSync(preExecSmi, stopBeforeExec(drySmi.script));
     const sif = join(cacheDir, `sha256-${dry.digest.slice(7)}.sif`);
     const jobEnv = { SLURM_JOB_PARTITION: 'gengpu' }; // what the nvidia-smi stand-in answers by, as in a job
-    const bare = [], full = [], pre = [], preSmi = [], shell = [];
+    const bare = [],
+      full = [],
+      pre = [],
+      preSmi = [],
+      shell = [];
     for (let i = 0; i < 3; i++) timed(['bash', script], jobEnv); // warm the page cache
     for (let i = 0; i < 15; i++) {
       bare.push(timed(['apptainer', 'exec', '--nv', sif, 'true'], jobEnv));
@@ -139,10 +204,22 @@ try {
     }
     const overhead = median(full) - median(bare);
     const preWork = median(pre) - median(shell);
-    console.log(`P3 cache hit: bare apptainer exec median ${median(bare).toFixed(1)} ms; job script median ${median(full).toFixed(1)} ms → overhead ${overhead.toFixed(1)} ms (${(median(full) / median(bare)).toFixed(3)}×)`);
-    console.log(`P3 the script's own work before exec (driver guard, runtime lookup, cache check, touch): ${preWork.toFixed(1)} ms over a bare bash start (${median(pre).toFixed(1)} vs ${median(shell).toFixed(1)} ms); 15 alternated runs each`);
-    console.log(`P3 the same with no version file, the driver from nvidia-smi: ${(median(preSmi) - median(shell)).toFixed(1)} ms (the testbed's stand-in is a bash script; real nvidia-smi's NVML start-up costs ~10-20 ms warm, seconds per GPU without persistence mode)`);
-    recordBench({ id: 'P3', what: 'cache-hit overhead before exec vs bare apptainer exec', measured: `${overhead.toFixed(1)} ms (pre-exec work ${preWork.toFixed(1)} ms)`, goal: '≤ +50 ms', met: overhead <= 50 });
+    console.log(
+      `P3 cache hit: bare apptainer exec median ${median(bare).toFixed(1)} ms; job script median ${median(full).toFixed(1)} ms → overhead ${overhead.toFixed(1)} ms (${(median(full) / median(bare)).toFixed(3)}×)`,
+    );
+    console.log(
+      `P3 the script's own work before exec (driver guard, runtime lookup, cache check, touch): ${preWork.toFixed(1)} ms over a bare bash start (${median(pre).toFixed(1)} vs ${median(shell).toFixed(1)} ms); 15 alternated runs each`,
+    );
+    console.log(
+      `P3 the same with no version file, the driver from nvidia-smi: ${(median(preSmi) - median(shell)).toFixed(1)} ms (the testbed's stand-in is a bash script; real nvidia-smi's NVML start-up costs ~10-20 ms warm, seconds per GPU without persistence mode)`,
+    );
+    recordBench({
+      id: 'P3',
+      what: 'cache-hit overhead before exec vs bare apptainer exec',
+      measured: `${overhead.toFixed(1)} ms (pre-exec work ${preWork.toFixed(1)} ms)`,
+      goal: '≤ +50 ms',
+      met: overhead <= 50,
+    });
   }
 
   // --- P4: 8 GPU jobs at once on an uncached image, pull partition configured (auto → a chained pull job).
@@ -151,17 +228,32 @@ try {
     const { config } = setup('p4', { warm: { pullPartition: 'short', pullTime: '00:10:00' } });
     const start = readFileSync(LOG, 'utf8').split('\n').length - 1;
     const t = Date.now();
-    const submitted = await Promise.all(Array.from({ length: 8 }, () => cli([ref, ...GPU, '-o', join(work, 'p4-%j.out'), '--', 'sh', '-c', 'echo CUDA=$CUDA_VERSION'], config)));
+    const submitted = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        cli([ref, ...GPU, '-o', join(work, 'p4-%j.out'), '--', 'sh', '-c', 'echo CUDA=$CUDA_VERSION'], config),
+      ),
+    );
     const pullJobs = new Set(submitted.map((s) => s.pullJobId));
     const states = await waitForJobs(submitted.map((s) => s.jobId));
     const seconds = (Date.now() - t) / 1000;
     const repo = ref.slice(REGISTRY.length, ref.lastIndexOf(':'));
-    const lines = readFileSync(LOG, 'utf8').split('\n').slice(start).filter((l) => l.includes(`/v2${repo}/`));
+    const lines = readFileSync(LOG, 'utf8')
+      .split('\n')
+      .slice(start)
+      .filter((l) => l.includes(`/v2${repo}/`));
     const pulls = lines.filter((l) => l.includes('"GET ') && l.includes('/manifests/') && !l.endsWith('"node"')).length;
     const ok = states.filter((s) => s === 'COMPLETED').length;
     const inJobPulls = submitted.filter((s) => /qsub-container: pulling/.test(outputOf(s.jobId))).length;
-    console.log(`P4 8 GPU jobs at once, uncached: ${pullJobs.size} pull job(s) (${[...pullJobs].join(',')}), ${pulls} pull(s) in the registry log, ${inJobPulls} in a GPU job; ${ok}/8 COMPLETED in ${seconds.toFixed(1)} s`);
-    recordBench({ id: 'P4', what: '8 GPU jobs at once, uncached image', measured: `${pulls} pull(s), ${ok}/8 ok`, goal: '1 pull, 8/8', met: pulls === 1 && ok === 8 });
+    console.log(
+      `P4 8 GPU jobs at once, uncached: ${pullJobs.size} pull job(s) (${[...pullJobs].join(',')}), ${pulls} pull(s) in the registry log, ${inJobPulls} in a GPU job; ${ok}/8 COMPLETED in ${seconds.toFixed(1)} s`,
+    );
+    recordBench({
+      id: 'P4',
+      what: '8 GPU jobs at once, uncached image',
+      measured: `${pulls} pull(s), ${ok}/8 ok`,
+      goal: '1 pull, 8/8',
+      met: pulls === 1 && ok === 8,
+    });
   }
 
   // --- P6: GPU-job seconds spent on the image (pulling, or waiting on the pull lock): 4 jobs pulling in the job (the
@@ -171,14 +263,31 @@ try {
     for (const mode of ['job', 'slurm']) {
       const ref = pushOwnImage(`p6${mode}`, 64);
       const { config } = setup(`p6${mode}`, { warm: { pullPartition: 'short', pullTime: '00:10:00' } });
-      const submitted = await Promise.all(Array.from({ length: 4 }, () => cli([ref, ...GPU, '--pull', mode, '-o', join(work, `p6-${mode}-%j.out`), '--', 'true'], config)));
-      await waitForJobs([...submitted.map((s) => s.jobId), ...new Set(submitted.flatMap((s) => (s.pullJobId ? [s.pullJobId] : [])))]);
+      const submitted = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          cli([ref, ...GPU, '--pull', mode, '-o', join(work, `p6-${mode}-%j.out`), '--', 'true'], config),
+        ),
+      );
+      await waitForJobs([
+        ...submitted.map((s) => s.jobId),
+        ...new Set(submitted.flatMap((s) => (s.pullJobId ? [s.pullJobId] : []))),
+      ]);
       const gpuSeconds = submitted.map((s) => pullSeconds(outputOf(s.jobId)));
-      const pullJobSeconds = [...new Set(submitted.map((s) => s.pullJobId).filter(Boolean))].map((id) => pullSeconds(outputOf(id)));
+      const pullJobSeconds = [...new Set(submitted.map((s) => s.pullJobId).filter(Boolean))].map((id) =>
+        pullSeconds(outputOf(id)),
+      );
       runs[mode] = { gpu: gpuSeconds.reduce((a, b) => a + b, 0), cpu: pullJobSeconds.reduce((a, b) => a + b, 0) };
     }
-    console.log(`P6 GPU-job seconds spent on a 64 MiB-layer image (pulling or waiting for the pull), 4 jobs each: in-job pull ${runs.job.gpu.toFixed(2)} s; chained pull job ${runs.slurm.gpu.toFixed(2)} s on GPU (the pull job took ${runs.slurm.cpu.toFixed(2)} s on a CPU node)`);
-    recordBench({ id: 'P6', what: 'GPU-job seconds pulling (4 jobs): in-job → chained', measured: `${runs.job.gpu.toFixed(2)} s → ${runs.slurm.gpu.toFixed(2)} s`, goal: '0 with a pull job', met: runs.slurm.gpu === 0 });
+    console.log(
+      `P6 GPU-job seconds spent on a 64 MiB-layer image (pulling or waiting for the pull), 4 jobs each: in-job pull ${runs.job.gpu.toFixed(2)} s; chained pull job ${runs.slurm.gpu.toFixed(2)} s on GPU (the pull job took ${runs.slurm.cpu.toFixed(2)} s on a CPU node)`,
+    );
+    recordBench({
+      id: 'P6',
+      what: 'GPU-job seconds pulling (4 jobs): in-job → chained',
+      measured: `${runs.job.gpu.toFixed(2)} s → ${runs.slurm.gpu.toFixed(2)} s`,
+      goal: '0 with a pull job',
+      met: runs.slurm.gpu === 0,
+    });
   }
 } finally {
   for (const dir of cacheDirs) rmSync(dir, { recursive: true, force: true });

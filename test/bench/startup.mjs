@@ -21,19 +21,27 @@ const gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }));
 const scratch = mkdtempSync(join(tmpdir(), 'qsc-bench-startup-'));
 chownSync(scratch, uid, gid);
 const warmCache = join(scratch, 'warm');
-const env = (cacheHome) => ({ HOME, USER, LOGNAME: USER, PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', XDG_CACHE_HOME: cacheHome });
+const env = (cacheHome) => ({
+  HOME,
+  USER,
+  LOGNAME: USER,
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  LANG: 'C.UTF-8',
+  XDG_CACHE_HOME: cacheHome,
+});
 
 /** One process as the cluster user (spawned with its uid/gid directly, so no wrapper is timed); resolves wall ms. */
 function run(args, cacheHome = warmCache, extraEnv = {}) {
   return timedRun(process.execPath, args, { uid, gid, cwd: HOME, env: { ...env(cacheHome), ...extraEnv } });
 }
 
-
 const DRY_RUN = [CLI, '--gpu', 'tensorflow', '-p', 'gengpu', '--dry-run', '--driver', '580.159.04', '--', 'true'];
 // What no CLI can go below: Node starting plus the two registry answers a dry run needs (tag list, then the chosen
 // tag's manifest), sent at once with Basic auth over one keep-alive agent, nothing else. The credentials reach it in its
 // environment (readable by its user and root only), never in its argv.
-const basic = Buffer.from(`qsc:${readFileSync('/var/lib/qsc-testbed/registry-password', 'utf8').trim()}`).toString('base64');
+const basic = Buffer.from(`qsc:${readFileSync('/var/lib/qsc-testbed/registry-password', 'utf8').trim()}`).toString(
+  'base64',
+);
 const FLOOR = `const http = require('node:http'); const agent = new http.Agent({ keepAlive: true });
 const get = (path, accept) => new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port: 5000, path, agent,
   headers: { authorization: 'Basic ' + process.env.QSC_BENCH_BASIC, accept } }, (r) => { r.resume(); r.on('end', resolve); }).on('error', reject));
@@ -46,7 +54,11 @@ const variants = {
   help: { label: 'qsub-container --help', args: () => [CLI, '--help'] },
   dryRun: { label: 'P1 dry-run (tool cache warm)', args: () => DRY_RUN },
   // A user's very first run: nothing cached yet (no image config, no learned auth scheme).
-  firstRun: { label: 'P1 dry-run, empty tool cache', args: () => DRY_RUN, cache: () => join(scratch, `fresh-${fresh++}`) },
+  firstRun: {
+    label: 'P1 dry-run, empty tool cache',
+    args: () => DRY_RUN,
+    cache: () => join(scratch, `fresh-${fresh++}`),
+  },
 };
 
 try {
@@ -56,7 +68,10 @@ try {
   if (!script.includes('#SBATCH')) throw new Error('the dry run printed no job script');
   // How many HTTP exchanges a dry run makes (warm tool cache), from its own debug log.
   const debug = (await run([...DRY_RUN.slice(0, -2), '--log-level', 'debug', '--', 'true'])).stderr;
-  const exchanges = debug.split('\n').filter((l) => l.includes('"event":"registry.http"')).map((l) => JSON.parse(l));
+  const exchanges = debug
+    .split('\n')
+    .filter((l) => l.includes('"event":"registry.http"'))
+    .map((l) => JSON.parse(l));
 
   const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   const names = Object.keys(variants);
@@ -71,13 +86,27 @@ try {
   const m = Object.fromEntries(names.map((k) => [k, median(times[k])]));
   console.log(`startup (P1): ${RUNS} runs each, rotating order, as ${USER}, registry from ${USER}'s config`);
   for (const name of names) {
-    console.log(`  ${variants[name].label.padEnd(30)} median ${m[name].toFixed(0).padStart(4)} ms  ${(m[name] / m.node).toFixed(2)}× node  [${times[name].map((x) => x.toFixed(0)).join(' ')}]`);
+    console.log(
+      `  ${variants[name].label.padEnd(30)} median ${m[name].toFixed(0).padStart(4)} ms  ${(m[name] / m.node).toFixed(2)}× node  [${times[name].map((x) => x.toFixed(0)).join(' ')}]`,
+    );
   }
-  console.log(`  registry round trips per dry run (warm tool cache): ${exchanges.length} (${exchanges.map((e) => `${e.method} ${e.path.replace(/sha256:\w+/, 'sha256:…')} ${e.status}`).join(', ')})`);
-  console.log(`  P1 ratio dry-run / node -e 0: ${(m.dryRun / m.node).toFixed(2)} (goal ≤ 1.5); the floor alone is ${(m.floor / m.node).toFixed(2)}×`);
+  console.log(
+    `  registry round trips per dry run (warm tool cache): ${exchanges.length} (${exchanges.map((e) => `${e.method} ${e.path.replace(/sha256:\w+/, 'sha256:…')} ${e.status}`).join(', ')})`,
+  );
+  console.log(
+    `  P1 ratio dry-run / node -e 0: ${(m.dryRun / m.node).toFixed(2)} (goal ≤ 1.5); the floor alone is ${(m.floor / m.node).toFixed(2)}×`,
+  );
   // What the tool itself adds, beyond Node and the registry round trips no dry run can skip.
-  console.log(`  dry-run / floor: ${(m.dryRun / m.floor).toFixed(2)}× (the tool's own work: ${(m.dryRun - m.floor).toFixed(0)} ms)`);
-  recordBench({ id: 'P1', what: 'cold --dry-run --driver D vs node -e 0 (medians)', measured: `${(m.dryRun / m.node).toFixed(2)}× (${m.dryRun.toFixed(0)} vs ${m.node.toFixed(0)} ms; floor ${(m.floor / m.node).toFixed(2)}×, dry-run/floor ${(m.dryRun / m.floor).toFixed(2)}×)`, goal: '≤ 1.5×', met: m.dryRun / m.node <= 1.5 });
+  console.log(
+    `  dry-run / floor: ${(m.dryRun / m.floor).toFixed(2)}× (the tool's own work: ${(m.dryRun - m.floor).toFixed(0)} ms)`,
+  );
+  recordBench({
+    id: 'P1',
+    what: 'cold --dry-run --driver D vs node -e 0 (medians)',
+    measured: `${(m.dryRun / m.node).toFixed(2)}× (${m.dryRun.toFixed(0)} vs ${m.node.toFixed(0)} ms; floor ${(m.floor / m.node).toFixed(2)}×, dry-run/floor ${(m.dryRun / m.floor).toFixed(2)}×)`,
+    goal: '≤ 1.5×',
+    met: m.dryRun / m.node <= 1.5,
+  });
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

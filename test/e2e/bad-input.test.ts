@@ -29,18 +29,27 @@ async function expectRefusal(args: string[], exitCode: number, pattern: RegExp, 
 }
 
 describe('bad input', () => {
-  it.each([[['cache', 'ls']], [['warm', '--once']], [['import', 'docker://127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3']]])(
-    '%j with --host → 2 before any SSH connection',
-    async (args) => {
-      // Nothing listens on port 1: had the tool tried to connect first, it would have ended in 69 (unreachable).
-      const result = await qsc([...args, '--cache-dir', cacheDir, '--host', `${CLUSTER_USER}@127.0.0.1:1`]);
-      expect(result.code, result.stderr).toBe(2);
-      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^qsub-container: ${args[0]} with --host is not supported\\. Hint: run it on the cluster: ssh `))]);
-    },
-  );
+  it.each([
+    [['cache', 'ls']],
+    [['warm', '--once']],
+    [['import', 'docker://127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3']],
+  ])('%j with --host → 2 before any SSH connection', async (args) => {
+    // Nothing listens on port 1: had the tool tried to connect first, it would have ended in 69 (unreachable).
+    const result = await qsc([...args, '--cache-dir', cacheDir, '--host', `${CLUSTER_USER}@127.0.0.1:1`]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^qsub-container: ${args[0]} with --host is not supported\\. Hint: run it on the cluster: ssh `),
+      ),
+    ]);
+  });
 
   it('unknown framework → 2', async () => {
-    await expectRefusal(['--gpu', 'tensorfloe', '-p', 'gengpu'], 2, /unknown framework "tensorfloe".*known: tensorflow, pytorch/);
+    await expectRefusal(
+      ['--gpu', 'tensorfloe', '-p', 'gengpu'],
+      2,
+      /unknown framework "tensorfloe".*known: tensorflow, pytorch/,
+    );
   });
 
   it('malformed time and memory → 2', async () => {
@@ -49,7 +58,11 @@ describe('bad input', () => {
   });
 
   it('a partition that does not exist → 68, naming the real ones', async () => {
-    await expectRefusal(['--gpu', 'tensorflow', '-p', 'nosuch', '--refresh'], 68, /partition "nosuch" does not exist.*gengpu/);
+    await expectRefusal(
+      ['--gpu', 'tensorflow', '-p', 'nosuch', '--refresh'],
+      68,
+      /partition "nosuch" does not exist.*gengpu/,
+    );
   });
 
   it('a GPU job on a partition without GPUs → 66', async () => {
@@ -57,33 +70,59 @@ describe('bad input', () => {
   });
 
   it('nvidia-smi failing on the node → 65, naming the failure', async () => {
-    await expectRefusal(['--gpu', 'tensorflow', '-p', 'gpu-broken', '--refresh'], 65, /Driver\/library version mismatch/);
+    await expectRefusal(
+      ['--gpu', 'tensorflow', '-p', 'gpu-broken', '--refresh'],
+      65,
+      /Driver\/library version mismatch/,
+    );
   });
 
   it('an unreachable registry → 69', async () => {
-    await expectRefusal(['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04', '--registry', '127.0.0.1:9'], 69, /registry 127\.0\.0\.1:9 is unreachable/);
+    await expectRefusal(
+      ['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04', '--registry', '127.0.0.1:9'],
+      69,
+      /registry 127\.0\.0\.1:9 is unreachable/,
+    );
   });
 
   it('a driver older than every release → 1, naming the driver and the oldest need', async () => {
-    await expectRefusal(['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '470.57.02'], 1, /driver 470\.57\.02.*21\.12-tf2-py3.*495\.29\.05/);
+    await expectRefusal(
+      ['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '470.57.02'],
+      1,
+      /driver 470\.57\.02.*21\.12-tf2-py3.*495\.29\.05/,
+    );
   });
 
   it('wrong credentials → 77 before anything is queued, without printing the password', async () => {
     const password = 'definitely-Wrong-pw-42';
     const authFile = join(cacheDir, '..', `auth-wrong-${process.pid}.json`);
-    writeFileSync(authFile, JSON.stringify({ auths: { [REGISTRY]: { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }), { mode: 0o600 });
+    writeFileSync(
+      authFile,
+      JSON.stringify({ auths: { [REGISTRY]: { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }),
+      { mode: 0o600 },
+    );
     chownSync(authFile, Number(sh('id', ['-u', CLUSTER_USER])), Number(sh('id', ['-g', CLUSTER_USER])));
-    const line = await expectRefusal(['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04'], 77, /refused the credentials/, {
-      QSUB_CONTAINER_AUTH_FILE: authFile,
-    });
+    const line = await expectRefusal(
+      ['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04'],
+      77,
+      /refused the credentials/,
+      {
+        QSUB_CONTAINER_AUTH_FILE: authFile,
+      },
+    );
     expect(line).not.toContain(password);
   });
 
   it('a credential file others can read → 77 with the chmod hint', async () => {
     const authFile = join(cacheDir, '..', `auth-open-${process.pid}.json`);
     writeFileSync(authFile, '{"auths":{}}', { mode: 0o644 });
-    await expectRefusal(['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04'], 77, /readable by others.*chmod 600/, {
-      QSUB_CONTAINER_AUTH_FILE: authFile,
-    });
+    await expectRefusal(
+      ['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04'],
+      77,
+      /readable by others.*chmod 600/,
+      {
+        QSUB_CONTAINER_AUTH_FILE: authFile,
+      },
+    );
   });
 });

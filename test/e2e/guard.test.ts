@@ -26,7 +26,11 @@ function guardSetup(versionFile: string | undefined) {
   const site = join(dir, 'site.json');
   writeFileSync(site, JSON.stringify({ driverVersionFile }), { mode: 0o644 });
   const log = join(dir, 'nvidia-smi-calls');
-  writeFileSync(join(dir, 'nvidia-smi'), `#!/bin/bash\necho "$*" >> ${JSON.stringify(log)}\nexec /usr/local/bin/nvidia-smi "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    join(dir, 'nvidia-smi'),
+    `#!/bin/bash\necho "$*" >> ${JSON.stringify(log)}\nexec /usr/local/bin/nvidia-smi "$@"\n`,
+    { mode: 0o755 },
+  );
   return {
     driverVersionFile,
     env: { QSUB_CONTAINER_SITE_CONFIG: site, PATH: `${dir}:/usr/local/bin:/usr/bin:/bin` },
@@ -47,9 +51,13 @@ describe('the runtime guard reads the kernel module version file first', () => {
   it('too old, new enough on the NVML-mismatch partition, and missing: 86, runs, falls back to nvidia-smi', async () => {
     const cacheDir = freshCacheDir('guard-proc');
     // gengpu's nvidia-smi says 580.159.04, which meets the minimum: only the file can make this job stop.
-    const tooOld = guardSetup('NVRM version: NVIDIA UNIX x86_64 Kernel Module  525.105.17  Sat Mar 11 02:11:35 UTC 2023\n');
+    const tooOld = guardSetup(
+      'NVRM version: NVIDIA UNIX x86_64 Kernel Module  525.105.17  Sat Mar 11 02:11:35 UTC 2023\n',
+    );
     // gpu-broken's nvidia-smi fails with "Driver/library version mismatch" on every call.
-    const newEnough = guardSetup('NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build  (dvs-builder@U22-I3-AF03-09-1)  Tue Sep 30 2025\n');
+    const newEnough = guardSetup(
+      'NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build  (dvs-builder@U22-I3-AF03-09-1)  Tue Sep 30 2025\n',
+    );
     const missing = guardSetup(undefined);
     const [stopped, ran, fellBack] = await Promise.all([
       submitAndWait('gengpu', cacheDir, tooOld.env),
@@ -59,7 +67,9 @@ describe('the runtime guard reads the kernel module version file first', () => {
 
     expect(stopped).toMatchObject({ state: 'FAILED', exitCode: '86:0' });
     expect(stopped.output).toMatch(/GPU driver 525\.105\.17 on \S+ \(kernel module, /);
-    expect(stopped.output).toContain(`(kernel module, ${tooOld.driverVersionFile}) is older than ${MIN}, the minimum for ${IMAGE}`);
+    expect(stopped.output).toContain(
+      `(kernel module, ${tooOld.driverVersionFile}) is older than ${MIN}, the minimum for ${IMAGE}`,
+    );
     expect(stopped.output).not.toContain('qsub-container: pulling');
     expect(tooOld.smiCalls()).toEqual([]);
 

@@ -5,17 +5,24 @@ import { describe, expect, it } from 'vitest';
 import { qsc } from '../support/cluster.js';
 
 describe('help rendered at build time', () => {
-  it.each([[[]], [['submit']], [['tags']], [['detect']], [['cache']], [['warm']], [['login']], [['import']], [['logout']]])(
-    '%j --help prints what yargs prints live',
-    async (command) => {
-      const rendered = await qsc([...command, '--help']);
-      const live = await qsc([...command, '--json', '--help']);
-      expect(rendered.code).toBe(0);
-      expect(live.code).toBe(0);
-      expect(rendered.stdout).toContain('Options:');
-      expect(rendered.stdout).toBe(live.stdout);
-    },
-  );
+  it.each([
+    [[]],
+    [['submit']],
+    [['tags']],
+    [['detect']],
+    [['cache']],
+    [['warm']],
+    [['login']],
+    [['import']],
+    [['logout']],
+  ])('%j --help prints what yargs prints live', async (command) => {
+    const rendered = await qsc([...command, '--help']);
+    const live = await qsc([...command, '--json', '--help']);
+    expect(rendered.code).toBe(0);
+    expect(live.code).toBe(0);
+    expect(rendered.stdout).toContain('Options:');
+    expect(rendered.stdout).toBe(live.stdout);
+  });
 
   it('is English whatever the locale, like the rest of the CLI', async () => {
     const german = await qsc(['tags', '--json', '--help'], { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' });

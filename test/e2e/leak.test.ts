@@ -5,7 +5,19 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, CLUSTER_USER, freshCacheDir, jobFields, qsc, REGISTRY, REGISTRY_USER, registryPassword, runAsUser, sh, waitForJob } from '../support/cluster.js';
+import {
+  CLI,
+  CLUSTER_USER,
+  freshCacheDir,
+  jobFields,
+  qsc,
+  REGISTRY,
+  REGISTRY_USER,
+  registryPassword,
+  runAsUser,
+  sh,
+  waitForJob,
+} from '../support/cluster.js';
 import { authFileFor, TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
 import { removeUserTempDirs, userTempDir as makeUserTempDir } from '../support/user-temp.js';
 
@@ -47,7 +59,8 @@ function jobProcesses(jobId: string): Array<{ pid: string; environ: Buffer; cmdl
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const environ = readFileSync(`/proc/${pid}/environ`);
-      if (environ.includes(`SLURM_JOB_ID=${jobId}\0`)) out.push({ pid, environ, cmdline: readFileSync(`/proc/${pid}/cmdline`) });
+      if (environ.includes(`SLURM_JOB_ID=${jobId}\0`))
+        out.push({ pid, environ, cmdline: readFileSync(`/proc/${pid}/cmdline`) });
     } catch {
       // gone, or a kernel thread
     }
@@ -67,7 +80,25 @@ function storedJobEnvironment(jobId: string): Buffer | undefined {
 
 /** Submit, then until the job ends watch Slurm's view of it and every process of it (pull phase included); then its output. */
 async function submitAndInspect(label: string, args: string[], env: Record<string, string>) {
-  const result = await qsc(['tensorflow', '-p', 'short', '--driver', '580.159.04', '--registry', TOKEN_REGISTRY, ...args, '--log-level', 'debug', '--', 'sh', '-c', 'echo CUDA=$CUDA_VERSION; sleep 3'], env);
+  const result = await qsc(
+    [
+      'tensorflow',
+      '-p',
+      'short',
+      '--driver',
+      '580.159.04',
+      '--registry',
+      TOKEN_REGISTRY,
+      ...args,
+      '--log-level',
+      'debug',
+      '--',
+      'sh',
+      '-c',
+      'echo CUDA=$CUDA_VERSION; sleep 3',
+    ],
+    env,
+  );
   scan(`${label} stdout`, result.stdout);
   scan(`${label} stderr (debug log)`, result.stderr);
   expect(result.code, result.stderr).toBe(0);
@@ -92,7 +123,9 @@ async function submitAndInspect(label: string, args: string[], env: Record<strin
     await new Promise((r) => setTimeout(r, 100));
   }
   const commands = [...seen.keys()].join('\n');
-  expect(commands, 'saw the batch shell pulling and the command running').toMatch(/pull[\s\S]*sleep 3|sleep 3[\s\S]*pull/);
+  expect(commands, 'saw the batch shell pulling and the command running').toMatch(
+    /pull[\s\S]*sleep 3|sleep 3[\s\S]*pull/,
+  );
   const run = await waitForJob(jobId);
   expect(run.output).toContain('CUDA=12.8.0.038');
   scan(`${label} job output ${jobFields(jobId).StdOut}`, run.output);
@@ -113,38 +146,92 @@ describe('no secret leaks', () => {
   });
 
   it('login, tags (both registries), dry runs and failing cases print no secret, at debug level', async () => {
-    const login = await runAsUser([CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc', '--log-level', 'debug'], env, `${tokenPassword('qsc')}\n`);
+    const login = await runAsUser(
+      [CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc', '--log-level', 'debug'],
+      env,
+      `${tokenPassword('qsc')}\n`,
+    );
     scan('login stdout', login.stdout);
     scan('login stderr', login.stderr);
     expect(login.code, login.stderr).toBe(0);
-    const basic = await runAsUser([CLI, 'login', REGISTRY, '-u', REGISTRY_USER, '--log-level', 'debug'], env, registryPassword());
+    const basic = await runAsUser(
+      [CLI, 'login', REGISTRY, '-u', REGISTRY_USER, '--log-level', 'debug'],
+      env,
+      registryPassword(),
+    );
     scan('login :5000 stderr', basic.stderr);
     expect(basic.code, basic.stderr).toBe(0);
     expect(statSync(authFile)).toMatchObject({ uid: uid(), mode: expect.any(Number) });
     expect(statSync(authFile).mode & 0o777).toBe(0o600);
     // Positive control: the needles do find a secret where one legitimately is (the 0600 auth file).
     const stored = readFileSync(authFile);
-    expect(needles().filter((n) => stored.includes(n.text)).map((n) => n.what)).toEqual(['base64(user:token-registry password)', 'base64(user::5000 password)']);
+    expect(
+      needles()
+        .filter((n) => stored.includes(n.text))
+        .map((n) => n.what),
+    ).toEqual(['base64(user:token-registry password)', 'base64(user::5000 password)']);
 
     for (const registry of [TOKEN_REGISTRY, REGISTRY]) {
-      const tags = await qsc(['tags', 'tensorflow', '--registry', registry, '--driver', '525.105.17', '--log-level', 'debug', '--json'], env);
+      const tags = await qsc(
+        ['tags', 'tensorflow', '--registry', registry, '--driver', '525.105.17', '--log-level', 'debug', '--json'],
+        env,
+      );
       scan(`tags ${registry} stdout`, tags.stdout);
       scan(`tags ${registry} stderr`, tags.stderr);
       expect(tags.code, tags.stderr).toBe(0);
       expect(JSON.parse(tags.stdout)).toMatchObject({ source: 'registry' });
     }
     for (const json of [[], ['--json']]) {
-      const dry = await qsc(['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04', '--registry', TOKEN_REGISTRY, '--cache-dir', cacheDir, '--dry-run', '--log-level', 'debug', ...json, '--', 'true'], env);
+      const dry = await qsc(
+        [
+          '--gpu',
+          'tensorflow',
+          '-p',
+          'gengpu',
+          '--driver',
+          '580.159.04',
+          '--registry',
+          TOKEN_REGISTRY,
+          '--cache-dir',
+          cacheDir,
+          '--dry-run',
+          '--log-level',
+          'debug',
+          ...json,
+          '--',
+          'true',
+        ],
+        env,
+      );
       scan(`dry run ${json.join('')} script`, dry.stdout);
       scan(`dry run ${json.join('')} stderr`, dry.stderr);
       expect(dry.code, dry.stderr).toBe(0);
     }
-    const wrongLogin = await runAsUser([CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc', '--log-level', 'debug'], { ...env, QSUB_CONTAINER_AUTH_FILE: join(dir, 'wrong.json') }, WRONG);
+    const wrongLogin = await runAsUser(
+      [CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc', '--log-level', 'debug'],
+      { ...env, QSUB_CONTAINER_AUTH_FILE: join(dir, 'wrong.json') },
+      WRONG,
+    );
     scan('wrong login stdout', wrongLogin.stdout);
     scan('wrong login stderr', wrongLogin.stderr);
     expect(wrongLogin.code).toBe(77);
     const wrongEnv = { ...env, APPTAINER_DOCKER_USERNAME: 'qsc', APPTAINER_DOCKER_PASSWORD: WRONG };
-    const wrongSubmit = await qsc(['tensorflow', '-p', 'short', '--driver', '580.159.04', '--registry', TOKEN_REGISTRY, '--cache-dir', cacheDir, '--log-level', 'debug'], wrongEnv);
+    const wrongSubmit = await qsc(
+      [
+        'tensorflow',
+        '-p',
+        'short',
+        '--driver',
+        '580.159.04',
+        '--registry',
+        TOKEN_REGISTRY,
+        '--cache-dir',
+        cacheDir,
+        '--log-level',
+        'debug',
+      ],
+      wrongEnv,
+    );
     scan('wrong submit stdout', wrongSubmit.stdout);
     scan('wrong submit stderr', wrongSubmit.stderr);
     expect(wrongSubmit.code).toBe(77);
@@ -155,15 +242,41 @@ describe('no secret leaks', () => {
   });
 
   it('a real job with credentials from APPTAINER_DOCKER_* (copied to a 0600 file; the variables stay out of the job)', async () => {
-    const envCreds = { ...env, QSUB_CONTAINER_AUTH_FILE: join(dir, 'absent.json'), APPTAINER_DOCKER_USERNAME: 'qsc', APPTAINER_DOCKER_PASSWORD: tokenPassword('qsc') };
+    const envCreds = {
+      ...env,
+      QSUB_CONTAINER_AUTH_FILE: join(dir, 'absent.json'),
+      APPTAINER_DOCKER_USERNAME: 'qsc',
+      APPTAINER_DOCKER_PASSWORD: tokenPassword('qsc'),
+    };
     await submitAndInspect('env-credentials job', ['--cache-dir', freshCacheDir('leak-env')], envCreds);
   });
 
   it('import (docker-archive exported with the auth file) prints no secret, at debug level', async () => {
     const archive = join(dir, 'image.tar');
-    const copy = await runAsUser(['skopeo', 'copy', '-q', '--src-tls-verify=false', '--src-authfile', authFile, `docker://${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`, `docker-archive:${archive}:nvidia/pytorch:25.10-py3`]);
+    const copy = await runAsUser([
+      'skopeo',
+      'copy',
+      '-q',
+      '--src-tls-verify=false',
+      '--src-authfile',
+      authFile,
+      `docker://${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`,
+      `docker-archive:${archive}:nvidia/pytorch:25.10-py3`,
+    ]);
     expect(copy.code, copy.stderr).toBe(0);
-    const imported = await qsc(['import', archive, '--as', `${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`, '--cache-dir', cacheDir, '--log-level', 'debug'], env);
+    const imported = await qsc(
+      [
+        'import',
+        archive,
+        '--as',
+        `${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`,
+        '--cache-dir',
+        cacheDir,
+        '--log-level',
+        'debug',
+      ],
+      env,
+    );
     scan('import stdout', imported.stdout);
     scan('import stderr', imported.stderr);
     expect(imported.code, imported.stderr).toBe(0);
@@ -180,7 +293,10 @@ describe('no secret leaks', () => {
     };
     writeFileSync(config, JSON.stringify(settings));
     chownSync(config, uid(), uid());
-    const warmed = await qsc(['warm', '--once', '--json', '--log-level', 'debug'], { ...env, QSUB_CONTAINER_CONFIG: config });
+    const warmed = await qsc(['warm', '--once', '--json', '--log-level', 'debug'], {
+      ...env,
+      QSUB_CONTAINER_CONFIG: config,
+    });
     scan('warm stdout', warmed.stdout);
     scan('warm stderr (debug log)', warmed.stderr);
     expect(warmed.code, warmed.stderr).toBe(0);

@@ -8,7 +8,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLUSTER_HOME, CLUSTER_USER, REGISTRY_PASSWORD_FILE, REGISTRY_USER, registryPassword, runAsUser, sh } from '../support/cluster.js';
+import {
+  CLUSTER_HOME,
+  CLUSTER_USER,
+  REGISTRY_PASSWORD_FILE,
+  REGISTRY_USER,
+  registryPassword,
+  runAsUser,
+  sh,
+} from '../support/cluster.js';
 import { TOKEN_USERS_FILE } from '../support/token-registry.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,7 +24,13 @@ const HARNESS = join(ROOT, 'test/support/provisioning-secret-paths.sh');
 const LIVE_HTPASSWD = '/etc/qsc-testbed/registry.htpasswd';
 const LIVE_TOKEN_SERVER_CONFIG = '/etc/qsc-testbed/token-registry/token-server.json';
 /** Files and daemons other tests rely on: byte-identical and not restarted after the run. */
-const LIVE_FILES = [REGISTRY_PASSWORD_FILE, TOKEN_USERS_FILE, LIVE_HTPASSWD, LIVE_TOKEN_SERVER_CONFIG, `${CLUSTER_HOME}/.config/qsub-container/auth.json`];
+const LIVE_FILES = [
+  REGISTRY_PASSWORD_FILE,
+  TOKEN_USERS_FILE,
+  LIVE_HTPASSWD,
+  LIVE_TOKEN_SERVER_CONFIG,
+  `${CLUSTER_HOME}/.config/qsub-container/auth.json`,
+];
 const DAEMON_PIDS = ['registry', 'token-registry', 'token-server'].map((d) => `/run/qsc-testbed/${d}.pid`);
 
 const work = mkdtempSync('/tmp/qsc-provisioning-secrets-');
@@ -25,18 +39,44 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** Run argv under strace (every execve of every descendant, full argv and env); returns the trace and the result. */
 function traced(argv: readonly string[], env: NodeJS.ProcessEnv = process.env) {
   const trace = join(work, `trace-${randomBytes(4).toString('hex')}.txt`);
-  const result = spawnSync('strace', ['-f', '--seccomp-bpf', '-qq', '-v', '-e', 'trace=execve', '-e', 'signal=none', '-s', '100000', '-o', trace, ...argv], {
-    encoding: 'utf8',
-    env,
-    timeout: 150_000,
-  });
+  const result = spawnSync(
+    'strace',
+    [
+      '-f',
+      '--seccomp-bpf',
+      '-qq',
+      '-v',
+      '-e',
+      'trace=execve',
+      '-e',
+      'signal=none',
+      '-s',
+      '100000',
+      '-o',
+      trace,
+      ...argv,
+    ],
+    {
+      encoding: 'utf8',
+      env,
+      timeout: 150_000,
+    },
+  );
   return { ...result, trace: readFileSync(trace, 'utf8') };
 }
 
 const base64 = (text: string) => Buffer.from(text).toString('base64').replace(/=+$/, '');
-const passwordsIn = (usersFile: string) => Object.entries(JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>);
-const bcryptHashes = (htpasswd: string) => readFileSync(htpasswd, 'utf8').split('\n').filter(Boolean).map((line) => line.slice(line.indexOf(':') + 1));
-const scryptHashes = (config: string) => Object.values((JSON.parse(readFileSync(config, 'utf8')) as { users: Record<string, { hash: string }> }).users).map((u) => u.hash);
+const passwordsIn = (usersFile: string) =>
+  Object.entries(JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>);
+const bcryptHashes = (htpasswd: string) =>
+  readFileSync(htpasswd, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(line.indexOf(':') + 1));
+const scryptHashes = (config: string) =>
+  Object.values((JSON.parse(readFileSync(config, 'utf8')) as { users: Record<string, { hash: string }> }).users).map(
+    (u) => u.hash,
+  );
 
 /** Each secret as itself and in the forms a tool would be handed it: base64(user:password) (auth files, Basic headers). */
 function needles(credentials: ReadonlyArray<readonly [string, string]>, hashes: readonly string[]) {
@@ -53,8 +93,10 @@ const found = (trace: string, list: ReturnType<typeof needles>) => [
   ...(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}/.test(trace) ? ['a bearer token (JWT)'] : []),
 ];
 /** The programs the trace shows executed, by base name. */
-const programs = (trace: string) => new Set([...trace.matchAll(/execve\("([^"]+)", \[/g)].map((m) => m[1]!.split('/').at(-1)!));
-const execLines = (trace: string, program: string) => trace.split('\n').filter((l) => new RegExp(`execve\\("[^"]*/${program}", `).test(l));
+const programs = (trace: string) =>
+  new Set([...trace.matchAll(/execve\("([^"]+)", \[/g)].map((m) => m[1]!.split('/').at(-1)!));
+const execLines = (trace: string, program: string) =>
+  trace.split('\n').filter((l) => new RegExp(`execve\\("[^"]*/${program}", `).test(l));
 
 const snapshot = () => [...LIVE_FILES, ...DAEMON_PIDS].map((f) => `${f} ${sh('sha256sum', [f]).split(' ')[0]}`);
 
@@ -84,7 +126,8 @@ describe('testbed provisioning under strace', () => {
     expect(run.stderr).toContain('token registry: seeded (1 images copied');
     expect(run.stderr).toContain('token registry: verified Bearer challenge, token for qsc, tags/list = 200');
     expect(run.stderr).toContain(`registry: verified GET /v2/ = 401 anonymous, 200 as ${REGISTRY_USER}`);
-    for (const program of ['htpasswd', 'curl', 'skopeo', 'node', 'jq', 'openssl', 'umoci']) expect(programs(run.trace), program).toContain(program);
+    for (const program of ['htpasswd', 'curl', 'skopeo', 'node', 'jq', 'openssl', 'umoci'])
+      expect(programs(run.trace), program).toContain(program);
     // And the trace holds whole argvs of descendants: the skopeo pushes, named by this test's repository.
     const copies = execLines(run.trace, 'skopeo').filter((l) => l.includes('"copy"') && l.includes(repository));
     expect(copies).toHaveLength(2);
@@ -93,7 +136,11 @@ describe('testbed provisioning under strace', () => {
     expect(execLines(run.trace, 'htpasswd').every((l) => l.includes('"-i"'))).toBe(true);
 
     // Nothing secret in any process's argv or env: live passwords, the fresh ones, their hashes, base64 forms, tokens.
-    const fresh = { password: join(work, 'registry-password'), htpasswd: join(work, 'registry.htpasswd'), tokenUsers: join(work, 'token-users.json') };
+    const fresh = {
+      password: join(work, 'registry-password'),
+      htpasswd: join(work, 'registry.htpasswd'),
+      tokenUsers: join(work, 'token-users.json'),
+    };
     const freshTokenConfig = join(work, 'token-etc/token-server.json');
     const credentials: Array<[string, string]> = [
       [REGISTRY_USER, registryPassword()],
@@ -101,7 +148,12 @@ describe('testbed provisioning under strace', () => {
       [REGISTRY_USER, readFileSync(fresh.password, 'utf8').trim()],
       ...passwordsIn(fresh.tokenUsers),
     ];
-    const hashes = [...bcryptHashes(LIVE_HTPASSWD), ...bcryptHashes(fresh.htpasswd), ...scryptHashes(LIVE_TOKEN_SERVER_CONFIG), ...scryptHashes(freshTokenConfig)];
+    const hashes = [
+      ...bcryptHashes(LIVE_HTPASSWD),
+      ...bcryptHashes(fresh.htpasswd),
+      ...scryptHashes(LIVE_TOKEN_SERVER_CONFIG),
+      ...scryptHashes(freshTokenConfig),
+    ];
     expect(credentials).toHaveLength(10);
     expect(found(run.trace, needles(credentials, hashes))).toEqual([]);
 
@@ -119,22 +171,34 @@ describe('testbed provisioning under strace', () => {
     expect(Buffer.from(auths['127.0.0.1:5000']!.auth, 'base64').toString()).toBe(`${REGISTRY_USER}:${freshPassword}`);
     const tokenUsers = passwordsIn(fresh.tokenUsers);
     expect(tokenUsers.map(([u]) => u).sort()).toEqual(['brief', 'outsider', 'qsc', 'seeder']);
-    const serverUsers = (JSON.parse(readFileSync(freshTokenConfig, 'utf8')) as { users: Record<string, { salt: string; hash: string }> }).users;
+    const serverUsers = (
+      JSON.parse(readFileSync(freshTokenConfig, 'utf8')) as { users: Record<string, { salt: string; hash: string }> }
+    ).users;
     for (const [user, password] of tokenUsers) {
       expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
-      expect(serverUsers[user]!.hash).toBe(scryptSync(password, Buffer.from(serverUsers[user]!.salt, 'hex'), 32).toString('hex'));
+      expect(serverUsers[user]!.hash).toBe(
+        scryptSync(password, Buffer.from(serverUsers[user]!.salt, 'hex'), 32).toString('hex'),
+      );
     }
 
     // The 0600 auth files skopeo read are gone, and the live testbed is as it was: same secrets, configs, daemons.
     expect(readdirSync(tmp)).toEqual([]);
     expect(snapshot()).toEqual(before);
-    for (const pidFile of DAEMON_PIDS) expect(existsSync(`/proc/${readFileSync(pidFile, 'utf8').trim()}`), pidFile).toBe(true);
+    for (const pidFile of DAEMON_PIDS)
+      expect(existsSync(`/proc/${readFileSync(pidFile, 'utf8').trim()}`), pidFile).toBe(true);
   });
 
   it("the tests' own runAsUser hands variables (passwords, in some tests) to the process in its env, not in argv", async () => {
     const canary = `Canary-${randomBytes(8).toString('hex')}`;
     // The command's own argv and its parent's (runuser's) as every user sees them, then the variable's value.
-    const result = await runAsUser(['sh', '-c', 'tr "\\0" " " </proc/$$/cmdline; echo; tr "\\0" " " </proc/$PPID/cmdline; echo; printf "%s" "$QSC_CANARY"'], { QSC_CANARY: canary });
+    const result = await runAsUser(
+      [
+        'sh',
+        '-c',
+        'tr "\\0" " " </proc/$$/cmdline; echo; tr "\\0" " " </proc/$PPID/cmdline; echo; printf "%s" "$QSC_CANARY"',
+      ],
+      { QSC_CANARY: canary },
+    );
     expect(result.code, result.stderr).toBe(0);
     const [self, parent, value] = result.stdout.split('\n');
     expect(parent).toContain('runuser');

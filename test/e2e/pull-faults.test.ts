@@ -6,13 +6,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pushRandomImage } from '../support/big-image.js';
 import { CLUSTER_USER, freshCacheDir, jobFields, jobName, qsc, REGISTRY, sh, waitForJob } from '../support/cluster.js';
 import { asBindPath, asDirectiveValue, hostileValues } from '../support/hostile-gen.js';
-import { authFileFor, gid, ownRepository, pushLines, RegistryProxy, removeTempDirs, startAsUser, uid, waitFor, warmEnv } from '../support/warm.js';
+import {
+  authFileFor,
+  gid,
+  ownRepository,
+  pushLines,
+  RegistryProxy,
+  removeTempDirs,
+  startAsUser,
+  uid,
+  waitFor,
+  warmEnv,
+} from '../support/warm.js';
 
 const TF = 'CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.02';
 const ECHO = ['--', 'sh', '-c', 'echo CUDA=$CUDA_VERSION'];
 const sifs = (dir: string) => readdirSync(dir).filter((f) => /^sha256-[0-9a-f]{64}\.sif$/.test(f));
 const leftovers = (dir: string) => readdirSync(dir).filter((f) => f.includes('.partial') || f.endsWith('.lockd'));
-const tmpLeft = (dir: string) => (existsSync(`${dir}/.tmp/${CLUSTER_USER}`) ? readdirSync(`${dir}/.tmp/${CLUSTER_USER}`) : []);
+const tmpLeft = (dir: string) =>
+  existsSync(`${dir}/.tmp/${CLUSTER_USER}`) ? readdirSync(`${dir}/.tmp/${CLUSTER_USER}`) : [];
 /** The lock is free when another process can take it at once. */
 const lockFree = (file: string) => {
   try {
@@ -22,7 +34,13 @@ const lockFree = (file: string) => {
     return false;
   }
 };
-const jsonOf = (text: string) => JSON.parse(text.slice(text.indexOf('{\n'), text.indexOf('\n}') + 2)) as { jobId: string; pullJobId: string | null; digest: string; pull: string };
+const jsonOf = (text: string) =>
+  JSON.parse(text.slice(text.indexOf('{\n'), text.indexOf('\n}') + 2)) as {
+    jobId: string;
+    pullJobId: string | null;
+    digest: string;
+    pull: string;
+  };
 
 const proxies: RegistryProxy[] = [];
 const mounts: string[] = [];
@@ -40,8 +58,25 @@ describe('pull faults', () => {
     const repository = ownRepository('cancelpull');
     pushLines([`${repository} 25.02-tf2-py3 ${TF} QSC_TEST=${repository}`]);
     const cacheDir = freshCacheDir('cancelpull');
-    const env = warmEnv({ registry: proxy.host, cacheDir, cache: { minFree: '1G' }, warm: { pullPartition: 'short', pullTime: '00:10:00' } }, { QSUB_CONTAINER_AUTH_FILE: authFileFor(proxy.host) });
-    const args = ['--gpu', `${proxy.host}/${repository}:25.02-tf2-py3`, '-p', 'gengpu', '--driver', '580.159.04', '--json', ...ECHO];
+    const env = warmEnv(
+      {
+        registry: proxy.host,
+        cacheDir,
+        cache: { minFree: '1G' },
+        warm: { pullPartition: 'short', pullTime: '00:10:00' },
+      },
+      { QSUB_CONTAINER_AUTH_FILE: authFileFor(proxy.host) },
+    );
+    const args = [
+      '--gpu',
+      `${proxy.host}/${repository}:25.02-tf2-py3`,
+      '-p',
+      'gengpu',
+      '--driver',
+      '580.159.04',
+      '--json',
+      ...ECHO,
+    ];
     proxy.holdBlobs = true;
     const waiting = startAsUser([...args.slice(0, -ECHO.length), '--wait', ...ECHO], env);
     await waitFor('the pull job to be downloading', () => proxy.heldCount > 0, 90_000);
@@ -57,7 +92,11 @@ describe('pull faults', () => {
     expect(['', '(null)']).toContain(jobFields(jobId).NodeList ?? '');
     expect(existsSync(`/home/${CLUSTER_USER}/slurm-${jobId}.out`)).toBe(false);
     const sif = `${cacheDir}/sha256-${digest.slice(7)}.sif`;
-    await waitFor('the pull job trap to clean up', () => leftovers(cacheDir).length === 0 && tmpLeft(cacheDir).length === 0, 30_000);
+    await waitFor(
+      'the pull job trap to clean up',
+      () => leftovers(cacheDir).length === 0 && tmpLeft(cacheDir).length === 0,
+      30_000,
+    );
     expect(sifs(cacheDir)).toEqual([]);
     expect(lockFree(`${sif}.lock`)).toBe(true);
     expect(lockFree(`${sif}.submit.lock`)).toBe(true);
@@ -85,9 +124,14 @@ describe('pull faults', () => {
 
     const second = await qsc(args, env);
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stderr).toMatch(/was damaged \(size 300000 differs from the \d+ recorded at pull \(truncated\?\)\); moved to .*\/quarantine\//);
+    expect(second.stderr).toMatch(
+      /was damaged \(size 300000 differs from the \d+ recorded at pull \(truncated\?\)\); moved to .*\/quarantine\//,
+    );
     expect(jsonOf(second.stdout).pull).toBe('pulled-here');
-    expect(await waitForJob(jsonOf(second.stdout).jobId)).toMatchObject({ state: 'COMPLETED', output: expect.stringContaining('CUDA=12.8.0.038') });
+    expect(await waitForJob(jsonOf(second.stdout).jobId)).toMatchObject({
+      state: 'COMPLETED',
+      output: expect.stringContaining('CUDA=12.8.0.038'),
+    });
     expect(readdirSync(`${cacheDir}/quarantine`).filter((f) => f.startsWith(sif!))).toHaveLength(2); // the SIF and its sidecar
     expect((await qsc(['cache', 'verify', '--cache-dir', cacheDir], env)).code).toBe(0);
   });
@@ -98,7 +142,12 @@ describe('pull faults', () => {
     const cacheDir = freshCacheDir('diskfull');
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=24m,uid=${uid()},gid=${gid()},mode=2775`, 'tmpfs', cacheDir]);
     mounts.push(cacheDir);
-    const env = warmEnv({ registry: REGISTRY, cacheDir, cache: { minFree: '1M' }, warm: { pullPartition: 'short', pullTime: '00:10:00' } });
+    const env = warmEnv({
+      registry: REGISTRY,
+      cacheDir,
+      cache: { minFree: '1M' },
+      warm: { pullPartition: 'short', pullTime: '00:10:00' },
+    });
     const ref = `${REGISTRY}/${repository}:25.02-tf2-py3`;
 
     const here = await qsc([ref, '-p', 'short', '--pull', 'local', ...ECHO], env);
@@ -108,7 +157,10 @@ describe('pull faults', () => {
     expect(leftovers(cacheDir)).toEqual([]);
     expect(tmpLeft(cacheDir)).toEqual([]);
 
-    const chained = await qsc(['--gpu', ref, '-p', 'gengpu', '--driver', '580.159.04', '--pull', 'slurm', '--wait', ...ECHO], env);
+    const chained = await qsc(
+      ['--gpu', ref, '-p', 'gengpu', '--driver', '580.159.04', '--pull', 'slurm', '--wait', ...ECHO],
+      env,
+    );
     expect(chained.code).toBe(1);
     expect(chained.stderr).toMatch(/pull job \d+ ended FAILED, so job \d+ can never start/);
     expect(chained.stderr).toContain('no space left on device');
@@ -136,17 +188,36 @@ describe('200 generated hostile values in a real job', () => {
     const envValues = values.slice(0, 40);
     const name = asDirectiveValue(values[5]!);
     const printer = `printf '%s\\000' "$@" ${envValues.map((_, i) => `"$V${i}"`).join(' ')} | od -An -tx1 -v; cat /mnt/b0/index /mnt/b1/index /mnt/b2/index`;
-    const result = await qsc([
-      `${REGISTRY}/${repository}:25.02-tf2-py3`, '-p', 'short', '--pull', 'local', '-J', name,
-      ...binds.flatMap((b) => ['--bind', b]), ...envValues.flatMap((v, i) => ['--env', `V${i}=${v}`]),
-      '--', 'sh', '-c', printer, 'sh', ...values,
-    ], env);
+    const result = await qsc(
+      [
+        `${REGISTRY}/${repository}:25.02-tf2-py3`,
+        '-p',
+        'short',
+        '--pull',
+        'local',
+        '-J',
+        name,
+        ...binds.flatMap((b) => ['--bind', b]),
+        ...envValues.flatMap((v, i) => ['--env', `V${i}=${v}`]),
+        '--',
+        'sh',
+        '-c',
+        printer,
+        'sh',
+        ...values,
+      ],
+      env,
+    );
     expect(result.code, result.stderr).toBe(0);
     const jobId = result.stdout.trim();
     expect(jobName(jobId)).toBe(name);
     const { output, state } = await waitForJob(jobId);
     expect(state, output.slice(0, 2000)).toBe('COMPLETED');
-    const hex = output.split('\n').filter((l) => /^( [0-9a-f]{2})+$/.test(l)).join('').replace(/ /g, '');
+    const hex = output
+      .split('\n')
+      .filter((l) => /^( [0-9a-f]{2})+$/.test(l))
+      .join('')
+      .replace(/ /g, '');
     expect(Buffer.from(hex, 'hex').toString('utf8')).toBe([...values, ...envValues].map((a) => `${a}\0`).join(''));
     expect(output).toContain('bind 0\nbind 1\nbind 2\n');
     for (const b of binds) execFileSync('rm', ['-rf', b.split(':')[0]!]);

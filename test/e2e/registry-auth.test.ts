@@ -3,7 +3,18 @@
 import { chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLUSTER_USER, freshCacheDir, qsc, REGISTRY, REGISTRY_USER, registryPassword, runAsUser, sh, waitForJob, CLI } from '../support/cluster.js';
+import {
+  CLUSTER_USER,
+  freshCacheDir,
+  qsc,
+  REGISTRY,
+  REGISTRY_USER,
+  registryPassword,
+  runAsUser,
+  sh,
+  waitForJob,
+  CLI,
+} from '../support/cluster.js';
 import { authFileFor, TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
 import { removeUserTempDirs, userTempDir as makeUserTempDir } from '../support/user-temp.js';
 
@@ -24,9 +35,16 @@ describe('token registry through the CLI', () => {
   it('lists tags and picks the tag for a driver', async () => {
     const dir = userTempDir();
     const auth = userFile(dir, 'auth.json', authFileFor(TOKEN_REGISTRY, 'qsc', tokenPassword('qsc')));
-    const result = await qsc(['tags', 'tensorflow', '--registry', TOKEN_REGISTRY, '--driver', '525.105.17', '--json'], { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: dir });
+    const result = await qsc(['tags', 'tensorflow', '--registry', TOKEN_REGISTRY, '--driver', '525.105.17', '--json'], {
+      QSUB_CONTAINER_AUTH_FILE: auth,
+      XDG_CACHE_HOME: dir,
+    });
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ registry: TOKEN_REGISTRY, source: 'registry', selected: { tag: '23.01-tf2-py3' } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      registry: TOKEN_REGISTRY,
+      source: 'registry',
+      selected: { tag: '23.01-tf2-py3' },
+    });
   });
 
   it('submits a job whose Apptainer pulls through the token flow with the auth file named by path', async () => {
@@ -88,17 +106,27 @@ describe('token registry through the CLI', () => {
       'os.waitpid(pid, 0)',
       'sys.stdout.write(out.decode())',
     ].join('\n');
-    const result = await runAsUser(['python3', '-c', driver, CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc'], { QSUB_CONTAINER_AUTH_FILE: auth }, tokenPassword('qsc'));
+    const result = await runAsUser(
+      ['python3', '-c', driver, CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc'],
+      { QSUB_CONTAINER_AUTH_FILE: auth },
+      tokenPassword('qsc'),
+    );
     expect(result.stdout).toContain(`Password for qsc@${TOKEN_REGISTRY}: `);
     expect(result.stdout).toContain(`logged in to ${TOKEN_REGISTRY} as qsc`);
     expect(result.stdout).not.toContain(tokenPassword('qsc'));
-    expect(JSON.parse(readFileSync(auth, 'utf8'))).toEqual(JSON.parse(authFileFor(TOKEN_REGISTRY, 'qsc', tokenPassword('qsc'))));
+    expect(JSON.parse(readFileSync(auth, 'utf8'))).toEqual(
+      JSON.parse(authFileFor(TOKEN_REGISTRY, 'qsc', tokenPassword('qsc'))),
+    );
   });
 
   it('login with a wrong password → 77 and writes nothing', async () => {
     const dir = userTempDir();
     const auth = join(dir, 'auth.json');
-    const login = await runAsUser([CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc'], { QSUB_CONTAINER_AUTH_FILE: auth }, 'Wrong-Login-Pw-1\n');
+    const login = await runAsUser(
+      [CLI, 'login', TOKEN_REGISTRY, '-u', 'qsc'],
+      { QSUB_CONTAINER_AUTH_FILE: auth },
+      'Wrong-Login-Pw-1\n',
+    );
     expect(login.code).toBe(77);
     expect(login.stderr).toMatch(/refused the credentials/);
     expect(existsSync(auth)).toBe(false);
@@ -106,21 +134,49 @@ describe('token registry through the CLI', () => {
 
   it('credentials from APPTAINER_DOCKER_* reach the job only as a 0600 file named by path', async () => {
     const dir = userTempDir();
-    const env = { APPTAINER_DOCKER_USERNAME: 'qsc', APPTAINER_DOCKER_PASSWORD: tokenPassword('qsc'), XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: dir };
+    const env = {
+      APPTAINER_DOCKER_USERNAME: 'qsc',
+      APPTAINER_DOCKER_PASSWORD: tokenPassword('qsc'),
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_CACHE_HOME: dir,
+    };
     const result = await qsc([...TF_ON_TOKEN, '--cache-dir', freshCacheDir('envcreds'), ...ECHO_CUDA], env);
     expect(result.code, result.stderr).toBe(0);
     const jobAuth = join(dir, 'config', 'qsub-container', 'job-auth', `${TOKEN_REGISTRY.replace(':', '_')}.json`);
     expect(statSync(jobAuth).mode & 0o777).toBe(0o600);
     expect(sh('scontrol', ['show', 'job', '-d', result.stdout.trim()])).not.toContain('APPTAINER_DOCKER');
-    expect(await waitForJob(result.stdout.trim())).toMatchObject({ state: 'COMPLETED', output: expect.stringContaining('CUDA=12.8.0.038') });
+    expect(await waitForJob(result.stdout.trim())).toMatchObject({
+      state: 'COMPLETED',
+      output: expect.stringContaining('CUDA=12.8.0.038'),
+    });
   });
 
   it("reads Docker's config.json (DOCKER_CONFIG) and refuses it when others can read it", async () => {
     const dir = userTempDir();
     sh('runuser', ['-u', CLUSTER_USER, '--', 'mkdir', join(dir, 'docker')]);
-    const config = userFile(join(dir, 'docker'), 'config.json', authFileFor(REGISTRY, REGISTRY_USER, registryPassword()));
-    const env = { DOCKER_CONFIG: join(dir, 'docker'), QSUB_CONTAINER_AUTH_FILE: join(dir, 'none.json'), XDG_CACHE_HOME: dir };
-    const dryRun = ['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04', '--registry', REGISTRY, '--dry-run', '--', 'true'];
+    const config = userFile(
+      join(dir, 'docker'),
+      'config.json',
+      authFileFor(REGISTRY, REGISTRY_USER, registryPassword()),
+    );
+    const env = {
+      DOCKER_CONFIG: join(dir, 'docker'),
+      QSUB_CONTAINER_AUTH_FILE: join(dir, 'none.json'),
+      XDG_CACHE_HOME: dir,
+    };
+    const dryRun = [
+      '--gpu',
+      'tensorflow',
+      '-p',
+      'gengpu',
+      '--driver',
+      '580.159.04',
+      '--registry',
+      REGISTRY,
+      '--dry-run',
+      '--',
+      'true',
+    ];
     const ok = await qsc(dryRun, env);
     expect(ok.code, ok.stderr).toBe(0);
     sh('chmod', ['0644', config]);
@@ -149,20 +205,32 @@ describe('refusals before anything is queued', () => {
   it('a wrong password on the token registry → 77, nothing queued', async () => {
     const dir = userTempDir();
     const auth = userFile(dir, 'auth.json', authFileFor(TOKEN_REGISTRY, 'qsc', 'Wrong-Token-Pw-2'));
-    const line = await refused(TF_ON_TOKEN, { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: dir }, /refused the credentials from auth file .*Hint: /);
+    const line = await refused(
+      TF_ON_TOKEN,
+      { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: dir },
+      /refused the credentials from auth file .*Hint: /,
+    );
     expect(line).not.toContain('Wrong-Token-Pw-2');
   });
 
   it('valid credentials without pull access to the image → 77 naming the repository', async () => {
     const dir = userTempDir();
     const auth = userFile(dir, 'auth.json', authFileFor(TOKEN_REGISTRY, 'outsider', tokenPassword('outsider')));
-    await refused(TF_ON_TOKEN, { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: dir }, /does not let user "outsider" .*pull nvidia\/tensorflow.*Hint: ask/);
+    await refused(
+      TF_ON_TOKEN,
+      { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: dir },
+      /does not let user "outsider" .*pull nvidia\/tensorflow.*Hint: ask/,
+    );
   });
 
   it('an auth file with the wrong password for :5000 → 77 even when the image is named by digest', async () => {
     const dir = userTempDir();
     const auth = userFile(dir, 'auth.json', authFileFor(REGISTRY, REGISTRY_USER, 'Wrong-Basic-Pw-3'));
     const digestRef = `${REGISTRY}/nvidia/pytorch@sha256:${'0'.repeat(64)}`;
-    await refused([digestRef, '-p', 'short'], { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: dir }, /refused the credentials/);
+    await refused(
+      [digestRef, '-p', 'short'],
+      { QSUB_CONTAINER_AUTH_FILE: auth, XDG_CACHE_HOME: dir },
+      /refused the credentials/,
+    );
   });
 });

@@ -2,7 +2,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptedLogins, BASTION_LOG, BASTION_PORT, CLIENT_KEY, clientHome, logWindow, remoteQsc, removeTempDirs, SSH_PORT, SSHD_LOG } from '../support/ssh.js';
+import {
+  acceptedLogins,
+  BASTION_LOG,
+  BASTION_PORT,
+  CLIENT_KEY,
+  clientHome,
+  logWindow,
+  remoteQsc,
+  removeTempDirs,
+  SSH_PORT,
+  SSHD_LOG,
+} from '../support/ssh.js';
 
 afterAll(removeTempDirs);
 
@@ -17,7 +28,10 @@ function includingHome(before = '', after = ''): string {
       // Only for the name typed as cluster-jump, and only once HostName is known: both criteria are evaluated.
       'Match originalhost cluster-jump host 127.0.0.1\n  ProxyJump bastion\n',
   );
-  writeFileSync(join(dir, '20-bastion'), `Host bastion\n  HostName 127.0.0.1\n  Port ${BASTION_PORT}\n  User hpcuser\n  IdentityFile ${CLIENT_KEY}\n`);
+  writeFileSync(
+    join(dir, '20-bastion'),
+    `Host bastion\n  HostName 127.0.0.1\n  Port ${BASTION_PORT}\n  User hpcuser\n  IdentityFile ${CLIENT_KEY}\n`,
+  );
   // Read after 10-cluster, so its values lose (first value wins across files).
   writeFileSync(join(dir, '30-defaults'), 'Host *\n  Port 1\n  User nobody\n');
   return home;

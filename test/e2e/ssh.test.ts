@@ -5,7 +5,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshCacheDir, jobFields, queuedJobIds, sh } from '../support/cluster.js';
 import {
-  acceptedLogins, BASTION_LOG, CLIENT_KEY, clientHome, fingerprint, HOST_PUB, knownHostsLine, logWindow, remoteQsc, removeTempDirs, SSH_PORT, SSHD_LOG, startCli, tempDir,
+  acceptedLogins,
+  BASTION_LOG,
+  CLIENT_KEY,
+  clientHome,
+  fingerprint,
+  HOST_PUB,
+  knownHostsLine,
+  logWindow,
+  remoteQsc,
+  removeTempDirs,
+  SSH_PORT,
+  SSHD_LOG,
+  startCli,
+  tempDir,
 } from '../support/ssh.js';
 import { TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
 
@@ -19,7 +32,13 @@ describe('qsub-container --host over SSH', () => {
     const remoteAuth = '/home/hpcuser/.config/qsub-container/auth.json';
     const original = readFileSync(remoteAuth);
     const password = tokenPassword('qsc');
-    const login = (extra: string[]) => remoteQsc(['login', TOKEN_REGISTRY, '-u', 'qsc', '--password-stdin', '--host', 'cluster', ...extra], home, {}, `${password}\n`);
+    const login = (extra: string[]) =>
+      remoteQsc(
+        ['login', TOKEN_REGISTRY, '-u', 'qsc', '--password-stdin', '--host', 'cluster', ...extra],
+        home,
+        {},
+        `${password}\n`,
+      );
     try {
       const unasked = await login([]);
       expect(unasked.code).toBe(2);
@@ -43,7 +62,9 @@ describe('qsub-container --host over SSH', () => {
 
       const removed = await remoteQsc(['logout', TOKEN_REGISTRY, '--host', 'cluster', '--remote'], home);
       expect(removed.code, removed.stderr).toBe(0);
-      expect(Object.keys((JSON.parse(readFileSync(remoteAuth, 'utf8')) as { auths: object }).auths)).not.toContain(TOKEN_REGISTRY);
+      expect(Object.keys((JSON.parse(readFileSync(remoteAuth, 'utf8')) as { auths: object }).auths)).not.toContain(
+        TOKEN_REGISTRY,
+      );
     } finally {
       writeFileSync(remoteAuth, original);
     }
@@ -55,7 +76,9 @@ describe('qsub-container --host over SSH', () => {
     const probed = await remoteQsc(['detect', '--host', 'cluster', '--refresh', '--json'], home);
     expect(probed.code, probed.stderr).toBe(0);
     // No -p: the partition came from hpcuser's remote config.json ("gpuPartition": "gengpu").
-    expect(JSON.parse(probed.stdout)).toEqual([expect.objectContaining({ partition: 'gengpu', driverVersion: '580.159.04', cached: false })]);
+    expect(JSON.parse(probed.stdout)).toEqual([
+      expect.objectContaining({ partition: 'gengpu', driverVersion: '580.159.04', cached: false }),
+    ]);
     expect(acceptedLogins(window()), window().join('\n')).toBe(1);
 
     const cached = await remoteQsc(['detect', '--host', 'cluster', '-p', 'gengpu'], home);
@@ -69,8 +92,23 @@ describe('qsub-container --host over SSH', () => {
     const args = ["it's", '$(id)', '`id`', 'a b', 'line1\nline2', '!bang', '*', '"q"', '\\', 'ünï ✓', '', '--x=$HOME'];
     const window = logWindow(SSHD_LOG);
     const result = await remoteQsc(
-      ['tensorflow', '--host', 'cluster', '-p', 'short', ...DRIVER, '--cache-dir', freshCacheDir('ssh-wait'), '--wait',
-        '--', 'sh', '-c', 'printf "%s\\000" "$@" | od -An -tx1 -v; exit 3', 'sh', ...args],
+      [
+        'tensorflow',
+        '--host',
+        'cluster',
+        '-p',
+        'short',
+        ...DRIVER,
+        '--cache-dir',
+        freshCacheDir('ssh-wait'),
+        '--wait',
+        '--',
+        'sh',
+        '-c',
+        'printf "%s\\000" "$@" | od -An -tx1 -v; exit 3',
+        'sh',
+        ...args,
+      ],
       home,
     );
     expect(result.code, result.stderr).toBe(3);
@@ -79,7 +117,10 @@ describe('qsub-container --host over SSH', () => {
     expect(result.stderr).toMatch(new RegExp(`job ${jobId} (PENDING|RUNNING)`));
     expect(result.stderr).toContain(`job ${jobId} FAILED, exit code 3`);
     expect(result.stderr).toContain('last 20 lines of /home/hpcuser/');
-    const hex = tail.filter((l) => /^( [0-9a-f]{2})+$/.test(l)).join('').replace(/ /g, '');
+    const hex = tail
+      .filter((l) => /^( [0-9a-f]{2})+$/.test(l))
+      .join('')
+      .replace(/ /g, '');
     expect(Buffer.from(hex, 'hex').toString('utf8')).toBe(args.map((a) => `${a}\0`).join(''));
     // The script named the cluster side's auth file (never a copy of the laptop's).
     expect(jobFields(jobId!).JobState).toBe('FAILED');
@@ -89,12 +130,30 @@ describe('qsub-container --host over SSH', () => {
   it('submits a GPU job after detection, pulling with the cluster side credentials', async () => {
     const { home } = clientHome();
     const cacheDir = freshCacheDir('ssh-gpu');
-    const result = await remoteQsc(['--gpu', 'tensorflow', '--host', 'cluster', '--cache-dir', cacheDir, '--wait', '--', 'sh', '-c', 'echo CUDA=$CUDA_VERSION'], home);
+    const result = await remoteQsc(
+      [
+        '--gpu',
+        'tensorflow',
+        '--host',
+        'cluster',
+        '--cache-dir',
+        cacheDir,
+        '--wait',
+        '--',
+        'sh',
+        '-c',
+        'echo CUDA=$CUDA_VERSION',
+      ],
+      home,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('25.02-tf2-py3');
     expect(result.stdout).toContain('CUDA=12.8.0.038');
-    const dry = await remoteQsc(['--gpu', 'tensorflow', '--host', 'cluster', '--cache-dir', cacheDir, '--dry-run', '--', 'true'], home);
-    expect(dry.stdout).toContain("auth_file=/home/hpcuser/.config/qsub-container/auth.json");
+    const dry = await remoteQsc(
+      ['--gpu', 'tensorflow', '--host', 'cluster', '--cache-dir', cacheDir, '--dry-run', '--', 'true'],
+      home,
+    );
+    expect(dry.stdout).toContain('auth_file=/home/hpcuser/.config/qsub-container/auth.json');
     expect(dry.stdout).not.toContain(home);
   });
 
@@ -104,23 +163,51 @@ describe('qsub-container --host over SSH', () => {
     const detect = await remoteQsc(['detect', '--host', 'cluster', '-p', 'nosuchpart', '--refresh'], home);
     expect(detect.code).toBe(68);
     expect(detect.stderr).toMatch(/partition "nosuchpart" does not exist\. Hint: partitions here: .*gengpu/);
-    const submit = await remoteQsc(['tensorflow', '--host', 'cluster', '-p', 'nosuchpart', '-J', name, ...DRIVER, '--', 'true'], home);
+    const submit = await remoteQsc(
+      ['tensorflow', '--host', 'cluster', '-p', 'nosuchpart', '-J', name, ...DRIVER, '--', 'true'],
+      home,
+    );
     expect(submit.code).toBe(68);
-    expect(submit.stderr).toContain("sbatch refused the job: sbatch: error: Batch job submission failed: Invalid partition name specified");
+    expect(submit.stderr).toContain(
+      'sbatch refused the job: sbatch: error: Batch job submission failed: Invalid partition name specified',
+    );
     expect(sh('squeue', ['--noheader', '--name', name])).toBe('');
   });
 
   it('Ctrl-C stops following, not the job', async () => {
     const { home } = clientHome();
-    const run = startCli(['tensorflow', '--host', 'cluster', '-p', 'short', ...DRIVER, '--cache-dir', freshCacheDir('ssh-int'), '--wait', '--', 'sleep', '60'], home);
+    const run = startCli(
+      [
+        'tensorflow',
+        '--host',
+        'cluster',
+        '-p',
+        'short',
+        ...DRIVER,
+        '--cache-dir',
+        freshCacheDir('ssh-int'),
+        '--wait',
+        '--',
+        'sleep',
+        '60',
+      ],
+      home,
+    );
     let seen = '';
-    await new Promise<void>((resolve) => run.child.stderr!.on('data', (b: Buffer) => ((seen += b.toString()), /job \d+ (PENDING|RUNNING)/.test(seen) && resolve())));
+    await new Promise<void>((resolve) =>
+      run.child.stderr!.on(
+        'data',
+        (b: Buffer) => ((seen += b.toString()), /job \d+ (PENDING|RUNNING)/.test(seen) && resolve()),
+      ),
+    );
     run.child.kill('SIGINT');
     const result = await run.done;
     const jobId = result.stdout.trim();
     try {
       expect(result.code, result.stderr).toBe(130);
-      expect(result.stderr).toContain(`stopped following job ${jobId}; the job keeps running. Hint: to cancel it: ssh cluster scancel ${jobId}`);
+      expect(result.stderr).toContain(
+        `stopped following job ${jobId}; the job keeps running. Hint: to cancel it: ssh cluster scancel ${jobId}`,
+      );
       expect(queuedJobIds()).toContain(jobId);
     } finally {
       sh('scancel', [jobId]);
@@ -144,13 +231,18 @@ describe('qsub-container --host over SSH', () => {
     let agentPid = 0;
     beforeAll(() => {
       socket = join(tempDir('agent'), 'agent.sock');
-      agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(execFileSync('ssh-agent', ['-s', '-a', socket], { encoding: 'utf8' }))![1]);
+      agentPid = Number(
+        /SSH_AGENT_PID=(\d+)/.exec(execFileSync('ssh-agent', ['-s', '-a', socket], { encoding: 'utf8' }))![1],
+      );
     });
     afterAll(() => process.kill(agentPid, 'SIGTERM'));
 
     it('authenticates with the agent alone (a host profile with no key files)', async () => {
       execFileSync('ssh-add', [CLIENT_KEY], { env: { SSH_AUTH_SOCK: socket }, stdio: 'pipe' });
-      const { home } = clientHome({ sshConfig: '', config: { hosts: { quest: { hostname: '127.0.0.1', port: SSH_PORT, user: 'hpcuser', identityFiles: [] } } } });
+      const { home } = clientHome({
+        sshConfig: '',
+        config: { hosts: { quest: { hostname: '127.0.0.1', port: SSH_PORT, user: 'hpcuser', identityFiles: [] } } },
+      });
       const window = logWindow(SSHD_LOG);
       const result = await remoteQsc(['detect', '--host', 'quest', '-p', 'gengpu'], home, { SSH_AUTH_SOCK: socket });
       expect(result.code, result.stderr).toBe(0);
@@ -168,7 +260,9 @@ describe('qsub-container --host refuses what OpenSSH refuses', () => {
     const { home, knownHosts } = clientHome({ knownHosts: '' });
     const refused = await remoteQsc(['detect', '--host', 'cluster', '-p', 'gengpu'], home);
     expect(refused.code).toBe(77);
-    expect(refused.stderr).toContain(`host [127.0.0.1]:2222 is not known: it offers ssh-ed25519 key ${fingerprint(HOST_PUB)}`);
+    expect(refused.stderr).toContain(
+      `host [127.0.0.1]:2222 is not known: it offers ssh-ed25519 key ${fingerprint(HOST_PUB)}`,
+    );
     expect(refused.stderr).toContain('--accept-new-host-key');
     expect(readFileSync(knownHosts, 'utf8')).toBe('');
 
@@ -190,9 +284,14 @@ describe('qsub-container --host refuses what OpenSSH refuses', () => {
     const dir = tempDir('otherkey');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
     const { home, knownHosts } = clientHome({ knownHosts: knownHostsLine(SSH_PORT, join(dir, 'k.pub')) });
-    const result = await remoteQsc(['tensorflow', '--host', 'cluster', '-p', 'short', ...DRIVER, '--accept-new-host-key', '--', 'true'], home);
+    const result = await remoteQsc(
+      ['tensorflow', '--host', 'cluster', '-p', 'short', ...DRIVER, '--accept-new-host-key', '--', 'true'],
+      home,
+    );
     expect(result.code).toBe(77);
-    expect(result.stderr).toContain(`host key for [127.0.0.1]:2222 has CHANGED: it offers ssh-ed25519 key ${fingerprint(HOST_PUB)}`);
+    expect(result.stderr).toContain(
+      `host key for [127.0.0.1]:2222 has CHANGED: it offers ssh-ed25519 key ${fingerprint(HOST_PUB)}`,
+    );
     expect(result.stdout).toBe('');
     expect(readFileSync(knownHosts, 'utf8')).toBe(knownHostsLine(SSH_PORT, join(dir, 'k.pub')));
   });
@@ -200,7 +299,9 @@ describe('qsub-container --host refuses what OpenSSH refuses', () => {
   it('exits 77 when the server refuses the key', async () => {
     const dir = tempDir('wrongkey');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id_ed25519')]);
-    const { home } = clientHome({ sshConfig: `Host cluster\n  HostName 127.0.0.1\n  Port ${SSH_PORT}\n  User hpcuser\n  IdentityFile ${join(dir, 'id_ed25519')}\n` });
+    const { home } = clientHome({
+      sshConfig: `Host cluster\n  HostName 127.0.0.1\n  Port ${SSH_PORT}\n  User hpcuser\n  IdentityFile ${join(dir, 'id_ed25519')}\n`,
+    });
     const result = await remoteQsc(['detect', '--host', 'cluster', '-p', 'gengpu'], home);
     expect(result.code).toBe(77);
     expect(result.stderr).toMatch(/^qsub-container: hpcuser@127\.0\.0\.1:2222 refused every SSH key offered .*Hint: /);
@@ -209,7 +310,11 @@ describe('qsub-container --host refuses what OpenSSH refuses', () => {
 
   it.each([
     ['a closed port', 'hpcuser@127.0.0.1:1', {}],
-    ['a host that never answers (connect timeout 2 s)', 'blackhole', { hosts: { blackhole: { hostname: '192.0.2.1', user: 'hpcuser', connectTimeoutSeconds: 2 } } }],
+    [
+      'a host that never answers (connect timeout 2 s)',
+      'blackhole',
+      { hosts: { blackhole: { hostname: '192.0.2.1', user: 'hpcuser', connectTimeoutSeconds: 2 } } },
+    ],
   ])('exits 69 quickly for %s', async (_what, host, config) => {
     const { home } = clientHome({ config });
     const result = await remoteQsc(['detect', '--host', host, '-p', 'gengpu'], home);
@@ -224,4 +329,3 @@ describe('qsub-container --host refuses what OpenSSH refuses', () => {
     expect(result.code).toBe(2);
   });
 });
-

@@ -10,7 +10,11 @@ function authFile(password: string, mode: number): string {
   const dir = mkdtempSync('/tmp/qsc-tags-auth-');
   chownSync(dir, Number(sh('id', ['-u', CLUSTER_USER])), Number(sh('id', ['-g', CLUSTER_USER])));
   const file = join(dir, 'auth.json');
-  writeFileSync(file, JSON.stringify({ auths: { [REGISTRY]: { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }), { mode });
+  writeFileSync(
+    file,
+    JSON.stringify({ auths: { [REGISTRY]: { auth: Buffer.from(`qsc:${password}`).toString('base64') } } }),
+    { mode },
+  );
   chownSync(file, Number(sh('id', ['-u', CLUSTER_USER])), Number(sh('id', ['-g', CLUSTER_USER])));
   return file;
 }
@@ -24,15 +28,26 @@ describe('qsub-container tags', () => {
     expect(result.code, result.stderr).toBe(0);
     const body = JSON.parse(result.stdout);
     expect(body.selected).toMatchObject({ tag, image: `127.0.0.1:5000/nvidia/tensorflow:${tag}` });
-    expect(body.candidates.map((c: { tag: string }) => c.tag)).toEqual(['25.02-tf2-py3', '23.01-tf2-py3', '22.10-tf2-py3', '21.12-tf2-py3']);
-    expect(body.candidates[0]).toMatchObject({ cudaVersion: '12.8.0.038', minDriver: '570.86.10', minDriverSource: 'image-env' });
+    expect(body.candidates.map((c: { tag: string }) => c.tag)).toEqual([
+      '25.02-tf2-py3',
+      '23.01-tf2-py3',
+      '22.10-tf2-py3',
+      '21.12-tf2-py3',
+    ]);
+    expect(body.candidates[0]).toMatchObject({
+      cudaVersion: '12.8.0.038',
+      minDriver: '570.86.10',
+      minDriverSource: 'image-env',
+    });
   });
 
   it('prints a table and the reason in one sentence', async () => {
     const result = await qsc(['tags', 'pytorch', '--driver', '580.159.04']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/26\.07\s+26\.07-py3\s+13\.3\.1\s+610\.43\.02\s+no/);
-    expect(result.stdout).toContain('selected 127.0.0.1:5000/nvidia/pytorch:25.10-py3: driver 580.159.04 supports CUDA ≤ 13.0');
+    expect(result.stdout).toContain(
+      'selected 127.0.0.1:5000/nvidia/pytorch:25.10-py3: driver 580.159.04 supports CUDA ≤ 13.0',
+    );
   });
 });
 
@@ -62,28 +77,60 @@ describe('qsub-container detect', () => {
     const probed = await qsc(['detect', '-p', 'gengpu', '-p', 'gpu-legacy', '--refresh', '--json']);
     expect(probed.code, probed.stderr).toBe(0);
     expect(JSON.parse(probed.stdout)).toEqual([
-      { partition: 'gengpu', driverVersion: '580.159.04', gpus: [expect.objectContaining({ name: 'NVIDIA H100 80GB HBM3' })], groups: [expect.objectContaining({ nodes: ['gpu01'] })], cached: false },
-      { partition: 'gpu-legacy', driverVersion: '525.105.17', gpus: [expect.objectContaining({ name: expect.stringContaining('V100') })], groups: [expect.objectContaining({ nodes: ['gpu01'] })], cached: false },
+      {
+        partition: 'gengpu',
+        driverVersion: '580.159.04',
+        gpus: [expect.objectContaining({ name: 'NVIDIA H100 80GB HBM3' })],
+        groups: [expect.objectContaining({ nodes: ['gpu01'] })],
+        cached: false,
+      },
+      {
+        partition: 'gpu-legacy',
+        driverVersion: '525.105.17',
+        gpus: [expect.objectContaining({ name: expect.stringContaining('V100') })],
+        groups: [expect.objectContaining({ nodes: ['gpu01'] })],
+        cached: false,
+      },
     ]);
     const again = await qsc(['detect', '-p', 'gengpu', '--json']);
     expect(JSON.parse(again.stdout)[0]).toMatchObject({ driverVersion: '580.159.04', cached: true });
   });
 
   it('parses a saved nvidia-smi output, and exits 65 on a failure text', async () => {
-    const ok = await qsc(['detect', '--nvidia-smi-output', '/usr/local/share/qsc-testbed/nvidia-smi/h100-580.159.04-qx.xml', '--json']);
+    const ok = await qsc([
+      'detect',
+      '--nvidia-smi-output',
+      '/usr/local/share/qsc-testbed/nvidia-smi/h100-580.159.04-qx.xml',
+      '--json',
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ driverVersion: '580.159.04', cudaVersion: '13.0', gpus: [{ name: 'NVIDIA H100 80GB HBM3' }] });
-    const failed = await qsc(['detect', '--nvidia-smi-output', '/usr/local/share/qsc-testbed/nvidia-smi/public-fail-nvml-mismatch-1.txt']);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      driverVersion: '580.159.04',
+      cudaVersion: '13.0',
+      gpus: [{ name: 'NVIDIA H100 80GB HBM3' }],
+    });
+    const failed = await qsc([
+      'detect',
+      '--nvidia-smi-output',
+      '/usr/local/share/qsc-testbed/nvidia-smi/public-fail-nvml-mismatch-1.txt',
+    ]);
     expect(failed.code).toBe(65);
     expect(failed.stderr).toContain('driver-library-mismatch');
     expect(failed.stderr).toContain("the loaded kernel module's version is in /proc/driver/nvidia/version");
   });
 
   it('reads a saved /proc/driver/nvidia/version: the kernel module names the driver alone', async () => {
-    const file = fileURLToPath(new URL('../fixtures/nvidia-proc-version/public-565.57.01-x86_64-open-ubuntu.txt', import.meta.url));
+    const file = fileURLToPath(
+      new URL('../fixtures/nvidia-proc-version/public-565.57.01-x86_64-open-ubuntu.txt', import.meta.url),
+    );
     const json = await qsc(['detect', '--nvidia-smi-output', file, '--json']);
     expect(json.code, json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ driverVersion: '565.57.01', cudaVersion: null, gpus: [], source: 'kernel-module' });
+    expect(JSON.parse(json.stdout)).toEqual({
+      driverVersion: '565.57.01',
+      cudaVersion: null,
+      gpus: [],
+      source: 'kernel-module',
+    });
     const text = await qsc(['detect', '--nvidia-smi-output', file]);
     expect(text.stdout).toBe('driver 565.57.01 (kernel module; the file names no CUDA version or GPUs)\n');
   });

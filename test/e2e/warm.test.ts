@@ -4,10 +4,23 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshCacheDir, qsc, REGISTRY, runAsUser, sh } from '../support/cluster.js';
 import {
-  authFileFor, cliPid, ownRepository, pushLines, pushTags, RegistryProxy, registryLogFrom, removeTempDirs, startAsUser, waitFor, warmEnv,
+  authFileFor,
+  cliPid,
+  ownRepository,
+  pushLines,
+  pushTags,
+  RegistryProxy,
+  registryLogFrom,
+  removeTempDirs,
+  startAsUser,
+  waitFor,
+  warmEnv,
 } from '../support/warm.js';
 
-const sifs = (dir: string) => readdirSync(dir).filter((f) => /^sha256-[0-9a-f]{64}\.sif$/.test(f)).sort();
+const sifs = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /^sha256-[0-9a-f]{64}\.sif$/.test(f))
+    .sort();
 const partials = (dir: string) => readdirSync(dir).filter((f) => f.includes('.partial.'));
 const tmpLeft = (dir: string) => (existsSync(`${dir}/.tmp/hpcuser`) ? readdirSync(`${dir}/.tmp/hpcuser`) : []);
 
@@ -19,7 +32,10 @@ interface Tick {
   failed: { what: string; message: string }[];
 }
 
-async function tick(env: Record<string, string>, extra: string[] = []): Promise<{ code: number | null; tick: Tick; stderr: string }> {
+async function tick(
+  env: Record<string, string>,
+  extra: string[] = [],
+): Promise<{ code: number | null; tick: Tick; stderr: string }> {
   const result = await qsc(['warm', '--once', '--json', ...extra], env);
   return { code: result.code, tick: JSON.parse(result.stdout) as Tick, stderr: result.stderr };
 }
@@ -51,7 +67,12 @@ describe('warm --once on the testbed', () => {
     const link = readlinkSync(`${cacheDir}/tags/${REGISTRY}/${repository}/25.02-tf2-py3.sif`);
     expect(link).toMatch(/^(\.\.\/)+sha256-[0-9a-f]{64}\.sif$/);
     const sidecar = JSON.parse(readFileSync(`${cacheDir}/${link.split('/').at(-1)!.replace('.sif', '.json')}`, 'utf8'));
-    expect(sidecar).toMatchObject({ source: image('25.02-tf2-py3'), cudaVersion: '12.8.0.038', cudaDriverVersion: '570.86.10', size: expect.any(Number) });
+    expect(sidecar).toMatchObject({
+      source: image('25.02-tf2-py3'),
+      cudaVersion: '12.8.0.038',
+      cudaDriverVersion: '570.86.10',
+      size: expect.any(Number),
+    });
     expect(partials(cacheDir)).toEqual([]);
 
     const requests = registryLogFrom();
@@ -66,10 +87,14 @@ describe('warm --once on the testbed', () => {
     expect(manifestRequests.every((l) => l.includes('"HEAD '))).toBe(true);
     expect(lines.filter((l) => l.includes('/blobs/'))).toEqual([]);
     expect(lines.filter((l) => l.includes('/tags/list') && l.includes('" 200 '))).toHaveLength(1);
-    console.log(`idle tick: ${lines.length} registry requests for 2 images (${lines.map((l) => /"(\w+) ([^ ]+)/.exec(l)?.slice(1).join(' ')).join(' | ')})`);
+    console.log(
+      `idle tick: ${lines.length} registry requests for 2 images (${lines.map((l) => /"(\w+) ([^ ]+)/.exec(l)?.slice(1).join(' ')).join(' | ')})`,
+    );
 
     // A new release the gengpu driver can run (CUDA 12.8, distinct digest): the next tick pulls it and only it.
-    pushLines([`${repository} 25.03-tf2-py3 CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.03`]);
+    pushLines([
+      `${repository} 25.03-tf2-py3 CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.03`,
+    ]);
     const third = await tick(env);
     expect(third.code, third.stderr).toBe(0);
     expect(third.tick.pulled).toEqual([image('25.03-tf2-py3')]);
@@ -83,7 +108,12 @@ describe('warm --once on the testbed', () => {
     pushTags(repository, tags);
     const cacheDir = freshCacheDir('prune');
     const image = (tag: string) => `${REGISTRY}/${repository}:${tag}`;
-    const config = { registry: REGISTRY, cacheDir, cache: { minFree: '1G', pins: [image('22.10-tf2-py3')] }, warm: { prune: false, targets: tags.map((t) => ({ image: image(t) })) } };
+    const config = {
+      registry: REGISTRY,
+      cacheDir,
+      cache: { minFree: '1G', pins: [image('22.10-tf2-py3')] },
+      warm: { prune: false, targets: tags.map((t) => ({ image: image(t) })) },
+    };
     const env = warmEnv(config);
     expect((await tick(env)).tick.pulled).toHaveLength(4);
 
@@ -105,7 +135,10 @@ describe('warm --once on the testbed', () => {
 
       const prune = await qsc(['cache', 'prune', '--max-size', '0', '--json'], env);
       expect(prune.code, prune.stderr).toBe(0);
-      const result = JSON.parse(prune.stdout) as { removed: { tags: string[] }[]; kept: { tags: string[]; reason: string }[] };
+      const result = JSON.parse(prune.stdout) as {
+        removed: { tags: string[] }[];
+        kept: { tags: string[]; reason: string }[];
+      };
       expect(result.removed.map((r) => r.tags)).toEqual([[image('21.12-tf2-py3')]]);
       expect(result.kept.map((k) => [k.tags[0], k.reason]).sort()).toEqual([
         [image('22.10-tf2-py3'), 'pinned'],
@@ -114,7 +147,9 @@ describe('warm --once on the testbed', () => {
       ]);
       expect(sifs(cacheDir)).toHaveLength(3);
       expect(existsSync(`${cacheDir}/tags/${REGISTRY}/${repository}/21.12-tf2-py3.sif`)).toBe(false);
-      const ls = JSON.parse((await qsc(['cache', 'ls', '--json'], env)).stdout) as { images: { tags: string[]; inUse: boolean }[] };
+      const ls = JSON.parse((await qsc(['cache', 'ls', '--json'], env)).stdout) as {
+        images: { tags: string[]; inUse: boolean }[];
+      };
       expect(ls.images.find((i) => i.tags.includes(image('25.02-tf2-py3')))?.inUse).toBe(true);
     } finally {
       sh('scancel', jobs);
@@ -131,10 +166,17 @@ describe('warm --daemon on the testbed', () => {
     proxies.push(proxy);
     await proxy.start();
     const repository = ownRepository('daemon');
-    pushLines([`${repository} 25.02-tf2-py3 CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.02 QSC_TEST=${repository}`]);
+    pushLines([
+      `${repository} 25.02-tf2-py3 CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.02 QSC_TEST=${repository}`,
+    ]);
     const cacheDir = freshCacheDir('daemon');
     const env = warmEnv(
-      { registry: proxy.host, cacheDir, cache: { minFree: '1G' }, warm: { schedule: '0 0 1 1 *', targets: [{ image: `${proxy.host}/${repository}:25.02-tf2-py3` }] } },
+      {
+        registry: proxy.host,
+        cacheDir,
+        cache: { minFree: '1G' },
+        warm: { schedule: '0 0 1 1 *', targets: [{ image: `${proxy.host}/${repository}:25.02-tf2-py3` }] },
+      },
       { QSUB_CONTAINER_AUTH_FILE: authFileFor(proxy.host) },
     );
     proxy.holdBlobs = true; // the pull starts and then waits on its layer download
@@ -168,7 +210,12 @@ describe('warm --daemon on the testbed', () => {
     const cacheDir = freshCacheDir('outage');
     const ref = `${proxy.host}/${repository}:23.01-tf2-py3`;
     const env = warmEnv(
-      { registry: proxy.host, cacheDir, cache: { minFree: '1G' }, warm: { schedule: '*/3 * * * * *', targets: [{ image: ref }] } },
+      {
+        registry: proxy.host,
+        cacheDir,
+        cache: { minFree: '1G' },
+        warm: { schedule: '*/3 * * * * *', targets: [{ image: ref }] },
+      },
       { QSUB_CONTAINER_AUTH_FILE: authFileFor(proxy.host) },
     );
     const daemon = startAsUser(['warm', '--daemon', '--log-level', 'info'], env);
@@ -189,8 +236,18 @@ describe('the cache protocol on the testbed', () => {
     pushTags(repository, ['23.01-tf2-py3']);
     const cacheDir = freshCacheDir('lockd');
     const ref = `${REGISTRY}/${repository}:23.01-tf2-py3`;
-    const env = warmEnv({ registry: REGISTRY, cacheDir, cache: { minFree: '1G', staleLockSeconds: 3600 }, warm: { targets: [{ image: ref }] } }, { QSUB_CONTAINER_LOCK: 'mkdir' });
-    const plan = JSON.parse((await qsc(['warm', '--once', '--dry-run', '--json'], env)).stdout) as { plan: { pulls: { digest: string }[] } };
+    const env = warmEnv(
+      {
+        registry: REGISTRY,
+        cacheDir,
+        cache: { minFree: '1G', staleLockSeconds: 3600 },
+        warm: { targets: [{ image: ref }] },
+      },
+      { QSUB_CONTAINER_LOCK: 'mkdir' },
+    );
+    const plan = JSON.parse((await qsc(['warm', '--once', '--dry-run', '--json'], env)).stdout) as {
+      plan: { pulls: { digest: string }[] };
+    };
     const sif = `sha256-${plan.plan.pulls[0]!.digest.slice(7)}.sif`;
     // The lock of a pull that died on this host: its owner process no longer exists.
     runAsUserSync(`mkdir ${cacheDir}/${sif}.lockd && echo "$(hostname) 999999 1" > ${cacheDir}/${sif}.lockd/owner`);
@@ -219,19 +276,34 @@ describe('the cache protocol on the testbed', () => {
     proxies.push(proxy);
     await proxy.start();
     const repository = ownRepository('scancel');
-    pushLines([`${repository} 23.01-tf2-py3 CUDA_VERSION=12.0.1.000 CUDA_DRIVER_VERSION=525.85.12 QSC_TEST=${repository}`]);
+    pushLines([
+      `${repository} 23.01-tf2-py3 CUDA_VERSION=12.0.1.000 CUDA_DRIVER_VERSION=525.85.12 QSC_TEST=${repository}`,
+    ]);
     const cacheDir = freshCacheDir('scancel');
     proxy.holdBlobs = true;
     const env = { QSUB_CONTAINER_AUTH_FILE: authFileFor(proxy.host) };
-    const submitted = await qsc([`${proxy.host}/${repository}:23.01-tf2-py3`, '-p', 'short', '--cache-dir', cacheDir, '--', 'true'], env);
+    const submitted = await qsc(
+      [`${proxy.host}/${repository}:23.01-tf2-py3`, '-p', 'short', '--cache-dir', cacheDir, '--', 'true'],
+      env,
+    );
     expect(submitted.code, submitted.stderr).toBe(0);
     const jobId = submitted.stdout.trim();
     await waitFor('the job to be downloading layers', () => proxy.heldCount > 0, 120_000);
     sh('scancel', [jobId]);
-    await waitFor('the job to leave the queue', () => !sh('squeue', ['--noheader', '--format=%i']).split('\n').includes(jobId), 90_000);
-    await waitFor('the trap to clean up', () => partials(cacheDir).length === 0 && tmpLeft(cacheDir).length === 0, 30_000);
+    await waitFor(
+      'the job to leave the queue',
+      () => !sh('squeue', ['--noheader', '--format=%i']).split('\n').includes(jobId),
+      90_000,
+    );
+    await waitFor(
+      'the trap to clean up',
+      () => partials(cacheDir).length === 0 && tmpLeft(cacheDir).length === 0,
+      30_000,
+    );
     expect(sifs(cacheDir)).toEqual([]);
-    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.json') || f.includes('.partial') || f.endsWith('.lockd'))).toEqual([]);
+    expect(
+      readdirSync(cacheDir).filter((f) => f.endsWith('.json') || f.includes('.partial') || f.endsWith('.lockd')),
+    ).toEqual([]);
     await proxy.stop();
   });
 
@@ -239,7 +311,12 @@ describe('the cache protocol on the testbed', () => {
     const repository = ownRepository('nospace');
     pushTags(repository, ['22.10-tf2-py3']);
     const cacheDir = freshCacheDir('nospace');
-    const env = warmEnv({ registry: REGISTRY, cacheDir, cache: { minFree: '1P' }, warm: { targets: [{ image: `${REGISTRY}/${repository}:22.10-tf2-py3` }] } });
+    const env = warmEnv({
+      registry: REGISTRY,
+      cacheDir,
+      cache: { minFree: '1P' },
+      warm: { targets: [{ image: `${REGISTRY}/${repository}:22.10-tf2-py3` }] },
+    });
     const result = await tick(env);
     expect(result.code).toBe(75);
     expect(result.tick.failed[0]!.message).toMatch(/free in .* needed to pull/);
@@ -253,7 +330,12 @@ describe('the cache protocol on the testbed', () => {
     pushTags(repository, ['22.10-tf2-py3']);
     const cacheDir = freshCacheDir('slurmpull');
     const ref = `${REGISTRY}/${repository}:22.10-tf2-py3`;
-    const env = warmEnv({ registry: REGISTRY, cacheDir, cache: { minFree: '1G' }, warm: { pullOn: 'slurm', pullPartition: 'short', pullTime: '00:10:00', targets: [{ image: ref }] } });
+    const env = warmEnv({
+      registry: REGISTRY,
+      cacheDir,
+      cache: { minFree: '1G' },
+      warm: { pullOn: 'slurm', pullPartition: 'short', pullTime: '00:10:00', targets: [{ image: ref }] },
+    });
     const result = await tick(env);
     expect(result.code, result.stderr).toBe(0);
     expect(result.tick.pulled).toEqual([ref]);

@@ -65,7 +65,10 @@ describe('remembered registry auth scheme', () => {
   it('a remembered token realm that no longer answers is forgotten, and the registry asked afresh', async () => {
     const cache = join(dir, 'stale');
     mkdirSync(join(cache, 'registry-auth'), { recursive: true });
-    writeFileSync(join(cache, 'registry-auth', 'http_127.0.0.1_5001.json'), '{"scheme":"bearer","realm":"http://127.0.0.1:9/token"}\n');
+    writeFileSync(
+      join(cache, 'registry-auth', 'http_127.0.0.1_5001.json'),
+      '{"scheme":"bearer","realm":"http://127.0.0.1:9/token"}\n',
+    );
     const stale = clientFor(TOKEN_REGISTRY, 'qsc', tokenPassword('qsc'), cache);
     expect(await stale.client.listTags('nvidia/tensorflow')).toContain('25.02-tf2-py3');
     expect(stale.statuses()).toEqual([401, 200, 200]);

@@ -30,13 +30,22 @@ async function choose(hints: ChoiceHints, driver: string) {
   });
   await client.ping(); // learn the scheme first, so only the choice's own requests are counted below
   observed.seen.length = 0;
-  const choice = await chooseImage(client, { kind: 'framework', framework }, endpoint, driver, { tag: undefined, force: false, constraints: NO_CONSTRAINTS, select: NATIVE, log: silentLogger, hints });
-  const manifests = observed.seen.filter((s) => s.url.includes('/manifests/')).map((s) => s.url.split('/manifests/')[1]);
+  const choice = await chooseImage(client, { kind: 'framework', framework }, endpoint, driver, {
+    tag: undefined,
+    force: false,
+    constraints: NO_CONSTRAINTS,
+    select: NATIVE,
+    log: silentLogger,
+    hints,
+  });
+  const manifests = observed.seen
+    .filter((s) => s.url.includes('/manifests/'))
+    .map((s) => s.url.split('/manifests/')[1]);
   return { tag: choice.reference.tag, digest: choice.candidate.digest, manifests };
 }
 
 describe('choosing with a remembered guess', () => {
-  it('reads last time\'s tag alongside the list and chooses the same as without a guess', async () => {
+  it("reads last time's tag alongside the list and chooses the same as without a guess", async () => {
     const hints = memoryHints();
     const first = await choose(hints, '580.159.04');
     expect(first).toMatchObject({ tag: '25.02-tf2-py3', manifests: ['25.02-tf2-py3'] });

@@ -8,11 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpFetch } from '../../src/registry/http-fetch.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const seen: Array<{ server: string; method: string; url: string; authorization: string | undefined; userAgent: string | undefined }> = [];
+const seen: Array<{
+  server: string;
+  method: string;
+  url: string;
+  authorization: string | undefined;
+  userAgent: string | undefined;
+}> = [];
 
 async function serve(name: string, handler: Handler): Promise<{ server: Server; origin: string }> {
   const server = createServer((req, res) => {
-    seen.push({ server: name, method: req.method!, url: req.url!, authorization: req.headers.authorization, userAgent: req.headers['user-agent'] });
+    seen.push({
+      server: name,
+      method: req.method!,
+      url: req.url!,
+      authorization: req.headers.authorization,
+      userAgent: req.headers['user-agent'],
+    });
     handler(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -30,7 +42,10 @@ beforeAll(async () => {
     if (req.url === '/see-other') return void res.writeHead(303, { location: '/final' }).end();
     if (req.url === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
     if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000);
-    if (req.url === '/json') return void res.writeHead(200, { 'content-type': 'application/json', 'docker-content-digest': 'sha256:abc' }).end('{"tags":["a"]}');
+    if (req.url === '/json')
+      return void res
+        .writeHead(200, { 'content-type': 'application/json', 'docker-content-digest': 'sha256:abc' })
+        .end('{"tags":["a"]}');
     res.writeHead(req.url === '/final' ? 200 : 404).end(`${req.method} ${req.url}`);
   });
 });
@@ -44,7 +59,12 @@ afterAll(() => {
 describe('node:http fetch port', () => {
   it('answers like fetch: status, ok, headers, json', async () => {
     const response = await httpFetch(`${registry.origin}/json`);
-    expect([response.status, response.ok, response.headers.get('Docker-Content-Digest'), response.headers.get('x-none')]).toEqual([200, true, 'sha256:abc', null]);
+    expect([
+      response.status,
+      response.ok,
+      response.headers.get('Docker-Content-Digest'),
+      response.headers.get('x-none'),
+    ]).toEqual([200, true, 'sha256:abc', null]);
     expect(await response.json()).toEqual({ tags: ['a'] });
     expect((await httpFetch(`${registry.origin}/nothing`)).ok).toBe(false);
   });
@@ -53,7 +73,9 @@ describe('node:http fetch port', () => {
     seen.length = 0;
     const same = await httpFetch(`${registry.origin}/same`, { headers: { Authorization: 'Basic c2VjcmV0' } });
     expect(await same.text()).toBe('GET /final');
-    const other = await httpFetch(`${registry.origin}/other`, { headers: { Authorization: 'Basic c2VjcmV0', accept: '*/*' } });
+    const other = await httpFetch(`${registry.origin}/other`, {
+      headers: { Authorization: 'Basic c2VjcmV0', accept: '*/*' },
+    });
     expect(await other.text()).toBe('blob bytes');
     expect(seen.every((s) => s.userAgent === 'node')).toBe(true); // as Node's fetch says
     expect(seen.map((s) => [s.server, s.url, s.authorization])).toEqual([
@@ -67,14 +89,22 @@ describe('node:http fetch port', () => {
   it('turns a 303 into a GET, keeps HEAD a HEAD, and stops a redirect loop', async () => {
     expect(await (await httpFetch(`${registry.origin}/see-other`, { method: 'HEAD' })).text()).toBe('');
     expect(seen.at(-1)).toMatchObject({ method: 'HEAD', url: '/final' });
-    await expect(httpFetch(`${registry.origin}/loop`)).rejects.toMatchObject({ name: 'TypeError', cause: { message: 'redirect count exceeded' } });
+    await expect(httpFetch(`${registry.origin}/loop`)).rejects.toMatchObject({
+      name: 'TypeError',
+      cause: { message: 'redirect count exceeded' },
+    });
   });
 
-  it('fails as fetch does: a timeout with the signal\'s TimeoutError, a refused connection with its code as the cause', async () => {
-    await expect(httpFetch(`${registry.origin}/slow`, { signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ name: 'TimeoutError' });
+  it("fails as fetch does: a timeout with the signal's TimeoutError, a refused connection with its code as the cause", async () => {
+    await expect(httpFetch(`${registry.origin}/slow`, { signal: AbortSignal.timeout(200) })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
     const closed = await serve('closed', () => undefined);
     closed.server.close();
-    await expect(httpFetch(`${closed.origin}/`)).rejects.toMatchObject({ name: 'TypeError', cause: { code: 'ECONNREFUSED' } });
+    await expect(httpFetch(`${closed.origin}/`)).rejects.toMatchObject({
+      name: 'TypeError',
+      cause: { code: 'ECONNREFUSED' },
+    });
   });
 
   it('lets the process exit while answers are left unread or cancelled (error statuses, HEAD), as with fetch', async () => {
@@ -85,7 +115,12 @@ describe('node:http fetch port', () => {
       const r = await httpFetch('${registry.origin}/json'); console.log(JSON.stringify(await r.json()));`;
     // Asynchronously: the servers live in this process.
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 }, (error, out) => (error ? reject(error) : resolve(out))),
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { encoding: 'utf8', timeout: 10_000 },
+        (error, out) => (error ? reject(error) : resolve(out)),
+      ),
     );
     expect(stdout.trim()).toBe('{"tags":["a"]}');
   });

@@ -34,7 +34,9 @@ describe('acquireInstanceLock', () => {
   it("keeps another host's fresh lock and takes over one it stopped refreshing", async () => {
     const path = join(dir(), '.warm.lock');
     writeFileSync(path, JSON.stringify({ host: 'other-node', pid: 1, startedAt: 'then' }));
-    await expect(acquireInstanceLock(path, 600_000, Date.now, noStale)).rejects.toThrow(/another warmer holds .*other-node/);
+    await expect(acquireInstanceLock(path, 600_000, Date.now, noStale)).rejects.toThrow(
+      /another warmer holds .*other-node/,
+    );
     const old = new Date(Date.now() - 700_000);
     utimesSync(path, old, old);
     const lock = await acquireInstanceLock(path, 600_000, Date.now, () => {});

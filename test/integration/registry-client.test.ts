@@ -26,7 +26,9 @@ describe.each([
   describe('registry client on the testbed registry', () => {
     it('lists the seeded NGC-shaped tags', async () => {
       const tags = await clientWith(registryPassword()).listTags('nvidia/tensorflow');
-      expect(tags).toEqual(expect.arrayContaining(['21.12-tf2-py3', '22.10-tf2-py3', '23.01-tf2-py3', '25.02-tf2-py3', '23.01-tf1-py3']));
+      expect(tags).toEqual(
+        expect.arrayContaining(['21.12-tf2-py3', '22.10-tf2-py3', '23.01-tf2-py3', '25.02-tf2-py3', '23.01-tf1-py3']),
+      );
     });
 
     it('reads CUDA env from an image config, and reads each config blob once', async () => {
@@ -36,23 +38,39 @@ describe.each([
       const manifest = await client.resolveManifest('nvidia/pytorch', '25.10-py3');
       expect(manifest.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       const { env } = await client.readConfig('nvidia/pytorch', manifest.configDigest);
-      expect(env).toMatchObject({ CUDA_VERSION: '13.0.2.006', CUDA_DRIVER_VERSION: '580.95.05', NVIDIA_PYTORCH_VERSION: '25.10' });
+      expect(env).toMatchObject({
+        CUDA_VERSION: '13.0.2.006',
+        CUDA_DRIVER_VERSION: '580.95.05',
+        NVIDIA_PYTORCH_VERSION: '25.10',
+      });
       expect([...store.keys()]).toEqual([manifest.configDigest]);
     });
 
     it('refuses a wrong password with exit 77, without echoing it', async () => {
-      const error = await clientWith('wrong-password-123').listTags('nvidia/tensorflow').catch((e: unknown) => e);
+      const error = await clientWith('wrong-password-123')
+        .listTags('nvidia/tensorflow')
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ exitCode: ExitCode.auth });
       expect(`${(error as Error).message} ${(error as { hint?: string }).hint}`).not.toContain('wrong-password-123');
     });
 
     it('says what is missing when no credentials exist', async () => {
-      const client = createRegistryClient(endpoint, { fetch: fetchPort, credentials: undefined, blobCache: undefined, log: silentLogger });
-      await expect(client.listTags('nvidia/tensorflow')).rejects.toMatchObject({ exitCode: ExitCode.auth, message: expect.stringContaining('requires credentials') });
+      const client = createRegistryClient(endpoint, {
+        fetch: fetchPort,
+        credentials: undefined,
+        blobCache: undefined,
+        log: silentLogger,
+      });
+      await expect(client.listTags('nvidia/tensorflow')).rejects.toMatchObject({
+        exitCode: ExitCode.auth,
+        message: expect.stringContaining('requires credentials'),
+      });
     });
 
     it('reports a missing repository as not found', async () => {
-      await expect(clientWith(registryPassword()).listTags('nvidia/nonexistent')).rejects.toMatchObject({ exitCode: ExitCode.refused });
+      await expect(clientWith(registryPassword()).listTags('nvidia/nonexistent')).rejects.toMatchObject({
+        exitCode: ExitCode.refused,
+      });
     });
   });
 });

@@ -8,12 +8,21 @@ import { HOSTILE_WORDS } from '../support/hostile.js';
 const SHELLS = ['/bin/sh', '/bin/bash', '/usr/bin/tcsh'];
 
 describe.each(SHELLS)('%s -c <exec string>', (shell) => {
-  const run = (argv: string[]) => spawnSync(shell, ['-c', buildRemoteCommand(argv)], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' } });
+  const run = (argv: string[]) =>
+    spawnSync(shell, ['-c', buildRemoteCommand(argv)], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' },
+    });
 
   it('passes each hostile word through unchanged, whichever form (quoted or encoded) it travels in', () => {
-    for (const word of [...HOSTILE_WORDS, 'wow!', '!$', 'a\nb!c', "'\"`\\"]) {
+    for (const word of [...HOSTILE_WORDS, 'wow!', '!$', 'a\nb!c', '\'"`\\']) {
       const result = run(['printf', '%s\\0', word]);
-      expect({ word, stdout: result.stdout, stderr: result.stderr, status: result.status }).toEqual({ word, stdout: `${word}\0`, stderr: '', status: 0 });
+      expect({ word, stdout: result.stdout, stderr: result.stderr, status: result.status }).toEqual({
+        word,
+        stdout: `${word}\0`,
+        stderr: '',
+        status: 0,
+      });
     }
   });
 
@@ -23,7 +32,9 @@ describe.each(SHELLS)('%s -c <exec string>', (shell) => {
   });
 
   it('keeps the exit code and stderr of the command', () => {
-    const result = spawnSync(shell, ['-c', buildRemoteCommand(['sh', '-c', 'echo oops >&2; exit 7'])], { encoding: 'utf8' });
+    const result = spawnSync(shell, ['-c', buildRemoteCommand(['sh', '-c', 'echo oops >&2; exit 7'])], {
+      encoding: 'utf8',
+    });
     expect(result).toMatchObject({ status: 7, stderr: 'oops\n' });
   });
 });

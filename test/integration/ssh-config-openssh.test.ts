@@ -50,7 +50,11 @@ const KEYS = ['hostname', 'user', 'port', 'proxyjump', 'connecttimeout', 'server
 
 /** `ssh -G` for -F file: only the user file is read, as with systemFile missing below. */
 function openssh(dir: string, alias: string, user: string | undefined): Record<string, string | string[]> {
-  const out = execFileSync('ssh', ['-G', '-F', join(dir, '.ssh/config'), ...(user ? ['-l', user] : []), alias], { env: { HOME: dir, PATH: process.env.PATH }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('ssh', ['-G', '-F', join(dir, '.ssh/config'), ...(user ? ['-l', user] : []), alias], {
+    env: { HOME: dir, PATH: process.env.PATH },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const seen: Record<string, string | string[]> = {};
   for (const line of out.split('\n')) {
     const [key, ...rest] = line.split(' ');

@@ -16,13 +16,44 @@ export function pushRandomImage(repository: string, tag: string, megabytes: numb
     const layout = join(dir, 'oci');
     cpSync(SEED_LAYOUT, layout, { recursive: true });
     execFileSync('sh', ['-c', 'head -c "$1"M /dev/urandom > "$2"', 'sh', String(megabytes), join(dir, 'random.bin')]);
-    execFileSync('umoci', ['insert', '--image', `${layout}:base`, '--tag', 'big', join(dir, 'random.bin'), '/random.bin'], { stdio: 'pipe' });
+    execFileSync(
+      'umoci',
+      ['insert', '--image', `${layout}:base`, '--tag', 'big', join(dir, 'random.bin'), '/random.bin'],
+      { stdio: 'pipe' },
+    );
     const envArgs = [PATH_ENV, ...env].flatMap((kv) => ['--config.env', kv]);
-    execFileSync('umoci', ['config', '--image', `${layout}:big`, '--tag', 'pushed', '--clear', 'config.env', '--config.cmd', '/bin/sh', ...envArgs], { stdio: 'pipe' });
+    execFileSync(
+      'umoci',
+      [
+        'config',
+        '--image',
+        `${layout}:big`,
+        '--tag',
+        'pushed',
+        '--clear',
+        'config.env',
+        '--config.cmd',
+        '/bin/sh',
+        ...envArgs,
+      ],
+      { stdio: 'pipe' },
+    );
     // An auth file (0600, removed with the dir), not --dest-creds: a password in skopeo's argv is readable by every user.
     const authFile = join(dir, 'auth.json');
     writeFileSync(authFile, authFileFor(REGISTRY, REGISTRY_USER, registryPassword()), { mode: 0o600 });
-    execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-authfile', authFile, `oci:${layout}:pushed`, `docker://${REGISTRY}/${repository}:${tag}`], { stdio: 'pipe' });
+    execFileSync(
+      'skopeo',
+      [
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        '--dest-authfile',
+        authFile,
+        `oci:${layout}:pushed`,
+        `docker://${REGISTRY}/${repository}:${tag}`,
+      ],
+      { stdio: 'pipe' },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

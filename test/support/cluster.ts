@@ -14,7 +14,10 @@ export const SHARED_CACHE = '/srv/qsc-cache';
  * Each checkout's e2e run installs its own build under its own prefix (see e2e-global-setup.ts), so two
  * checkouts testing on one testbed at once never run each other's code.
  */
-export const E2E_PREFIX = `/opt/qsc-e2e/${createHash('sha256').update(fileURLToPath(new URL('../../', import.meta.url))).digest('hex').slice(0, 12)}`;
+export const E2E_PREFIX = `/opt/qsc-e2e/${createHash('sha256')
+  .update(fileURLToPath(new URL('../../', import.meta.url)))
+  .digest('hex')
+  .slice(0, 12)}`;
 export const CLI = `${E2E_PREFIX}/bin/qsub-container`;
 
 export const registryPassword = () => readFileSync(REGISTRY_PASSWORD_FILE, 'utf8').trim();
@@ -31,8 +34,19 @@ export interface CliResult {
  * `env K=V` arguments: tests pass passwords in variables, and argv is readable by every user (ps, /proc/PID/cmdline).
  */
 export function asClusterUser(argv: readonly string[], env: Record<string, string> = {}) {
-  const vars = { HOME: CLUSTER_HOME, USER: CLUSTER_USER, LOGNAME: CLUSTER_USER, PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...env };
-  return { command: '/usr/sbin/runuser', args: ['-u', CLUSTER_USER, '-m', '--', 'env', '-C', CLUSTER_HOME, ...argv], env: vars };
+  const vars = {
+    HOME: CLUSTER_HOME,
+    USER: CLUSTER_USER,
+    LOGNAME: CLUSTER_USER,
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    ...env,
+  };
+  return {
+    command: '/usr/sbin/runuser',
+    args: ['-u', CLUSTER_USER, '-m', '--', 'env', '-C', CLUSTER_HOME, ...argv],
+    env: vars,
+  };
 }
 
 /** Run a command as the cluster user with a clean login-like environment (plus `env`). */
@@ -45,7 +59,9 @@ export function runAsUser(argv: readonly string[], env: Record<string, string> =
   child.stderr.on('data', (b: Buffer) => err.push(b));
   child.stdin.end(stdin);
   return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })),
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    ),
   );
 }
 
@@ -57,7 +73,10 @@ export function sh(command: string, args: readonly string[] = []): string {
 
 /** Job ids in the queue (pending or running), optionally only those with a job name: proof a refusal queued nothing. */
 export const queuedJobIds = (name?: string) =>
-  sh('squeue', ['--noheader', '--format=%i', ...(name ? [`--name=${name}`] : [])]).split('\n').filter(Boolean).sort();
+  sh('squeue', ['--noheader', '--format=%i', ...(name ? [`--name=${name}`] : [])])
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 
 export function jobFields(jobId: string): Record<string, string> {
   const line = sh('scontrol', ['show', 'job', '-o', jobId]);
@@ -71,7 +90,17 @@ export function jobName(jobId: string): string {
   return first.slice(first.indexOf('JobName=') + 'JobName='.length);
 }
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED']);
+const TERMINAL = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'PREEMPTED',
+]);
 
 /** Wait for a job to end; returns its final state and the text of its output file. */
 export async function waitForJob(jobId: string, timeoutMs = 150_000): Promise<{ state: string; output: string }> {

@@ -2,7 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CLUSTER_USER, E2E_PREFIX, REGISTRY, REGISTRY_PASSWORD_FILE, REGISTRY_USER, registryPassword } from './cluster.js';
+import {
+  CLUSTER_USER,
+  E2E_PREFIX,
+  REGISTRY,
+  REGISTRY_PASSWORD_FILE,
+  REGISTRY_USER,
+  registryPassword,
+} from './cluster.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -10,7 +17,9 @@ function check(what: string, command: string, args: string[]): void {
   try {
     execFileSync(command, args, { stdio: 'pipe', timeout: 30_000 });
   } catch (error) {
-    throw new Error(`e2e needs the testbed: ${what} failed (${(error as Error).message.split('\n')[0]}). Bring it up with: bash deploy/testbed/up.sh`);
+    throw new Error(
+      `e2e needs the testbed: ${what} failed (${(error as Error).message.split('\n')[0]}). Bring it up with: bash deploy/testbed/up.sh`,
+    );
   }
 }
 
@@ -19,11 +28,18 @@ export default async function setup(): Promise<void> {
   check('slurmctld', 'scontrol', ['ping']);
   check('the cluster user', 'id', [CLUSTER_USER]);
   check('apptainer', 'apptainer', ['version']);
-  if (!existsSync(REGISTRY_PASSWORD_FILE)) throw new Error('e2e needs the testbed: registry password file missing. Bring it up with: bash deploy/testbed/up.sh');
+  if (!existsSync(REGISTRY_PASSWORD_FILE))
+    throw new Error(
+      'e2e needs the testbed: registry password file missing. Bring it up with: bash deploy/testbed/up.sh',
+    );
   const basic = Buffer.from(`${REGISTRY_USER}:${registryPassword()}`).toString('base64');
-  const ping = await fetch(`http://${REGISTRY}/v2/`, { headers: { authorization: `Basic ${basic}` } }).catch((e: Error) => e);
+  const ping = await fetch(`http://${REGISTRY}/v2/`, { headers: { authorization: `Basic ${basic}` } }).catch(
+    (e: Error) => e,
+  );
   if (!(ping instanceof Response) || ping.status !== 200) {
-    throw new Error(`e2e needs the testbed: registry ${REGISTRY} did not answer 200 (${ping instanceof Response ? ping.status : ping.message}). Bring it up with: bash deploy/testbed/up.sh`);
+    throw new Error(
+      `e2e needs the testbed: registry ${REGISTRY} did not answer 200 (${ping instanceof Response ? ping.status : ping.message}). Bring it up with: bash deploy/testbed/up.sh`,
+    );
   }
   execFileSync('bash', ['deploy/install.sh', E2E_PREFIX, '--no-link'], { cwd: ROOT, stdio: 'pipe' });
 }

@@ -38,4 +38,6 @@ export const HOSTILE_WORDS: readonly string[] = [
 ];
 
 /** Values for #SBATCH lines: sbatch cannot carry control characters, everything else must survive. */
-export const HOSTILE_DIRECTIVE_VALUES: readonly string[] = HOSTILE_WORDS.filter((w) => w !== '' && !/[\u0000-\u001f]/.test(w) && w.length < 200);
+export const HOSTILE_DIRECTIVE_VALUES: readonly string[] = HOSTILE_WORDS.filter(
+  (w) => w !== '' && !/[\u0000-\u001f]/.test(w) && w.length < 200,
+);

@@ -12,7 +12,9 @@ export function memoryFiles(files: Record<string, string>): SshConfigIo & { read
     },
     listDir: async (dir) => {
       const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-      const names = Object.keys(files).filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split('/')[0]!);
+      const names = Object.keys(files)
+        .filter((f) => f.startsWith(prefix))
+        .map((f) => f.slice(prefix.length).split('/')[0]!);
       // Deliberately not sorted: the loader must order what it is given, as readdir gives no order.
       return names.length === 0 ? undefined : [...new Set(names)].reverse();
     },

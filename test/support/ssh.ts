@@ -14,7 +14,8 @@ export const SSHD_LOG = '/var/log/qsc-testbed/sshd.log';
 export const BASTION_LOG = '/var/log/qsc-testbed/bastion-sshd.log';
 
 const pubKey = (file: string) => readFileSync(file, 'utf8').split(' ').slice(0, 2).join(' ');
-export const knownHostsLine = (port: number, pubFile = port === BASTION_PORT ? BASTION_PUB : HOST_PUB) => `[127.0.0.1]:${port} ${pubKey(pubFile)}\n`;
+export const knownHostsLine = (port: number, pubFile = port === BASTION_PORT ? BASTION_PUB : HOST_PUB) =>
+  `[127.0.0.1]:${port} ${pubKey(pubFile)}\n`;
 /** "SHA256:..." of a public key file, as ssh-keygen prints it. */
 export const fingerprint = (pubFile: string) => sh('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile]).split(' ')[1]!;
 
@@ -62,21 +63,37 @@ export function clientHome(options: { sshConfig?: string; knownHosts?: string; c
 }
 
 /** Start the CLI as root on the laptop side (HOME = the temp home); the caller may signal it. */
-export function startCli(args: readonly string[], home: string, env: Record<string, string> = {}, stdin?: string): { child: ChildProcess; done: Promise<CliResult & { ms: number }> } {
+export function startCli(
+  args: readonly string[],
+  home: string,
+  env: Record<string, string> = {},
+  stdin?: string,
+): { child: ChildProcess; done: Promise<CliResult & { ms: number }> } {
   const started = Date.now();
-  const child = spawn(CLI, args, { env: { HOME: home, USER: 'root', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(CLI, args, {
+    env: { HOME: home, USER: 'root', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...env },
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
   child.stdin?.end(stdin);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout!.on('data', (b: Buffer) => out.push(b));
   child.stderr!.on('data', (b: Buffer) => err.push(b));
   const done = new Promise<CliResult & { ms: number }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started })),
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: Date.now() - started,
+      }),
+    ),
   );
   return { child, done };
 }
 
-export const remoteQsc = (args: readonly string[], home: string, env: Record<string, string> = {}, stdin?: string) => startCli(args, home, env, stdin).done;
+export const remoteQsc = (args: readonly string[], home: string, env: Record<string, string> = {}, stdin?: string) =>
+  startCli(args, home, env, stdin).done;
 
 /** Lines an sshd logs from now on: call the returned function to read what was appended since. */
 export function logWindow(file: string): () => string[] {

@@ -11,7 +11,8 @@ export type TokenUser = 'qsc' | 'brief' | 'outsider' | 'seeder';
 
 export function tokenPassword(user: TokenUser): string {
   const password = (JSON.parse(readFileSync(TOKEN_USERS_FILE, 'utf8')) as Record<string, string>)[user];
-  if (!password) throw new Error(`no password for ${user} in ${TOKEN_USERS_FILE}: bring the testbed up with deploy/testbed/up.sh`);
+  if (!password)
+    throw new Error(`no password for ${user} in ${TOKEN_USERS_FILE}: bring the testbed up with deploy/testbed/up.sh`);
   return password;
 }
 

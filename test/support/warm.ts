@@ -23,7 +23,8 @@ export function removeTempDirs(): void {
 }
 
 /** A repository path of this test's own, e.g. e2e/warm-3f9a1c/tensorflow: never nvidia/*. */
-export const ownRepository = (what: string, name = 'tensorflow') => `e2e/${what}-${randomBytes(3).toString('hex')}/${name}`;
+export const ownRepository = (what: string, name = 'tensorflow') =>
+  `e2e/${what}-${randomBytes(3).toString('hex')}/${name}`;
 
 /** Push tags of the seeded nvidia/<name> (same env) to `repository`; extra env makes a distinct digest. */
 export function pushTags(repository: string, tags: readonly string[], extraEnv: readonly string[] = []): void {
@@ -66,7 +67,11 @@ export function warmEnv(config: unknown, extra: Record<string, string> = {}): Re
 /** Registry access-log lines from now on that mention `repository`. */
 export function registryLogFrom(): (repository: string) => string[] {
   const start = readFileSync(REGISTRY_LOG, 'utf8').split('\n').length - 1;
-  return (repository) => readFileSync(REGISTRY_LOG, 'utf8').split('\n').slice(start).filter((l) => l.includes(`/v2/${repository}/`));
+  return (repository) =>
+    readFileSync(REGISTRY_LOG, 'utf8')
+      .split('\n')
+      .slice(start)
+      .filter((l) => l.includes(`/v2/${repository}/`));
 }
 
 /** An auth file for another registry address with the testbed's credentials (mode 0600, owned by the cluster user). */
@@ -91,10 +96,13 @@ export class RegistryProxy {
     const [targetHost, targetPort] = REGISTRY.split(':');
     this.server = createServer((req, res) => {
       const forward = () => {
-        const upstream = request({ host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers }, (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        });
+        const upstream = request(
+          { host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
         upstream.on('error', () => res.destroy());
         req.pipe(upstream);
       };
@@ -123,7 +131,10 @@ export class RegistryProxy {
 }
 
 /** Start the CLI as the cluster user in the background; stdout/stderr collected. */
-export function startAsUser(args: readonly string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+export function startAsUser(
+  args: readonly string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const run = asClusterUser([CLI, ...args], env);
   const child = spawn(run.command, run.args, { env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
@@ -135,8 +146,12 @@ export function startAsUser(args: readonly string[], env: Record<string, string>
 
 /** The CLI's own process under runuser (runuser → node), to signal it as a service manager would. */
 export function cliPid(runuserPid: number): number {
-  const children = execFileSync('pgrep', ['-P', String(runuserPid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  if (children.length !== 1) throw new Error(`expected one child of runuser ${runuserPid}, found ${children.join(',') || 'none'}`);
+  const children = execFileSync('pgrep', ['-P', String(runuserPid)], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+  if (children.length !== 1)
+    throw new Error(`expected one child of runuser ${runuserPid}, found ${children.join(',') || 'none'}`);
   return Number(children[0]);
 }
 

@@ -5,10 +5,14 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 const files = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 // Static imports, and built-ins an adapter loads on first use (process.getBuiltinModule): both count as imports.
 const imports = (file: string) =>
-  [...readFileSync(file, 'utf8').matchAll(/^import .* from '([^']+)';$|getBuiltinModule\('([^']+)'\)/gm)].map((m) => (m[1] ?? m[2])!);
+  [...readFileSync(file, 'utf8').matchAll(/^import [^;]*? from '([^']+)';$|getBuiltinModule\('([^']+)'\)/gms)].map(
+    (m) => (m[1] ?? m[2])!,
+  );
 const all = files(SRC).map((f) => relative(SRC, f));
 
 /** Pure: no I/O, no clock, no environment. Parsing, selection, planning and rendering live here. */
@@ -73,7 +77,16 @@ const PURE = [
   'cache/plan-warm.ts',
   'cache/job-view.ts',
 ];
-const EFFECTS = ['ssh2', 'pino', 'node-cron', 'node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http'];
+const EFFECTS = [
+  'ssh2',
+  'pino',
+  'node-cron',
+  'node:fs',
+  'node:fs/promises',
+  'node:child_process',
+  'node:net',
+  'node:http',
+];
 
 describe('architecture', () => {
   it('lists only files that exist', () => {
@@ -94,7 +107,8 @@ describe('architecture', () => {
   it('ssh2 is loaded lazily by the SSH adapter only: elsewhere, and statically, it is types alone', () => {
     const users = all.filter((f) => /from 'ssh2'|import\('ssh2'\)/.test(readFileSync(join(SRC, f), 'utf8')));
     expect(users).toEqual(['transport/ssh-connect.ts', 'transport/ssh-runner.ts']);
-    for (const f of users) expect(readFileSync(join(SRC, f), 'utf8')).not.toMatch(/^import (?!type )[^;]*from 'ssh2';$/m);
+    for (const f of users)
+      expect(readFileSync(join(SRC, f), 'utf8')).not.toMatch(/^import (?!type )[^;]*from 'ssh2';$/m);
   });
 
   it('no module calls process.exit', () => {

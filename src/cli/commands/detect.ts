@@ -15,27 +15,57 @@ export async function detectCommand(args: DetectArgs, ctx: Context): Promise<voi
     const moduleDriver = parseDriverVersionFile(text);
     if (moduleDriver) {
       const result = { driverVersion: moduleDriver, cudaVersion: null, gpus: [], source: 'kernel-module' };
-      ctx.out(args.json ? `${JSON.stringify(result, null, 2)}\n` : `driver ${moduleDriver} (kernel module; the file names no CUDA version or GPUs)\n`);
+      ctx.out(
+        args.json
+          ? `${JSON.stringify(result, null, 2)}\n`
+          : `driver ${moduleDriver} (kernel module; the file names no CUDA version or GPUs)\n`,
+      );
       return;
     }
     const parsed = parseNvidiaSmi(text);
     if (parsed.kind === 'failure') {
-      const mismatch = parsed.reason === 'driver-library-mismatch' ? `; the loaded kernel module's version is in ${DRIVER_VERSION_FILE}, which detect reads too` : '';
+      const mismatch =
+        parsed.reason === 'driver-library-mismatch'
+          ? `; the loaded kernel module's version is in ${DRIVER_VERSION_FILE}, which detect reads too`
+          : '';
       throw new DataError(`nvidia-smi output reports a failure (${parsed.reason}): ${parsed.message}`, {
         hint: `the node has no working driver; capture the output again after the driver is fixed${mismatch}`,
       });
     }
-    const result = { driverVersion: parsed.driverVersion, cudaVersion: parsed.cudaVersion, gpus: parsed.gpus, source: 'nvidia-smi' };
-    ctx.out(args.json ? `${JSON.stringify(result, null, 2)}\n` : `driver ${result.driverVersion ?? 'unknown'}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`);
+    const result = {
+      driverVersion: parsed.driverVersion,
+      cudaVersion: parsed.cudaVersion,
+      gpus: parsed.gpus,
+      source: 'nvidia-smi',
+    };
+    ctx.out(
+      args.json
+        ? `${JSON.stringify(result, null, 2)}\n`
+        : `driver ${result.driverVersion ?? 'unknown'}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`,
+    );
     return;
   }
   const settings = await settingsFor(ctx, { account: args.account });
   const partitions = args.partition.length > 0 ? args.partition : settings.gpuPartition ? [settings.gpuPartition] : [];
-  if (partitions.length === 0) throw new UsageError('no partition to probe', { hint: 'pass -p PARTITION or --nvidia-smi-output FILE' });
+  if (partitions.length === 0)
+    throw new UsageError('no partition to probe', { hint: 'pass -p PARTITION or --nvidia-smi-output FILE' });
   const results = [];
   for (const partition of partitions) {
-    const probe = await findDriver(ctx, settings, { partition, gpuType: args.gpuType, constraint: args.constraint, account: settings.account, refresh: args.refresh });
-    const groups = (probe.groups ?? []).map((g) => ({ nodes: g.nodes, probedNode: g.probedNode, gres: g.gres, features: g.features, driverVersion: g.driverVersion, gpus: g.gpus }));
+    const probe = await findDriver(ctx, settings, {
+      partition,
+      gpuType: args.gpuType,
+      constraint: args.constraint,
+      account: settings.account,
+      refresh: args.refresh,
+    });
+    const groups = (probe.groups ?? []).map((g) => ({
+      nodes: g.nodes,
+      probedNode: g.probedNode,
+      gres: g.gres,
+      features: g.features,
+      driverVersion: g.driverVersion,
+      gpus: g.gpus,
+    }));
     results.push({ partition, driverVersion: probe.driverVersion, gpus: probe.gpus, groups, cached: probe.cached });
   }
   if (args.json) {
@@ -45,6 +75,8 @@ export async function detectCommand(args: DetectArgs, ctx: Context): Promise<voi
   for (const r of results) {
     const usable = r.groups.length > 1 ? ' (lowest of its node groups: what a job there can rely on)' : '';
     ctx.out(`${r.partition}: driver ${r.driverVersion}${usable} (${names(r.gpus)})${r.cached ? ' [cached]' : ''}\n`);
-    if (r.groups.length > 1) for (const g of r.groups) ctx.out(`  ${g.nodes.join(',')}: driver ${g.driverVersion} (${names(g.gpus)}; ${g.gres})\n`);
+    if (r.groups.length > 1)
+      for (const g of r.groups)
+        ctx.out(`  ${g.nodes.join(',')}: driver ${g.driverVersion} (${names(g.gpus)}; ${g.gres})\n`);
   }
 }

@@ -29,7 +29,10 @@ const defaultCacheDir = (ctx: Context, settings: Settings) =>
 export async function importCommand(args: ImportArgs, ctx: Context): Promise<void> {
   const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
   if (args.source.startsWith('docker://')) return importFromRegistry(args, ctx, settings);
-  if (args.as === undefined) throw new UsageError('import of a file needs --as IMAGE-REF', { hint: 'say which image it is, e.g. --as nvcr.io/nvidia/pytorch:24.10-py3' });
+  if (args.as === undefined)
+    throw new UsageError('import of a file needs --as IMAGE-REF', {
+      hint: 'say which image it is, e.g. --as nvcr.io/nvidia/pytorch:24.10-py3',
+    });
   const reference = parseImageReference(args.as);
   const name = formatReference(reference);
   const sourcePath = resolve(args.source);
@@ -43,9 +46,12 @@ export async function importCommand(args: ImportArgs, ctx: Context): Promise<voi
     const { client } = await registryClientFor(ctx, settings, reference.registry);
     const manifest = await client.resolveManifest(reference.repository, reference.digest ?? reference.tag ?? 'latest');
     if (manifest.configDigest !== source.configDigest) {
-      throw new RefusedError(`${args.source} is not ${name}: its image config is ${source.configDigest}, the registry's is ${manifest.configDigest}`, {
-        hint: 'import the archive of exactly that image, or name the image it is with --as',
-      });
+      throw new RefusedError(
+        `${args.source} is not ${name}: its image config is ${source.configDigest}, the registry's is ${manifest.configDigest}`,
+        {
+          hint: 'import the archive of exactly that image, or name the image it is with --as',
+        },
+      );
     }
     digest = manifest.digest;
     checked = `its config matches ${name} in the registry`;
@@ -54,12 +60,16 @@ export async function importCommand(args: ImportArgs, ctx: Context): Promise<voi
     const offline = source.manifestDigest ?? reference.digest;
     if (!offline || (reference.digest && source.manifestDigest && reference.digest !== source.manifestDigest)) {
       throw new QscError(`${error.message}, and the cache key for ${name} cannot be known without it`, error.exitCode, {
-        hint: reference.digest ? `the archive's manifest is ${source.manifestDigest}, not ${reference.digest}` : `name the image by digest (--as ${formatReference({ ...reference, tag: undefined, digest: 'sha256:<digest>' })}) or import an OCI layout`,
+        hint: reference.digest
+          ? `the archive's manifest is ${source.manifestDigest}, not ${reference.digest}`
+          : `name the image by digest (--as ${formatReference({ ...reference, tag: undefined, digest: 'sha256:<digest>' })}) or import an OCI layout`,
         cause: error,
       });
     }
     digest = offline;
-    checked = source.manifestDigest ? `the registry was not usable (${error.message}); keyed by the archive's manifest digest` : `the registry was not usable (${error.message}); keyed by the digest in --as, unverified`;
+    checked = source.manifestDigest
+      ? `the registry was not usable (${error.message}); keyed by the archive's manifest digest`
+      : `the registry was not usable (${error.message}); keyed by the digest in --as, unverified`;
     ctx.log.warn({ event: 'import.unverified', image: name, digest, reason: error.message });
   }
   const placed = await placeSifInCache(await placeDeps(ctx, settings), {
@@ -73,7 +83,9 @@ export async function importCommand(args: ImportArgs, ctx: Context): Promise<voi
   });
   ctx.log.info({ event: 'import.done', image: name, digest, sif: placed.path, built: placed.built, kind: source.kind });
   if (args.json) {
-    ctx.out(`${JSON.stringify({ image: name, digest, sif: placed.path, built: placed.built, source: { kind: source.kind, path: sourcePath }, checked }, null, 2)}\n`);
+    ctx.out(
+      `${JSON.stringify({ image: name, digest, sif: placed.path, built: placed.built, source: { kind: source.kind, path: sourcePath }, checked }, null, 2)}\n`,
+    );
     return;
   }
   ctx.note(`qsub-container: ${checked}`);
@@ -84,18 +96,32 @@ export async function importCommand(args: ImportArgs, ctx: Context): Promise<voi
 async function importFromRegistry(args: ImportArgs, ctx: Context, settings: Settings): Promise<void> {
   const reference = parseImageReference(args.source.slice('docker://'.length));
   if (args.as !== undefined && formatReference(parseImageReference(args.as)) !== formatReference(reference)) {
-    throw new UsageError('--as names another image than the docker:// source', { hint: 'leave --as out when importing from a registry' });
+    throw new UsageError('--as names another image than the docker:// source', {
+      hint: 'leave --as out when importing from a registry',
+    });
   }
-  if (!VIA.includes(args.via as PullVia)) throw new UsageError(`--via must be one of ${VIA.join(', ')}`, { hint: 'auto tries Apptainer, then the tool' });
+  if (!VIA.includes(args.via as PullVia))
+    throw new UsageError(`--via must be one of ${VIA.join(', ')}`, { hint: 'auto tries Apptainer, then the tool' });
   const { client, credentials } = await registryClientFor(ctx, settings, reference.registry);
   const { digest } = await client.resolveManifest(reference.repository, reference.digest ?? reference.tag ?? 'latest');
-  const authFile = credentials ? await authFileForJob(credentials, reference.registry.host, ctx.paths.configDir) : undefined;
+  const authFile = credentials
+    ? await authFileForJob(credentials, reference.registry.host, ctx.paths.configDir)
+    : undefined;
   const placed = await pullIntoCache(
     { ...(await placeDeps(ctx, settings)), client },
-    { repository: reference.repository, digest, cacheDir: defaultCacheDir(ctx, settings), authFile, via: args.via as PullVia },
+    {
+      repository: reference.repository,
+      digest,
+      cacheDir: defaultCacheDir(ctx, settings),
+      authFile,
+      via: args.via as PullVia,
+    },
   );
   const name = formatReference(reference);
   ctx.log.info({ event: 'import.done', image: name, digest, sif: placed.path, built: placed.built, via: placed.via });
-  if (args.json) ctx.out(`${JSON.stringify({ image: name, digest, sif: placed.path, built: placed.built, via: placed.via }, null, 2)}\n`);
+  if (args.json)
+    ctx.out(
+      `${JSON.stringify({ image: name, digest, sif: placed.path, built: placed.built, via: placed.via }, null, 2)}\n`,
+    );
   else ctx.out(`${placed.built ? `pulled (${placed.via})` : 'already cached'}: ${name} (${digest}) → ${placed.path}\n`);
 }

@@ -40,10 +40,16 @@ function parseTarget(target: string) {
 /** --commands FILE, read where the tool runs (its lines are written into the script); no `-- COMMAND`, no --array. */
 async function readTaskCommands(ctx: Context, args: SubmitArgs): Promise<string[]> {
   const file = args.commands!;
-  if (args.command.length > 0) throw new UsageError('--commands and a command after -- exclude each other', { hint: 'put every command in the file, one per line' });
-  if (args.array !== undefined) throw new UsageError('--commands makes the array itself (one task per line)', { hint: 'drop --array' });
+  if (args.command.length > 0)
+    throw new UsageError('--commands and a command after -- exclude each other', {
+      hint: 'put every command in the file, one per line',
+    });
+  if (args.array !== undefined)
+    throw new UsageError('--commands makes the array itself (one task per line)', { hint: 'drop --array' });
   const text = await ctx.readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read --commands ${file}: ${error.code ?? error.message}`, { hint: 'give a readable file of shell commands, one per line' });
+    throw new UsageError(`cannot read --commands ${file}: ${error.code ?? error.message}`, {
+      hint: 'give a readable file of shell commands, one per line',
+    });
   });
   return parseTaskCommands(text, file);
 }
@@ -56,30 +62,64 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
   const mem = args.mem === undefined ? undefined : validateMemory(args.mem);
   const cpus = args.cpus === undefined ? undefined : validateCount('--cpus', args.cpus, 1);
   const driverFlag = args.driver === undefined ? undefined : validateDriver(args.driver);
-  if (args.wait && (args.array !== undefined || args.commands !== undefined)) throw new UsageError('--wait follows one job, not an array', { hint: 'submit without --wait and watch the tasks with: squeue --me' });
+  if (args.wait && (args.array !== undefined || args.commands !== undefined))
+    throw new UsageError('--wait follows one job, not an array', {
+      hint: 'submit without --wait and watch the tasks with: squeue --me',
+    });
   const taskCommands = args.commands === undefined ? undefined : await readTaskCommands(ctx, args);
-  const array = taskCommands ? `0-${taskCommands.length - 1}` : args.array === undefined ? undefined : validateArray(args.array);
+  const array = taskCommands
+    ? `0-${taskCommands.length - 1}`
+    : args.array === undefined
+      ? undefined
+      : validateArray(args.array);
   const binds = (args.bind ?? []).map(validateBind);
   const containerEnv = (args.env ?? []).map(validateEnv);
-  if (containerEnv.length > 0 && args.command[0]?.includes('=')) throw new UsageError('with --env, the command cannot start with a word holding "="', { hint: 'env(1) in the container would read it as one more variable; start the command with its program' });
-  const settings = await settingsFor(ctx, { registry: args.registry, cacheDir: args.cacheDir, account: args.account, time });
+  if (containerEnv.length > 0 && args.command[0]?.includes('='))
+    throw new UsageError('with --env, the command cannot start with a word holding "="', {
+      hint: 'env(1) in the container would read it as one more variable; start the command with its program',
+    });
+  const settings = await settingsFor(ctx, {
+    registry: args.registry,
+    cacheDir: args.cacheDir,
+    account: args.account,
+    time,
+  });
   const wanted = selectionRequest(args, settings);
-  if (args.tag !== undefined && target.kind === 'image') throw new UsageError('--tag applies to a framework, not to an image reference', { hint: 'put the tag in the reference itself, e.g. nvcr.io/nvidia/pytorch:24.10-py3' });
-  if (args.force && args.tag === undefined && target.kind !== 'image') throw new UsageError('--force needs --tag (or an image reference)', { hint: 'the automatic choice never picks an image the driver cannot run' });
+  if (args.tag !== undefined && target.kind === 'image')
+    throw new UsageError('--tag applies to a framework, not to an image reference', {
+      hint: 'put the tag in the reference itself, e.g. nvcr.io/nvidia/pytorch:24.10-py3',
+    });
+  if (args.force && args.tag === undefined && target.kind !== 'image')
+    throw new UsageError('--force needs --tag (or an image reference)', {
+      hint: 'the automatic choice never picks an image the driver cannot run',
+    });
   const partition = args.partition ?? (gpus > 0 ? settings.gpuPartition : settings.partition);
   if (!partition) {
     throw new UsageError('no partition given', {
-      hint: gpus > 0 ? 'pass -p PARTITION or set "gpuPartition" in the config' : 'pass -p PARTITION or set "partition" in the config',
+      hint:
+        gpus > 0
+          ? 'pass -p PARTITION or set "gpuPartition" in the config'
+          : 'pass -p PARTITION or set "partition" in the config',
     });
   }
   validateSlurmName('--partition', partition);
   if (settings.account) validateSlurmName('--account', settings.account);
   if (args.constraint !== undefined) validateConstraint(args.constraint);
-  const pullMode = choosePullMode({ requested: args.pull ?? settings.submitPull, gpus, pullPartition: settings.warm.pullPartition });
+  const pullMode = choosePullMode({
+    requested: args.pull ?? settings.submitPull,
+    gpus,
+    pullPartition: settings.warm.pullPartition,
+  });
 
   const probe =
     gpus > 0 && driverFlag === undefined
-      ? await findDriver(ctx, settings, { partition, gpuType: args.gpuType, constraint: args.constraint, account: settings.account, refresh: args.refresh })
+      ? await findDriver(ctx, settings, {
+          partition,
+          gpuType: args.gpuType,
+          constraint: args.constraint,
+          account: settings.account,
+          refresh: args.refresh,
+        })
       : undefined;
   const driver = driverFlag ?? probe?.driverVersion;
   const select = selectOptions(wanted, probe?.gpus.map((g) => g.name) ?? []);
@@ -113,7 +153,9 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
   const authFile = await jobAuthFileFor(ctx, settings, endpoint.host, credentials);
 
   const request: JobRequest = {
-    jobName: args.jobName ?? `qsc-${target.kind === 'framework' ? target.framework.name : reference.repository.split('/').at(-1)}`,
+    jobName:
+      args.jobName ??
+      `qsc-${target.kind === 'framework' ? target.framework.name : reference.repository.split('/').at(-1)}`,
     partition,
     account: settings.account,
     time: settings.time,
@@ -140,7 +182,11 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     taskCommands,
   };
   const cudaDriverVersion = candidate.requirement?.source === 'image-env' ? candidate.requirement.minDriver : undefined;
-  const cacheView = planCacheView(settings.cache, { digest, source: request.image.displayRef, cudaVersion, cudaDriverVersion }, false);
+  const cacheView = planCacheView(
+    settings.cache,
+    { digest, source: request.image.displayRef, cudaVersion, cudaDriverVersion },
+    false,
+  );
   const template = await templateRead;
   const script = renderTemplate(template, planJobView(request, cacheView));
   const summary = {
@@ -168,16 +214,40 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
 
   // The pinned image is cached, pulled here, or pulled by a CPU job this one waits for (prepare-image.ts).
   const { prepareImage } = await import('../prepare-image.js');
-  const prepared = await prepareImage(ctx, settings, pullMode, { image: request.image, cacheDir: request.cacheDir, cudaVersion, cudaDriverVersion }, template, { argv: SBATCH_ARGV, script });
+  const prepared = await prepareImage(
+    ctx,
+    settings,
+    pullMode,
+    { image: request.image, cacheDir: request.cacheDir, cudaVersion, cudaDriverVersion },
+    template,
+    { argv: SBATCH_ARGV, script },
+  );
   const dependency = prepared.pullJob ? dependencyArgv(prepared.pullJob.id) : [];
-  const outcome = interpretSbatch(prepared.submitted ?? (await ctx.runner.run({ argv: [...SBATCH_ARGV, ...dependency], stdin: script, timeoutMs: 120_000 })));
+  const outcome = interpretSbatch(
+    prepared.submitted ??
+      (await ctx.runner.run({ argv: [...SBATCH_ARGV, ...dependency], stdin: script, timeoutMs: 120_000 })),
+  );
   if ('error' in outcome) throw outcome.error;
-  ctx.log.info({ event: 'job.submitted', jobId: outcome.jobId, image: request.image.displayRef, digest, partition, pull: prepared.pull, pullJob: prepared.pullJob?.id ?? null });
-  const pullSummary = { pull: prepared.pull, pullJobId: prepared.pullJob?.id ?? null, pullJobShared: prepared.pullJob?.shared ?? null };
-  if (args.json) ctx.out(`${JSON.stringify({ submitted: true, jobId: outcome.jobId, ...summary, ...pullSummary }, null, 2)}\n`);
+  ctx.log.info({
+    event: 'job.submitted',
+    jobId: outcome.jobId,
+    image: request.image.displayRef,
+    digest,
+    partition,
+    pull: prepared.pull,
+    pullJob: prepared.pullJob?.id ?? null,
+  });
+  const pullSummary = {
+    pull: prepared.pull,
+    pullJobId: prepared.pullJob?.id ?? null,
+    pullJobShared: prepared.pullJob?.shared ?? null,
+  };
+  if (args.json)
+    ctx.out(`${JSON.stringify({ submitted: true, jobId: outcome.jobId, ...summary, ...pullSummary }, null, 2)}\n`);
   else {
     ctx.note(`qsub-container: submitted job ${outcome.jobId} on ${partition}: ${why}`);
     ctx.out(`${outcome.jobId}\n`);
   }
-  if (args.wait) return (await import('../wait-for-job.js')).waitForJob(ctx, outcome.jobId, args.json, prepared.pullJob?.id);
+  if (args.wait)
+    return (await import('../wait-for-job.js')).waitForJob(ctx, outcome.jobId, args.json, prepared.pullJob?.id);
 }

@@ -22,7 +22,8 @@ function report(ctx: Context, summary: TickSummary, json: boolean, dryRun: boole
       pulls: summary.plan.pulls.map((p) => ({ image: p.ref, digest: p.digest, wantedBy: p.wantedBy })),
       links: summary.plan.links,
       cached: summary.plan.cached.map((p) => ({ image: p.ref, digest: p.digest, wantedBy: p.wantedBy })),
-      evict: summary.plan.prune?.remove.map((r) => ({ digest: r.image.digest, tags: r.image.tags, reason: r.reason })) ?? [],
+      evict:
+        summary.plan.prune?.remove.map((r) => ({ digest: r.image.digest, tags: r.image.tags, reason: r.reason })) ?? [],
     };
     ctx.out(`${JSON.stringify({ ...summary, plan }, null, 2)}\n`);
     return;
@@ -41,16 +42,22 @@ function report(ctx: Context, summary: TickSummary, json: boolean, dryRun: boole
 export async function warmCommand(args: WarmArgs, ctx: Context): Promise<void> {
   const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
   const cacheDir = settings.cacheDir;
-  if (!cacheDir) throw new ConfigError('warm needs a cache directory', { hint: 'pass --cache-dir DIR or set "cacheDir" in the site config' });
+  if (!cacheDir)
+    throw new ConfigError('warm needs a cache directory', {
+      hint: 'pass --cache-dir DIR or set "cacheDir" in the site config',
+    });
   if (settings.warm.targets.length === 0) {
-    throw new ConfigError('warm has no targets', { hint: 'set "warm": {"targets": [{"framework": "pytorch", "partitions": ["gengpu"]}]} in the site config' });
+    throw new ConfigError('warm has no targets', {
+      hint: 'set "warm": {"targets": [{"framework": "pytorch", "partitions": ["gengpu"]}]} in the site config',
+    });
   }
   // As jobs do (mkdir -p in the pull block): the first warm of a new cache creates it.
   if (!args.dryRun) await mkdir(cacheDir, { recursive: true });
   const template = await ctx.readTemplate(JOB_TEMPLATE);
   const user = ctx.env.USER || userInfo().username;
   const progress = process.stderr.isTTY ? (line: string) => ctx.note(`qsub-container: ${line}`) : undefined;
-  const tick = (signal: AbortSignal, dryRun = false) => warmOnce({ ctx, settings, template, signal, dryRun, user, progress, refresh: args.refresh });
+  const tick = (signal: AbortSignal, dryRun = false) =>
+    warmOnce({ ctx, settings, template, signal, dryRun, user, progress, refresh: args.refresh });
   const staleLockMs = settings.cache.staleLockSeconds * 1000;
 
   if (args.daemon) {
@@ -71,7 +78,11 @@ export async function warmCommand(args: WarmArgs, ctx: Context): Promise<void> {
   // One tick, under the same single-instance lock as the daemon, so cron runs never overlap a daemon or each other.
   const controller = new AbortController();
   void stopSignal().then(() => controller.abort());
-  const lock = args.dryRun ? undefined : await acquireInstanceLock(join(cacheDir, WARM_LOCK), staleLockMs, ctx.now, (owner) => ctx.log.warn({ event: 'warm.stale-lock', ...owner }));
+  const lock = args.dryRun
+    ? undefined
+    : await acquireInstanceLock(join(cacheDir, WARM_LOCK), staleLockMs, ctx.now, (owner) =>
+        ctx.log.warn({ event: 'warm.stale-lock', ...owner }),
+      );
   let summary: TickSummary;
   try {
     summary = await tick(controller.signal, args.dryRun);
@@ -79,10 +90,15 @@ export async function warmCommand(args: WarmArgs, ctx: Context): Promise<void> {
     await lock?.release();
   }
   report(ctx, summary, args.json, args.dryRun);
-  if (controller.signal.aborted) throw new QscError('warm stopped by a signal; no partial file was left', ExitCode.interrupted);
+  if (controller.signal.aborted)
+    throw new QscError('warm stopped by a signal; no partial file was left', ExitCode.interrupted);
   if (!summary.ok) {
     // The first failure's own code (69 registry down, 77 credentials, 75 no space, ...), so cron mail says why.
     const first = summary.failed[0]!;
-    throw new QscError(`warm tick failed for ${summary.failed.length} target(s) or image(s); first: ${first.what}: ${first.message}`, first.exitCode as ExitCodeValue, { hint: 'the next tick retries' });
+    throw new QscError(
+      `warm tick failed for ${summary.failed.length} target(s) or image(s); first: ${first.what}: ${first.message}`,
+      first.exitCode as ExitCodeValue,
+      { hint: 'the next tick retries' },
+    );
   }
 }

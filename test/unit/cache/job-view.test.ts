@@ -12,15 +12,41 @@ import { renderTemplate } from '../../../src/templates/render.js';
 const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
 const D = `sha256:${'cd'.repeat(32)}`;
 const request: JobRequest = {
-  jobName: 'qsc-warm-cdcdcdcdcdcd', partition: 'short', account: undefined, time: '02:00:00', mem: undefined, cpus: undefined, gpus: 0,
-  gpuType: undefined, output: undefined, cacheDir: "/projects/p1/it's containers", command: [],
-  image: { displayRef: 'nvcr.io/nvidia/pytorch:24.10-py3', pullRef: `docker://nvcr.io/nvidia/pytorch@${D}`, digest: D, noHttps: false, authFile: undefined },
+  jobName: 'qsc-warm-cdcdcdcdcdcd',
+  partition: 'short',
+  account: undefined,
+  time: '02:00:00',
+  mem: undefined,
+  cpus: undefined,
+  gpus: 0,
+  gpuType: undefined,
+  output: undefined,
+  cacheDir: "/projects/p1/it's containers",
+  command: [],
+  image: {
+    displayRef: 'nvcr.io/nvidia/pytorch:24.10-py3',
+    pullRef: `docker://nvcr.io/nvidia/pytorch@${D}`,
+    digest: D,
+    noHttps: false,
+    authFile: undefined,
+  },
 };
-const facts = { digest: D, source: 'nvcr.io/nvidia/pytorch:24.10-py3', cudaVersion: '12.6.2.004', cudaDriverVersion: '560.35.03' };
+const facts = {
+  digest: D,
+  source: 'nvcr.io/nvidia/pytorch:24.10-py3',
+  cudaVersion: '12.6.2.004',
+  cudaDriverVersion: '560.35.03',
+};
 
 describe('the pull block', () => {
   it('renders for the warmer: valid bash that stops after the pull, with group, tmp dirs and the comment', () => {
-    const cache = { ...DEFAULT_CACHE, group: 'p1', apptainerTmpDir: '/scratch/apptainer tmp', apptainerCacheDir: '/scratch/cache', minFreeBytes: 2 ** 30 };
+    const cache = {
+      ...DEFAULT_CACHE,
+      group: 'p1',
+      apptainerTmpDir: '/scratch/apptainer tmp',
+      apptainerCacheDir: '/scratch/cache',
+      minFreeBytes: 2 ** 30,
+    };
     const script = renderTemplate(TEMPLATE, planJobView(request, planCacheView(cache, facts, true)));
     execFileSync('bash', ['-n'], { input: script });
     expect(script).toContain(`#SBATCH --comment=${jobComment(D)}`);
@@ -33,7 +59,10 @@ describe('the pull block', () => {
   });
 
   it('renders for a job: runs the image after the same block, defaults without group or tmp settings', () => {
-    const script = renderTemplate(TEMPLATE, planJobView({ ...request, command: ['python', 'x.py'] }, planCacheView(DEFAULT_CACHE, facts, false)));
+    const script = renderTemplate(
+      TEMPLATE,
+      planJobView({ ...request, command: ['python', 'x.py'] }, planCacheView(DEFAULT_CACHE, facts, false)),
+    );
     execFileSync('bash', ['-n'], { input: script });
     expect(script).not.toMatch(/^exit 0$/m);
     expect(script).not.toContain('chgrp');
@@ -41,9 +70,17 @@ describe('the pull block', () => {
     expect(script).toContain(`exec "$runtime" exec "$sif" python x.py`);
   });
 
-  it('renders the CPU pull job on the pull partition, without the GPU job\'s GRES or feature constraint', () => {
-    const { settings } = resolveSettings([{ source: 'site.json', values: { warm: { pullPartition: 'short', pullTime: '00:10:00' } } }], '/cfg');
-    const script = renderPullJobScript(TEMPLATE, settings, { image: request.image, cacheDir: '/srv/qsc-cache', cudaVersion: facts.cudaVersion, cudaDriverVersion: facts.cudaDriverVersion });
+  it("renders the CPU pull job on the pull partition, without the GPU job's GRES or feature constraint", () => {
+    const { settings } = resolveSettings(
+      [{ source: 'site.json', values: { warm: { pullPartition: 'short', pullTime: '00:10:00' } } }],
+      '/cfg',
+    );
+    const script = renderPullJobScript(TEMPLATE, settings, {
+      image: request.image,
+      cacheDir: '/srv/qsc-cache',
+      cudaVersion: facts.cudaVersion,
+      cudaDriverVersion: facts.cudaDriverVersion,
+    });
     expect(script).toContain('#SBATCH --partition=short');
     expect(script).not.toContain('--constraint');
     expect(script).not.toContain('--gres');

@@ -34,20 +34,103 @@ const inventory = (images: CachedImage[], extra: Partial<Inventory> = {}): Inven
   ...extra,
 });
 
-const policy = (overrides: Partial<WarmPolicy> = {}): WarmPolicy => ({ prune: undefined, inUse: new Set(), pins: [], stalePartialMs: 6 * 3_600_000, ...overrides });
+const policy = (overrides: Partial<WarmPolicy> = {}): WarmPolicy => ({
+  prune: undefined,
+  inUse: new Set(),
+  pins: [],
+  stalePartialMs: 6 * 3_600_000,
+  ...overrides,
+});
 
 describe('planWarm', () => {
-  const cases: { name: string; desired: DesiredImage[]; inv: Inventory; pulls: number[]; links: string[]; cached: number[] }[] = [
-    { name: 'empty cache: pull everything wanted', desired: [want(1, 'a'), want(2, 'b')], inv: inventory([]), pulls: [1, 2], links: ['a', 'b'], cached: [] },
-    { name: 'all cached and linked: nothing to do', desired: [want(1, 'a'), want(2, 'b')], inv: inventory([img(1, ['a']), img(2, ['b'])]), pulls: [], links: [], cached: [1, 2] },
-    { name: 'cached by digest but not linked (a job pulled it): link only', desired: [want(1, 'a')], inv: inventory([img(1)]), pulls: [], links: ['a'], cached: [1] },
-    { name: 'tag moved to a new digest: pull the new one and re-point the link', desired: [want(2, 'a')], inv: inventory([img(1, ['a'])]), pulls: [2], links: ['a'], cached: [] },
-    { name: 'two partitions select the same image: one pull', desired: [want(1, 'a', 'tf@gengpu'), want(1, 'a', 'tf@other')], inv: inventory([]), pulls: [1], links: ['a'], cached: [] },
-    { name: 'two tags of one digest: one pull, two links', desired: [want(1, 'a'), want(1, 'latest')], inv: inventory([]), pulls: [1], links: ['a', 'latest'], cached: [] },
-    { name: 'a zero-byte SIF is not cached', desired: [want(1, 'a')], inv: inventory([img(1, ['a'], { size: 0 })]), pulls: [1], links: [], cached: [] },
-    { name: 'nothing desired (every target failed): nothing to pull', desired: [], inv: inventory([img(1, ['a'])]), pulls: [], links: [], cached: [] },
-    { name: 'dangling link to a wanted digest: pull and keep the link', desired: [want(3, 'c')], inv: inventory([], { links: [{ ref: ref('c'), digest: undefined }] }), pulls: [3], links: ['c'], cached: [] },
-    { name: 'one new release among cached ones: exactly that pull', desired: [want(1, 'a'), want(2, 'b'), want(3, 'c')], inv: inventory([img(1, ['a']), img(2, ['b'])]), pulls: [3], links: ['c'], cached: [1, 2] },
+  const cases: {
+    name: string;
+    desired: DesiredImage[];
+    inv: Inventory;
+    pulls: number[];
+    links: string[];
+    cached: number[];
+  }[] = [
+    {
+      name: 'empty cache: pull everything wanted',
+      desired: [want(1, 'a'), want(2, 'b')],
+      inv: inventory([]),
+      pulls: [1, 2],
+      links: ['a', 'b'],
+      cached: [],
+    },
+    {
+      name: 'all cached and linked: nothing to do',
+      desired: [want(1, 'a'), want(2, 'b')],
+      inv: inventory([img(1, ['a']), img(2, ['b'])]),
+      pulls: [],
+      links: [],
+      cached: [1, 2],
+    },
+    {
+      name: 'cached by digest but not linked (a job pulled it): link only',
+      desired: [want(1, 'a')],
+      inv: inventory([img(1)]),
+      pulls: [],
+      links: ['a'],
+      cached: [1],
+    },
+    {
+      name: 'tag moved to a new digest: pull the new one and re-point the link',
+      desired: [want(2, 'a')],
+      inv: inventory([img(1, ['a'])]),
+      pulls: [2],
+      links: ['a'],
+      cached: [],
+    },
+    {
+      name: 'two partitions select the same image: one pull',
+      desired: [want(1, 'a', 'tf@gengpu'), want(1, 'a', 'tf@other')],
+      inv: inventory([]),
+      pulls: [1],
+      links: ['a'],
+      cached: [],
+    },
+    {
+      name: 'two tags of one digest: one pull, two links',
+      desired: [want(1, 'a'), want(1, 'latest')],
+      inv: inventory([]),
+      pulls: [1],
+      links: ['a', 'latest'],
+      cached: [],
+    },
+    {
+      name: 'a zero-byte SIF is not cached',
+      desired: [want(1, 'a')],
+      inv: inventory([img(1, ['a'], { size: 0 })]),
+      pulls: [1],
+      links: [],
+      cached: [],
+    },
+    {
+      name: 'nothing desired (every target failed): nothing to pull',
+      desired: [],
+      inv: inventory([img(1, ['a'])]),
+      pulls: [],
+      links: [],
+      cached: [],
+    },
+    {
+      name: 'dangling link to a wanted digest: pull and keep the link',
+      desired: [want(3, 'c')],
+      inv: inventory([], { links: [{ ref: ref('c'), digest: undefined }] }),
+      pulls: [3],
+      links: ['c'],
+      cached: [],
+    },
+    {
+      name: 'one new release among cached ones: exactly that pull',
+      desired: [want(1, 'a'), want(2, 'b'), want(3, 'c')],
+      inv: inventory([img(1, ['a']), img(2, ['b'])]),
+      pulls: [3],
+      links: ['c'],
+      cached: [1, 2],
+    },
   ];
   it.each(cases)('$name', ({ desired, inv, pulls, links, cached }) => {
     const plan = planWarm(desired, inv, NOW, policy());
@@ -64,15 +147,32 @@ describe('planWarm', () => {
 
   it('removes partial files of dead pulls only when they are old', () => {
     const partials = [
-      { name: `${d(1).replace(':', '-')}.sif.partial.n1.10`, digest: d(1), host: 'n1', pid: 10, modifiedAt: NOW - 7 * 3_600_000 },
-      { name: `${d(2).replace(':', '-')}.sif.partial.n2.20`, digest: d(2), host: 'n2', pid: 20, modifiedAt: NOW - 60_000 },
+      {
+        name: `${d(1).replace(':', '-')}.sif.partial.n1.10`,
+        digest: d(1),
+        host: 'n1',
+        pid: 10,
+        modifiedAt: NOW - 7 * 3_600_000,
+      },
+      {
+        name: `${d(2).replace(':', '-')}.sif.partial.n2.20`,
+        digest: d(2),
+        host: 'n2',
+        pid: 20,
+        modifiedAt: NOW - 60_000,
+      },
     ];
     const plan = planWarm([], inventory([], { partials }), NOW, policy());
     expect(plan.stalePartials).toEqual([partials[0]!.name]);
   });
 
   it('never evicts what it wants, even when the cache is over its size', () => {
-    const plan = planWarm([want(1, 'a')], inventory([img(1, ['a'], { size: 100, usedDaysAgo: 90 }), img(2, ['b'], { size: 100, usedDaysAgo: 1 })]), NOW, policy({ prune: { maxSizeBytes: 50, olderThanMs: undefined } }));
+    const plan = planWarm(
+      [want(1, 'a')],
+      inventory([img(1, ['a'], { size: 100, usedDaysAgo: 90 }), img(2, ['b'], { size: 100, usedDaysAgo: 1 })]),
+      NOW,
+      policy({ prune: { maxSizeBytes: 50, olderThanMs: undefined } }),
+    );
     expect(plan.prune!.remove.map((r) => r.image.digest)).toEqual([d(2)]);
     expect(plan.prune!.keep.find((k) => k.image.digest === d(1))!.reason).toBe('wanted');
     expect(plan.prune!.overBy).toBe(50);
@@ -81,7 +181,12 @@ describe('planWarm', () => {
 
 describe('planPrune', () => {
   const none = { inUse: new Set<string>(), pins: [] as string[], wanted: new Set<string>() };
-  const sizes = [img(1, ['a'], { size: 40, usedDaysAgo: 30 }), img(2, ['b'], { size: 30, usedDaysAgo: 10 }), img(3, ['c'], { size: 20, usedDaysAgo: 2 }), img(4, [], { size: 10, usedDaysAgo: 0 })];
+  const sizes = [
+    img(1, ['a'], { size: 40, usedDaysAgo: 30 }),
+    img(2, ['b'], { size: 30, usedDaysAgo: 10 }),
+    img(3, ['c'], { size: 20, usedDaysAgo: 2 }),
+    img(4, [], { size: 10, usedDaysAgo: 0 }),
+  ];
 
   it.each([
     { max: 100, removed: [] },
@@ -123,7 +228,13 @@ describe('planPrune', () => {
   });
 
   it('removes the links of evicted images and dangling links', () => {
-    const inv = inventory(sizes.slice(0, 2), { links: [{ ref: ref('a'), digest: d(1) }, { ref: ref('b'), digest: d(2) }, { ref: ref('gone'), digest: undefined }] });
+    const inv = inventory(sizes.slice(0, 2), {
+      links: [
+        { ref: ref('a'), digest: d(1) },
+        { ref: ref('b'), digest: d(2) },
+        { ref: ref('gone'), digest: undefined },
+      ],
+    });
     const plan = planPrune(inv, none, { maxSizeBytes: 30, olderThanMs: undefined }, NOW);
     expect(plan.danglingLinks).toEqual([ref('a'), ref('gone')]);
   });
@@ -135,6 +246,8 @@ describe('planPrune', () => {
   });
 
   it('without a policy removes nothing', () => {
-    expect(planPrune(inventory(sizes), none, { maxSizeBytes: undefined, olderThanMs: undefined }, NOW).remove).toEqual([]);
+    expect(planPrune(inventory(sizes), none, { maxSizeBytes: undefined, olderThanMs: undefined }, NOW).remove).toEqual(
+      [],
+    );
   });
 });

@@ -15,18 +15,50 @@ describe('command line', () => {
   });
 
   it('keeps the command after -- exactly, options and numbers included', async () => {
-    const parsed = await parseCommand(['--gpu', 'tensorflow', '-p', 'gengpu', '--', 'python', '-c', '1.50', '--json', '']);
-    expect(parsed).toMatchObject({ name: 'submit', args: { target: 'tensorflow', gpu: '1', partition: 'gengpu', json: false, command: ['python', '-c', '1.50', '--json', ''] } });
+    const parsed = await parseCommand([
+      '--gpu',
+      'tensorflow',
+      '-p',
+      'gengpu',
+      '--',
+      'python',
+      '-c',
+      '1.50',
+      '--json',
+      '',
+    ]);
+    expect(parsed).toMatchObject({
+      name: 'submit',
+      args: {
+        target: 'tensorflow',
+        gpu: '1',
+        partition: 'gengpu',
+        json: false,
+        command: ['python', '-c', '1.50', '--json', ''],
+      },
+    });
   });
 
   it('parses tags and detect', async () => {
-    expect(await parseCommand(['tags', 'pytorch', '--driver', '525.105.17', '--json'])).toMatchObject({ name: 'tags', args: { framework: 'pytorch', driver: '525.105.17', json: true } });
-    expect(await parseCommand(['detect', '-p', 'a', '-p', 'b'])).toMatchObject({ name: 'detect', args: { partition: ['a', 'b'] } });
+    expect(await parseCommand(['tags', 'pytorch', '--driver', '525.105.17', '--json'])).toMatchObject({
+      name: 'tags',
+      args: { framework: 'pytorch', driver: '525.105.17', json: true },
+    });
+    expect(await parseCommand(['detect', '-p', 'a', '-p', 'b'])).toMatchObject({
+      name: 'detect',
+      args: { partition: ['a', 'b'] },
+    });
   });
 
   it('takes -C / --constraint on submit and tags, not confusing it with -c (CPUs)', async () => {
-    expect(await parseCommand(['--gpu', 'tensorflow', '-C', 'h100', '-c', '4', '--', 'x'])).toMatchObject({ name: 'submit', args: { constraint: 'h100', cpus: '4', command: ['x'] } });
-    expect(await parseCommand(['tags', 'tensorflow', '-p', 'gpu-mixed', '--constraint=[v100|h100]'])).toMatchObject({ name: 'tags', args: { constraint: '[v100|h100]' } });
+    expect(await parseCommand(['--gpu', 'tensorflow', '-C', 'h100', '-c', '4', '--', 'x'])).toMatchObject({
+      name: 'submit',
+      args: { constraint: 'h100', cpus: '4', command: ['x'] },
+    });
+    expect(await parseCommand(['tags', 'tensorflow', '-p', 'gpu-mixed', '--constraint=[v100|h100]'])).toMatchObject({
+      name: 'tags',
+      args: { constraint: '[v100|h100]' },
+    });
   });
 
   it('turns unknown options into usage errors', async () => {
@@ -46,11 +78,21 @@ describe('settings', () => {
       '/home/u/.config/qsub-container',
     );
     expect(errors).toEqual([]);
-    expect(settings).toMatchObject({ registry: 'env.example', cacheDir: '/site/cache', gpuPartition: 'gengpu', account: 'p2', authFile: '/home/u/.config/qsub-container/auth.json', probeWaitSeconds: 60 });
+    expect(settings).toMatchObject({
+      registry: 'env.example',
+      cacheDir: '/site/cache',
+      gpuPartition: 'gengpu',
+      account: 'p2',
+      authFile: '/home/u/.config/qsub-container/auth.json',
+      probeWaitSeconds: 60,
+    });
   });
 
   it('reports every problem at once', () => {
-    const { errors } = resolveSettings([{ source: 'f.json', values: { registy: 'x', cacheDir: 'relative', probeWaitSeconds: 'soon' } }], '/c');
+    const { errors } = resolveSettings(
+      [{ source: 'f.json', values: { registy: 'x', cacheDir: 'relative', probeWaitSeconds: 'soon' } }],
+      '/c',
+    );
     expect(errors).toEqual([
       'f.json: unknown setting "registy" (known: registry, cacheDir, gpuPartition, partition, account, time, authFile, policy, forwardCompat, submitPull, driverVersionFile, driverCacheTtlMinutes, probeWaitSeconds, cache, warm)',
       'f.json: "cacheDir" must be an absolute path',
@@ -59,11 +101,22 @@ describe('settings', () => {
   });
 
   it('takes driverVersionFile from the site config only, as an absolute path', () => {
-    const layers = (site: object, user: object = {}) => resolveSettings([{ source: 'site.json', values: site }, { source: 'user.json', values: user }], '/c');
+    const layers = (site: object, user: object = {}) =>
+      resolveSettings(
+        [
+          { source: 'site.json', values: site },
+          { source: 'user.json', values: user },
+        ],
+        '/c',
+      );
     expect(layers({}).settings.driverVersionFile).toBeUndefined();
     expect(layers({ driverVersionFile: '/run/nvidia/version' }).settings.driverVersionFile).toBe('/run/nvidia/version');
-    expect(layers({}, { driverVersionFile: '/tmp/v' }).errors).toEqual(['user.json: "driverVersionFile" is a site setting; only the site config may set it']);
-    expect(layers({ driverVersionFile: 'proc/version' }).errors).toEqual(['site.json: "driverVersionFile" must be an absolute path']);
+    expect(layers({}, { driverVersionFile: '/tmp/v' }).errors).toEqual([
+      'user.json: "driverVersionFile" is a site setting; only the site config may set it',
+    ]);
+    expect(layers({ driverVersionFile: 'proc/version' }).errors).toEqual([
+      'site.json: "driverVersionFile" must be an absolute path',
+    ]);
   });
 });
 
@@ -87,9 +140,17 @@ describe('sbatch and sinfo answers', () => {
     expect(interpretSbatch(result(0, '1234;cluster\n'))).toEqual({ jobId: '1234' });
   });
   it('classifies refusals', () => {
-    const bad = interpretSbatch(result(1, '', 'sbatch: error: Batch job submission failed: Invalid partition name specified\n'));
+    const bad = interpretSbatch(
+      result(1, '', 'sbatch: error: Batch job submission failed: Invalid partition name specified\n'),
+    );
     expect('error' in bad && bad.error.exitCode).toBe(ExitCode.unknownPartition);
-    const account = interpretSbatch(result(1, '', 'sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified\n'));
+    const account = interpretSbatch(
+      result(
+        1,
+        '',
+        'sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified\n',
+      ),
+    );
     expect('error' in account && account.error.exitCode).toBe(ExitCode.refused);
   });
   it('finds a partition and its GPU types', () => {

@@ -32,15 +32,45 @@ const generated: string[][] = spec.commands.flatMap((c) => {
     if (c.positionals.some((p) => p.name === key)) return [];
     const aliases = d.alias === undefined ? [] : ([] as string[]).concat(d.alias);
     const value = d.choices ? String((d.choices as unknown[])[0]) : key === 'gpu' ? '2' : 'v a l';
-    if (d.type === 'boolean') return [[...head, `--${key}`], [...head, `--no-${key}`], [...head, `--${key}=false`]];
-    const spellings = [[`--${key}`, value], [`--${key}=${value}`], ...aliases.map((a) => (a.length === 1 ? [`-${a}`, value] : [`--${a}`, value]))];
-    return [...spellings.map((s) => [...head, ...s]), [...head, ...spellings[0]!, ...spellings[0]!], [...head, ...spellings[0]!, '--', 'cmd', `--${key}`]];
+    if (d.type === 'boolean')
+      return [
+        [...head, `--${key}`],
+        [...head, `--no-${key}`],
+        [...head, `--${key}=false`],
+      ];
+    const spellings = [
+      [`--${key}`, value],
+      [`--${key}=${value}`],
+      ...aliases.map((a) => (a.length === 1 ? [`-${a}`, value] : [`--${a}`, value])),
+    ];
+    return [
+      ...spellings.map((s) => [...head, ...s]),
+      [...head, ...spellings[0]!, ...spellings[0]!],
+      [...head, ...spellings[0]!, '--', 'cmd', `--${key}`],
+    ];
   });
 });
 
 const VALID = [
   ['--gpu', 'tensorflow', '-p', 'gengpu', '--dry-run', '--driver', '580.159.04', '--', 'true'],
-  ['submit', 'pytorch', '-t', '04:00:00', '-A', 'p1', '-c', '4', '-J', 'my job', '--', 'python', '-c', '1.50', '--json', ''],
+  [
+    'submit',
+    'pytorch',
+    '-t',
+    '04:00:00',
+    '-A',
+    'p1',
+    '-c',
+    '4',
+    '-J',
+    'my job',
+    '--',
+    'python',
+    '-c',
+    '1.50',
+    '--json',
+    '',
+  ],
   ['-p', 'gengpu', 'tensorflow', '--gpu', '2'],
   ['nvcr.io/nvidia/pytorch:24.10-py3', '--json', '--log-level', 'debug'],
   ['tags', 'pytorch', '--driver', '525.105.17', '--json', '--explain'],
@@ -121,17 +151,22 @@ describe('fast argument parsing', () => {
   it('replays every command of the yargs definitions', () => {
     expect(spec.replayable).toBe(true);
     expect(spec.commands.filter((c) => !c.replayable).map((c) => c.names)).toEqual([]);
-    expect(spec.commands.map((c) => c.names[0])).toEqual(expect.arrayContaining(['submit', 'tags', 'detect', 'cache', 'warm', 'login', 'import', 'logout']));
+    expect(spec.commands.map((c) => c.names[0])).toEqual(
+      expect.arrayContaining(['submit', 'tags', 'detect', 'cache', 'warm', 'login', 'import', 'logout']),
+    );
   });
 
-  it.each([...VALID, ...generated].map((a) => [a.join(' '), a]))('parses %s exactly as yargs does', async (_label, argv) => {
-    const { fast, slow } = await bothWays(argv as string[]);
-    if (slow instanceof Error) expect(fast).toBeUndefined();
-    else {
-      expect(fast).toBeDefined();
-      expect(fast).toEqual(slow);
-    }
-  });
+  it.each([...VALID, ...generated].map((a) => [a.join(' '), a]))(
+    'parses %s exactly as yargs does',
+    async (_label, argv) => {
+      const { fast, slow } = await bothWays(argv as string[]);
+      if (slow instanceof Error) expect(fast).toBeUndefined();
+      else {
+        expect(fast).toBeDefined();
+        expect(fast).toEqual(slow);
+      }
+    },
+  );
 
   it.each(EDGE.map((a) => [a.join(' '), a]))('reads %j as yargs does, or leaves it to yargs', async (_label, argv) => {
     const { fast, slow } = await bothWays(argv as string[]);
@@ -144,7 +179,9 @@ describe('fast argument parsing', () => {
   });
 
   it('leaves everything to yargs under a parser configuration it does not reproduce', () => {
-    const other = recordCli((root) => defineCli(root).parserConfiguration({ 'populate--': true, 'parse-numbers': true }));
+    const other = recordCli((root) =>
+      defineCli(root).parserConfiguration({ 'populate--': true, 'parse-numbers': true }),
+    );
     expect(fastParse(spec, ['tensorflow', '--json'])).toBeDefined();
     expect(fastParse(other, ['tensorflow', '--json'])).toBeUndefined();
   });
@@ -158,6 +195,9 @@ describe('fast argument parsing', () => {
     for (const argv of [['tensorflow', '--frobnicate'], ['cache', 'bad'], ['tags'], ['tensorflow', 'extra']]) {
       await expect(parseCommand(argv)).rejects.toMatchObject({ exitCode: ExitCode.usage });
     }
-    expect(await parseCommand(['--help'])).toMatchObject({ name: 'help', text: expect.stringContaining('qsub-container [submit]') });
+    expect(await parseCommand(['--help'])).toMatchObject({
+      name: 'help',
+      text: expect.stringContaining('qsub-container [submit]'),
+    });
   });
 });

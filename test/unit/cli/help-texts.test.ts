@@ -8,7 +8,17 @@ const spec = recordCli(defineCli);
 
 describe('help rendered at build time', () => {
   it('covers the CLI and every command by each of its names', () => {
-    expect(helpArgvs(spec).map((argv) => helpKey(spec, argv))).toEqual(['', 'submit', 'tags', 'detect', 'cache', 'warm', 'login', 'import', 'logout']);
+    expect(helpArgvs(spec).map((argv) => helpKey(spec, argv))).toEqual([
+      '',
+      'submit',
+      'tags',
+      'detect',
+      'cache',
+      'warm',
+      'login',
+      'import',
+      'logout',
+    ]);
   });
 
   it.each([
@@ -19,10 +29,16 @@ describe('help rendered at build time', () => {
     expect(helpKey(spec, argv)).toBe(key);
   });
 
-  it.each([[['tensorflow', '--help']], [['tags', 'pytorch', '--help']], [['--json', '--help']], [['--help', 'tags']], [['nosuch', '--help']], [['tags', '-h']], [['--', '--help']], [[]]])(
-    'leaves %j to yargs',
-    (argv) => {
-      expect(helpKey(spec, argv)).toBeUndefined();
-    },
-  );
+  it.each([
+    [['tensorflow', '--help']],
+    [['tags', 'pytorch', '--help']],
+    [['--json', '--help']],
+    [['--help', 'tags']],
+    [['nosuch', '--help']],
+    [['tags', '-h']],
+    [['--', '--help']],
+    [[]],
+  ])('leaves %j to yargs', (argv) => {
+    expect(helpKey(spec, argv)).toBeUndefined();
+  });
 });

@@ -14,7 +14,8 @@ describe('parseNodeGroups', () => {
   });
 
   it('keeps alike nodes together, leaves out down and drained ones, and drops GPU-less nodes', () => {
-    const text = 'a1|gpu:a100:4(S:0-1)|a100,ib|mix\na2|gpu:a100:4(S:0-1)|ib,a100|down*\na3|gpu:a100:4(S:0-1)|a100,ib|alloc\nc1|(null)|(null)|idle\nx1|gpu:2|(null)|drain\n';
+    const text =
+      'a1|gpu:a100:4(S:0-1)|a100,ib|mix\na2|gpu:a100:4(S:0-1)|ib,a100|down*\na3|gpu:a100:4(S:0-1)|a100,ib|alloc\nc1|(null)|(null)|idle\nx1|gpu:2|(null)|drain\n';
     expect(parseNodeGroups(text)).toEqual([
       { nodes: ['a1', 'a3'], gres: 'gpu:a100:4(S:0-1)', features: ['a100', 'ib'], gpuTypes: ['a100'] },
       { nodes: ['x1'], gres: 'gpu:2', features: [], gpuTypes: [undefined] },

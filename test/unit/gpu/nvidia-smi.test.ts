@@ -34,7 +34,13 @@ const OK: readonly Ok[] = [
   ['public-530.30.02-tesla-v100-sxm2-16gb.txt', 'table', '530.30.02', '12.1', ['Tesla V100-SXM2-16GB']],
   ['public-530.30.02-a2-l4-mixed.txt', 'table', '530.30.02', '12.1', ['NVIDIA A2', 'NVIDIA L4']],
   ['public-530.41.03-wsl-driver-531.41-rtx2080s.txt', 'table', '531.41', '12.1', ['NVIDIA GeForce RTX 2080 S...']],
-  ['public-535.183.01-gtx1050ti-gtx1060-mixed.txt', 'table', '535.183.01', '12.2', ['NVIDIA GeForce GTX 1050 Ti', 'NVIDIA GeForce GTX 1060 6GB']],
+  [
+    'public-535.183.01-gtx1050ti-gtx1060-mixed.txt',
+    'table',
+    '535.183.01',
+    '12.2',
+    ['NVIDIA GeForce GTX 1050 Ti', 'NVIDIA GeForce GTX 1060 6GB'],
+  ],
   ['public-545.23.08-rtx2080ti.txt', 'table', '545.23.08', '12.3', ['NVIDIA GeForce RTX 2080 Ti']],
   ['public-617.14-kmd-umd-header-windows-excerpt.txt', 'table', '617.14', '13.4', ['NVIDIA GeForce RTX 3050 ...']],
   ['public-L-mixed-k80-rtx2080ti.txt', 'list', null, null, [K80, K80, 'GeForce RTX 2080 Ti', K80, K80]],
@@ -43,7 +49,13 @@ const OK: readonly Ok[] = [
   ['synthetic-mig-a100-L.txt', 'list', null, null, [A100_40, A100_40]],
   ['synthetic-610.43.02-kmd-header.txt', 'table', '610.43.02', '13.3', [H100]],
   ['synthetic-err-gpu-lost-x2.txt', 'table', '535.104.05', '12.2', [A100_80, A100_80]],
-  ['synthetic-mixed-a100-v100-545.23.08.txt', 'table', '545.23.08', '12.3', ['NVIDIA A100-PCIE-40GB', 'Tesla V100-PCIE-32GB']],
+  [
+    'synthetic-mixed-a100-v100-545.23.08.txt',
+    'table',
+    '545.23.08',
+    '12.3',
+    ['NVIDIA A100-PCIE-40GB', 'Tesla V100-PCIE-32GB'],
+  ],
   ['synthetic-smi-560-driver-550.90.07.txt', 'table', '550.90.07', '12.4', Array(8).fill(H100)],
   ['synthetic-cuda-na-580.159.04.txt', 'table', '580.159.04', null, [H100]],
   ['synthetic-csv-units-na.txt', 'csv', '535.104.05', null, [A100_80, A100_80]],
@@ -140,7 +152,10 @@ describe('parseNvidiaSmi on other outputs', () => {
   });
 
   it.each([
-    ["NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n", 'no-driver'],
+    [
+      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n",
+      'no-driver',
+    ],
     ['No devices were found\n', 'no-devices'],
     ['Unable to determine the device handle for GPU0000:3B:00.0: Unknown Error\n', 'device-handle'],
     ['Failed to initialize NVML: Unknown Error\n', 'nvml-init'],

@@ -18,7 +18,10 @@ function registryServing(blobs: Record<string, string>, manifest: string) {
     const blob = /\/blobs\/(sha256:[0-9a-f]+)$/.exec(path)?.[1];
     return blob && blob in blobs ? new Response(blobs[blob]) : new Response('', { status: 404 });
   }) as typeof fetch;
-  return createRegistryClient({ host: 'r', scheme: 'http' }, { fetch: fetchFn, credentials: undefined, blobCache: undefined, log: silentLogger });
+  return createRegistryClient(
+    { host: 'r', scheme: 'http' },
+    { fetch: fetchFn, credentials: undefined, blobCache: undefined, log: silentLogger },
+  );
 }
 
 describe('download into an OCI layout', () => {
@@ -33,19 +36,32 @@ describe('download into an OCI layout', () => {
 
   it('writes index.json, oci-layout and every blob under its digest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qsc-layout-'));
-    await downloadToLayout(registryServing({ [digestOf(config)]: config, [digestOf(layer)]: layer }, manifest), 'a/b', digestOf(manifest), dir, silentLogger);
+    await downloadToLayout(
+      registryServing({ [digestOf(config)]: config, [digestOf(layer)]: layer }, manifest),
+      'a/b',
+      digestOf(manifest),
+      dir,
+      silentLogger,
+    );
     expect(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'))).toEqual({
       schemaVersion: 2,
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(manifest), size: manifest.length }],
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(manifest), size: manifest.length },
+      ],
     });
-    expect(readdirSync(join(dir, 'blobs', 'sha256')).sort()).toEqual([config, layer, manifest].map((b) => digestOf(b).slice(7)).sort());
+    expect(readdirSync(join(dir, 'blobs', 'sha256')).sort()).toEqual(
+      [config, layer, manifest].map((b) => digestOf(b).slice(7)).sort(),
+    );
     expect(readFileSync(join(dir, 'blobs', 'sha256', digestOf(layer).slice(7)), 'utf8')).toBe(layer);
   });
 
   it('refuses a layer whose bytes do not match its digest (65) and leaves no partial blob', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qsc-layout-'));
     const client = registryServing({ [digestOf(config)]: config, [digestOf(layer)]: 'tampered bytes' }, manifest);
-    await expect(downloadToLayout(client, 'a/b', digestOf(manifest), dir, silentLogger)).rejects.toMatchObject({ exitCode: ExitCode.data, message: expect.stringContaining('arrived with digest') });
+    await expect(downloadToLayout(client, 'a/b', digestOf(manifest), dir, silentLogger)).rejects.toMatchObject({
+      exitCode: ExitCode.data,
+      message: expect.stringContaining('arrived with digest'),
+    });
     expect(existsSync(join(dir, 'blobs', 'sha256', digestOf(layer).slice(7)))).toBe(false);
     expect(readdirSync(join(dir, 'blobs', 'sha256')).filter((f) => f.endsWith('.partial'))).toEqual([]);
     expect(existsSync(join(dir, 'index.json'))).toBe(false);

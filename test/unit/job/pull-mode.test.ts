@@ -1,6 +1,12 @@
 // Where a missing image is pulled, the names pull jobs are shared by, and the cache check's and find-or-submit's answers.
 import { describe, expect, it } from 'vitest';
-import { choosePullMode, dependencyArgv, parseCacheState, parsePullJobAnswer, pullJobName } from '../../../src/job/pull-mode.js';
+import {
+  choosePullMode,
+  dependencyArgv,
+  parseCacheState,
+  parsePullJobAnswer,
+  pullJobName,
+} from '../../../src/job/pull-mode.js';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
@@ -14,8 +20,12 @@ describe('choosePullMode', () => {
     expect(choosePullMode({ requested: 'local', gpus: 0, pullPartition: undefined })).toBe('local');
     expect(choosePullMode({ requested: 'slurm', gpus: 0, pullPartition: 'short' })).toBe('slurm');
     expect(choosePullMode({ requested: 'job', gpus: 2, pullPartition: 'short' })).toBe('job');
-    expect(() => choosePullMode({ requested: 'slurm', gpus: 1, pullPartition: undefined })).toThrow(/needs a pull partition/);
-    expect(() => choosePullMode({ requested: 'login', gpus: 1, pullPartition: 'short' })).toThrow(/unknown --pull "login"/);
+    expect(() => choosePullMode({ requested: 'slurm', gpus: 1, pullPartition: undefined })).toThrow(
+      /needs a pull partition/,
+    );
+    expect(() => choosePullMode({ requested: 'login', gpus: 1, pullPartition: 'short' })).toThrow(
+      /unknown --pull "login"/,
+    );
   });
 });
 
@@ -30,7 +40,9 @@ describe('answers of the cluster-side scripts', () => {
   it('reads the cache check', () => {
     expect(parseCacheState('cached\n')).toEqual({ kind: 'cached' });
     expect(parseCacheState('missing')).toEqual({ kind: 'missing' });
-    expect(parseCacheState('quarantined /c/quarantine/x.sif.17 size 10 differs from the 20 recorded at pull (truncated?)')).toEqual({
+    expect(
+      parseCacheState('quarantined /c/quarantine/x.sif.17 size 10 differs from the 20 recorded at pull (truncated?)'),
+    ).toEqual({
       kind: 'quarantined',
       movedTo: '/c/quarantine/x.sif.17',
       problem: 'size 10 differs from the 20 recorded at pull (truncated?)',

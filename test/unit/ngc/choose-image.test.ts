@@ -8,13 +8,18 @@ import { NO_CONSTRAINTS } from '../../../src/ngc/constraints.js';
 
 // The testbed registry's images (NGC tags with the env their configs carry), plus PyTorch 24.06 with the CUDA its release
 // notes give: the one release here whose notes list forward-compatible data-center branches (535.86 among them).
-const LINES = [...readFileSync(new URL('../../../deploy/testbed/images.txt', import.meta.url), 'utf8').split('\n'), 'nvidia/pytorch 24.06-py3 CUDA_VERSION=12.5.0'];
-const IMAGES = LINES
-  .filter((l) => /^nvidia\//.test(l))
-  .map((l) => {
-    const [repository, tag, ...env] = l.split(' ');
-    return { repository: repository!, tag: tag!, env: Object.fromEntries(env.map((e) => e.split('=') as [string, string])) };
-  });
+const LINES = [
+  ...readFileSync(new URL('../../../deploy/testbed/images.txt', import.meta.url), 'utf8').split('\n'),
+  'nvidia/pytorch 24.06-py3 CUDA_VERSION=12.5.0',
+];
+const IMAGES = LINES.filter((l) => /^nvidia\//.test(l)).map((l) => {
+  const [repository, tag, ...env] = l.split(' ');
+  return {
+    repository: repository!,
+    tag: tag!,
+    env: Object.fromEntries(env.map((e) => e.split('=') as [string, string])),
+  };
+});
 
 /** A source answering from those images; `read` records the tags it was asked for. */
 function imagesSource(): CandidateSource & { reads: string[] } {
@@ -30,25 +35,59 @@ function imagesSource(): CandidateSource & { reads: string[] } {
   };
 }
 
-const choose = async (framework: string, driver: string, policy: 'native' | 'minor-compat' | 'forward-compat', gpuNames: string[] = [], constraints = NO_CONSTRAINTS) => {
+const choose = async (
+  framework: string,
+  driver: string,
+  policy: 'native' | 'minor-compat' | 'forward-compat',
+  gpuNames: string[] = [],
+  constraints = NO_CONSTRAINTS,
+) => {
   const source = imagesSource();
-  const { selection } = await chooseFrameworkImage(source, findFramework(framework)!, driver, { all: false, log, constraints, select: { policy, gpuNames } });
-  return { tag: selection.kind === 'selected' ? selection.candidate.tag : undefined, mode: selection.kind === 'selected' ? selection.verdict?.mode : undefined, reads: source.reads };
+  const { selection } = await chooseFrameworkImage(source, findFramework(framework)!, driver, {
+    all: false,
+    log,
+    constraints,
+    select: { policy, gpuNames },
+  });
+  return {
+    tag: selection.kind === 'selected' ? selection.candidate.tag : undefined,
+    mode: selection.kind === 'selected' ? selection.verdict?.mode : undefined,
+    reads: source.reads,
+  };
 };
 
 describe('chooseFrameworkImage by policy', () => {
   it('native on gpu-legacy (525.105.17) takes 23.01; minor-compat takes the newest CUDA 12 tag, 25.02', async () => {
-    expect(await choose('tensorflow', '525.105.17', 'native')).toMatchObject({ tag: '23.01-tf2-py3', mode: 'native', reads: ['25.02-tf2-py3', '23.01-tf2-py3'] });
-    expect(await choose('tensorflow', '525.105.17', 'minor-compat')).toMatchObject({ tag: '25.02-tf2-py3', mode: 'minor-compat', reads: ['25.02-tf2-py3'] });
+    expect(await choose('tensorflow', '525.105.17', 'native')).toMatchObject({
+      tag: '23.01-tf2-py3',
+      mode: 'native',
+      reads: ['25.02-tf2-py3', '23.01-tf2-py3'],
+    });
+    expect(await choose('tensorflow', '525.105.17', 'minor-compat')).toMatchObject({
+      tag: '25.02-tf2-py3',
+      mode: 'minor-compat',
+      reads: ['25.02-tf2-py3'],
+    });
   });
 
   it('applies variant constraints on the same path', async () => {
-    expect(await choose('tensorflow', '525.105.17', 'minor-compat', [], { ...NO_CONSTRAINTS, variant: 'tf1' })).toMatchObject({ tag: '23.01-tf1-py3' });
+    expect(
+      await choose('tensorflow', '525.105.17', 'minor-compat', [], { ...NO_CONSTRAINTS, variant: 'tf1' }),
+    ).toMatchObject({ tag: '23.01-tf1-py3' });
   });
 
   it('forward-compat needs data-center GPU names: an H100 on 535 gets 24.06, a GeForce stays on native 23.10', async () => {
-    expect(await choose('pytorch', '535.104.05', 'forward-compat', ['NVIDIA H100 80GB HBM3'])).toMatchObject({ tag: '24.06-py3', mode: 'forward-compat' });
-    expect(await choose('pytorch', '535.104.05', 'forward-compat', ['NVIDIA GeForce RTX 3090'])).toMatchObject({ tag: '23.10-py3', mode: 'native' });
-    expect(await choose('pytorch', '535.104.05', 'native', ['NVIDIA H100 80GB HBM3'])).toMatchObject({ tag: '23.10-py3', mode: 'native' });
+    expect(await choose('pytorch', '535.104.05', 'forward-compat', ['NVIDIA H100 80GB HBM3'])).toMatchObject({
+      tag: '24.06-py3',
+      mode: 'forward-compat',
+    });
+    expect(await choose('pytorch', '535.104.05', 'forward-compat', ['NVIDIA GeForce RTX 3090'])).toMatchObject({
+      tag: '23.10-py3',
+      mode: 'native',
+    });
+    expect(await choose('pytorch', '535.104.05', 'native', ['NVIDIA H100 80GB HBM3'])).toMatchObject({
+      tag: '23.10-py3',
+      mode: 'native',
+    });
   });
 });

@@ -1,14 +1,30 @@
 // Selection policies, constraints and the offline seed, at their edges: equal versions, 2- vs 3-part, N/A, unknowns.
 import { describe, expect, it } from 'vitest';
 import { classifyGpu } from '../../../src/gpu/gpu-class.js';
-import { driverRequirement, forwardCompatBranchFor, minorCompatFloor, parseForwardCompatBranch } from '../../../src/ngc/compat.js';
-import { cudaFits, matchingTags, NO_CONSTRAINTS, validateConstraints, type Constraints } from '../../../src/ngc/constraints.js';
+import {
+  driverRequirement,
+  forwardCompatBranchFor,
+  minorCompatFloor,
+  parseForwardCompatBranch,
+} from '../../../src/ngc/compat.js';
+import {
+  cudaFits,
+  matchingTags,
+  NO_CONSTRAINTS,
+  validateConstraints,
+  type Constraints,
+} from '../../../src/ngc/constraints.js';
 import { findFramework } from '../../../src/ngc/frameworks.js';
 import { NGC_RELEASES } from '../../../src/ngc/ngc-releases.js';
 import { seedCandidates } from '../../../src/ngc/seed.js';
 import { judge, PTX_JIT_WARNING, selectTag, type Candidate } from '../../../src/ngc/select.js';
 
-const candidate = (tag: string, cudaVersion: string | undefined, cudaDriverVersion?: string, forwardCompatBranches: string[] = []): Candidate => ({
+const candidate = (
+  tag: string,
+  cudaVersion: string | undefined,
+  cudaDriverVersion?: string,
+  forwardCompatBranches: string[] = [],
+): Candidate => ({
   tag,
   release: tag.slice(0, 5),
   digest: undefined,
@@ -38,8 +54,12 @@ describe('native policy edges', () => {
   });
 
   it('never passes an image whose CUDA is N/A or unknown', () => {
-    for (const cuda of ['N/A', undefined, '']) expect(judge(candidate('26.03-py3', cuda), '999.99').compatible).toBe(false);
-    expect(driverRequirement({ cudaVersion: '12.4.1', cudaDriverVersion: 'N/A' })).toEqual({ minDriver: '550.54.15', source: 'cuda-table' });
+    for (const cuda of ['N/A', undefined, ''])
+      expect(judge(candidate('26.03-py3', cuda), '999.99').compatible).toBe(false);
+    expect(driverRequirement({ cudaVersion: '12.4.1', cudaDriverVersion: 'N/A' })).toEqual({
+      minDriver: '550.54.15',
+      source: 'cuda-table',
+    });
   });
 });
 
@@ -55,14 +75,16 @@ describe('minor-compat policy', () => {
   });
 
   it('knows the floors per major and none before CUDA 11', () => {
-    expect([minorCompatFloor('11.8.0'), minorCompatFloor('12.0'), minorCompatFloor('13.3.1.001'), minorCompatFloor('10.2.89'), minorCompatFloor(undefined)]).toEqual([
-      '450.80.02',
-      '525.60.13',
-      '580.65.06',
-      undefined,
-      undefined,
-    ]);
-    expect(judge(candidate('19.11-py3', '10.2.89'), '418.40.04', { policy: 'minor-compat', gpuNames: [] }).why).toContain('no minor-version compatibility');
+    expect([
+      minorCompatFloor('11.8.0'),
+      minorCompatFloor('12.0'),
+      minorCompatFloor('13.3.1.001'),
+      minorCompatFloor('10.2.89'),
+      minorCompatFloor(undefined),
+    ]).toEqual(['450.80.02', '525.60.13', '580.65.06', undefined, undefined]);
+    expect(
+      judge(candidate('19.11-py3', '10.2.89'), '418.40.04', { policy: 'minor-compat', gpuNames: [] }).why,
+    ).toContain('no minor-version compatibility');
   });
 
   it('prefers native when both work', () => {
@@ -78,28 +100,34 @@ describe('forward-compat policy', () => {
 
   it('refuses consumer GPUs, unlisted branches and drivers below the listed one', () => {
     expect(judge(PYTORCH_2406, '535.104.05', { policy: 'forward-compat', gpuNames: GEFORCE }).compatible).toBe(false);
-    expect(judge(PYTORCH_2406, '535.104.05', { policy: 'forward-compat', gpuNames: [...H100, ...GEFORCE] }).compatible).toBe(false);
+    expect(
+      judge(PYTORCH_2406, '535.104.05', { policy: 'forward-compat', gpuNames: [...H100, ...GEFORCE] }).compatible,
+    ).toBe(false);
     expect(judge(PYTORCH_2406, '530.30.02', { policy: 'forward-compat', gpuNames: H100 }).compatible).toBe(false);
     expect(judge(PYTORCH_2406, '535.54.03', { policy: 'forward-compat', gpuNames: H100 }).compatible).toBe(false);
     expect(judge(PYTORCH_2406, '535.86', { policy: 'forward-compat', gpuNames: H100 }).compatible).toBe(true);
-    expect(judge(candidate('25.01-py3', '12.8.0', '570.86.10'), '535.104.05', { policy: 'forward-compat', gpuNames: H100 }).why).toContain('lists no data-center branch');
+    expect(
+      judge(candidate('25.01-py3', '12.8.0', '570.86.10'), '535.104.05', { policy: 'forward-compat', gpuNames: H100 })
+        .why,
+    ).toContain('lists no data-center branch');
   });
 
   it('reads branches as NVIDIA prints them', () => {
-    expect(['470.57', '418.xx', '384.111+', '410', 'R535'].map((b) => parseForwardCompatBranch(b)?.minDriver)).toEqual(['470.57', '418', '384.111', '410', undefined]);
+    expect(['470.57', '418.xx', '384.111+', '410', 'R535'].map((b) => parseForwardCompatBranch(b)?.minDriver)).toEqual([
+      '470.57',
+      '418',
+      '384.111',
+      '410',
+      undefined,
+    ]);
     expect(forwardCompatBranchFor('418.40.04', ['418.xx'])?.branch).toBe(418);
     expect(forwardCompatBranchFor('384.81', ['384.111+'])).toBeUndefined();
   });
 
   it('tells data-center GPUs from others by name, truncated names included', () => {
-    expect(['Tesla V100-SXM2...', 'NVIDIA A10G', 'NVIDIA GeForce ...', 'TITAN Xp', 'Quadro RTX 8000', ''].map(classifyGpu)).toEqual([
-      'data-center',
-      'data-center',
-      'other',
-      'other',
-      'other',
-      'unknown',
-    ]);
+    expect(
+      ['Tesla V100-SXM2...', 'NVIDIA A10G', 'NVIDIA GeForce ...', 'TITAN Xp', 'Quadro RTX 8000', ''].map(classifyGpu),
+    ).toEqual(['data-center', 'data-center', 'other', 'other', 'other', 'unknown']);
   });
 });
 
@@ -113,7 +141,16 @@ describe('selection sentence', () => {
 });
 
 describe('constraints', () => {
-  const TF = ['25.02-tf2-py3', '23.03-tf1-py3', '23.03-tf2-py3', '23.01-tf1-py3', '23.01-tf2-py3', '19.10-py2', '19.10-py3', '24.05-py3-igpu'];
+  const TF = [
+    '25.02-tf2-py3',
+    '23.03-tf1-py3',
+    '23.03-tf2-py3',
+    '23.01-tf1-py3',
+    '23.01-tf2-py3',
+    '19.10-py2',
+    '19.10-py3',
+    '24.05-py3-igpu',
+  ];
   const tags = (c: Partial<Constraints>) => matchingTags(TF, 'tf2-py3', { ...NO_CONSTRAINTS, ...c }).map((t) => t.tag);
 
   it.each([
@@ -130,7 +167,12 @@ describe('constraints', () => {
 
   it('checks --cuda against the image CUDA, 2- or 3-part', () => {
     const c = validateConstraints({ cuda: '12.4' });
-    expect([cudaFits('12.4.0.000', c), cudaFits('12.3.2', c), cudaFits('12.4', c), cudaFits(undefined, c)]).toEqual([true, false, true, false]);
+    expect([cudaFits('12.4.0.000', c), cudaFits('12.3.2', c), cudaFits('12.4', c), cudaFits(undefined, c)]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
   });
 
   it.each([
@@ -153,8 +195,18 @@ describe('offline seed', () => {
 
   it('gives tensorflow tf2-py3 and pytorch py3 candidates newest first, with branches from the release notes', () => {
     const tf = seedCandidates(findFramework('tensorflow')!, NO_CONSTRAINTS);
-    expect(tf[0]).toMatchObject({ tag: '25.02-tf2-py3', cudaVersion: '12.8', requirement: { minDriver: '570.26', source: 'cuda-table' } });
-    expect(tf.find((c) => c.tag === '23.01-tf2-py3')?.forwardCompatBranches).toEqual(['450.51', '470.57', '510.47', '515.65', '525.85']);
+    expect(tf[0]).toMatchObject({
+      tag: '25.02-tf2-py3',
+      cudaVersion: '12.8',
+      requirement: { minDriver: '570.26', source: 'cuda-table' },
+    });
+    expect(tf.find((c) => c.tag === '23.01-tf2-py3')?.forwardCompatBranches).toEqual([
+      '450.51',
+      '470.57',
+      '510.47',
+      '515.65',
+      '525.85',
+    ]);
     const pt = seedCandidates(findFramework('pytorch')!, NO_CONSTRAINTS);
     expect(pt.slice(0, 2).map((c) => [c.tag, c.requirement?.minDriver])).toEqual([
       ['26.07-py3', '610.43.02'],
@@ -176,6 +228,9 @@ describe('offline seed', () => {
   it('knows jax and tritonserver by name, LLM variants included', () => {
     expect(seedCandidates(findFramework('jax')!, NO_CONSTRAINTS).map((c) => c.tag)).toContain('26.06-py3');
     const trtllm = seedCandidates(findFramework('tritonserver')!, { ...NO_CONSTRAINTS, variant: 'trtllm' });
-    expect(trtllm.find((c) => c.tag === '25.03-trtllm-python-py3')?.requirement).toEqual({ minDriver: '570.124.06', source: 'image-env' });
+    expect(trtllm.find((c) => c.tag === '25.03-trtllm-python-py3')?.requirement).toEqual({
+      minDriver: '570.124.06',
+      source: 'image-env',
+    });
   });
 });

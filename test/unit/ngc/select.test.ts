@@ -101,8 +101,21 @@ describe('driver and CUDA tables', () => {
 
 describe('NGC tags', () => {
   it('orders one variant newest first and ignores the rest', () => {
-    const tags = ['21.12-tf2-py3', '23.01-tf1-py3', 'latest', '25.02-tf2-py3', '23.01-tf2-py3', '20.03.1-tf2-py3', '99.13-tf2-py3'];
-    expect(matchingTags(tags, 'tf2-py3', NO_CONSTRAINTS).map((t) => t.tag)).toEqual(['25.02-tf2-py3', '23.01-tf2-py3', '21.12-tf2-py3', '20.03.1-tf2-py3']);
+    const tags = [
+      '21.12-tf2-py3',
+      '23.01-tf1-py3',
+      'latest',
+      '25.02-tf2-py3',
+      '23.01-tf2-py3',
+      '20.03.1-tf2-py3',
+      '99.13-tf2-py3',
+    ];
+    expect(matchingTags(tags, 'tf2-py3', NO_CONSTRAINTS).map((t) => t.tag)).toEqual([
+      '25.02-tf2-py3',
+      '23.01-tf2-py3',
+      '21.12-tf2-py3',
+      '20.03.1-tf2-py3',
+    ]);
   });
 
   it('parses point releases and variants with dashes', () => {

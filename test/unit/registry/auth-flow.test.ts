@@ -14,15 +14,23 @@ import { Secret } from '../../../src/secret.js';
 
 describe('token answers', () => {
   it('reuses a token until a tenth of its lifetime (at most 10 s) before it expires', () => {
-    expect(readTokenAnswer({ token: 'T', expires_in: 300 }, 1000)).toEqual({ token: 'T', reuseUntil: 1000 + 300_000 - 10_000 });
+    expect(readTokenAnswer({ token: 'T', expires_in: 300 }, 1000)).toEqual({
+      token: 'T',
+      reuseUntil: 1000 + 300_000 - 10_000,
+    });
     expect(readTokenAnswer({ access_token: 'A', expires_in: 3 }, 0)).toEqual({ token: 'A', reuseUntil: 2700 });
     expect(readTokenAnswer({ token: 'T' }, 0)?.reuseUntil).toBe(54_000); // the spec's 60 s default
     expect(readTokenAnswer({ expires_in: 60 }, 0)).toBeUndefined();
   });
 
   it('reads the RFC 6750 error of a Bearer challenge', () => {
-    const header = 'Bearer realm="http://127.0.0.1:5002/token",service="qsc-token-registry",scope="repository:nvidia/tensorflow:pull",error="insufficient_scope"';
-    expect(parseChallenge(header)).toMatchObject({ scheme: 'bearer', error: 'insufficient_scope', service: 'qsc-token-registry' });
+    const header =
+      'Bearer realm="http://127.0.0.1:5002/token",service="qsc-token-registry",scope="repository:nvidia/tensorflow:pull",error="insufficient_scope"';
+    expect(parseChallenge(header)).toMatchObject({
+      scheme: 'bearer',
+      error: 'insufficient_scope',
+      service: 'qsc-token-registry',
+    });
   });
 });
 
@@ -40,16 +48,29 @@ describe('retry delays', () => {
 
 describe('credential sources', () => {
   it('takes APPTAINER_DOCKER_* first, then SINGULARITY_DOCKER_*, then NGC_API_KEY for nvcr.io only', () => {
-    const all = { APPTAINER_DOCKER_USERNAME: 'a', APPTAINER_DOCKER_PASSWORD: 'pa', SINGULARITY_DOCKER_USERNAME: 's', SINGULARITY_DOCKER_PASSWORD: 'ps', NGC_API_KEY: 'k' };
+    const all = {
+      APPTAINER_DOCKER_USERNAME: 'a',
+      APPTAINER_DOCKER_PASSWORD: 'pa',
+      SINGULARITY_DOCKER_USERNAME: 's',
+      SINGULARITY_DOCKER_PASSWORD: 'ps',
+      NGC_API_KEY: 'k',
+    };
     expect(environmentCredentials(all, 'nvcr.io')?.username).toBe('a');
-    expect(environmentCredentials({ ...all, APPTAINER_DOCKER_USERNAME: undefined, APPTAINER_DOCKER_PASSWORD: undefined }, 'x')?.username).toBe('s');
+    expect(
+      environmentCredentials(
+        { ...all, APPTAINER_DOCKER_USERNAME: undefined, APPTAINER_DOCKER_PASSWORD: undefined },
+        'x',
+      )?.username,
+    ).toBe('s');
     const ngc = environmentCredentials({ NGC_API_KEY: 'nvapi-k' }, 'nvcr.io');
     expect(ngc).toMatchObject({ username: '$oauthtoken', source: 'environment (NGC_API_KEY)', origin: 'elsewhere' });
     expect(ngc?.password.reveal()).toBe('nvapi-k');
     expect(environmentCredentials({ NGC_API_KEY: 'k' }, '127.0.0.1:5001')).toBeUndefined();
   });
   it('refuses half a pair, naming the missing variable and not the value', () => {
-    expect(() => environmentCredentials({ APPTAINER_DOCKER_PASSWORD: 'secret-pw' }, 'nvcr.io')).toThrow(/APPTAINER_DOCKER_USERNAME is not set/);
+    expect(() => environmentCredentials({ APPTAINER_DOCKER_PASSWORD: 'secret-pw' }, 'nvcr.io')).toThrow(
+      /APPTAINER_DOCKER_USERNAME is not set/,
+    );
     try {
       environmentCredentials({ APPTAINER_DOCKER_PASSWORD: 'secret-pw' }, 'nvcr.io');
     } catch (error) {
@@ -60,15 +81,23 @@ describe('credential sources', () => {
 
 describe('auth files', () => {
   it('adds an entry under the bare host, replacing other spellings, and removes it again', () => {
-    const start = { auths: { 'https://nvcr.io/v2/': { auth: 'b2xk' }, 'other.io': { auth: 'eDp5' } }, credsStore: 'desktop' };
+    const start = {
+      auths: { 'https://nvcr.io/v2/': { auth: 'b2xk' }, 'other.io': { auth: 'eDp5' } },
+      credsStore: 'desktop',
+    };
     const added = withEntry(start, 'nvcr.io', '$oauthtoken', new Secret('nvapi-1'));
     expect(Object.keys(added.auths!)).toEqual(['other.io', 'nvcr.io']);
     expect(added.credsStore).toBe('desktop');
     expect(entryFor(added, 'nvcr.io', 'f')?.password.reveal()).toBe('nvapi-1');
-    expect(withoutEntry(added, 'nvcr.io')).toEqual({ json: { auths: { 'other.io': { auth: 'eDp5' } }, credsStore: 'desktop' }, removed: true });
+    expect(withoutEntry(added, 'nvcr.io')).toEqual({
+      json: { auths: { 'other.io': { auth: 'eDp5' } }, credsStore: 'desktop' },
+      removed: true,
+    });
   });
   it('refuses an entry without a password, and a file that is not JSON without quoting it', () => {
-    expect(() => entryFor({ auths: { h: { auth: Buffer.from('user:').toString('base64') } } }, 'h', 'f')).toThrow(/without a user and password/);
+    expect(() => entryFor({ auths: { h: { auth: Buffer.from('user:').toString('base64') } } }, 'h', 'f')).toThrow(
+      /without a user and password/,
+    );
     expect(() => parseAuthFile('{"auths": secret-text', 'f')).toThrow(/^credential file f is not valid JSON$/);
   });
 });
@@ -76,13 +105,23 @@ describe('auth files', () => {
 describe('hints for the usual traps', () => {
   const hintOf = (e: { hint?: string | undefined }) => e.hint ?? '';
   it('nvcr.io: an expanded $oauthtoken, another user name, a refused key, a key without access', () => {
-    expect(hintOf(refusedCredentials({ host: 'nvcr.io', username: '', source: 's' }, 401))).toMatch(/unquoted \$oauthtoken was expanded/);
-    expect(hintOf(refusedCredentials({ host: 'nvcr.io', username: 'alice', source: 's' }, 401))).toMatch(/literal \$oauthtoken, not "alice"/);
-    expect(hintOf(refusedCredentials({ host: 'nvcr.io', username: '$oauthtoken', source: 's' }, 401))).toMatch(/NGC Catalog/);
-    expect(hintOf(deniedAccess({ host: 'nvcr.io', username: '$oauthtoken', source: 's' }, 'nvidia/private'))).toMatch(/NGC Catalog scope/);
+    expect(hintOf(refusedCredentials({ host: 'nvcr.io', username: '', source: 's' }, 401))).toMatch(
+      /unquoted \$oauthtoken was expanded/,
+    );
+    expect(hintOf(refusedCredentials({ host: 'nvcr.io', username: 'alice', source: 's' }, 401))).toMatch(
+      /literal \$oauthtoken, not "alice"/,
+    );
+    expect(hintOf(refusedCredentials({ host: 'nvcr.io', username: '$oauthtoken', source: 's' }, 401))).toMatch(
+      /NGC Catalog/,
+    );
+    expect(hintOf(deniedAccess({ host: 'nvcr.io', username: '$oauthtoken', source: 's' }, 'nvidia/private'))).toMatch(
+      /NGC Catalog scope/,
+    );
   });
   it('Docker Hub: a 401 for an NGC name points at nvcr.io; "#" in a reference is refused with the / spelling', () => {
-    expect(hintOf(deniedAccess({ host: 'registry-1.docker.io', username: undefined, source: undefined }, 'nvidia/pytorch'))).toContain('nvcr.io/nvidia/pytorch');
+    expect(
+      hintOf(deniedAccess({ host: 'registry-1.docker.io', username: undefined, source: undefined }, 'nvidia/pytorch')),
+    ).toContain('nvcr.io/nvidia/pytorch');
     expect(() => parseImageReference('nvcr.io#nvidia/pytorch:24.10-py3')).toThrow(/enroot\/pyxis syntax/);
   });
 });
@@ -103,7 +142,12 @@ function tokenRegistry(options: { lifetime: number; tokenFor?: (auth: string | u
       return Response.json({ token, expires_in: options.lifetime });
     }
     const challenge = (error?: string) =>
-      new Response('', { status: 401, headers: { 'www-authenticate': `Bearer realm="https://r.example/token",service="r"${error ? `,error="${error}"` : ''}` } });
+      new Response('', {
+        status: 401,
+        headers: {
+          'www-authenticate': `Bearer realm="https://r.example/token",service="r"${error ? `,error="${error}"` : ''}`,
+        },
+      });
     if (!auth) return challenge();
     if (!valid.has(auth.slice(7))) return challenge('invalid_token');
     if (auth === 'Bearer NOACCESS') return challenge('insufficient_scope');
@@ -115,7 +159,10 @@ function tokenRegistry(options: { lifetime: number; tokenFor?: (auth: string | u
 describe('registry client token handling', () => {
   const credentials = { username: 'u', password: new Secret('pw'), source: 'test' };
   const client = (fetchFn: typeof fetch, now: () => number) =>
-    createRegistryClient({ host: 'r.example', scheme: 'https' }, { fetch: fetchFn, credentials, blobCache: undefined, log: silentLogger, now, sleep: async () => {} });
+    createRegistryClient(
+      { host: 'r.example', scheme: 'https' },
+      { fetch: fetchFn, credentials, blobCache: undefined, log: silentLogger, now, sleep: async () => {} },
+    );
 
   it('reuses a token until it expires, then fetches a new one before asking', async () => {
     const registry = tokenRegistry({ lifetime: 60 });
@@ -142,14 +189,24 @@ describe('registry client token handling', () => {
     await c.listTags('a/b');
     registry.expire('T1');
     expect(await c.listTags('a/b')).toEqual(['1']);
-    expect(registry.log.slice(3)).toEqual(['GET /v2/a/b/tags/list Bearer', 'GET /token Basic', 'GET /v2/a/b/tags/list Bearer']);
+    expect(registry.log.slice(3)).toEqual([
+      'GET /v2/a/b/tags/list Bearer',
+      'GET /token Basic',
+      'GET /v2/a/b/tags/list Bearer',
+    ]);
   });
 
   it('says "not allowed to pull" (77) when a fresh token lacks the scope, and "refused" (77) when the token service rejects the password', async () => {
     const noAccess = tokenRegistry({ lifetime: 60, tokenFor: () => 'NOACCESS' });
-    await expect(client(noAccess.fetchFn, () => 0).listTags('a/b')).rejects.toMatchObject({ exitCode: ExitCode.auth, message: expect.stringMatching(/does not let user "u" \(test\) pull a\/b/) });
+    await expect(client(noAccess.fetchFn, () => 0).listTags('a/b')).rejects.toMatchObject({
+      exitCode: ExitCode.auth,
+      message: expect.stringMatching(/does not let user "u" \(test\) pull a\/b/),
+    });
     const wrong = tokenRegistry({ lifetime: 60, tokenFor: () => undefined });
-    await expect(client(wrong.fetchFn, () => 0).listTags('a/b')).rejects.toMatchObject({ exitCode: ExitCode.auth, message: expect.stringContaining('refused the credentials from test') });
+    await expect(client(wrong.fetchFn, () => 0).listTags('a/b')).rejects.toMatchObject({
+      exitCode: ExitCode.auth,
+      message: expect.stringContaining('refused the credentials from test'),
+    });
   });
 
   it('retries 503 and 429 with backoff, then gives up with 69', async () => {
@@ -157,11 +214,23 @@ describe('registry client token handling', () => {
     const delays: number[] = [];
     const fetchFn = (async () => {
       const status = statuses.shift() ?? 503;
-      return status === 200 ? Response.json({ tags: ['x'] }) : new Response('', { status, headers: status === 429 ? { 'retry-after': '1' } : {} });
+      return status === 200
+        ? Response.json({ tags: ['x'] })
+        : new Response('', { status, headers: status === 429 ? { 'retry-after': '1' } : {} });
     }) as typeof fetch;
-    const deps = { fetch: fetchFn, credentials: undefined, blobCache: undefined, log: silentLogger, random: () => 0.5, sleep: async (ms: number) => void delays.push(ms) };
+    const deps = {
+      fetch: fetchFn,
+      credentials: undefined,
+      blobCache: undefined,
+      log: silentLogger,
+      random: () => 0.5,
+      sleep: async (ms: number) => void delays.push(ms),
+    };
     expect(await createRegistryClient({ host: 'r', scheme: 'http' }, deps).listTags('a')).toEqual(['x']);
     expect(delays).toEqual([125, 1000]);
-    await expect(createRegistryClient({ host: 'r', scheme: 'http' }, deps).listTags('a')).rejects.toMatchObject({ exitCode: ExitCode.unavailable, message: expect.stringContaining('HTTP 503 4 times') });
+    await expect(createRegistryClient({ host: 'r', scheme: 'http' }, deps).listTags('a')).rejects.toMatchObject({
+      exitCode: ExitCode.unavailable,
+      message: expect.stringContaining('HTTP 503 4 times'),
+    });
   });
 });

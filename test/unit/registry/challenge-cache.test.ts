@@ -4,8 +4,19 @@ import { readRememberedChallenge } from '../../../src/registry/challenge-cache.j
 
 describe('remembered auth scheme', () => {
   it('reads Basic and Bearer (realm over http/https) and drops per-request fields', () => {
-    expect(readRememberedChallenge({ scheme: 'basic', realm: 'Registry' })).toEqual({ scheme: 'basic', realm: 'Registry' });
-    expect(readRememberedChallenge({ scheme: 'bearer', realm: 'https://nvcr.io/proxy_auth', service: 'ngc', scope: 'x', error: 'invalid_token' })).toEqual({
+    expect(readRememberedChallenge({ scheme: 'basic', realm: 'Registry' })).toEqual({
+      scheme: 'basic',
+      realm: 'Registry',
+    });
+    expect(
+      readRememberedChallenge({
+        scheme: 'bearer',
+        realm: 'https://nvcr.io/proxy_auth',
+        service: 'ngc',
+        scope: 'x',
+        error: 'invalid_token',
+      }),
+    ).toEqual({
       scheme: 'bearer',
       realm: 'https://nvcr.io/proxy_auth',
       service: 'ngc',
@@ -14,7 +25,15 @@ describe('remembered auth scheme', () => {
     });
   });
 
-  it.each([undefined, null, 'basic', {}, { scheme: 'digest' }, { scheme: 'bearer' }, { scheme: 'bearer', realm: 'file:///etc/passwd' }])('treats %j as not remembered', (value) => {
+  it.each([
+    undefined,
+    null,
+    'basic',
+    {},
+    { scheme: 'digest' },
+    { scheme: 'bearer' },
+    { scheme: 'bearer', realm: 'file:///etc/passwd' },
+  ])('treats %j as not remembered', (value) => {
     expect(readRememberedChallenge(value)).toBeUndefined();
   });
 });

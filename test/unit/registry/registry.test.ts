@@ -13,7 +13,9 @@ import { Secret } from '../../../src/secret.js';
 
 describe('parseChallenge', () => {
   it('reads nvcr.io-style Bearer challenges', () => {
-    expect(parseChallenge('Bearer realm="https://nvcr.io/proxy_auth?scope=repository:nvidia/tensorflow:pull,push"')).toEqual({
+    expect(
+      parseChallenge('Bearer realm="https://nvcr.io/proxy_auth?scope=repository:nvidia/tensorflow:pull,push"'),
+    ).toEqual({
       scheme: 'bearer',
       realm: 'https://nvcr.io/proxy_auth?scope=repository:nvidia/tensorflow:pull,push',
       service: undefined,
@@ -21,7 +23,11 @@ describe('parseChallenge', () => {
     });
   });
   it('reads Distribution token challenges with service and scope', () => {
-    expect(parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"')).toMatchObject({
+    expect(
+      parseChallenge(
+        'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"',
+      ),
+    ).toMatchObject({
       service: 'registry.example',
       scope: 'repository:a/b:pull',
     });
@@ -49,15 +55,30 @@ describe('references', () => {
   });
 
   it('parses image references by Docker’s rules', () => {
-    expect(parseImageReference('nvcr.io/nvidia/pytorch:24.10-py3')).toMatchObject({ registry: { host: 'nvcr.io' }, repository: 'nvidia/pytorch', tag: '24.10-py3' });
-    expect(parseImageReference('127.0.0.1:5000/nvidia/tensorflow@sha256:' + 'a'.repeat(64))).toMatchObject({ tag: undefined, digest: 'sha256:' + 'a'.repeat(64) });
-    expect(parseImageReference('ubuntu')).toMatchObject({ registry: { host: 'registry-1.docker.io' }, repository: 'library/ubuntu', tag: 'latest' });
-    expect(formatReference(parseImageReference('127.0.0.1:5000/nvidia/pytorch:25.10-py3'))).toBe('127.0.0.1:5000/nvidia/pytorch:25.10-py3');
+    expect(parseImageReference('nvcr.io/nvidia/pytorch:24.10-py3')).toMatchObject({
+      registry: { host: 'nvcr.io' },
+      repository: 'nvidia/pytorch',
+      tag: '24.10-py3',
+    });
+    expect(parseImageReference('127.0.0.1:5000/nvidia/tensorflow@sha256:' + 'a'.repeat(64))).toMatchObject({
+      tag: undefined,
+      digest: 'sha256:' + 'a'.repeat(64),
+    });
+    expect(parseImageReference('ubuntu')).toMatchObject({
+      registry: { host: 'registry-1.docker.io' },
+      repository: 'library/ubuntu',
+      tag: 'latest',
+    });
+    expect(formatReference(parseImageReference('127.0.0.1:5000/nvidia/pytorch:25.10-py3'))).toBe(
+      '127.0.0.1:5000/nvidia/pytorch:25.10-py3',
+    );
     expect(() => parseImageReference('nvcr.io/Bad Name:x')).toThrow(/not an image reference/);
   });
 
   it('follows Link headers to the next page', () => {
-    expect(nextLink('</v2/nvidia/pytorch/tags/list?n=2&last=b>; rel="next"')).toBe('/v2/nvidia/pytorch/tags/list?n=2&last=b');
+    expect(nextLink('</v2/nvidia/pytorch/tags/list?n=2&last=b>; rel="next"')).toBe(
+      '/v2/nvidia/pytorch/tags/list?n=2&last=b',
+    );
     expect(nextLink(null)).toBeUndefined();
   });
 });
@@ -89,9 +110,15 @@ describe('registry client auth flow', () => {
       'https://reg.example/v2/nvidia/pytorch/tags/list': (init) =>
         auth(init) === 'Bearer T1'
           ? Response.json({ tags: ['25.10-py3'] })
-          : new Response('', { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://reg.example/token",service="reg.example"' } }),
+          : new Response('', {
+              status: 401,
+              headers: { 'www-authenticate': 'Bearer realm="https://reg.example/token",service="reg.example"' },
+            }),
     });
-    const client = createRegistryClient({ host: 'reg.example', scheme: 'https' }, { fetch: fetchFn, credentials, blobCache: undefined, log: silentLogger });
+    const client = createRegistryClient(
+      { host: 'reg.example', scheme: 'https' },
+      { fetch: fetchFn, credentials, blobCache: undefined, log: silentLogger },
+    );
     expect(await client.listTags('nvidia/pytorch')).toEqual(['25.10-py3']);
     expect(await client.listTags('nvidia/pytorch')).toEqual(['25.10-py3']);
     expect(calls.map((c) => c.url.replace(/\?.*/, ''))).toEqual([
@@ -106,9 +133,13 @@ describe('registry client auth flow', () => {
   it('maps refused credentials to exit 77 with the nvcr.io hint and without the secret', async () => {
     const { fetchFn } = scriptedFetch({
       'https://nvcr.io/proxy_auth': () => new Response('', { status: 401 }),
-      'https://nvcr.io/v2/': () => new Response('', { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://nvcr.io/proxy_auth"' } }),
+      'https://nvcr.io/v2/': () =>
+        new Response('', { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://nvcr.io/proxy_auth"' } }),
     });
-    const client = createRegistryClient({ host: 'nvcr.io', scheme: 'https' }, { fetch: fetchFn, credentials, blobCache: undefined, log: silentLogger });
+    const client = createRegistryClient(
+      { host: 'nvcr.io', scheme: 'https' },
+      { fetch: fetchFn, credentials, blobCache: undefined, log: silentLogger },
+    );
     const error = await client.listTags('nvidia/pytorch').catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: ExitCode.auth });
     expect(String((error as Error).message) + (error as { hint: string }).hint).toContain('$oauthtoken');
@@ -119,12 +150,21 @@ describe('registry client auth flow', () => {
     const fetchFn = (async () => {
       throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
     }) as typeof fetch;
-    const client = createRegistryClient({ host: '127.0.0.1:9', scheme: 'http' }, { fetch: fetchFn, credentials: undefined, blobCache: undefined, log: silentLogger, sleep: async () => {} });
-    await expect(client.listTags('nvidia/pytorch')).rejects.toMatchObject({ exitCode: ExitCode.unavailable, message: expect.stringContaining('ECONNREFUSED') });
+    const client = createRegistryClient(
+      { host: '127.0.0.1:9', scheme: 'http' },
+      { fetch: fetchFn, credentials: undefined, blobCache: undefined, log: silentLogger, sleep: async () => {} },
+    );
+    await expect(client.listTags('nvidia/pytorch')).rejects.toMatchObject({
+      exitCode: ExitCode.unavailable,
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
   });
 
   it('picks linux/amd64 from an image index and verifies digests', async () => {
-    const image = JSON.stringify({ mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: 'sha256:cfg' } });
+    const image = JSON.stringify({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { digest: 'sha256:cfg' },
+    });
     const { createHash } = await import('node:crypto');
     const imageDigest = `sha256:${createHash('sha256').update(image).digest('hex')}`;
     const index = JSON.stringify({
@@ -138,8 +178,14 @@ describe('registry client auth flow', () => {
       [`http://r/v2/nvidia/pytorch/manifests/${imageDigest}`]: () => new Response(image),
       'http://r/v2/nvidia/pytorch/manifests/25.10-py3': () => new Response(index),
     });
-    const client = createRegistryClient({ host: 'r', scheme: 'http' }, { fetch: fetchFn, credentials: undefined, blobCache: undefined, log: silentLogger });
-    expect(await client.resolveManifest('nvidia/pytorch', '25.10-py3')).toEqual({ digest: imageDigest, configDigest: 'sha256:cfg' });
+    const client = createRegistryClient(
+      { host: 'r', scheme: 'http' },
+      { fetch: fetchFn, credentials: undefined, blobCache: undefined, log: silentLogger },
+    );
+    expect(await client.resolveManifest('nvidia/pytorch', '25.10-py3')).toEqual({
+      digest: imageDigest,
+      configDigest: 'sha256:cfg',
+    });
   });
 });
 
@@ -161,7 +207,10 @@ describe('credential files', () => {
 
   it('refuses a file others can read, with the chmod hint, before reading it', async () => {
     const file = write(0o644, entry);
-    await expect(readCredentials(file, '127.0.0.1:5000')).rejects.toMatchObject({ exitCode: ExitCode.auth, hint: `chmod 600 ${file}` });
+    await expect(readCredentials(file, '127.0.0.1:5000')).rejects.toMatchObject({
+      exitCode: ExitCode.auth,
+      hint: `chmod 600 ${file}`,
+    });
   });
 
   it('returns nothing for a missing file or host', async () => {

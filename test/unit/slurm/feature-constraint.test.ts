@@ -49,7 +49,12 @@ describe('validateConstraint', () => {
     expect(validateConstraint(value)).toBe(value);
   });
 
-  it.each(['', 'h100 v100', 'h100;rm -rf ~', '$(id)', 'a,b', 'a\nb', '"h100"'])('refuses %j as usage (exit 2)', (value) => {
-    expect(() => validateConstraint(value)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('malformed --constraint') }));
-  });
+  it.each(['', 'h100 v100', 'h100;rm -rf ~', '$(id)', 'a,b', 'a\nb', '"h100"'])(
+    'refuses %j as usage (exit 2)',
+    (value) => {
+      expect(() => validateConstraint(value)).toThrow(
+        expect.objectContaining({ exitCode: 2, message: expect.stringContaining('malformed --constraint') }),
+      );
+    },
+  );
 });

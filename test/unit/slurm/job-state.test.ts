@@ -8,13 +8,23 @@ const failed = readFileSync(new URL('../../fixtures/scontrol/failed-exit-3.txt',
 describe('parseJobStatus', () => {
   it('reads state, reason, exit code and output path from a real line', () => {
     const status = parseJobStatus(failed)!;
-    expect(status).toEqual({ state: 'FAILED', reason: 'NonZeroExitCode', nodes: 'cpu01', exitCode: 3, signal: 0, stdOut: '/tmp/x-49.out' });
+    expect(status).toEqual({
+      state: 'FAILED',
+      reason: 'NonZeroExitCode',
+      nodes: 'cpu01',
+      exitCode: 3,
+      signal: 0,
+      stdOut: '/tmp/x-49.out',
+    });
     expect(jobExitCode(status)).toBe(3);
     expect(describeStatus(status)).toBe('FAILED, exit code 3');
   });
 
   it('keeps spaces inside a value and reads signals and pending reasons', () => {
-    const line = failed.replace('JobState=FAILED', 'JobState=PENDING').replace('Reason=NonZeroExitCode', 'Reason=Resources').replace('StdOut=/tmp/x-49.out', 'StdOut=/tmp/my dir/x.out');
+    const line = failed
+      .replace('JobState=FAILED', 'JobState=PENDING')
+      .replace('Reason=NonZeroExitCode', 'Reason=Resources')
+      .replace('StdOut=/tmp/x-49.out', 'StdOut=/tmp/my dir/x.out');
     const status = parseJobStatus(line)!;
     expect(status.stdOut).toBe('/tmp/my dir/x.out');
     expect(describeStatus(status)).toBe('PENDING (Resources)');

@@ -25,7 +25,13 @@ const request = (overrides: Partial<JobRequest>): JobRequest => ({
   gpuType: undefined,
   output: undefined,
   cacheDir: '/srv/qsc-cache',
-  image: { displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3', pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`, digest: DIGEST, noHttps: true, authFile: undefined },
+  image: {
+    displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
+    pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
+    digest: DIGEST,
+    noHttps: true,
+    authFile: undefined,
+  },
   command: ['true'],
   ...overrides,
 });
@@ -56,21 +62,25 @@ describe('200 generated hostile values', () => {
     for (const [i, value] of VALUES.entries()) {
       const script = renderTemplate(
         TEMPLATE,
-        planJobView(request({
-          jobName: asDirectiveValue(value),
-          output: `${asDirectiveValue(value)}-%j.out`,
-          command: ['printf', '%s', value],
-          binds: [validateBind(`${asBindPath(value)}:/mnt/b${i}:ro`)],
-          env: [validateEnv(`V${i}=${value}`)],
-          array: '0-3',
-          gpus: i % 2,
-        })),
+        planJobView(
+          request({
+            jobName: asDirectiveValue(value),
+            output: `${asDirectiveValue(value)}-%j.out`,
+            command: ['printf', '%s', value],
+            binds: [validateBind(`${asBindPath(value)}:/mnt/b${i}:ro`)],
+            env: [validateEnv(`V${i}=${value}`)],
+            array: '0-3',
+            gpus: i % 2,
+          }),
+        ),
       );
       expect(script.includes('\r\n'), `value #${i}: sbatch refuses scripts with DOS line ends`).toBe(false);
       try {
         execFileSync('bash', ['-n'], { input: script, stdio: 'pipe' });
       } catch (error) {
-        throw new Error(`value #${i} ${JSON.stringify(value.slice(0, 120))} broke the script: ${(error as { stderr: Buffer }).stderr}`);
+        throw new Error(
+          `value #${i} ${JSON.stringify(value.slice(0, 120))} broke the script: ${(error as { stderr: Buffer }).stderr}`,
+        );
       }
     }
   });
@@ -81,7 +91,12 @@ describe('200 generated hostile values', () => {
     const env = VALUES.slice(0, 50).map((v, i) => validateEnv(`V${i}=${v}`));
     const command = ['printf', '%s\\0', ...VALUES];
     const script = renderTemplate(TEMPLATE, planJobView(request({ cacheDir, binds, env, command })));
-    execFileSync('bash', ['-s'], { input: script, env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir }, cwd: dir, stdio: 'pipe' });
+    execFileSync('bash', ['-s'], {
+      input: script,
+      env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir },
+      cwd: dir,
+      stdio: 'pipe',
+    });
     const argv = readFileSync(argvFile, 'utf8').split('\0').slice(0, -1);
     expect(argv).toEqual([
       'exec',
@@ -95,14 +110,40 @@ describe('200 generated hostile values', () => {
 
   it('as --commands lines: array task N hands line N to sh -c in the container, byte for byte', () => {
     const { dir, argvFile, cacheDir } = standIn();
-    const lines = parseTaskCommands(VALUES.slice(0, 25).map((v, i) => `echo ${i} ${v.replace(/\n/g, ' ')}`).join('\r\n'), 'tasks.txt');
+    const lines = parseTaskCommands(
+      VALUES.slice(0, 25)
+        .map((v, i) => `echo ${i} ${v.replace(/\n/g, ' ')}`)
+        .join('\r\n'),
+      'tasks.txt',
+    );
     expect(lines).toHaveLength(25);
-    const script = renderTemplate(TEMPLATE, planJobView(request({ cacheDir, command: [], taskCommands: lines, array: `0-${lines.length - 1}` })));
+    const script = renderTemplate(
+      TEMPLATE,
+      planJobView(request({ cacheDir, command: [], taskCommands: lines, array: `0-${lines.length - 1}` })),
+    );
     expect(script).toContain('#SBATCH --array=0-24');
     for (const [task, line] of lines.entries()) {
-      execFileSync('bash', ['-s'], { input: script, env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir, SLURM_ARRAY_TASK_ID: String(task) }, cwd: dir, stdio: 'pipe' });
-      expect(readFileSync(argvFile, 'utf8').split('\0').slice(0, -1)).toEqual(['exec', join(cacheDir, sifFileName(DIGEST)), '/bin/sh', '-c', line]);
+      execFileSync('bash', ['-s'], {
+        input: script,
+        env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir, SLURM_ARRAY_TASK_ID: String(task) },
+        cwd: dir,
+        stdio: 'pipe',
+      });
+      expect(readFileSync(argvFile, 'utf8').split('\0').slice(0, -1)).toEqual([
+        'exec',
+        join(cacheDir, sifFileName(DIGEST)),
+        '/bin/sh',
+        '-c',
+        line,
+      ]);
     }
-    expect(() => execFileSync('bash', ['-s'], { input: script, env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir, SLURM_ARRAY_TASK_ID: '25' }, cwd: dir, stdio: 'pipe' })).toThrow(/no command for array task 25/);
+    expect(() =>
+      execFileSync('bash', ['-s'], {
+        input: script,
+        env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir, SLURM_ARRAY_TASK_ID: '25' },
+        cwd: dir,
+        stdio: 'pipe',
+      }),
+    ).toThrow(/no command for array task 25/);
   });
 });

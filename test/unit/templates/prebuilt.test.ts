@@ -25,7 +25,13 @@ const request = (command: string[]): JobRequest => ({
   gpuType: undefined,
   output: undefined,
   cacheDir: '/srv/qsc-cache',
-  image: { displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3', pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`, digest: DIGEST, noHttps: true, authFile: undefined },
+  image: {
+    displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
+    pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
+    digest: DIGEST,
+    noHttps: true,
+    authFile: undefined,
+  },
   command,
 });
 
@@ -45,7 +51,9 @@ describe('templates parsed at build time', () => {
   });
 
   it('are used for the text they were made from, and only for it', async () => {
-    const dir = dirWith({ 'a.mustache': { text: 'shipped {{x}}\n', tokens: mustache.parse('from the build {{x}}\n') } });
+    const dir = dirWith({
+      'a.mustache': { text: 'shipped {{x}}\n', tokens: mustache.parse('from the build {{x}}\n') },
+    });
     await usePrebuiltParse('a.mustache', 'shipped {{x}}\n', dir);
     expect(renderTemplate('shipped {{x}}\n', { x: 'v' })).toBe('from the build v\n');
     // A site's edited template: same name, other text, parsed as it is.

@@ -59,14 +59,26 @@ describe('renderTemplate', () => {
   });
 
   it('quotes #SBATCH values for sbatch, and refuses newlines there', () => {
-    expect(renderTemplate('#SBATCH --job-name={{n}}', { n: sbatchValue('my job "1" #x') })).toBe('#SBATCH --job-name="my job \\"1\\" #x"');
+    expect(renderTemplate('#SBATCH --job-name={{n}}', { n: sbatchValue('my job "1" #x') })).toBe(
+      '#SBATCH --job-name="my job \\"1\\" #x"',
+    );
     expect(() => quoteSbatchValue('a\n#!/bin/sh rm -rf ~')).toThrow(/control character/);
   });
 
   it('renders the job template with every option as a script bash accepts', () => {
     const script = renderTemplate(
       TEMPLATE,
-      planJobView(request({ account: 'p12345', time: '04:00:00', mem: '32G', cpus: 4, gpus: 2, gpuType: 'h100', output: 'logs/%x-%j.out' })),
+      planJobView(
+        request({
+          account: 'p12345',
+          time: '04:00:00',
+          mem: '32G',
+          cpus: 4,
+          gpus: 2,
+          gpuType: 'h100',
+          output: 'logs/%x-%j.out',
+        }),
+      ),
     );
     expect(script).toContain('#SBATCH --gres=gpu:h100:2');
     expect(script).toContain('#SBATCH --account=p12345');
@@ -77,7 +89,10 @@ describe('renderTemplate', () => {
   });
 
   it('writes --constraint as an #SBATCH value (sbatch quoting), and nothing without one', () => {
-    const line = (constraint: string | undefined) => renderTemplate(TEMPLATE, planJobView(request({ constraint }))).split('\n').filter((l) => l.startsWith('#SBATCH --constraint'));
+    const line = (constraint: string | undefined) =>
+      renderTemplate(TEMPLATE, planJobView(request({ constraint })))
+        .split('\n')
+        .filter((l) => l.startsWith('#SBATCH --constraint'));
     expect(line('h100')).toEqual(['#SBATCH --constraint=h100']);
     expect(line('[quest8|quest9]&rhel8')).toEqual(['#SBATCH --constraint="[quest8|quest9]&rhel8"']);
     expect(line(undefined)).toEqual([]);

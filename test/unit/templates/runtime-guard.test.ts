@@ -24,17 +24,41 @@ function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolea
   mkdirSync(bin);
   mkdirSync(cache);
   const calls = join(dir, 'apptainer-calls');
-  writeFileSync(join(bin, 'apptainer'), `#!/bin/bash\necho "$1" >> ${JSON.stringify(calls)}\n[ "$1" = pull ] && echo sif > "\${@: -2:1}"\nexit 0\n`);
+  writeFileSync(
+    join(bin, 'apptainer'),
+    `#!/bin/bash\necho "$1" >> ${JSON.stringify(calls)}\n[ "$1" = pull ] && echo sif > "\${@: -2:1}"\nexit 0\n`,
+  );
   writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/bash\necho "$*" >> ${JSON.stringify(smiCalls)}\n${nvidiaSmi}\n`);
   chmodSync(join(bin, 'apptainer'), 0o755);
   chmodSync(join(bin, 'nvidia-smi'), 0o755);
   if (cached) writeFileSync(join(cache, sifFileName(DIGEST)), 'not empty');
   const request: JobRequest = {
-    jobName: 'guard', partition: 'gpu-legacy', account: undefined, time: undefined, mem: undefined, cpus: undefined, gpus: 1,
-    gpuType: undefined, output: undefined, cacheDir: cache, command: ['true'], minDriver, driverVersionFile,
-    image: { displayRef: 'r/nvidia/tensorflow:25.02-tf2-py3', pullRef: `docker://r/nvidia/tensorflow@${DIGEST}`, digest: DIGEST, noHttps: false, authFile: undefined },
+    jobName: 'guard',
+    partition: 'gpu-legacy',
+    account: undefined,
+    time: undefined,
+    mem: undefined,
+    cpus: undefined,
+    gpus: 1,
+    gpuType: undefined,
+    output: undefined,
+    cacheDir: cache,
+    command: ['true'],
+    minDriver,
+    driverVersionFile,
+    image: {
+      displayRef: 'r/nvidia/tensorflow:25.02-tf2-py3',
+      pullRef: `docker://r/nvidia/tensorflow@${DIGEST}`,
+      digest: DIGEST,
+      noHttps: false,
+      authFile: undefined,
+    },
   };
-  const result = spawnSync('bash', ['-c', renderTemplate(TEMPLATE, planJobView(request))], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir }, cwd: dir, encoding: 'utf8' });
+  const result = spawnSync('bash', ['-c', renderTemplate(TEMPLATE, planJobView(request))], {
+    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir },
+    cwd: dir,
+    encoding: 'utf8',
+  });
   const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
   expect(existsSync(join(dir, 'pwned'))).toBe(false);
   return { code: result.status, stderr: result.stderr, calls: lines(calls), smiCalls: lines(smiCalls) };
@@ -80,13 +104,20 @@ describe('runtime guard reading the kernel module version file first', () => {
   it('stops with exit 86 from the file alone, naming it, without running nvidia-smi', () => {
     const job = runJob('echo 580.159.04', '570.86.10', true, V100_MODULE);
     expect(job.code).toBe(86);
-    expect(job.stderr).toMatch(/GPU driver 525\.105\.17 on \S+ \(kernel module, \/.+\/nvidia version 'q' \$\(touch pwned\) `touch pwned`\) is older than 570\.86\.10/);
+    expect(job.stderr).toMatch(
+      /GPU driver 525\.105\.17 on \S+ \(kernel module, \/.+\/nvidia version 'q' \$\(touch pwned\) `touch pwned`\) is older than 570\.86\.10/,
+    );
     expect(job.smiCalls).toEqual([]);
     expect(job.calls).toEqual([]);
   });
 
   it('runs on a new enough module without running nvidia-smi, even where nvidia-smi fails (library mismatch)', () => {
-    const job = runJob('echo "Failed to initialize NVML: Driver/library version mismatch"; exit 18', '525.85.12', true, V100_MODULE);
+    const job = runJob(
+      'echo "Failed to initialize NVML: Driver/library version mismatch"; exit 18',
+      '525.85.12',
+      true,
+      V100_MODULE,
+    );
     expect(job.code, job.stderr).toBe(0);
     expect(job.smiCalls).toEqual([]);
     expect(job.stderr).not.toContain('could not read the GPU driver');
@@ -95,7 +126,10 @@ describe('runtime guard reading the kernel module version file first', () => {
 
   it.each([
     ['missing', undefined],
-    ['unparsable (Jetson L4T number)', 'NVRM version: NVIDIA UNIX Open Kernel Module for aarch64  35.3.1  Release Build\n'],
+    [
+      'unparsable (Jetson L4T number)',
+      'NVRM version: NVIDIA UNIX Open Kernel Module for aarch64  35.3.1  Release Build\n',
+    ],
   ])('falls back to nvidia-smi when the file is %s, with today’s message', (_label, file) => {
     const job = runJob('echo 525.105.17', '570.86.10', false, file);
     expect(job.code).toBe(86);
@@ -112,7 +146,12 @@ describe('runtime guard reading the kernel module version file first', () => {
     ['570.086.10', '570.86.9', 0],
     ['1000.1', '999.99.99', 0],
   ])('compares %s with the minimum %s numerically, part by part (exit %i)', (driver, min, code) => {
-    const job = runJob('true', min, true, `NVRM version: NVIDIA UNIX x86_64 Kernel Module  ${driver}  Tue Sep 30 2025\n`);
+    const job = runJob(
+      'true',
+      min,
+      true,
+      `NVRM version: NVIDIA UNIX x86_64 Kernel Module  ${driver}  Tue Sep 30 2025\n`,
+    );
     expect(job.code, job.stderr).toBe(code);
   });
 

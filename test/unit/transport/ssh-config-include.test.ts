@@ -8,7 +8,12 @@ const HOME = '/home/me';
 const load = (files: Record<string, string>) => loadSshConfig(memoryFiles(files), { home: HOME });
 const lookup = async (files: Record<string, string>, alias: string, extra: { user?: string } = {}) => {
   const notes: string[] = [];
-  const options = lookupSshConfig(await load(files), { alias, localUser: 'me', preset: { user: extra.user }, note: (n) => notes.push(n) });
+  const options = lookupSshConfig(await load(files), {
+    alias,
+    localUser: 'me',
+    preset: { user: extra.user },
+    note: (n) => notes.push(n),
+  });
   return { options, notes };
 };
 
@@ -17,12 +22,19 @@ describe('Include', () => {
     const io = memoryFiles({
       [`${HOME}/.ssh/config`]: 'Include config.d/*\nHost *\n  User fallback\n  IdentityFile ~/.ssh/id_default\n',
       [`${HOME}/.ssh/config.d/20-lab`]: 'Host cluster\n  User labuser\n  Port 2022\n',
-      [`${HOME}/.ssh/config.d/10-cluster`]: 'Host cluster\n  HostName 127.0.0.1\n  Port 2222\n  User hpcuser\n  IdentityFile /keys/cluster\n',
+      [`${HOME}/.ssh/config.d/10-cluster`]:
+        'Host cluster\n  HostName 127.0.0.1\n  Port 2222\n  User hpcuser\n  IdentityFile /keys/cluster\n',
       [`${HOME}/.ssh/config.d/.10-swap`]: 'Host cluster\n  User editor-swap-file\n',
       [`${HOME}/.ssh/config.d/old/99`]: 'Host cluster\n  User in-a-subdirectory\n',
     });
     const files = await loadSshConfig(io, { home: HOME });
-    expect(io.reads).toEqual([`${HOME}/.ssh/config`, `${HOME}/.ssh/config.d/10-cluster`, `${HOME}/.ssh/config.d/20-lab`, `${HOME}/.ssh/config.d/old`, '/etc/ssh/ssh_config']);
+    expect(io.reads).toEqual([
+      `${HOME}/.ssh/config`,
+      `${HOME}/.ssh/config.d/10-cluster`,
+      `${HOME}/.ssh/config.d/20-lab`,
+      `${HOME}/.ssh/config.d/old`,
+      '/etc/ssh/ssh_config',
+    ]);
     expect(lookupSshConfig(files, { alias: 'cluster', localUser: 'me' })).toEqual({
       hostname: '127.0.0.1',
       port: '2222',
@@ -51,9 +63,16 @@ describe('Include', () => {
       // The included file's own Host line ends its conditional part; the including block applies again after it.
       [`${HOME}/.ssh/quest.conf`]: 'HostName login.quest.example.edu\nHost nomatch\n  User inner\n',
     };
-    expect((await lookup(files, 'quest')).options).toEqual({ hostname: 'login.quest.example.edu', user: 'after-include', port: '22' });
+    expect((await lookup(files, 'quest')).options).toEqual({
+      hostname: 'login.quest.example.edu',
+      user: 'after-include',
+      port: '22',
+    });
     // For another host the included file is read but nothing in it applies, not even a Host * inside it.
-    const other = { ...files, [`${HOME}/.ssh/quest.conf`]: 'HostName login.quest.example.edu\nHost *\n  User leaked\n' };
+    const other = {
+      ...files,
+      [`${HOME}/.ssh/quest.conf`]: 'HostName login.quest.example.edu\nHost *\n  User leaked\n',
+    };
     expect((await lookup(other, 'bastion')).options).toEqual({ port: '22' });
   });
 
@@ -70,26 +89,50 @@ describe('Include', () => {
   });
 
   it('refuses ~ in a system file Include, and ~user paths', async () => {
-    await expect(load({ '/etc/ssh/ssh_config': 'Include ~/x\n' })).rejects.toThrow('/etc/ssh/ssh_config line 1: bad include path ~/x');
-    await expect(load({ [`${HOME}/.ssh/config`]: '\nInclude ~bob/x\n' })).rejects.toThrow(`${HOME}/.ssh/config line 2: Include ~bob/x: ~user paths are not supported`);
+    await expect(load({ '/etc/ssh/ssh_config': 'Include ~/x\n' })).rejects.toThrow(
+      '/etc/ssh/ssh_config line 1: bad include path ~/x',
+    );
+    await expect(load({ [`${HOME}/.ssh/config`]: '\nInclude ~bob/x\n' })).rejects.toThrow(
+      `${HOME}/.ssh/config line 2: Include ~bob/x: ~user paths are not supported`,
+    );
   });
 
   it(`follows Includes ${MAX_INCLUDE_DEPTH} deep and refuses one more, as OpenSSH does`, async () => {
     const chain = (length: number) =>
-      Object.fromEntries(Array.from({ length: length + 1 }, (_, i) => [i === 0 ? `${HOME}/.ssh/config` : `${HOME}/.ssh/f${i}`, i < length ? `Include f${i + 1}\n` : 'Host deep\n  User bottom\n']));
+      Object.fromEntries(
+        Array.from({ length: length + 1 }, (_, i) => [
+          i === 0 ? `${HOME}/.ssh/config` : `${HOME}/.ssh/f${i}`,
+          i < length ? `Include f${i + 1}\n` : 'Host deep\n  User bottom\n',
+        ]),
+      );
     expect((await lookup(chain(MAX_INCLUDE_DEPTH), 'deep')).options).toEqual({ user: 'bottom' });
-    await expect(load(chain(MAX_INCLUDE_DEPTH + 1))).rejects.toThrow(`${HOME}/.ssh/f16 line 1: Includes nested deeper than 16 files`);
+    await expect(load(chain(MAX_INCLUDE_DEPTH + 1))).rejects.toThrow(
+      `${HOME}/.ssh/f16 line 1: Includes nested deeper than 16 files`,
+    );
   });
 
   it('refuses a file it cannot read (other than missing) as a configuration error', async () => {
     const io = memoryFiles({ [`${HOME}/.ssh/config`]: 'Include secret.conf\n' });
-    const denied = { ...io, readFile: async (path: string) => (path.endsWith('secret.conf') ? Promise.reject(new Error('EACCES: permission denied')) : io.readFile(path)) };
-    await expect(loadSshConfig(denied, { home: HOME })).rejects.toMatchObject({ exitCode: 78, message: `cannot read ${HOME}/.ssh/secret.conf: EACCES: permission denied` });
+    const denied = {
+      ...io,
+      readFile: async (path: string) =>
+        path.endsWith('secret.conf') ? Promise.reject(new Error('EACCES: permission denied')) : io.readFile(path),
+    };
+    await expect(loadSshConfig(denied, { home: HOME })).rejects.toMatchObject({
+      exitCode: 78,
+      message: `cannot read ${HOME}/.ssh/secret.conf: EACCES: permission denied`,
+    });
   });
 
   it('refuses a loop plainly, even inside a block that does not apply (OpenSSH reads those Includes too)', async () => {
-    const files = { [`${HOME}/.ssh/config`]: 'Host never\n  Include a.conf\n', [`${HOME}/.ssh/a.conf`]: 'Include b.conf\n', [`${HOME}/.ssh/b.conf`]: 'Include a.conf\n' };
-    await expect(load(files)).rejects.toThrow(`Include loop: ${HOME}/.ssh/config → ${HOME}/.ssh/a.conf → ${HOME}/.ssh/b.conf → ${HOME}/.ssh/a.conf`);
+    const files = {
+      [`${HOME}/.ssh/config`]: 'Host never\n  Include a.conf\n',
+      [`${HOME}/.ssh/a.conf`]: 'Include b.conf\n',
+      [`${HOME}/.ssh/b.conf`]: 'Include a.conf\n',
+    };
+    await expect(load(files)).rejects.toThrow(
+      `Include loop: ${HOME}/.ssh/config → ${HOME}/.ssh/a.conf → ${HOME}/.ssh/b.conf → ${HOME}/.ssh/a.conf`,
+    );
   });
 });
 
@@ -111,32 +154,55 @@ describe('Match', () => {
     ].join('\n');
     const files = { [`${HOME}/.ssh/config`]: config };
     // Match user sees "abc123" only after the last-but-one block: the Port block (earlier) does not apply yet.
-    expect((await lookup(files, 'quest')).options).toEqual({ hostname: 'login.quest.example.edu', proxyjump: 'bastion', connecttimeout: '7', user: 'abc123', serveraliveinterval: '15' });
+    expect((await lookup(files, 'quest')).options).toEqual({
+      hostname: 'login.quest.example.edu',
+      proxyjump: 'bastion',
+      connecttimeout: '7',
+      user: 'abc123',
+      serveraliveinterval: '15',
+    });
     // A user given before the files (user@ or a host profile) is what Match user sees.
     expect((await lookup(files, 'quest', { user: 'abc123' })).options).toMatchObject({ port: '2200', user: 'abc123' });
     expect((await lookup(files, 'quest', { user: 'root' })).options).not.toHaveProperty('connecttimeout');
     // Without a HostName, Match host compares the name typed.
-    expect((await lookup(files, 'login.other')).options).toEqual({ connecttimeout: '7', user: 'abc123', serveraliveinterval: '15' });
+    expect((await lookup(files, 'login.other')).options).toEqual({
+      connecttimeout: '7',
+      user: 'abc123',
+      serveraliveinterval: '15',
+    });
   });
 
   it('skips a block whose criterion is not evaluated (exec, final, tagged...) when it cannot change the result, and says so', async () => {
-    const config = 'Host quest\n  User abc123\n  HostName login\nMatch exec "nc -z vpn 22" host login\n  User vpnuser\nMatch host other exec false\n  Port 1\n';
+    const config =
+      'Host quest\n  User abc123\n  HostName login\nMatch exec "nc -z vpn 22" host login\n  User vpnuser\nMatch host other exec false\n  Port 1\n';
     const { options, notes } = await lookup({ [`${HOME}/.ssh/config`]: config }, 'quest');
     expect(options).toEqual({ user: 'abc123', hostname: 'login' });
     // The second block is decided by its host criterion, so only the first is reported.
-    expect(notes).toEqual([`${HOME}/.ssh/config line 4: Match exec nc -z vpn 22: not evaluated; skipped, as it sets nothing qsub-container reads that is not already set`]);
+    expect(notes).toEqual([
+      `${HOME}/.ssh/config line 4: Match exec nc -z vpn 22: not evaluated; skipped, as it sets nothing qsub-container reads that is not already set`,
+    ]);
   });
 
   it('refuses a block whose criterion is not evaluated when it would set something not yet set, naming the criterion', async () => {
     for (const match of ['exec "on-vpn"', 'final', 'canonical all', '!tagged work']) {
-      const files = { [`${HOME}/.ssh/config`]: `Match ${match}\n  ProxyJump bastion\nHost *\n  User me\n`, [`${HOME}/.ssh/x`]: '' };
+      const files = {
+        [`${HOME}/.ssh/config`]: `Match ${match}\n  ProxyJump bastion\nHost *\n  User me\n`,
+        [`${HOME}/.ssh/x`]: '',
+      };
       await expect(lookup(files, 'quest')).rejects.toThrow(
-        new RegExp(`^${HOME}/.ssh/config line 1: Match ${match.replace(/"/g, '').replace(/ all$/, '').replace('!', '!')}.* is not evaluated by qsub-container, and its block would set proxyjump for quest \\(${HOME}/.ssh/config line 2\\)$`),
+        new RegExp(
+          `^${HOME}/.ssh/config line 1: Match ${match.replace(/"/g, '').replace(/ all$/, '').replace('!', '!')}.* is not evaluated by qsub-container, and its block would set proxyjump for quest \\(${HOME}/.ssh/config line 2\\)$`,
+        ),
       );
     }
     // Through an Include inside the block too: the included file's options are as conditional as the block.
-    const viaInclude = { [`${HOME}/.ssh/config`]: 'Match exec true\n  Include extra\n', [`${HOME}/.ssh/extra`]: 'IdentityFile ~/.ssh/k\n' };
-    await expect(lookup(viaInclude, 'quest')).rejects.toThrow(`would set identityfile for quest (${HOME}/.ssh/extra line 1)`);
+    const viaInclude = {
+      [`${HOME}/.ssh/config`]: 'Match exec true\n  Include extra\n',
+      [`${HOME}/.ssh/extra`]: 'IdentityFile ~/.ssh/k\n',
+    };
+    await expect(lookup(viaInclude, 'quest')).rejects.toThrow(
+      `would set identityfile for quest (${HOME}/.ssh/extra line 1)`,
+    );
   });
 
   it.each([

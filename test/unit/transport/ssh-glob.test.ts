@@ -21,7 +21,18 @@ describe('Include globs', () => {
   });
 
   it('expands wildcards in directory segments too, sorted as bytes', async () => {
-    const io = memoryFiles({ '/e/b/ssh.conf': '', '/e/a/ssh.conf': '', '/e/a/other': '', '/e/B/ssh.conf': '', '/e/é/ssh.conf': '' });
-    expect(await expandGlob('/e/*/ssh.conf', io.listDir)).toEqual(['/e/B/ssh.conf', '/e/a/ssh.conf', '/e/b/ssh.conf', '/e/é/ssh.conf']);
+    const io = memoryFiles({
+      '/e/b/ssh.conf': '',
+      '/e/a/ssh.conf': '',
+      '/e/a/other': '',
+      '/e/B/ssh.conf': '',
+      '/e/é/ssh.conf': '',
+    });
+    expect(await expandGlob('/e/*/ssh.conf', io.listDir)).toEqual([
+      '/e/B/ssh.conf',
+      '/e/a/ssh.conf',
+      '/e/b/ssh.conf',
+      '/e/é/ssh.conf',
+    ]);
   });
 });

@@ -67,22 +67,49 @@ describe('resolveSshTarget', () => {
   });
 
   it('lets user@host:port override the alias, and falls back to OpenSSH defaults for unknown names', () => {
-    expect(resolveSshTarget('other@quest:2022', env())).toMatchObject({ target: { host: 'login.quest.northwestern.edu', user: 'other', port: 2022 } });
+    expect(resolveSshTarget('other@quest:2022', env())).toMatchObject({
+      target: { host: 'login.quest.northwestern.edu', user: 'other', port: 2022 },
+    });
     expect(resolveSshTarget('[::1]:2222', { ...env(), sshConfig: [] })).toMatchObject({
-      target: { host: '::1', port: 2222, user: 'me', defaultIdentities: true, identityFiles: ['/home/me/.ssh/id_ed25519', '/home/me/.ssh/id_ecdsa', '/home/me/.ssh/id_rsa'] },
+      target: {
+        host: '::1',
+        port: 2222,
+        user: 'me',
+        defaultIdentities: true,
+        identityFiles: ['/home/me/.ssh/id_ed25519', '/home/me/.ssh/id_ecdsa', '/home/me/.ssh/id_rsa'],
+      },
     });
   });
 
   it('follows one ProxyJump hop, resolving the bastion alias too', () => {
     const result = resolveSshTarget('quest-gpu', env());
     expect(result).toMatchObject({
-      target: { host: 'quest-gpu.example.org', jump: { host: 'bastion.example.org', port: 2200, user: 'fallback', identityFiles: ['/home/me/.ssh/id bastion', '/home/me/.ssh/id_rsa'] } },
+      target: {
+        host: 'quest-gpu.example.org',
+        jump: {
+          host: 'bastion.example.org',
+          port: 2200,
+          user: 'fallback',
+          identityFiles: ['/home/me/.ssh/id bastion', '/home/me/.ssh/id_rsa'],
+        },
+      },
     });
   });
 
   it('prefers a config host profile over ~/.ssh/config, and can turn the agent off', () => {
-    const result = resolveSshTarget('quest', env({ quest: { port: 2222, agent: false, identityFiles: ['/keys/a'], connectTimeoutSeconds: 3 } }));
-    expect(result).toMatchObject({ target: { host: 'login.quest.northwestern.edu', port: 2222, agent: undefined, identityFiles: ['/keys/a'], connectTimeoutMs: 3000 } });
+    const result = resolveSshTarget(
+      'quest',
+      env({ quest: { port: 2222, agent: false, identityFiles: ['/keys/a'], connectTimeoutSeconds: 3 } }),
+    );
+    expect(result).toMatchObject({
+      target: {
+        host: 'login.quest.northwestern.edu',
+        port: 2222,
+        agent: undefined,
+        identityFiles: ['/keys/a'],
+        connectTimeoutMs: 3000,
+      },
+    });
   });
 
   it.each([
@@ -94,21 +121,31 @@ describe('resolveSshTarget', () => {
   });
 
   it('lets a Match exec block pass when a host profile or host:port already gives what it would set', async () => {
-    const files = await loadSshConfig(memoryFiles({ '/home/me/.ssh/config': 'Match exec "on-vpn"\n  Port 2200\n  IdentityFile ~/.ssh/vpn\n' }), { home: '/home/me' });
+    const files = await loadSshConfig(
+      memoryFiles({ '/home/me/.ssh/config': 'Match exec "on-vpn"\n  Port 2200\n  IdentityFile ~/.ssh/vpn\n' }),
+      { home: '/home/me' },
+    );
     const withFiles = (profiles: Record<string, HostProfile>) => ({ ...env(profiles), sshConfig: files });
     expect(() => resolveSshTarget('quest', withFiles({}))).toThrow('would set port for quest');
     expect(() => resolveSshTarget('quest:22', withFiles({}))).toThrow('would set identityfile for quest');
-    expect(resolveSshTarget('quest:22', withFiles({ quest: { identityFiles: ['/keys/a'] } }))).toMatchObject({ target: { port: 22, identityFiles: ['/keys/a'] } });
+    expect(resolveSshTarget('quest:22', withFiles({ quest: { identityFiles: ['/keys/a'] } }))).toMatchObject({
+      target: { port: 22, identityFiles: ['/keys/a'] },
+    });
   });
 
   it('refuses more than one hop', () => {
-    expect(resolveSshTarget('x', env({ x: { proxyJump: 'a,b' } }))).toEqual({ error: expect.stringContaining('one bastion is supported') });
+    expect(resolveSshTarget('x', env({ x: { proxyJump: 'a,b' } }))).toEqual({
+      error: expect.stringContaining('one bastion is supported'),
+    });
   });
 });
 
 describe('validateHostProfiles', () => {
   it('reports every problem at once', () => {
-    const { errors, profiles } = validateHostProfiles({ ok: { hostname: 'h', port: 22 }, bad: { port: '22', colour: 'red' }, worse: 3 }, 'config.json');
+    const { errors, profiles } = validateHostProfiles(
+      { ok: { hostname: 'h', port: 22 }, bad: { port: '22', colour: 'red' }, worse: 3 },
+      'config.json',
+    );
     expect(Object.keys(profiles)).toEqual(['ok']);
     expect(errors).toEqual([
       'config.json: hosts.bad.port has the wrong type',
@@ -118,7 +155,10 @@ describe('validateHostProfiles', () => {
   });
 
   it('accepts "sshClient" only as openssh or ssh2', () => {
-    const { errors, profiles } = validateHostProfiles({ quest: { sshClient: 'openssh' }, other: { sshClient: 'putty' } }, 'config.json');
+    const { errors, profiles } = validateHostProfiles(
+      { quest: { sshClient: 'openssh' }, other: { sshClient: 'putty' } },
+      'config.json',
+    );
     expect(profiles).toEqual({ quest: { sshClient: 'openssh' } });
     expect(errors).toEqual(['config.json: hosts.other.sshClient must be "openssh" or "ssh2"']);
   });
