@@ -39,6 +39,7 @@ purge_state() {
 
 main() {
   [[ $EUID -eq 0 ]] || die "down.sh must run as root"
+  close_inherited_fds
   exec 8>/run/qsc-testbed.lock
   flock -n 8 || die "another up.sh or down.sh is running"
   ((PURGE)) && cancel_jobs

@@ -16,6 +16,7 @@ FIXTURES_DIR=${QSC_NVIDIA_SMI_FIXTURES:-$(cd "$HERE/../.." && pwd)/test/fixtures
 
 preflight() {
   [[ $EUID -eq 0 ]] || die "up.sh must run as root"
+  close_inherited_fds
   grep -q '^VERSION_CODENAME=bookworm' /etc/os-release || log "WARNING: not Debian 12 (bookworm); untested"
   # Only one up.sh/down.sh at a time. Daemons are started with fd 8 closed so they do not keep the lock.
   exec 8>/run/qsc-testbed.lock

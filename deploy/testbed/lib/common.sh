@@ -60,6 +60,17 @@ stop_pidfile() {
   log "stopped $2 (pid $pid)"
 }
 
+# Daemons started by these scripts must not inherit the caller's descriptors: `flock LOCK up.sh` hands the lock's fd to
+# the script, and a daemon keeping it would hold that lock (every e2e run waits on it) for as long as it runs.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    [[ $fd =~ ^[0-9]+$ ]] && ((fd > 2 && fd != 255)) || continue
+    eval "exec $fd>&-"
+  done
+}
+
 # put_file DEST MODE OWNER: write stdin to DEST only when the content differs; sets CHANGED=1/0 so
 # callers can restart a daemon only when its config really changed. Feed it with `< <(cmd)` rather than
 # a pipe when CHANGED matters: a pipeline runs put_file in a subshell and the flag would be lost.
