@@ -4,6 +4,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/common.sh"
+source "$HERE/lib/node-ns.sh"
 source "$HERE/lib/slurm.sh"
 source "$HERE/lib/sshd.sh"
 source "$HERE/lib/registry.sh"
@@ -32,6 +33,7 @@ purge_state() {
     grep -vxF -f "$SSH_CLIENT_KEY.pub" "$auth" >"$auth.tmp" || true
     cat "$auth.tmp" >"$auth" && rm -f "$auth.tmp"
   fi
+  remove_node_namespaces
   rm -rf /var/spool/slurmctld /var/spool/slurmd "$STATE_DIR" "$ETC_DIR" "$RUN_DIR" "$LOG_DIR" \
     "$CACHE_DIR" "$TOOL_CONFIG_DIR" /var/cache/qsc-testbed
   log "purged Slurm spool, registry storage, secrets and keys, cache dir, logs and tool config"

@@ -6,6 +6,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/common.sh"
 source "$HERE/lib/packages.sh"
 source "$HERE/lib/node.sh"
+source "$HERE/lib/node-ns.sh"
 source "$HERE/lib/slurm.sh"
 source "$HERE/lib/sshd.sh"
 source "$HERE/lib/registry.sh"
@@ -59,6 +60,7 @@ main() {
   verify_gpu_jobs
   verify_concurrency
   verify_ssh
+  verify_node_views
   verify_apptainer
   print_summary
   echo "elapsed: ${SECONDS}s"

@@ -1,4 +1,4 @@
-# munged, slurmctld and two slurmd (a CPU node and a GPU node on this one host), config in /etc/slurm.
+# munged, slurmctld and one slurmd per node (a CPU node and five GPU nodes on this one host), config in /etc/slurm.
 
 SLURM_CONF=/etc/slurm/slurm.conf
 GRES_CONF=/etc/slurm/gres.conf
@@ -8,7 +8,15 @@ CTLD_PID=$RUN_DIR/slurmctld.pid
 # per-node-group probing has something to find. The stand-in answers those by $SLURMD_NODENAME.
 MIXED_V100_NODE=gpu02
 MIXED_H100_NODE=gpu03
-SLURM_NODES=("$CPU_NODE" "$GPU_NODE" "$MIXED_V100_NODE" "$MIXED_H100_NODE")
+# gpu-multi: two alike H100 nodes for multi-node jobs, each with a /tmp of its own (lib/node-ns.sh), so sbcast has a
+# node-local place to write: one host's /tmp would otherwise be shared by both (and sbcast has no %n in 22.05).
+MULTI_NODES=(gpu04 gpu05)
+SLURM_NODES=("$CPU_NODE" "$GPU_NODE" "$MIXED_V100_NODE" "$MIXED_H100_NODE" "${MULTI_NODES[@]}")
+# Every GPU node's slurmd runs in a mount namespace of its own (lib/node-ns.sh).
+GPU_NODES=("$GPU_NODE" "$MIXED_V100_NODE" "$MIXED_H100_NODE" "${MULTI_NODES[@]}")
+# The driver profile (node-drivers/) each GPU node gets from up.sh; "none": no /proc/driver/nvidia, and nvidia-smi
+# answers by partition exactly as before per-node drivers existed (gpu01 serves three partitions of three drivers).
+declare -A DEFAULT_NODE_DRIVER=([gpu01]=none [gpu02]=none [gpu03]=none [gpu04]=h100-580.159.04 [gpu05]=h100-580.159.04)
 
 slurmd_pid() { echo "$RUN_DIR/slurmd-$1.pid"; }
 
@@ -50,6 +58,9 @@ PartitionName=gpu-broken Nodes=$GPU_NODE MaxTime=2-00:00:00 State=UP
 NodeName=$MIXED_V100_NODE NodeHostname=$(hostname) NodeAddr=127.0.0.1 Port=6820 CPUs=8 RealMemory=20000 Gres=gpu:v100:2 Features=v100
 NodeName=$MIXED_H100_NODE NodeHostname=$(hostname) NodeAddr=127.0.0.1 Port=6821 CPUs=8 RealMemory=20000 Gres=gpu:h100:2 Features=h100
 PartitionName=gpu-mixed Nodes=$MIXED_V100_NODE,$MIXED_H100_NODE MaxTime=2-00:00:00 State=UP
+NodeName=${MULTI_NODES[0]} NodeHostname=$(hostname) NodeAddr=127.0.0.1 Port=6822 CPUs=8 RealMemory=20000 Gres=gpu:h100:2 Features=h100
+NodeName=${MULTI_NODES[1]} NodeHostname=$(hostname) NodeAddr=127.0.0.1 Port=6823 CPUs=8 RealMemory=20000 Gres=gpu:h100:2 Features=h100
+PartitionName=gpu-multi Nodes=${MULTI_NODES[0]},${MULTI_NODES[1]} MaxTime=2-00:00:00 State=UP
 EOF
 }
 
@@ -62,13 +73,15 @@ NodeName=$GPU_NODE Name=gpu Type=h100 File=$RUN_DIR/gpu[0-1]
 NodeName=$GPU_NODE Name=gpu Type=v100 File=$RUN_DIR/gpu[2-3]
 NodeName=$MIXED_V100_NODE Name=gpu Type=v100 File=$RUN_DIR/gpu[4-5]
 NodeName=$MIXED_H100_NODE Name=gpu Type=h100 File=$RUN_DIR/gpu[6-7]
+NodeName=${MULTI_NODES[0]} Name=gpu Type=h100 File=$RUN_DIR/gpu[8-9]
+NodeName=${MULTI_NODES[1]} Name=gpu Type=h100 File=$RUN_DIR/gpu[10-11]
 EOF
 }
 
-# Device nodes for the gpu-mixed nodes' GRES (gpu0-3 are made by ensure_fake_gpu_files in node.sh).
+# Device nodes for the gpu-mixed and gpu-multi nodes' GRES (gpu0-3 are made by ensure_fake_gpu_files in node.sh).
 ensure_mixed_gpu_files() {
   local i f
-  for i in 4 5 6 7; do
+  for i in 4 5 6 7 8 9 10 11; do
     f=$RUN_DIR/gpu$i
     [[ -c $f ]] && continue
     rm -f "$f"
@@ -105,6 +118,28 @@ stop_slurm() {
   wait
 }
 
+is_gpu_node() { [[ " ${GPU_NODES[*]} " == *" $1 "* ]]; }
+is_multi_node() { [[ " ${MULTI_NODES[*]} " == *" $1 "* ]]; }
+
+# The node's slurmd runs, inside the node's own mount namespace for a GPU node: else it is (re)started.
+slurmd_in_place() {
+  local node=$1 pid
+  pid_alive "$(slurmd_pid "$node")" slurmd || return 1
+  pid=$(cat "$(slurmd_pid "$node")")
+  ! is_gpu_node "$node" || [[ $(readlink "/proc/$pid/ns/mnt") == "$(ns_id "$node")" ]]
+}
+
+# start_slurmd NODE: started as up.sh always did (slurmd -N NODE), inside the node's namespace for a GPU node.
+start_slurmd() {
+  local node=$1 argv=(slurmd -N "$1")
+  if is_gpu_node "$node"; then
+    if is_multi_node "$node"; then ensure_node_ns "$node" local-tmp; else ensure_node_ns "$node"; fi
+    argv=(nsenter --mount="$(node_ns "$node")" "${argv[@]}")
+  fi
+  "${argv[@]}" </dev/null >/dev/null 2>&1 8>&- || die "slurmd -N $node failed to start; see $LOG_DIR/slurmd-$node.log"
+  log "slurm: started slurmd -N $node$(is_gpu_node "$node" && echo " in its mount namespace")"
+}
+
 start_slurm() {
   if ((SLURM_CONFIG_CHANGED)) && pid_alive "$CTLD_PID" slurmctld; then
     log "slurm: config changed, restarting daemons"
@@ -118,9 +153,12 @@ start_slurm() {
   wait_until 20 scontrol ping >/dev/null 2>&1 || die "slurmctld does not answer 'scontrol ping'; see $LOG_DIR/slurmctld.log"
   local node
   for node in "${SLURM_NODES[@]}"; do
-    pid_alive "$(slurmd_pid "$node")" slurmd && continue
-    slurmd -N "$node" </dev/null >/dev/null 2>&1 8>&- || die "slurmd -N $node failed to start; see $LOG_DIR/slurmd-$node.log"
-    log "slurm: started slurmd -N $node"
+    slurmd_in_place "$node" && continue
+    if pid_alive "$(slurmd_pid "$node")" slurmd; then
+      log "slurm: slurmd -N $node runs outside its namespace or config; restarting it"
+      stop_pidfile "$(slurmd_pid "$node")" slurmd
+    fi
+    start_slurmd "$node"
   done
 }
 
@@ -153,6 +191,13 @@ bring_up_slurm() {
   munge -n </dev/null | unmunge >/dev/null || die "munge round trip failed"
   ensure_mixed_gpu_files
   write_slurm_config
+  ensure_ns_dir
+  install_node_drivers
+  local node
+  for node in "${GPU_NODES[@]}"; do
+    install -d -m 0755 "$(node_dir "$node")/proc-driver"
+    [[ $(node_driver "$node") == "${DEFAULT_NODE_DRIVER[$node]}" ]] || set_node_driver "$node" "${DEFAULT_NODE_DRIVER[$node]}"
+  done
   start_slurm
   wait_nodes_ready
 }

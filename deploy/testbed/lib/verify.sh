@@ -63,3 +63,16 @@ verify_apptainer() {
   rm -rf "$tmp"
   PYTORCH_DIGEST=$digest
 }
+
+# Jobs see their node's own driver files (gpu-multi: H100 580 on both; gengpu's gpu01: none, as before) and, on
+# gpu-multi, a /tmp of their node's own: what one task writes there the other node's task does not see.
+verify_node_views() {
+  local out task='echo "$SLURMD_NODENAME" >/tmp/qsc-verify-node; sleep 1
+    echo "$SLURMD_NODENAME" "$(cat /tmp/qsc-verify-node)" "$(grep -o "[0-9]*\.[0-9]*\.[0-9]*" /proc/driver/nvidia/version | head -n 1)"'
+  out=$(as_user "srun -J qsc-verify -p gpu-multi -N2 -n2 -c1 bash -c $(printf %q "$task")") || die "srun -N2 on gpu-multi failed: $out"
+  expect_eq "srun -N2 -p gpu-multi: node, its /tmp, its driver file" "$(sort <<<"$out" | paste -sd' ')" "gpu04 gpu04 580.159.04 gpu05 gpu05 580.159.04"
+  out=$(as_user "srun -J qsc-verify -p gengpu -c1 sh -c 'ls /proc/driver/nvidia 2>&1 || true'")
+  [[ $out == *"No such file"* ]] || die "gengpu's node shows /proc/driver/nvidia by default: $out"
+  [[ ! -e /proc/driver/nvidia ]] || die "the host's own /proc/driver/nvidia exists: a node's bind mount leaked"
+  log "verified gengpu's node has no /proc/driver/nvidia (its default), nor has the host"
+}
