@@ -9,6 +9,7 @@ source "$HERE/lib/node.sh"
 source "$HERE/lib/node-ns.sh"
 source "$HERE/lib/slurm.sh"
 source "$HERE/lib/sshd.sh"
+source "$HERE/lib/neighbour.sh"
 source "$HERE/lib/registry.sh"
 source "$HERE/lib/verify.sh"
 
@@ -48,6 +49,7 @@ main() {
   ensure_packages
   "$HERE/install-apptainer.sh"
   ensure_user
+  ensure_neighbour
   ensure_fuse
   ensure_fake_gpu_files
   install_nvidia_smi
@@ -60,6 +62,7 @@ main() {
   verify_gpu_jobs
   verify_concurrency
   verify_ssh
+  verify_neighbour
   verify_node_views
   verify_apptainer
   print_summary

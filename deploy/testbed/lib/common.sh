@@ -2,11 +2,15 @@
 
 CLUSTER_USER=hpcuser
 CLUSTER_HOME=/home/$CLUSTER_USER
+# A second, hostile cluster user in the cache's group (lib/neighbour.sh).
+NEIGHBOUR_USER=mallory
 ETC_DIR=/etc/qsc-testbed
 STATE_DIR=/var/lib/qsc-testbed
 RUN_DIR=/run/qsc-testbed
 LOG_DIR=/var/log/qsc-testbed
 CACHE_DIR=/srv/qsc-cache
+# The shared cache directory's group (ensure_user makes it the cluster user's own): the hostile neighbour joins it.
+CACHE_GROUP=$CLUSTER_USER
 SHARE_DIR=/usr/local/share/qsc-testbed
 TOOL_CONFIG_DIR=$CLUSTER_HOME/.config/qsub-container
 

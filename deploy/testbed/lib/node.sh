@@ -8,7 +8,7 @@ ensure_user() {
   install -d -m 0700 -o "$CLUSTER_USER" -g "$CLUSTER_USER" "$CLUSTER_HOME/.ssh"
   install -d -m 0755 -o "$CLUSTER_USER" -g "$CLUSTER_USER" "$CLUSTER_HOME/.config" "$TOOL_CONFIG_DIR"
   # setgid so files pulled by any job user keep the cache dir's group.
-  install -d -m 2775 -o "$CLUSTER_USER" -g "$CLUSTER_USER" "$CACHE_DIR"
+  install -d -m 2775 -o "$CLUSTER_USER" -g "$CACHE_GROUP" "$CACHE_DIR"
   chmod 2775 "$CACHE_DIR"
   log "user: $CLUSTER_USER ($(id "$CLUSTER_USER")), cache dir $CACHE_DIR"
 }

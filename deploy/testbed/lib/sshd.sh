@@ -12,6 +12,8 @@ render_sshd_config() {
 EOF
   render_sshd_base "$SSH_PORT" "$SSHD_HOST_KEY" "$SSHD_PID"
   cat <<EOF
+# The hostile neighbour (lib/neighbour.sh) logs in here too; sshd adds up every AllowUsers line.
+AllowUsers $NEIGHBOUR_USER
 # Test suites open many sessions over one connection and many connections at once.
 MaxSessions 64
 MaxStartups 64:30:128
