@@ -10,6 +10,7 @@ source "$HERE/lib/node-ns.sh"
 source "$HERE/lib/slurm.sh"
 source "$HERE/lib/sshd.sh"
 source "$HERE/lib/neighbour.sh"
+source "$HERE/lib/runtimes.sh"
 source "$HERE/lib/registry.sh"
 source "$HERE/lib/verify.sh"
 
@@ -48,6 +49,7 @@ main() {
   ensure_dirs
   ensure_packages
   "$HERE/install-apptainer.sh"
+  install_runtime_emulations
   ensure_user
   ensure_neighbour
   ensure_fuse

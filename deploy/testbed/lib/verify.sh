@@ -60,6 +60,7 @@ verify_apptainer() {
     die "apptainer pull by digest ($digest) failed"
   out=$(as_user "apptainer exec $tmp/digest.sif sh -c 'echo \$CUDA_VERSION'")
   expect_eq "apptainer pull by digest nvidia/pytorch@$digest" "$out" "13.0.2.006"
+  verify_runtime_emulations "$tmp/tag.sif"
   rm -rf "$tmp"
   PYTORCH_DIGEST=$digest
 }
