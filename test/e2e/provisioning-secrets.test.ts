@@ -1,7 +1,8 @@
 // The testbed's own provisioning keeps passwords off command lines (argv is readable by every user: ps,
 // /proc/PID/cmdline): every step that handles one runs under strace, and no process it starts carries a password,
-// base64(user:password), a password hash or a bearer token in its argv — nor in its environment (root's, so not
-// world-readable, but kept clean all the same). Live secrets and daemons are left exactly as they were.
+// base64(user:password), a password hash, a bearer token or the hostile neighbour's private SSH key in its argv — nor in
+// its environment (root's, so not world-readable, but kept clean all the same). Live secrets and daemons are left
+// exactly as they were.
 import { spawnSync } from 'node:child_process';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -156,6 +157,16 @@ describe('testbed provisioning under strace', () => {
     ];
     expect(credentials).toHaveLength(10);
     expect(found(run.trace, needles(credentials, hashes))).toEqual([]);
+    // The neighbour's fresh private key: none of its base64 lines in any argv or env either.
+    const neighbourKey = readFileSync(join(work, 'neighbour-ssh/mallory_ed25519'), 'utf8');
+    const keyLines = neighbourKey.split('\n').filter((line) => /^[A-Za-z0-9+/=]{40,}$/.test(line));
+    expect(keyLines.length).toBeGreaterThan(2);
+    expect(keyLines.filter((line) => run.trace.includes(line))).toEqual([]);
+    expect(statSync(join(work, 'neighbour-ssh/mallory_ed25519')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(work, 'neighbour-home/.ssh/authorized_keys'), 'utf8')).toBe(
+      readFileSync(join(work, 'neighbour-ssh/mallory_ed25519.pub'), 'utf8'),
+    );
+    expect(programs(run.trace)).toContain('ssh-keygen');
 
     // What was made is right and private: 0600 secrets, an htpasswd and scrypt hashes that match, the user's auth file.
     expect(statSync(fresh.password).mode & 0o777).toBe(0o600);

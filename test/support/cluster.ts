@@ -29,29 +29,35 @@ export interface CliResult {
 }
 
 /**
- * runuser's arguments and spawn options to run `argv` as the cluster user, in its home, with exactly a clean
- * login-like environment plus `env`. The variables travel in the process environment (`runuser -m` keeps it), never as
- * `env K=V` arguments: tests pass passwords in variables, and argv is readable by every user (ps, /proc/PID/cmdline).
+ * runuser's arguments and spawn options to run `argv` as `user`, in `home`, with exactly a clean login-like environment
+ * plus `env`. The variables travel in the process environment (`runuser -m` keeps it), never as `env K=V` arguments:
+ * tests pass passwords in variables, and argv is readable by every user (ps, /proc/PID/cmdline).
  */
-export function asClusterUser(argv: readonly string[], env: Record<string, string> = {}) {
+export function asUser(user: string, home: string, argv: readonly string[], env: Record<string, string> = {}) {
   const vars = {
-    HOME: CLUSTER_HOME,
-    USER: CLUSTER_USER,
-    LOGNAME: CLUSTER_USER,
+    HOME: home,
+    USER: user,
+    LOGNAME: user,
     PATH: '/usr/local/bin:/usr/bin:/bin',
     LANG: 'C.UTF-8',
     ...env,
   };
   return {
     command: '/usr/sbin/runuser',
-    args: ['-u', CLUSTER_USER, '-m', '--', 'env', '-C', CLUSTER_HOME, ...argv],
+    args: ['-u', user, '-m', '--', 'env', '-C', home, ...argv],
     env: vars,
   };
 }
 
-/** Run a command as the cluster user with a clean login-like environment (plus `env`). */
-export function runAsUser(argv: readonly string[], env: Record<string, string> = {}, stdin = ''): Promise<CliResult> {
-  const run = asClusterUser(argv, env);
+/** asUser for the cluster user. */
+export const asClusterUser = (argv: readonly string[], env: Record<string, string> = {}) =>
+  asUser(CLUSTER_USER, CLUSTER_HOME, argv, env);
+
+/** Run a process to its end; its exit code (null when killed by a signal) and output. */
+export function runProcess(
+  run: { command: string; args: readonly string[]; env: Record<string, string> },
+  stdin = '',
+): Promise<CliResult> {
   const child = spawn(run.command, run.args, { env: run.env, stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -64,6 +70,10 @@ export function runAsUser(argv: readonly string[], env: Record<string, string> =
     ),
   );
 }
+
+/** Run a command as the cluster user with a clean login-like environment (plus `env`). */
+export const runAsUser = (argv: readonly string[], env: Record<string, string> = {}, stdin = '') =>
+  runProcess(asClusterUser(argv, env), stdin);
 
 export const qsc = (args: readonly string[], env: Record<string, string> = {}) => runAsUser([CLI, ...args], env);
 

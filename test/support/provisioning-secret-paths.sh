@@ -10,6 +10,8 @@ HERE=$TESTBED # lib/token-registry.sh reads images.txt next to up.sh by default
 source "$TESTBED/lib/common.sh"
 source "$TESTBED/lib/registry.sh"
 source "$TESTBED/lib/token-registry.sh"
+source "$TESTBED/lib/sshd.sh"
+source "$TESTBED/lib/neighbour.sh"
 
 # New :5000 password, its htpasswd entry (written, then verified without a rewrite), the user's auth.json.
 (
@@ -26,6 +28,12 @@ source "$TESTBED/lib/token-registry.sh"
   TOKEN_KEY=$TOKEN_ETC/signing-key.pem TOKEN_CERT=$TOKEN_ETC/signing-cert.pem TOKEN_SERVER_CONFIG=$TOKEN_ETC/token-server.json
   ensure_token_secrets
   render_token_server_config >"$TOKEN_SERVER_CONFIG"
+)
+
+# A fresh key pair for the hostile neighbour and her authorized_keys, in WORK (her live ones are left alone).
+(
+  NEIGHBOUR_KEY=$WORK/neighbour-ssh/mallory_ed25519 NEIGHBOUR_HOME=$WORK/neighbour-home
+  ensure_neighbour_key
 )
 
 # The live registries with the live passwords: the health checks, a seed push to :5000 and its copy to :5001.

@@ -9,12 +9,18 @@ ensure_neighbour() {
   # "*": no password, not locked (sshd refuses key logins to a locked account).
   [[ $(getent shadow "$NEIGHBOUR_USER" | cut -d: -f2) == '*' ]] || usermod -p '*' "$NEIGHBOUR_USER"
   id -nG "$NEIGHBOUR_USER" | tr ' ' '\n' | grep -qxF "$CACHE_GROUP" || usermod -a -G "$CACHE_GROUP" "$NEIGHBOUR_USER"
-  install -d -m 0700 "$SSH_DIR"
+  ensure_neighbour_key
+  log "neighbour: $NEIGHBOUR_USER ($(id "$NEIGHBOUR_USER")), key $NEIGHBOUR_KEY"
+}
+
+# Her key pair (the private key root's only, no passphrase: ssh-keygen writes it, nothing else handles it) and her
+# authorized_keys holding exactly its public half.
+ensure_neighbour_key() {
+  install -d -m 0700 "$(dirname "$NEIGHBOUR_KEY")"
   [[ -s $NEIGHBOUR_KEY ]] || ssh-keygen -q -t ed25519 -N '' -C qsc-testbed-neighbour -f "$NEIGHBOUR_KEY"
   chmod 0600 "$NEIGHBOUR_KEY"
   install -d -m 0700 -o "$NEIGHBOUR_USER" -g "$NEIGHBOUR_USER" "$NEIGHBOUR_HOME/.ssh"
   put_file "$NEIGHBOUR_HOME/.ssh/authorized_keys" 0600 "$NEIGHBOUR_USER:$NEIGHBOUR_USER" <"$NEIGHBOUR_KEY.pub"
-  log "neighbour: $NEIGHBOUR_USER ($(id "$NEIGHBOUR_USER")), key $NEIGHBOUR_KEY"
 }
 
 ssh_as_neighbour() {
