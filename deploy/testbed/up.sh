@@ -30,15 +30,19 @@ print_summary() {
   cat <<EOF
 
 === qsub-container testbed is up ($((SECONDS)) s) ===
-cluster user   $CLUSTER_USER (jobs run as this user; home $CLUSTER_HOME)
-slurm          nodes $CPU_NODE (CPU only) and $GPU_NODE (gpu:h100:2,gpu:v100:2), 8 CPUs each, no accounting (use squeue/scontrol)
+cluster user   $CLUSTER_USER (jobs run as this user; home $CLUSTER_HOME) · hostile neighbour $NEIGHBOUR_USER (group $CACHE_GROUP, key $NEIGHBOUR_KEY)
+slurm          nodes $CPU_NODE (CPU only), $GPU_NODE (gpu:h100:2,gpu:v100:2), gpu02 (V100), gpu03 (H100), gpu04 + gpu05 (H100, alike); 8 CPUs each, no accounting (use squeue/scontrol)
 partitions     short (default, $CPU_NODE) · gengpu (H100, driver 580.159.04) · gpu-legacy (V100, 525.105.17) · gpu-broken (NVML mismatch, nvidia-smi exits 18)
+               gpu-mixed (gpu02 V100 525 + gpu03 H100 580) · gpu-multi (gpu04 + gpu05, each its own /tmp: $NODES_DIR/<node>/tmp)
+node drivers   jobs see their node's /proc/driver/nvidia ($NODES_DIR/<node>/proc-driver): $(for n in "${GPU_NODES[@]}"; do printf '%s=%s ' "$n" "$(node_driver "$n")"; done)
+               switch one (and restart its slurmd): $HERE/node-driver.sh set NODE PROFILE --restart
 ssh            ssh -i $SSH_CLIENT_KEY -o UserKnownHostsFile=$SSH_KNOWN_HOSTS -p $SSH_PORT $CLUSTER_USER@127.0.0.1 sinfo
 registry       http://$REGISTRY_ADDR (user $REGISTRY_USER, password in $REGISTRY_PASSWORD_FILE)
                nvidia/pytorch:25.10-py3 = ${PYTORCH_DIGEST:-?}
 tool config    $TOOL_CONFIG_DIR/config.json · auth.json (Docker config format) · cache dir $CACHE_DIR
 apptainer      $(apptainer version) (also 'singularity'); pull with APPTAINER_NOHTTPS=1 --authfile $TOOL_CONFIG_DIR/auth.json
-nvidia-smi     /usr/local/bin/nvidia-smi, answers by \$SLURM_JOB_PARTITION; data $SHARE_DIR/nvidia-smi
+nvidia-smi     /usr/local/bin/nvidia-smi, answers by the node's driver profile, else \$SLURM_JOB_PARTITION; data $SHARE_DIR/nvidia-smi
+old runtimes   $(runtime_releases | sed "s|^|$RUNTIMES_DIR/|; s|$|/bin|" | paste -sd' ') (emulated; not on PATH)
 logs           $LOG_DIR/ (slurmctld.log, slurmd-<node>.log, sshd.log, registry.log = access log)
 more images    $HERE/seed-images.sh FILE · stop: $HERE/down.sh [--purge]
 EOF
