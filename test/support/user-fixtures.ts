@@ -1,0 +1,33 @@
+// Fixtures the cluster user must read, copied out of the checkout (which may sit in a 0700 home) into a temp dir.
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+let dir: string | undefined;
+const own = () => {
+  dir ??= mkdtempSync(join(tmpdir(), 'qsc-user-fixtures-'));
+  chmodSync(dir, 0o755);
+  return dir;
+};
+
+/** A copy, readable by every user, of test/fixtures/<relative>; the clone's own path never reaches the cluster user. */
+export function fixtureForUser(relative: string): string {
+  const copy = join(own(), `${Math.random().toString(36).slice(2, 8)}-${basename(relative)}`);
+  copyFileSync(new URL(`../fixtures/${relative}`, import.meta.url), copy);
+  chmodSync(copy, 0o644);
+  return copy;
+}
+
+/** A readable file with this text, beside the copies. */
+export function textForUser(name: string, text: string | Buffer, mode = 0o644): string {
+  const file = join(own(), `${Math.random().toString(36).slice(2, 8)}-${name}`);
+  writeFileSync(file, text, { mode });
+  chmodSync(file, mode);
+  return file;
+}
+
+/** For afterAll: the copies go with the test file that made them. */
+export function removeUserFixtures(): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+}
