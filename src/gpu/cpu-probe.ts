@@ -21,7 +21,10 @@ export interface CpuProbeOptions {
 export const GPU_MARK = '--- qsub-container gpu ';
 
 // Paths arrive as $1 and $2, never inside the script: quoted once, at the transport, like every argv.
-const PROBE_SCRIPT = `cat "$1" || exit 3; for f in "$2"/*/information; do if [ -r "$f" ]; then printf '%s%s\\n' '${GPU_MARK}' "$f"; cat "$f"; fi; done`;
+const PROBE_SCRIPT = [
+  'cat "$1" || exit 3',
+  `for f in "$2"/*/information; do if [ -r "$f" ]; then printf '%s%s\\n' '${GPU_MARK}' "$f"; cat "$f"; fi; done`,
+].join('; ');
 
 /**
  * Reads /proc/driver/nvidia/version and every GPU's information file. It asks for no GRES, so it starts whenever the

@@ -1,4 +1,4 @@
-// Node driver facts: the record a job or probe leaves in the site's driver map, whose facts count, and when one is stale.
+// Node driver facts in the site's driver map: the record, whose facts count, and when a fact is stale.
 import { compareVersionText } from '../ngc/version.js';
 import { cleanModel } from './gpu-information.js';
 import { lastDriverEvent, type NodeState } from './node-state.js';
@@ -20,7 +20,8 @@ export interface NodeFact {
 }
 
 /**
- * One line, tab-separated, so the job's bash reads and writes it with builtins alone (job-templates/record-node-fact.bash):
+ * One line, tab-separated, so the job's bash reads and writes it with builtins alone
+ * (job-templates/record-node-fact.bash):
  *   qsc-node-fact/1 <TAB> node <TAB> driver <TAB> recordedAt <TAB> source <TAB> user <TAB> model|model|...
  */
 export const RECORD_TAG = 'qsc-node-fact/1';
@@ -31,8 +32,11 @@ const DRIVER = /^\d+(?:\.\d+)+$/;
 export const isRecordableNode = (node: string) => NODE_NAME.test(node);
 
 export function formatFactRecord(fact: NodeFact): string {
-  const user = fact.recordedBy.user.replace(/[\t\n]/g, ' ') || String(fact.recordedBy.uid); // never an empty field: bash's read would shift
-  return `${[RECORD_TAG, fact.node, fact.driverVersion, String(fact.recordedAt), fact.source, user, fact.gpuModels.map(cleanModel).join('|')].join('\t')}\n`;
+  // Never an empty field: bash's `read` with IFS=tab would shift the ones after it.
+  const user = fact.recordedBy.user.replace(/[\t\n]/g, ' ') || String(fact.recordedBy.uid);
+  const models = fact.gpuModels.map(cleanModel).join('|');
+  const fields = [RECORD_TAG, fact.node, fact.driverVersion, String(fact.recordedAt), fact.source, user, models];
+  return `${fields.join('\t')}\n`;
 }
 
 export type ParsedRecord =
@@ -142,7 +146,7 @@ export interface Viewer {
 export type GroupKnowledge =
   | {
       readonly kind: 'known';
-      /** The lowest driver among the group's usable facts: nodes of a group mid-upgrade differ, a job may get either. */
+      /** The lowest driver of the group's usable facts: nodes mid-upgrade differ, and a job may get either. */
       readonly driverVersion: string;
       readonly fact: NodeFact;
       readonly trust: Extract<Trust, { trusted: true }>['as'] | 'admin';

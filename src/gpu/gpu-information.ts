@@ -21,5 +21,5 @@ export function parseGpuInformation(text: string): GpuInformation | null {
   return { model: cleanModel(model), uuid: field('GPU UUID'), busLocation: field('Bus Location') };
 }
 
-/** A model name safe in a one-line, tab-separated record: each control character and "|" (the models' separator) a blank. */
+/** A model name safe in a tab-separated record line: each control character and "|" (models' separator) a blank. */
 export const cleanModel = (model: string) => model.replace(/[\u0000-\u001f\u007f|]/g, ' ');

@@ -49,7 +49,8 @@ export type NvidiaSmiResult =
 
 /** The forms that name the driver, for hints: what to capture instead of an output that did not. */
 export const DRIVER_CAPTURE_HINT =
-  'capture `nvidia-smi --query-gpu=driver_version,name --format=csv` (with its header), `nvidia-smi -q` or /proc/driver/nvidia/version';
+  'capture `nvidia-smi --query-gpu=driver_version,name --format=csv` (with its header), `nvidia-smi -q` ' +
+  'or /proc/driver/nvidia/version';
 
 // Texts nvidia-smi prints instead of an output, whatever its exit code. Checked first: none occurs in a real output.
 const FAILURES: ReadonlyArray<readonly [RegExp, NvidiaSmiFailureReason]> = [
@@ -60,7 +61,7 @@ const FAILURES: ReadonlyArray<readonly [RegExp, NvidiaSmiFailureReason]> = [
   [/No devices were found/i, 'no-devices'],
   [/Unable to determine the device handle for GPU/i, 'device-handle'],
   [
-    /nvidia-smi: (?:command )?not found|command not found: nvidia-smi|nvidia-smi.*No such file or directory|couldn't find libnvidia-ml\.so/i,
+    /nvidia-smi: (?:command )?not found|command not found: nvidia-smi|nvidia-smi.*No such file or directory|couldn't find libnvidia-ml/i,
     'not-found',
   ],
   [/Invalid combination of input arguments|is not a valid field to query|Unrecognized option/i, 'invalid-arguments'],
@@ -118,16 +119,18 @@ function result(
     return {
       kind: 'failure',
       reason: 'several-drivers',
-      message: `${what} names ${named.length} different drivers (${named.join(', ')}): it joins the outputs of several nodes`,
+      message: `${what} names ${named.length} different drivers (${named.join(', ')}): it joins several nodes' outputs`,
       gpus,
     };
-  if (named.length === 0)
+  if (named.length === 0) {
+    const models = [...new Set(gpus.map((g) => g.name))].join(', ');
     return {
       kind: 'failure',
       reason: 'no-driver-version',
-      message: `${what} lists ${gpus.length} GPU(s)${gpus.length ? ` (${[...new Set(gpus.map((g) => g.name))].join(', ')})` : ''} but names no driver version`,
+      message: `${what} lists ${gpus.length} GPU(s)${models ? ` (${models})` : ''} but names no driver version`,
       gpus,
     };
+  }
   return { kind: 'ok', format, driverVersion: named[0]!, cudaVersion: cuda, gpus };
 }
 

@@ -242,6 +242,18 @@ describe('parseNvidiaSmi on other outputs', () => {
     });
   });
 
+  it('reads --version indented or with tabs (as quoted in READMEs and logs)', () => {
+    const indented = fixture('public-version-590.48.01.txt').replace(/^/gm, ' ');
+    expect(parseNvidiaSmi(indented)).toMatchObject({ kind: 'ok', format: 'version', driverVersion: '590.48.01' });
+    const tabs = fixture('public-version-590.48.01.txt').replace(/ +: /g, '\t: ');
+    expect(parseNvidiaSmi(tabs)).toMatchObject({ kind: 'ok', driverVersion: '590.48.01', cudaVersion: '13.1' });
+  });
+
+  it('refuses the --version of several nodes that differ', () => {
+    const two = fixture('public-version-590.48.01.txt') + fixture('public-version-580.142-gb10.txt');
+    expect(parseNvidiaSmi(two)).toMatchObject({ kind: 'failure', reason: 'several-drivers' });
+  });
+
   it('treats a header CUDA Version of N/A as unknown', () => {
     const text = fixture('h100-580.159.04-default.txt').replace('CUDA Version: 13.0', 'CUDA Version: N/A ');
     expect(parseNvidiaSmi(text)).toMatchObject({ driverVersion: '580.159.04', cudaVersion: null });
