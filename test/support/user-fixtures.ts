@@ -1,5 +1,5 @@
 // Fixtures the cluster user must read, copied out of the checkout (which may sit in a 0700 home) into a temp dir.
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -24,6 +24,14 @@ export function textForUser(name: string, text: string | Buffer, mode = 0o644): 
   writeFileSync(file, text, { mode });
   chmodSync(file, mode);
   return file;
+}
+
+/** An empty directory every user can read, beside the copies (for a tree of fixtures: mkdirSync/writeFileSync in it). */
+export function dirForUser(name: string): string {
+  const made = join(own(), `${Math.random().toString(36).slice(2, 8)}-${name}`);
+  mkdirSync(made, { mode: 0o755 });
+  chmodSync(made, 0o755);
+  return made;
 }
 
 /** For afterAll: the copies go with the test file that made them. */
