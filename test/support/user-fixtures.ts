@@ -1,11 +1,10 @@
 // Fixtures the cluster user must read, copied out of the checkout (which may sit in a 0700 home) into a temp dir.
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { tmpdir } from 'node:os';
 
 let dir: string | undefined;
 const own = () => {
-  dir ??= mkdtempSync(join(tmpdir(), 'qsc-user-fixtures-'));
+  dir ??= mkdtempSync('/tmp/qsc-user-fixtures-'); // not $TMPDIR: that may be private to the test runner
   chmodSync(dir, 0o755);
   return dir;
 };
