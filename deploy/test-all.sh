@@ -8,6 +8,7 @@ bash deploy/testbed/up.sh
 npm ci --no-audit --no-fund
 npm run typecheck
 npm run format:check
+npm run lint
 npx vitest run --project unit
 # e2e's global setup installs this build for the cluster user (deploy/install.sh) and checks the testbed.
 npx vitest run --project e2e
