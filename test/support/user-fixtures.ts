@@ -9,13 +9,16 @@ const own = () => {
   return dir;
 };
 
-/** A copy, readable by every user, of test/fixtures/<relative>; the clone's own path never reaches the cluster user. */
-export function fixtureForUser(relative: string): string {
-  const copy = join(own(), `${Math.random().toString(36).slice(2, 8)}-${basename(relative)}`);
-  copyFileSync(new URL(`../fixtures/${relative}`, import.meta.url), copy);
+/** A copy, readable by every user, of a file of the checkout; the clone's own path never reaches the cluster user. */
+export function copyForUser(file: URL): string {
+  const copy = join(own(), `${Math.random().toString(36).slice(2, 8)}-${basename(file.pathname)}`);
+  copyFileSync(file, copy);
   chmodSync(copy, 0o644);
   return copy;
 }
+
+/** copyForUser of test/fixtures/<relative>. */
+export const fixtureForUser = (relative: string) => copyForUser(new URL(`../fixtures/${relative}`, import.meta.url));
 
 /** A readable file with this text, beside the copies. */
 export function textForUser(name: string, text: string | Buffer, mode = 0o644): string {

@@ -34,7 +34,7 @@ describe('parseShowNodes', () => {
       ['gpu03', 'gpu:h100:2', ['h100']],
       ['cpu01', '', []],
     ]);
-    expect(nodes.every((n) => n.bootTime !== null && n.slurmdStartTime! >= n.bootTime!)).toBe(true);
+    expect(nodes.every((n) => n.bootTime !== null && n.slurmdStartTime! >= n.bootTime)).toBe(true);
   });
 
   it('reads None as unknown, and a Reason with blanks and brackets as one value', () => {
