@@ -47,7 +47,7 @@ describe('per-node drivers', () => {
 
     const seen = await driverSeenOn('gpu-multi', 'gpu05');
     expect(seen).toContain('Open Kernel Module for x86_64  550.90.07  Release Build');
-    expect(seen.match(/^gpu=0000:[0-9a-f]{2}:00\.0 Model:    NVIDIA H100 80GB HBM3$/gm)).toHaveLength(8);
+    expect(seen.match(/^gpu=0000:[0-9a-f]{2}:00\.0 Model: {4}NVIDIA H100 80GB HBM3$/gm)).toHaveLength(8);
     expect(seen).toContain('smi=550.90.07\n');
     expect(await driverSeenOn('gpu-multi', 'gpu04')).toContain('smi=580.159.04\n');
 
