@@ -69,7 +69,8 @@ verify_apptainer() {
 # gpu-multi, a /tmp of their node's own: what one task writes there the other node's task does not see.
 verify_node_views() {
   local out task='echo "$SLURMD_NODENAME" >/tmp/qsc-verify-node; sleep 1
-    echo "$SLURMD_NODENAME" "$(cat /tmp/qsc-verify-node)" "$(grep -o "[0-9]*\.[0-9]*\.[0-9]*" /proc/driver/nvidia/version | head -n 1)"'
+    echo "$SLURMD_NODENAME" "$(cat /tmp/qsc-verify-node)" "$(grep -o "[0-9]*\.[0-9]*\.[0-9]*" /proc/driver/nvidia/version | head -n 1)"
+    rm -f /tmp/qsc-verify-node'
   out=$(as_user "srun -J qsc-verify -p gpu-multi -N2 -n2 -c1 bash -c $(printf %q "$task")") || die "srun -N2 on gpu-multi failed: $out"
   expect_eq "srun -N2 -p gpu-multi: node, its /tmp, its driver file" "$(sort <<<"$out" | paste -sd' ')" "gpu04 gpu04 580.159.04 gpu05 gpu05 580.159.04"
   out=$(as_user "srun -J qsc-verify -p gengpu -c1 sh -c 'ls /proc/driver/nvidia 2>&1 || true'")
