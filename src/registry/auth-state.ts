@@ -2,13 +2,15 @@
 // remembered from an earlier run), and Bearer tokens by scope, reused until shortly before they expire.
 import { UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
-import { basicAuthorization, readTokenAnswer, type Challenge, type IssuedToken } from './auth.js';
+import { basicAuthorization, readTokenAnswer, realmProblem, type Challenge, type IssuedToken } from './auth.js';
 import type { ChallengeCache, RegistryCredentials } from './client.js';
-import { missingCredentials, refusedCredentials, type CredentialFacts } from './hints.js';
+import { missingCredentials, refusedCredentials, refusedRealm, type CredentialFacts } from './hints.js';
 import type { createSender } from './http.js';
 
 export interface AuthStateDeps {
   readonly host: string;
+  /** The registry's scheme: an https registry's token realm must be https too (auth.ts: realmProblem). */
+  readonly scheme: 'http' | 'https';
   readonly creds: RegistryCredentials | undefined;
   readonly facts: CredentialFacts;
   readonly send: ReturnType<typeof createSender>;
@@ -25,6 +27,7 @@ export function createAuthState(deps: AuthStateDeps) {
   /** True while `challenge` is only remembered: if using it fails, the registry is asked afresh. */
   let remembered = false;
   let recalled: Promise<void> | undefined;
+  const problemOf = (c: Challenge) => (c.scheme === 'bearer' ? realmProblem(c.realm, deps.scheme) : undefined);
 
   return {
     get challenge() {
@@ -44,11 +47,15 @@ export function createAuthState(deps: AuthStateDeps) {
     recall: () =>
       (recalled ??= (deps.challengeCache?.get() ?? Promise.resolve(undefined)).then(
         (found) => {
-          if (challenge === undefined && found) [challenge, remembered] = [found, true];
+          // A remembered realm is checked as a fresh one is: a file is no reason to send credentials somewhere.
+          if (challenge === undefined && found && !problemOf(found)) [challenge, remembered] = [found, true];
         },
         () => undefined, // an unreadable cache is no cache
       )),
+    /** A challenge the registry itself sent (the caller checks where the 401 came from): kept, and remembered. */
     async learn(found: Challenge): Promise<void> {
+      const problem = problemOf(found);
+      if (problem) throw refusedRealm(deps.host, found.realm ?? '', problem);
       const same =
         challenge &&
         challenge.scheme === found.scheme &&
@@ -76,6 +83,8 @@ export function createAuthState(deps: AuthStateDeps) {
       scopeKey: string,
       scope: string | undefined,
     ): Promise<void> {
+      const problem = realmProblem(found.realm, deps.scheme);
+      if (problem) throw refusedRealm(deps.host, found.realm, problem);
       const url = new URL(found.realm);
       if (found.service) url.searchParams.set('service', found.service);
       if (scope ?? found.scope) url.searchParams.set('scope', (scope ?? found.scope)!);

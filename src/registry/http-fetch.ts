@@ -21,6 +21,7 @@ function exchange(
   url: URL,
   method: string,
   headers: OutgoingHttpHeaders,
+  body: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<IncomingMessage> {
   const { request, agent } = transportFor(url.protocol);
@@ -37,7 +38,7 @@ function exchange(
     req.on('error', (error) =>
       reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error })),
     );
-    req.end();
+    req.end(body);
   });
 }
 
@@ -47,7 +48,7 @@ function hold(): () => void {
   return () => clearInterval(timer);
 }
 
-function responseOf(message: IncomingMessage, signal: AbortSignal | undefined): FetchResponse {
+function responseOf(message: IncomingMessage, url: URL, signal: AbortSignal | undefined): FetchResponse {
   let web: ReadableStream<Uint8Array> | undefined;
   const bytes = async (): Promise<Buffer> => {
     const chunks: Buffer[] = [];
@@ -65,6 +66,7 @@ function responseOf(message: IncomingMessage, signal: AbortSignal | undefined): 
   return {
     status,
     ok: status >= 200 && status < 300,
+    url: url.href,
     headers: {
       get(name: string) {
         const value = message.headers[name.toLowerCase()];
@@ -89,28 +91,44 @@ function responseOf(message: IncomingMessage, signal: AbortSignal | undefined): 
   };
 }
 
-/** fetch(url, { method, headers, signal }) for GET and HEAD, following redirects like fetch's default "follow". */
+/**
+ * fetch(url, { method, headers, body, redirect, signal }), following redirects like fetch's default "follow". Stricter
+ * than fetch in one way: a request with a body (a token request's refresh token) never follows a redirect to another
+ * origin; the redirect is answered as it is.
+ */
 export const httpFetch: FetchPort = async (input: string, init: FetchInit = {}) => {
   let url = new URL(input);
   let method = init.method ?? 'GET';
+  let body = init.body;
   // Node's fetch says "user-agent: node": registries, proxies and the tests' proxy (test/support/warm.ts) see no change.
   let headers: Record<string, string> = {
     'user-agent': 'node',
     ...Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
   };
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   for (let hop = 0; ; hop++) {
-    const message = await exchange(url, method, headers, init.signal);
+    const message = await exchange(url, method, headers, body, init.signal);
     const location = message.headers.location;
-    if (!REDIRECTS.has(message.statusCode ?? 0) || location === undefined) return responseOf(message, init.signal);
+    const next = location === undefined ? undefined : new URL(location, url);
+    const follow =
+      REDIRECTS.has(message.statusCode ?? 0) &&
+      next !== undefined &&
+      init.redirect !== 'manual' &&
+      (body === undefined || next.origin === url.origin);
+    if (!follow) return responseOf(message, url, init.signal);
     message.resume(); // discard the redirect's body so the socket goes back to the pool
     if (hop >= MAX_REDIRECTS) throw new TypeError('fetch failed', { cause: new Error('redirect count exceeded') });
-    const next = new URL(location, url);
     // Credentials never follow a redirect to another origin (a registry sends blobs to a storage host).
     if (next.origin !== url.origin) {
       const { authorization: _dropped, ...rest } = headers;
       headers = rest;
     }
-    if (message.statusCode === 303 && method !== 'HEAD') method = 'GET';
+    if (message.statusCode === 303 && method !== 'HEAD') {
+      method = 'GET';
+      body = undefined;
+      const { 'content-length': _length, 'content-type': _type, ...rest } = headers;
+      headers = rest;
+    }
     url = next;
   }
 };

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log/types.js';
 import { entryFor, parseAuthFile, withEntry, withoutEntry } from '../../../src/registry/auth-file.js';
-import { parseChallenge, readTokenAnswer } from '../../../src/registry/auth.js';
+import { parseChallenge, readTokenAnswer, realmProblem } from '../../../src/registry/auth.js';
 import { retryDelayMs } from '../../../src/registry/backoff.js';
 import { createRegistryClient } from '../../../src/registry/client.js';
 import { environmentCredentials } from '../../../src/registry/credentials.js';
@@ -31,6 +31,42 @@ describe('token answers', () => {
       error: 'insufficient_scope',
       service: 'qsc-token-registry',
     });
+  });
+});
+
+describe('token realms the credentials may go to', () => {
+  it.each([
+    ['https://authn.nvidia.com/token', 'https', undefined], // another host over https: how nvcr.io works
+    ['https://127.0.0.1:5002/token', 'http', undefined],
+    ['http://127.0.0.1:5002/token', 'http', undefined], // an http registry sends its credentials in clear anyway
+    ['http://auth.example/token', 'https', 'is plain http for an https registry'],
+    ['ftp://auth.example/token', 'https', 'uses ftp, not https'],
+    ['https://u:p@auth.example/token', 'https', 'carries a user name or password of its own'],
+    ['not a url', 'https', 'is not a URL'],
+  ] as const)('%s for an %s registry: %s', (realm, scheme, problem) => {
+    expect(realmProblem(realm, scheme)).toBe(problem);
+  });
+
+  it('the client refuses an http realm named by an https registry, and never asks it', async () => {
+    const asked: string[] = [];
+    const fetchFn = (async (input: string) => {
+      asked.push(String(input));
+      return new Response(null, {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer realm="http://auth.example/token",service="s"' },
+      });
+    }) as typeof fetch;
+    const client = createRegistryClient(
+      { host: 'registry.example', scheme: 'https' },
+      {
+        fetch: fetchFn,
+        credentials: { username: 'u', password: new Secret('p'), source: 'test' },
+        blobCache: undefined,
+        log: silentLogger,
+      },
+    );
+    await expect(client.ping()).rejects.toMatchObject({ exitCode: ExitCode.auth });
+    expect(asked).toEqual(['https://registry.example/v2/']);
   });
 });
 
