@@ -74,7 +74,11 @@ export async function registryClientFor(
 ): Promise<{ client: RegistryClient; credentials: FoundCredentials | undefined }> {
   // Over SSH the registry is queried from here with this machine's credentials; the job names the cluster side's file.
   const toolFile = ctx.remote?.localAuthFile ?? settings.authFile;
-  const credentials = await findCredentials(endpoint.host, ctx.env, { toolFile, home: ctx.env.HOME ?? '' });
+  const credentials = await findCredentials(endpoint.host, ctx.env, {
+    toolFile,
+    home: ctx.env.HOME ?? '',
+    registry: settings.registry,
+  });
   ctx.log.debug({
     event: 'registry.credentials',
     registry: endpoint.host,

@@ -6,6 +6,7 @@ import { Secret } from '../secret.js';
 import { writeFileAtomic } from '../state/json-file.js';
 import { entryFor, formatAuthFile, parseAuthFile, withEntry, withoutEntry, type AuthFileJson } from './auth-file.js';
 import type { RegistryCredentials } from './client.js';
+import { parseRegistry } from './reference.js';
 
 export interface FoundCredentials extends RegistryCredentials {
   /** The tool's own auth file, which the job may name as it is; or anywhere else, which it may not see. */
@@ -18,20 +19,36 @@ export interface CredentialPaths {
   /** The tool's own auth file (settings.authFile). */
   readonly toolFile: string;
   readonly home: string;
+  /**
+   * The configured registry (settings.registry: --registry, QSUB_CONTAINER_REGISTRY or the config's "registry"; unset
+   * means nvcr.io): the one registry APPTAINER_DOCKER_* and SINGULARITY_DOCKER_* are used for.
+   */
+  readonly registry?: string | undefined;
 }
 
-/** Environment pairs in order; NGC_API_KEY counts for nvcr.io only, with the literal user $oauthtoken. */
+/** The registry a frameworks' images come from when none is configured (config/resolve.ts: registry). */
+const DEFAULT_REGISTRY = 'nvcr.io';
+
+/**
+ * Environment pairs in order. They name no registry, and Apptainer itself sends them to any: here they count for the
+ * configured registry only, so `someone/img` (Docker Hub) never receives an NGC key put there. NGC_API_KEY counts for
+ * nvcr.io only, with the literal user $oauthtoken.
+ */
 const ENV_PAIRS = [
   ['APPTAINER_DOCKER_USERNAME', 'APPTAINER_DOCKER_PASSWORD'],
   ['SINGULARITY_DOCKER_USERNAME', 'SINGULARITY_DOCKER_PASSWORD'],
 ] as const;
 
-/** Credentials from the environment (pure: env is passed in); a half-set pair is an error, not a silent skip. */
+/**
+ * Credentials from the environment for `host` (pure: env is passed in); a half-set pair is an error, not a silent
+ * skip. `registry` is the configured registry's host, the only one the APPTAINER_/SINGULARITY_DOCKER_* pairs serve.
+ */
 export function environmentCredentials(
   env: Readonly<Record<string, string | undefined>>,
   host: string,
+  registry: string = DEFAULT_REGISTRY,
 ): FoundCredentials | undefined {
-  for (const [userVar, passwordVar] of ENV_PAIRS) {
+  for (const [userVar, passwordVar] of host === registry ? ENV_PAIRS : []) {
     const username = env[userVar];
     const password = env[passwordVar];
     if (username === undefined && password === undefined) continue;
@@ -43,7 +60,7 @@ export function environmentCredentials(
     return {
       username,
       password: new Secret(password),
-      source: `environment (${userVar}/${passwordVar})`,
+      source: `environment (${userVar}/${passwordVar}, for the configured registry ${registry})`,
       origin: 'elsewhere',
       file: undefined,
     };
@@ -79,7 +96,8 @@ export async function findCredentials(
   env: Readonly<Record<string, string | undefined>>,
   paths: CredentialPaths,
 ): Promise<FoundCredentials | undefined> {
-  const fromEnv = environmentCredentials(env, host);
+  const configured = paths.registry ? parseRegistry(paths.registry).host : DEFAULT_REGISTRY;
+  const fromEnv = environmentCredentials(env, host, configured);
   if (fromEnv) return fromEnv;
   const own = await readCredentials(paths.toolFile, host);
   if (own) return own;

@@ -16,9 +16,15 @@ const login = (host: string) =>
     ? `qsub-container login ${NVCR} (user $oauthtoken, password your NGC API key), or set NGC_API_KEY`
     : `qsub-container login ${host}`;
 
+/** APPTAINER_DOCKER_* name no registry: they count only for the configured one (credentials.ts: environmentCredentials). */
+const envHint = (host: string) =>
+  host === NVCR
+    ? 'NGC_API_KEY counts for nvcr.io only'
+    : `APPTAINER_DOCKER_USERNAME/APPTAINER_DOCKER_PASSWORD count only for the configured registry: add --registry ${host}`;
+
 export function missingCredentials(host: string): AuthError {
   return new MissingCredentialsError(`registry ${host} requires credentials and none were found`, {
-    hint: `store them with: ${login(host)} (or set APPTAINER_DOCKER_USERNAME and APPTAINER_DOCKER_PASSWORD)`,
+    hint: `store them with: ${login(host)} (${envHint(host)})`,
   });
 }
 

@@ -34,6 +34,7 @@ export async function importCommand(args: ImportArgs, ctx: Context): Promise<voi
       hint: 'say which image it is, e.g. --as nvcr.io/nvidia/pytorch:24.10-py3',
     });
   const reference = parseImageReference(args.as);
+  if (reference.note) ctx.note(reference.note);
   const name = formatReference(reference);
   const sourcePath = resolve(args.source);
   const source = await readImportSource(ctx.runner, sourcePath, reference.tag);
@@ -95,6 +96,7 @@ export async function importCommand(args: ImportArgs, ctx: Context): Promise<voi
 /** docker://REF: resolved (and access proven) with the tool's client, then pulled by Apptainer or, failing auth, by the client. */
 async function importFromRegistry(args: ImportArgs, ctx: Context, settings: Settings): Promise<void> {
   const reference = parseImageReference(args.source.slice('docker://'.length));
+  if (reference.note) ctx.note(reference.note);
   if (args.as !== undefined && formatReference(parseImageReference(args.as)) !== formatReference(reference)) {
     throw new UsageError('--as names another image than the docker:// source', {
       hint: 'leave --as out when importing from a registry',

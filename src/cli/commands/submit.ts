@@ -25,9 +25,9 @@ function requireDigest(digest: string | undefined): string {
   return digest;
 }
 
-/** A framework name, or anything shaped like an image reference (has "/", ":" or "@"). */
+/** A framework name, or anything shaped like an image reference (has "/", ":", "@", or enroot's "#"). */
 function parseTarget(target: string) {
-  if (/[/:@]/.test(target)) return { kind: 'image' as const, reference: parseImageReference(target) };
+  if (/[/:@#]/.test(target)) return { kind: 'image' as const, reference: parseImageReference(target) };
   const framework = findFramework(target);
   if (!framework) {
     throw new UsageError(`unknown framework ${JSON.stringify(target)}`, {
@@ -57,6 +57,7 @@ async function readTaskCommands(ctx: Context, args: SubmitArgs): Promise<string[
 export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<number | void> {
   // Validate everything the user typed before touching Slurm or the registry.
   const target = parseTarget(args.target);
+  if (target.kind === 'image' && target.reference.note) ctx.note(target.reference.note);
   const gpus = args.gpu === undefined ? 0 : validateCount('--gpu', args.gpu, 0);
   const time = args.time === undefined ? undefined : validateTime(args.time);
   const mem = args.mem === undefined ? undefined : validateMemory(args.mem);

@@ -96,12 +96,29 @@ describe('credential sources', () => {
       environmentCredentials(
         { ...all, APPTAINER_DOCKER_USERNAME: undefined, APPTAINER_DOCKER_PASSWORD: undefined },
         'x',
+        'x',
       )?.username,
     ).toBe('s');
     const ngc = environmentCredentials({ NGC_API_KEY: 'nvapi-k' }, 'nvcr.io');
     expect(ngc).toMatchObject({ username: '$oauthtoken', source: 'environment (NGC_API_KEY)', origin: 'elsewhere' });
     expect(ngc?.password.reveal()).toBe('nvapi-k');
     expect(environmentCredentials({ NGC_API_KEY: 'k' }, '127.0.0.1:5001')).toBeUndefined();
+  });
+  it('uses APPTAINER_/SINGULARITY_DOCKER_* for the configured registry only (nvcr.io when none is): never Docker Hub for someone/img', () => {
+    const env = {
+      APPTAINER_DOCKER_USERNAME: '$oauthtoken',
+      APPTAINER_DOCKER_PASSWORD: 'nvapi-k',
+      NGC_API_KEY: 'nvapi-k',
+    };
+    expect(environmentCredentials(env, 'registry-1.docker.io')).toBeUndefined();
+    expect(environmentCredentials(env, 'registry-1.docker.io', '127.0.0.1:5000')).toBeUndefined();
+    expect(environmentCredentials(env, '127.0.0.1:5000', '127.0.0.1:5000')?.source).toBe(
+      'environment (APPTAINER_DOCKER_USERNAME/APPTAINER_DOCKER_PASSWORD, for the configured registry 127.0.0.1:5000)',
+    );
+    // With another registry configured, nvcr.io still gets the NGC key, from NGC_API_KEY only.
+    expect(environmentCredentials(env, 'nvcr.io', '127.0.0.1:5000')?.source).toBe('environment (NGC_API_KEY)');
+    // A half-set pair meant for the configured registry is not an error elsewhere: it is not read there.
+    expect(environmentCredentials({ APPTAINER_DOCKER_PASSWORD: 'p' }, 'registry-1.docker.io')).toBeUndefined();
   });
   it('refuses half a pair, naming the missing variable and not the value', () => {
     expect(() => environmentCredentials({ APPTAINER_DOCKER_PASSWORD: 'secret-pw' }, 'nvcr.io')).toThrow(
@@ -154,11 +171,25 @@ describe('hints for the usual traps', () => {
       /NGC Catalog scope/,
     );
   });
-  it('Docker Hub: a 401 for an NGC name points at nvcr.io; "#" in a reference is refused with the / spelling', () => {
+  it('Docker Hub: a 401 for an NGC name points at nvcr.io', () => {
     expect(
       hintOf(deniedAccess({ host: 'registry-1.docker.io', username: undefined, source: undefined }, 'nvidia/pytorch')),
     ).toContain('nvcr.io/nvidia/pytorch');
-    expect(() => parseImageReference('nvcr.io#nvidia/pytorch:24.10-py3')).toThrow(/enroot\/pyxis syntax/);
+  });
+  it('reads the enroot/pyxis spelling REGISTRY#IMAGE as REGISTRY/IMAGE, with a note; other "#" uses are refused', () => {
+    const read = parseImageReference('nvcr.io#nvidia/pytorch:24.10-py3');
+    expect(read).toEqual({
+      ...parseImageReference('nvcr.io/nvidia/pytorch:24.10-py3'),
+      note: 'qsub-container: note: read "nvcr.io#nvidia/pytorch:24.10-py3" (the enroot/pyxis spelling) as nvcr.io/nvidia/pytorch:24.10-py3',
+    });
+    expect(parseImageReference('127.0.0.1:5001#nvidia/tensorflow')).toMatchObject({
+      registry: { host: '127.0.0.1:5001', scheme: 'http' },
+      repository: 'nvidia/tensorflow',
+      tag: 'latest',
+    });
+    expect(parseImageReference('nvcr.io/nvidia/pytorch:24.10-py3').note).toBeUndefined();
+    for (const bad of ['nvidia#pytorch', '$oauthtoken@nvcr.io#nvidia/pytorch', 'nvcr.io#a#b', 'nvcr.io/x#y'])
+      expect(() => parseImageReference(bad), bad).toThrow(/enroot\/pyxis syntax/);
   });
 });
 
