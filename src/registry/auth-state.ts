@@ -73,7 +73,10 @@ export function createAuthState(deps: AuthStateDeps) {
     },
     authorizationFor(scopeKey: string): string | undefined {
       if (challenge?.scheme === 'basic')
-        return creds ? basicAuthorization(creds.username, creds.password.reveal()) : undefined;
+        // An identity token is a refresh token for a token service: it is never sent to a registry as a password.
+        return creds && creds.kind !== 'identity-token'
+          ? basicAuthorization(creds.username, creds.password.reveal())
+          : undefined;
       const token = tokens.get(scopeKey);
       return token && now() < token.reuseUntil ? `Bearer ${token.token}` : undefined;
     },
@@ -86,12 +89,30 @@ export function createAuthState(deps: AuthStateDeps) {
       const problem = realmProblem(found.realm, deps.scheme);
       if (problem) throw refusedRealm(deps.host, found.realm, problem);
       const url = new URL(found.realm);
-      if (found.service) url.searchParams.set('service', found.service);
-      if (scope ?? found.scope) url.searchParams.set('scope', (scope ?? found.scope)!);
-      const headers: Record<string, string> = creds
-        ? { authorization: basicAuthorization(creds.username, creds.password.reveal()) }
-        : {};
-      const response = await send(url.toString(), { headers });
+      const wanted = scope ?? found.scope;
+      let response;
+      if (creds?.kind === 'identity-token') {
+        // Docker's identitytoken is an OAuth2 refresh token: POSTed as a form (distribution's token auth,
+        // registry/client/auth/session.go fetchTokenWithOAuth; docs/spec/auth/oauth.md). client_id is required and
+        // "should be a meaningful value". The body holds the token, so a redirect is never followed with it.
+        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.password.reveal() });
+        if (found.service) form.set('service', found.service);
+        if (wanted) form.set('scope', wanted);
+        form.set('client_id', 'qsub-container');
+        response = await send(url.toString(), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+          redirect: 'manual',
+        });
+      } else {
+        if (found.service) url.searchParams.set('service', found.service);
+        if (wanted) url.searchParams.set('scope', wanted);
+        const headers: Record<string, string> = creds
+          ? { authorization: basicAuthorization(creds.username, creds.password.reveal()) }
+          : {};
+        response = await send(url.toString(), { headers });
+      }
       if (response.status === 401 || response.status === 403)
         throw creds ? refusedCredentials(facts, response.status) : missingCredentials(deps.host);
       if (!response.ok) throw new UnavailableError(`token service ${url.host} answered HTTP ${response.status}`);

@@ -8,6 +8,7 @@ import { createSender, type FetchPort, type FetchResponse } from './http.js';
 import {
   deniedAccess,
   foreignRefusal,
+  identityTokenNeedsTokenService,
   missingCredentials,
   notFound,
   refusedCredentials,
@@ -17,7 +18,10 @@ import type { RegistryEndpoint } from './reference.js';
 
 export interface RegistryCredentials {
   readonly username: string;
+  /** The password; for kind 'identity-token', an OAuth2 refresh token (Docker's "identitytoken"). */
   readonly password: Secret;
+  /** 'identity-token': exchanged at the token service by the OAuth2 refresh-token grant, never sent as Basic. */
+  readonly kind?: 'password' | 'identity-token';
   /** Where they came from, for messages (never the secret itself). */
   readonly source: string;
 }
@@ -153,6 +157,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       }
       if (found.scheme === 'basic') {
         if (!creds) throw missingCredentials(endpoint.host);
+        if (creds.kind === 'identity-token') throw identityTokenNeedsTokenService(facts);
         if (authorization) throw refusedCredentials(facts, 401);
       } else {
         if (authorization)

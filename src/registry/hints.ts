@@ -95,3 +95,11 @@ export function foreignRefusal(host: string, answeredBy: string, status: number,
     },
   );
 }
+
+/** An identity token (an OAuth2 refresh token) is only good at a token service; this registry asks for Basic. */
+export function identityTokenNeedsTokenService(facts: CredentialFacts): AuthError {
+  return new AuthError(
+    `registry ${facts.host} asks for a user and password, but the credentials${facts.source ? ` from ${facts.source}` : ''} are an identity token`,
+    { hint: `store a user and password with: ${login(facts.host)}` },
+  );
+}
