@@ -202,7 +202,11 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
   }
 
   const unexpected = (response: FetchResponse, what: string) =>
-    new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${what}`);
+    response.status === 407
+      ? new UnavailableError(`the proxy between here and registry ${endpoint.host} wants credentials (HTTP 407)`, {
+          hint: 'put them in the proxy variable: HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT (and HTTP_PROXY)',
+        })
+      : new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${what}`);
 
   return {
     endpoint,

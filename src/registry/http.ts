@@ -95,6 +95,7 @@ export function createSender(deps: SenderDeps) {
 
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === 'EPROXY') return cause.message ?? cause.code; // names the proxy, never its credentials
   if (cause?.code) return cause.code;
   if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
   return error instanceof Error ? error.message : String(error);

@@ -44,6 +44,8 @@ const PURE = [
   'registry/backoff.ts',
   'registry/hints.ts',
   'registry/secret-env.ts',
+  'registry/netrc.ts',
+  'registry/proxy.ts',
   'import/archive.ts',
   'import/pull-failure.ts',
   'registry/reference.ts',
