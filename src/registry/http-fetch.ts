@@ -52,7 +52,7 @@ function exchange(
           port: proxy.url.port || 80,
           path: url.href,
           headers: { ...headers, host: url.host, ...(authorization ? { 'proxy-authorization': authorization } : {}) },
-          agent: proxy.agents.proxyHttpAgent(proxy.url),
+          agent: proxy.agents.proxyHttpAgent(),
         },
         onAnswer,
       );
@@ -107,8 +107,13 @@ function responseOf(message: IncomingMessage, url: URL, signal: AbortSignal | un
     /** A web stream only when asked for (blob downloads, cancel): most answers are read whole. */
     get body() {
       if (!web) {
-        // Held until the answer closes; one already closed (a HEAD's, drained on arrival) holds nothing.
-        if (!message.closed) message.once('close', hold());
+        // Held only while bytes are still on their way: a complete answer reads from memory. A proxy that closes the
+        // connection after each answer (tinyproxy) leaves a cancelled message that never emits 'close'.
+        if (!message.closed && !message.complete && !message.socket?.destroyed) {
+          const release = hold();
+          for (const event of ['close', 'end', 'error']) message.once(event, release);
+          message.socket?.once('close', release);
+        }
         web = Readable.toWeb(message) as unknown as ReadableStream<Uint8Array>;
       }
       return web;

@@ -9,13 +9,13 @@ export function proxyError(proxy: URL, what: string): Error {
   return Object.assign(new Error(`proxy ${describeProxy(proxy)} ${what}`), { code: 'EPROXY' });
 }
 
-const httpAgents = new Map<string, HttpAgent>();
-/** Keep-alive connections to a proxy for plain-http registries (requests carry the absolute URI). */
-export function proxyHttpAgent(proxy: URL): HttpAgent {
-  let agent = httpAgents.get(proxy.href);
-  if (!agent) httpAgents.set(proxy.href, (agent = new HttpAgent({ keepAlive: true })));
-  return agent;
-}
+/**
+ * Connections to a proxy for plain-http registries (requests carry the absolute URI): one per request. Proxies close
+ * idle client connections at will (tinyproxy after every answer), and a request sent on one that is closing hangs or
+ * fails; a CONNECT tunnel (below) is a plain pipe, kept alive like a direct connection.
+ */
+let httpAgent: HttpAgent | undefined;
+export const proxyHttpAgent = (): HttpAgent => (httpAgent ??= new HttpAgent({ keepAlive: false }));
 
 const tunnelAgents = new Map<string, unknown>();
 /** An https agent whose connections are CONNECT tunnels through `proxy`; TLS (and its certificate check) is end to end. */
