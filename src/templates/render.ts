@@ -14,7 +14,7 @@ export const sbatchValue = (value: string | number) => new SbatchValue(String(va
 export type ViewValue = string | number | boolean | null | SbatchValue | readonly string[];
 export type View = Readonly<Record<string, ViewValue>>;
 
-const SBATCH_SAFE = /^[A-Za-z0-9_\/.,:@%+=-]+$/;
+const SBATCH_SAFE = /^[A-Za-z0-9_/.,:@%+=-]+$/;
 
 /**
  * Quote for sbatch's #SBATCH parser. A newline would end the comment and start a shell command, and sbatch

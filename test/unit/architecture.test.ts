@@ -1,7 +1,8 @@
 // The architecture, checked: pure modules import no I/O; each effectful library has one home.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ALLOWED_FOR_NOW, LAYERS, folderOf, layerViolation } from '../../lint/layers.mjs';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 const files = (dir: string): string[] =>
@@ -115,5 +116,55 @@ describe('architecture', () => {
 
   it('no module calls process.exit', () => {
     expect(all.filter((f) => /process\.exit\(/.test(readFileSync(join(SRC, f), 'utf8')))).toEqual([]);
+  });
+});
+
+/** Every import between files of src/, as [importing file, imported file] paths under src/ (.ts). */
+const srcImports = all.flatMap((from) =>
+  imports(join(SRC, from))
+    .filter((m) => m.startsWith('.'))
+    .map((m) => [from, relative(SRC, join(SRC, dirname(from), m)).replace(/\.js$/, '.ts')] as const)
+    .filter(([, to]) => !to.startsWith('..')),
+);
+const isAllowedForNow = (from: string, to: string) => ALLOWED_FOR_NOW.some(([f, t]) => f === from && t === to);
+
+describe('folder layers (lint/layers.mjs, also enforced by npm run lint)', () => {
+  it('every folder of src/ sits in exactly one layer', () => {
+    const folders = [...new Set(all.map(folderOf))];
+    expect(folders.filter((f) => LAYERS.filter((layer) => layer.includes(f)).length !== 1)).toEqual([]);
+  });
+
+  it('folders import only lower layers', () => {
+    expect(srcImports.filter(([from, to]) => layerViolation(from, to) !== undefined)).toEqual([]);
+  });
+
+  it('the temporary allow-list names only imports that still exist, so it only shrinks', () => {
+    const stale = ALLOWED_FOR_NOW.filter(([f, t]) => !srcImports.some(([from, to]) => from === f && to === t));
+    expect(stale).toEqual([]);
+  });
+
+  it('no cycle between folders, outside the temporary allow-list', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const [from, to] of srcImports) {
+      if (isAllowedForNow(from, to) || folderOf(from) === folderOf(to)) continue;
+      edges.set(folderOf(from), (edges.get(folderOf(from)) ?? new Set()).add(folderOf(to)));
+    }
+    const cycles: string[] = [];
+    const done = new Set<string>();
+    const visit = (folder: string, path: readonly string[]) => {
+      if (path.includes(folder)) return void cycles.push([...path.slice(path.indexOf(folder)), folder].join(' → '));
+      if (done.has(folder)) return;
+      for (const next of edges.get(folder) ?? []) visit(next, [...path, folder]);
+      done.add(folder);
+    };
+    for (const folder of edges.keys()) visit(folder, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('src/daemon imports nothing from src/cli, outside the temporary allow-list', () => {
+    const found = srcImports.filter(
+      ([from, to]) => folderOf(from) === 'daemon' && folderOf(to) === 'cli' && !isAllowedForNow(from, to),
+    );
+    expect(found).toEqual([]);
   });
 });

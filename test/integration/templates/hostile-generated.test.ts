@@ -79,7 +79,8 @@ describe('200 generated hostile values', () => {
         execFileSync('bash', ['-n'], { input: script, stdio: 'pipe' });
       } catch (error) {
         throw new Error(
-          `value #${i} ${JSON.stringify(value.slice(0, 120))} broke the script: ${(error as { stderr: Buffer }).stderr}`,
+          `value #${i} ${JSON.stringify(value.slice(0, 120))} broke the script: ${(error as { stderr: Buffer }).stderr.toString()}`,
+          { cause: error },
         );
       }
     }
