@@ -114,7 +114,7 @@ export async function findCredentials(
   if (fromEnv) return fromEnv;
   const own = await readCredentials(paths.toolFile, host);
   if (own) return own;
-  const runner = paths.helperRunner ?? createLocalRunner(withoutCredentialEnv(env) as NodeJS.ProcessEnv);
+  const runner = paths.helperRunner ?? createLocalRunner(withoutCredentialEnv(env));
   for (const file of otherCredentialFiles(env, paths.home)) {
     const found = await readDockerFormatFile(file, host, runner);
     if (found) return found;

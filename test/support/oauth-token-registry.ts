@@ -63,7 +63,7 @@ export async function startOauthTokenRegistry(): Promise<OauthTokenRegistry> {
   const server = spawn(process.execPath, [SERVER_SCRIPT, join(dir, 'token-server.json')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  server.stdout!.on('data', (b: Buffer) => out.push(b));
+  server.stdout.on('data', (b: Buffer) => out.push(b));
   children.push(server);
   const registry = spawn('docker-registry', ['serve', join(dir, 'registry.yml')], {
     stdio: ['ignore', 'ignore', 'ignore'],
