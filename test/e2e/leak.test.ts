@@ -244,7 +244,13 @@ describe('no secret leaks', () => {
     try {
       const tags = await qsc(
         ['tags', 'tensorflow', '--registry', front.host, '--driver', '525.105.17', '--log-level', 'debug', '--json'],
-        { ...env, APPTAINER_DOCKER_USERNAME: REGISTRY_USER, APPTAINER_DOCKER_PASSWORD: registryPassword() },
+        {
+          ...env,
+          // A tool cache of its own: config blobs cached by the tests above would spare the redirected download.
+          XDG_CACHE_HOME: join(dir, 'cache-redirect'),
+          APPTAINER_DOCKER_USERNAME: REGISTRY_USER,
+          APPTAINER_DOCKER_PASSWORD: registryPassword(),
+        },
       );
       scan('redirected tags stdout', tags.stdout);
       scan('redirected tags stderr (debug log)', tags.stderr);
@@ -253,6 +259,7 @@ describe('no secret leaks', () => {
       expect(elsewhere.filter((s) => s.server === 'storage').length).toBeGreaterThan(0);
       for (const s of elsewhere) scan(`request to ${s.server} ${s.method} ${s.url}`, `${s.headers}\n${s.body}`);
       expect(elsewhere.filter((s) => s.authorization !== undefined || s.server === 'realm')).toEqual([]);
+      scanTree('redirect tool cache (challenge cache, blobs)', join(dir, 'cache-redirect'));
     } finally {
       front.close();
     }
