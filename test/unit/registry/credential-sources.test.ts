@@ -1,9 +1,9 @@
 // Credential sources other tools keep: Docker-format entries (identity tokens, empty entries beside a store), the
 // credential helper protocol's answers, enroot's netrc file, and the order findCredentials reads them in.
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log/types.js';
 import { entryFor, helperFor, withEntry } from '../../../src/registry/auth-file.js';
@@ -131,6 +131,7 @@ function fakeHelpers(answers: Record<string, (url: string) => RunResult>) {
 
 describe('findCredentials over the other tools’ files', () => {
   const home = mkdtempSync(join(tmpdir(), 'qsc-sources-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
   const file = (path: string, content: string, mode = 0o600) => {
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, content);
