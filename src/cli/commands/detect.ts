@@ -1,16 +1,48 @@
 // detect: the driver of partitions (probed per node group through Slurm, cached), or of a saved nvidia-smi output.
-import { DataError, UsageError } from '../../errors.js';
+import { DataError, InputFileError, UsageError } from '../../errors.js';
 import { DRIVER_VERSION_FILE, parseDriverVersionFile } from '../../gpu/driver-version-file.js';
-import { parseNvidiaSmi } from '../../gpu/nvidia-smi.js';
+import {
+  DRIVER_CAPTURE_HINT,
+  normalizeCapture,
+  parseNvidiaSmi,
+  type NvidiaSmiFailureReason,
+} from '../../gpu/nvidia-smi.js';
 import type { DetectArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { findDriver, settingsFor } from '../shared.js';
 
 const names = (gpus: ReadonlyArray<{ name: string }>) => [...new Set(gpus.map((g) => g.name))].join(', ');
 
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+/** The saved output, or exit 66 naming the path: a file the user named is input, not a bug. */
+async function readCapture(ctx: Context, path: string): Promise<string> {
+  return ctx.readFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw new InputFileError(
+      `cannot read --nvidia-smi-output ${path}: ${READ_FAILURES[error.code ?? ''] ?? error.code ?? error.message}`,
+      { hint: `give a file you can read that holds a saved nvidia-smi output or ${DRIVER_VERSION_FILE}` },
+    );
+  });
+}
+
+/** Outputs that were read but name no driver are the capture's fault, not the node's. */
+const CAPTURE_FAULTS: ReadonlySet<NvidiaSmiFailureReason> = new Set([
+  'no-driver-version',
+  'unknown-fields',
+  'several-drivers',
+  'invalid-arguments',
+  'unparseable',
+]);
+
 export async function detectCommand(args: DetectArgs, ctx: Context): Promise<void> {
   if (args.nvidiaSmiOutput !== undefined) {
-    const text = await ctx.readFile(args.nvidiaSmiOutput);
+    const text = normalizeCapture(await readCapture(ctx, args.nvidiaSmiOutput));
     // A saved kernel module version file names the driver alone, and is readable where NVML fails (a library mismatch).
     const moduleDriver = parseDriverVersionFile(text);
     if (moduleDriver) {
@@ -23,6 +55,11 @@ export async function detectCommand(args: DetectArgs, ctx: Context): Promise<voi
       return;
     }
     const parsed = parseNvidiaSmi(text);
+    if (parsed.kind === 'failure' && CAPTURE_FAULTS.has(parsed.reason)) {
+      throw new DataError(`${args.nvidiaSmiOutput} names no driver version: ${parsed.message}`, {
+        hint: DRIVER_CAPTURE_HINT,
+      });
+    }
     if (parsed.kind === 'failure') {
       const mismatch =
         parsed.reason === 'driver-library-mismatch'
@@ -41,7 +78,7 @@ export async function detectCommand(args: DetectArgs, ctx: Context): Promise<voi
     ctx.out(
       args.json
         ? `${JSON.stringify(result, null, 2)}\n`
-        : `driver ${result.driverVersion ?? 'unknown'}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`,
+        : `driver ${result.driverVersion}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`,
     );
     return;
   }
