@@ -1,0 +1,173 @@
+// Golden renders: the job scripts qsub-container writes for a set of requests, compared byte for byte with files
+// reviewed like code (test/fixtures/golden). A change to the template or its view shows up here as a diff; regenerate
+// with QSC_UPDATE_GOLDEN=1 only when the change is intended.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { planCacheView } from '../../../src/cache/job-view.js';
+import { renderPullScript } from '../../../src/cache/pull.js';
+import { DEFAULT_CACHE, DEFAULT_WARM } from '../../../src/config/cache-settings.js';
+import { resolveSettings, type Settings } from '../../../src/config/resolve.js';
+import { renderPullJobScript } from '../../../src/cli/prepare-image.js';
+import { planJobView, type JobRequest } from '../../../src/job/plan.js';
+import { renderTemplate } from '../../../src/templates/render.js';
+
+const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
+const GOLDEN = new URL('../../fixtures/golden/', import.meta.url);
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+const IMAGE = {
+  displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
+  pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
+  digest: DIGEST,
+  noHttps: true,
+  authFile: '/home/hpcuser/.config/qsub-container/auth.json',
+};
+const FACTS = { digest: DIGEST, source: IMAGE.displayRef, cudaVersion: '12.8.0.038', cudaDriverVersion: '570.124.06' };
+
+const job = (overrides: Partial<JobRequest> = {}): JobRequest => ({
+  jobName: 'qsc-tensorflow',
+  partition: 'gengpu',
+  account: undefined,
+  time: undefined,
+  mem: undefined,
+  cpus: undefined,
+  gpus: 1,
+  gpuType: undefined,
+  output: undefined,
+  cacheDir: '/srv/qsc-cache',
+  image: IMAGE,
+  command: ['python', 'train.py'],
+  ...overrides,
+});
+
+const settings = (values: Record<string, unknown>): Settings =>
+  resolveSettings([{ source: 'test', values }], '/home/hpcuser/.config/qsub-container').settings;
+
+const SITE = settings({
+  cacheDir: '/srv/qsc-cache',
+  account: 'p12345',
+  cache: { group: 'qsc', minFree: '1G', apptainerTmpDir: '/scratch/tmp', apptainerCacheDir: '/scratch/cache' },
+  warm: { pullOn: 'slurm', pullPartition: 'short', pullTime: '01:00:00' },
+});
+
+/** name → the script as rendered today. */
+const RENDERS: Record<string, () => string> = {
+  'gpu-job-every-option.sh': () =>
+    renderTemplate(
+      TEMPLATE,
+      planJobView(
+        job({
+          account: 'p12345',
+          time: '04:00:00',
+          mem: '32G',
+          cpus: 4,
+          gpus: 2,
+          gpuType: 'h100',
+          constraint: '[quest8|quest9]&rhel8',
+          output: 'logs/%x-%j.out',
+          minDriver: '570.124.06',
+          driverVersionFile: '/proc/driver/nvidia/version',
+          binds: ['/projects/p1:/data:ro'],
+          env: [{ name: 'A', value: "it's $(x)" }],
+        }),
+        planCacheView(SITE.cache, FACTS, false),
+      ),
+    ),
+  'cpu-job-default-cache-dir.sh': () =>
+    renderTemplate(
+      TEMPLATE,
+      planJobView(
+        job({ gpus: 0, partition: 'short', cacheDir: undefined, image: { ...IMAGE, authFile: undefined } }),
+        planCacheView(DEFAULT_CACHE, FACTS, false),
+      ),
+    ),
+  'gpu-job-runscript-default-view.sh': () => renderTemplate(TEMPLATE, planJobView(job({ command: [] }))),
+  'array-task-commands.sh': () =>
+    renderTemplate(
+      TEMPLATE,
+      planJobView(
+        job({ array: '0-2', taskCommands: ['echo one', "echo 'two'", 'exit 3'], env: [{ name: 'B', value: '1' }] }),
+        planCacheView(DEFAULT_CACHE, FACTS, false),
+      ),
+    ),
+  'env-runscript.sh': () =>
+    renderTemplate(
+      TEMPLATE,
+      planJobView(job({ command: [], env: [{ name: 'C', value: 'x y' }] }), planCacheView(DEFAULT_CACHE, FACTS, false)),
+    ),
+  'pull-job-cpu.sh': () =>
+    renderPullJobScript(TEMPLATE, SITE, {
+      image: IMAGE,
+      cacheDir: '/srv/qsc-cache',
+      cudaVersion: FACTS.cudaVersion,
+      cudaDriverVersion: FACTS.cudaDriverVersion,
+    }),
+  'pull-job-cpu-default-cache-dir.sh': () =>
+    renderPullJobScript(TEMPLATE, settings({ warm: { pullPartition: 'short' } }), {
+      image: { ...IMAGE, authFile: undefined },
+      cacheDir: undefined,
+      cudaVersion: undefined,
+      cudaDriverVersion: undefined,
+    }),
+  'warm-pull-local.sh': () =>
+    renderPullScript(
+      TEMPLATE,
+      { ...SITE, warm: { ...DEFAULT_WARM } },
+      {
+        image: {
+          ref: IMAGE.displayRef,
+          digest: DIGEST,
+          pullRef: IMAGE.pullRef,
+          noHttps: true,
+          cudaVersion: undefined,
+          cudaDriverVersion: undefined,
+          wantedBy: ['tensorflow@gengpu'],
+        },
+        cacheDir: '/srv/qsc-cache',
+        authFile: IMAGE.authFile,
+      },
+    ),
+  'warm-pull-slurm.sh': () =>
+    renderPullScript(TEMPLATE, SITE, {
+      image: {
+        ref: IMAGE.displayRef,
+        digest: DIGEST,
+        pullRef: IMAGE.pullRef,
+        noHttps: false,
+        cudaVersion: FACTS.cudaVersion,
+        cudaDriverVersion: FACTS.cudaDriverVersion,
+        wantedBy: ['tensorflow@gengpu'],
+      },
+      cacheDir: '/srv/qsc-cache',
+      authFile: undefined,
+    }),
+  'import-build.sh': () =>
+    renderPullScript(
+      TEMPLATE,
+      { ...SITE, warm: { ...SITE.warm, pullOn: 'local' } },
+      {
+        image: {
+          ref: IMAGE.displayRef,
+          digest: DIGEST,
+          pullRef: IMAGE.pullRef,
+          noHttps: true,
+          cudaVersion: undefined,
+          cudaDriverVersion: undefined,
+          wantedBy: ['import'],
+        },
+        cacheDir: '/srv/qsc-cache',
+        authFile: undefined,
+        buildSource: 'docker-archive:/home/hpcuser/image.tar',
+      },
+    ),
+};
+
+describe('golden renders', () => {
+  it.each(Object.keys(RENDERS))('%s is rendered byte for byte as reviewed', (name) => {
+    const script = RENDERS[name]!();
+    execFileSync('bash', ['-n'], { input: script });
+    const file = new URL(name, GOLDEN);
+    if (process.env.QSC_UPDATE_GOLDEN) writeFileSync(file, script);
+    expect(script).toBe(readFileSync(file, 'utf8'));
+  });
+});
