@@ -29,7 +29,7 @@ const PURE = [
   'ngc/constraints.ts',
   'ngc/ngc-releases.ts',
   'ngc/seed.ts',
-  'gpu/gpu-class.ts',
+  'ngc/gpu-class.ts',
   'gpu/node-groups.ts',
   'cli/selection.ts',
   'gpu/nvidia-smi.ts',

@@ -1,6 +1,6 @@
 // Selection policies, constraints and the offline seed, at their edges: equal versions, 2- vs 3-part, N/A, unknowns.
 import { describe, expect, it } from 'vitest';
-import { classifyGpu } from '../../../src/gpu/gpu-class.js';
+import { classifyGpu } from '../../../src/ngc/gpu-class.js';
 import {
   driverRequirement,
   forwardCompatBranchFor,
