@@ -4,14 +4,15 @@
 import { DataError, UnavailableError } from '../errors.js';
 import { parseCacheState, type CacheState } from '../job/pull-mode.js';
 import type { RunResult, Runner } from '../transport/runner.js';
-import { metaName, QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET, sifName } from './layout.js';
+import { QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET } from './layout.js';
+import { DEFAULT_IMAGE_DIR_SHELL, sidecarName, sifName } from '../image/names.js';
 
 /**
  * $1 cache dir ('' = the job's default), $2 SIF name, $3 sidecar name, $4 when to run the rest of argv (sbatch):
  * "cached", "always" or "never". Cheap on purpose (no `apptainer inspect`): a SIF header, and the size the pull
  * recorded in the sidecar, which is what a truncated copy gets wrong. The state is the first line of stdout.
  */
-const CHECK_SCRIPT = `dir=\${1:-\${XDG_CACHE_HOME:-$HOME/.cache}/qsub-container/images}
+const CHECK_SCRIPT = `dir=\${1:-${DEFAULT_IMAGE_DIR_SHELL}}
 name=$2; sif="$dir/$2"; meta="$dir/$3"; when=$4; shift 4
 problem= state=missing
 if [ -e "$sif" ]; then
@@ -52,7 +53,7 @@ export async function checkCachedImage(
       'sh',
       cacheDir ?? '',
       sifName(digest),
-      metaName(digest),
+      sidecarName(digest),
       submit?.when ?? 'never',
       ...(submit?.argv ?? []),
     ],

@@ -1,7 +1,8 @@
 // The cache part of the job template's view: the names, sidecar and policy its pull block needs (pure).
 import type { CacheSettings } from '../config/cache-settings.js';
 import { sbatchValue, type View } from '../templates/render.js';
-import { metaName, sidecarHead } from './layout.js';
+import { sidecarHead } from './layout.js';
+import { sidecarName } from '../image/names.js';
 
 export interface CachedImageFacts {
   readonly digest: string;
@@ -17,7 +18,7 @@ export const jobComment = (digest: string) => `qsc-image=${digest}`;
 export function planCacheView(cache: CacheSettings, image: CachedImageFacts, pullOnly: boolean): View {
   return {
     comment: sbatchValue(jobComment(image.digest)),
-    metaName: metaName(image.digest),
+    metaName: sidecarName(image.digest),
     metaHead: sidecarHead(image.digest, image.source, image.cudaVersion, image.cudaDriverVersion),
     cacheGroup: cache.group ?? null,
     apptainerTmpDir: cache.apptainerTmpDir ?? null,

@@ -9,7 +9,7 @@ import type { Logger } from '../log/types.js';
 import { renderTemplate } from '../templates/render.js';
 import type { Runner } from '../transport/runner.js';
 import { planCacheView } from './job-view.js';
-import { sifName } from './layout.js';
+import { sifName } from '../image/names.js';
 import type { DesiredImage } from './plan-warm.js';
 import { formatSize } from './units.js';
 

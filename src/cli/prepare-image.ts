@@ -3,7 +3,7 @@
 import { userInfo } from 'node:os';
 import { checkCachedImage } from '../cache/check-cached.js';
 import { planCacheView } from '../cache/job-view.js';
-import { sifName } from '../cache/layout.js';
+import { sifName } from '../image/names.js';
 import { pullImage } from '../cache/pull.js';
 import type { Settings } from '../config/resolve.js';
 import { ConfigError } from '../errors.js';

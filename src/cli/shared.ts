@@ -52,7 +52,7 @@ export function findDriver(
       );
     }
   }
-  const cache = createFileDriverCache(ctx.paths.cacheDir, settings.driverCacheTtlMinutes * 60_000);
+  const cache = createFileDriverCache(ctx.paths.stateCacheDir, settings.driverCacheTtlMinutes * 60_000);
   return detectDriver(
     { runner: ctx.runner, cache, now: ctx.now, log: ctx.log },
     {
@@ -84,8 +84,8 @@ export async function registryClientFor(
   const client = createRegistryClient(endpoint, {
     fetch: ctx.fetch,
     credentials,
-    blobCache: createFileBlobCache(join(ctx.paths.cacheDir, 'blobs')),
-    challengeCache: createFileChallengeCache(ctx.paths.cacheDir, endpoint),
+    blobCache: createFileBlobCache(join(ctx.paths.stateCacheDir, 'blobs')),
+    challengeCache: createFileChallengeCache(ctx.paths.stateCacheDir, endpoint),
     log: ctx.log,
     now: ctx.now,
   });

@@ -13,6 +13,7 @@ import { findFramework } from '../ngc/frameworks.js';
 import type { Candidate } from '../ngc/select.js';
 import type { RegistryClient } from '../registry/client.js';
 import { parseImageReference, parseRegistry, type RegistryEndpoint } from '../registry/reference.js';
+import { pinImage } from '../image/names.js';
 import { readJsonFile, writeFileAtomic } from '../state/json-file.js';
 import type { DesiredImage } from '../cache/plan-warm.js';
 
@@ -43,7 +44,7 @@ export async function resolveTargets(
   targets: readonly WarmTarget[],
   refresh = false,
 ): Promise<ResolvedTargets> {
-  const memoFile = join(ctx.paths.cacheDir, 'warm-tags.json');
+  const memoFile = join(ctx.paths.stateCacheDir, 'warm-tags.json');
   const memo: Record<string, Remembered> = (await readJsonFile<Record<string, Remembered>>(memoFile)) ?? {};
   const clients = new Map<string, { client: RegistryClient; authFile: string | undefined }>();
   const authFiles = new Map<string, string | undefined>();
@@ -108,15 +109,18 @@ export async function resolveTargets(
     repository: string,
     c: ReadCandidate,
     wantedBy: string,
-  ): DesiredImage => ({
-    ref: `${endpoint.host}/${repository}:${c.tag}`,
-    digest: c.digest,
-    pullRef: `docker://${endpoint.host}/${repository}@${c.digest}`,
-    noHttps: endpoint.scheme === 'http',
-    cudaVersion: c.cudaVersion,
-    cudaDriverVersion: c.requirement?.source === 'image-env' ? c.requirement.minDriver : undefined,
-    wantedBy: [wantedBy],
-  });
+  ): DesiredImage => {
+    const pinned = pinImage({ registry: endpoint, repository, tag: c.tag }, c.digest);
+    return {
+      ref: pinned.displayRef,
+      digest: c.digest,
+      pullRef: pinned.pullRef,
+      noHttps: pinned.noHttps,
+      cudaVersion: c.cudaVersion,
+      cudaDriverVersion: c.requirement?.source === 'image-env' ? c.requirement.minDriver : undefined,
+      wantedBy: [wantedBy],
+    };
+  };
 
   /** Submit's candidate source, answered from remembered tags: one tag list per repository per tick, no HEADs. */
   const rememberedSource = (client: RegistryClient): CandidateSource => ({

@@ -2,7 +2,7 @@
 // import, a job and the warmer share one lock, one verification, one sidecar and one atomic publish per digest.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sifName } from '../cache/layout.js';
+import { sifName } from '../image/names.js';
 import { pullImage } from '../cache/pull.js';
 import type { Settings } from '../config/resolve.js';
 import type { Logger } from '../log/types.js';

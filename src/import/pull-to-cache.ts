@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { QscError } from '../errors.js';
+import { pinImage } from '../image/names.js';
 import type { RegistryClient } from '../registry/client.js';
 import { downloadToLayout } from './download-layout.js';
 import { placeSifInCache, type PlaceDeps } from './place-in-cache.js';
@@ -22,12 +23,13 @@ export interface PullRequest {
 
 export async function pullIntoCache(deps: PlaceDeps & { client: RegistryClient }, request: PullRequest) {
   const { endpoint } = deps.client;
+  const pinned = pinImage({ registry: endpoint, repository: request.repository }, request.digest);
   const place = {
     cacheDir: request.cacheDir,
     digest: request.digest,
-    ref: `${endpoint.host}/${request.repository}@${request.digest}`,
-    pullRef: `docker://${endpoint.host}/${request.repository}@${request.digest}`,
-    noHttps: endpoint.scheme === 'http',
+    ref: pinned.displayRef,
+    pullRef: pinned.pullRef,
+    noHttps: pinned.noHttps,
     authFile: request.authFile,
   };
   if (request.via !== 'client') {

@@ -2,6 +2,7 @@
 import { planCacheView } from '../cache/job-view.js';
 import { DEFAULT_CACHE } from '../config/cache-settings.js';
 import { DRIVER_VERSION_FILE } from '../gpu/driver-version-file.js';
+import { sifName } from '../image/names.js';
 import { sbatchValue, type View } from '../templates/render.js';
 
 export interface ResolvedImage {
@@ -53,11 +54,6 @@ export interface JobRequest {
   readonly taskCommands?: readonly string[] | undefined;
 }
 
-/** Cache file name for a digest: content-addressed, so a moved tag never reuses a stale image. */
-export function sifFileName(digest: string): string {
-  return `${digest.replace(':', '-')}.sif`;
-}
-
 export function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
   if (gpus <= 0) return undefined;
   return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
@@ -81,7 +77,7 @@ export function planJobView(request: JobRequest, cache?: View): View {
     pullRef: request.image.pullRef,
     buildSource: request.image.buildSource ?? null,
     cacheDir: request.cacheDir ?? null,
-    sifName: sifFileName(request.image.digest),
+    sifName: sifName(request.image.digest),
     authFile: request.image.authFile ?? null,
     noHttps: request.image.noHttps,
     nv: request.gpus > 0,

@@ -3,6 +3,7 @@
 // make one. One Runner call, so it works over SSH as it does here.
 import { UnavailableError } from '../errors.js';
 import { parsePullJobAnswer, type PullJobAnswer } from '../job/pull-mode.js';
+import { DEFAULT_IMAGE_DIR_SHELL } from '../image/names.js';
 import type { Runner } from '../transport/runner.js';
 import { interpretSbatch } from './sbatch.js';
 
@@ -12,7 +13,7 @@ import { interpretSbatch } from './sbatch.js';
  * is shared. flock is best effort: where the filesystem lacks it, two submissions at the same instant may make two
  * pull jobs, and the template's pull lock still makes the second a no-op.
  */
-const FIND_OR_SUBMIT = `dir=\${1:-\${XDG_CACHE_HOME:-$HOME/.cache}/qsub-container/images}; sif=$2; name=$3-$(printf '%s' "$dir" | cksum | cut -d' ' -f1); shift 3
+const FIND_OR_SUBMIT = `dir=\${1:-${DEFAULT_IMAGE_DIR_SHELL}}; sif=$2; name=$3-$(printf '%s' "$dir" | cksum | cut -d' ' -f1); shift 3
 mkdir -p "$dir/.logs" && chmod g+w "$dir/.logs" 2>/dev/null
 exec 9>>"$dir/$sif.submit.lock" && flock -w 120 9 2>/dev/null
 id=$(squeue --noheader --name="$name" --states=PENDING,RUNNING,CONFIGURING --format=%i | head -n 1)

@@ -6,7 +6,7 @@ import { planPrune } from '../../cache/plan-prune.js';
 import { readInventory } from '../../cache/read-inventory.js';
 import { hasSifHeader, quarantineImage, removeImage, removeTagLink } from '../../cache/store.js';
 import { formatAge, formatSize, parseAge, parseSize } from '../../cache/units.js';
-import { sifName } from '../../cache/layout.js';
+import { sifName } from '../../image/names.js';
 import { ConfigError, DataError, UsageError } from '../../errors.js';
 import type { CacheArgs } from '../args.js';
 import type { Context } from '../context.js';

@@ -1,6 +1,7 @@
 // import: turn an image made elsewhere (docker save, skopeo), or pulled from a registry, into the cached SIF submit would use.
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { defaultImageDir, pinImage } from '../../image/names.js';
 import { AuthError, QscError, RefusedError, UnavailableError, UsageError } from '../../errors.js';
 import { placeSifInCache } from '../../import/place-in-cache.js';
 import { pullIntoCache, type PullVia } from '../../import/pull-to-cache.js';
@@ -24,7 +25,7 @@ const placeDeps = async (ctx: Context, settings: Settings) => ({
 });
 
 const defaultCacheDir = (ctx: Context, settings: Settings) =>
-  settings.cacheDir ?? join(ctx.env.XDG_CACHE_HOME || join(ctx.env.HOME ?? '', '.cache'), 'qsub-container', 'images');
+  settings.cacheDir ?? defaultImageDir(ctx.paths.stateCacheDir);
 
 export async function importCommand(args: ImportArgs, ctx: Context): Promise<void> {
   const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
@@ -72,12 +73,13 @@ export async function importCommand(args: ImportArgs, ctx: Context): Promise<voi
       : `the registry was not usable (${error.message}); keyed by the digest in --as, unverified`;
     ctx.log.warn({ event: 'import.unverified', image: name, digest, reason: error.message });
   }
+  const pinned = pinImage(reference, digest);
   const placed = await placeSifInCache(await placeDeps(ctx, settings), {
     cacheDir: defaultCacheDir(ctx, settings),
     digest,
-    ref: name,
-    pullRef: `docker://${reference.registry.host}/${reference.repository}@${digest}`,
-    noHttps: reference.registry.scheme === 'http',
+    ref: pinned.displayRef,
+    pullRef: pinned.pullRef,
+    noHttps: pinned.noHttps,
     authFile: undefined,
     buildSource: source.apptainerSource,
   });

@@ -11,6 +11,7 @@ import { formatReference, parseImageReference, parseRegistry } from '../../regis
 import { validateConstraint } from '../../slurm/feature-constraint.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import { interpretSbatch, SBATCH_ARGV } from '../../slurm/sbatch.js';
+import { pinImage } from '../../image/names.js';
 import { renderTemplate } from '../../templates/render.js';
 import type { SubmitArgs } from '../args.js';
 import type { Context } from '../context.js';
@@ -139,7 +140,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     constraints: wanted.constraints,
     select,
     log: ctx.log,
-    hints: createFileChoiceHints(ctx.paths.cacheDir), // prefetch last time's tag with the tag list (one round trip less)
+    hints: createFileChoiceHints(ctx.paths.stateCacheDir), // prefetch last time's tag with the tag list (one round trip less)
   });
   const digest = requireDigest(candidate.digest);
   const { cudaVersion } = candidate;
@@ -166,13 +167,7 @@ export async function submitCommand(args: SubmitArgs, ctx: Context): Promise<num
     constraint: args.constraint,
     output: args.output,
     cacheDir: settings.cacheDir,
-    image: {
-      displayRef: formatReference(reference),
-      pullRef: `docker://${endpoint.host}/${reference.repository}@${digest}`,
-      digest,
-      noHttps: endpoint.scheme === 'http',
-      authFile,
-    },
+    image: { ...pinImage(reference, digest), authFile },
     command: args.command,
     minDriver: guardDriver,
     driverVersionFile: settings.driverVersionFile,

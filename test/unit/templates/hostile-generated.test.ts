@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTaskCommands, validateBind, validateEnv } from '../../../src/job/container-options.js';
-import { planJobView, sifFileName, type JobRequest } from '../../../src/job/plan.js';
+import { sifName } from '../../../src/image/names.js';
+import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { asBindPath, asDirectiveValue, hostileValues } from '../../support/hostile-gen.js';
 
@@ -45,7 +46,7 @@ function standIn() {
   chmodSync(join(dir, 'bin', 'apptainer'), 0o755);
   const cacheDir = join(dir, 'cache');
   mkdirSync(cacheDir);
-  writeFileSync(join(cacheDir, sifFileName(DIGEST)), 'not empty');
+  writeFileSync(join(cacheDir, sifName(DIGEST)), 'not empty');
   return { dir, argvFile, cacheDir };
 }
 
@@ -101,7 +102,7 @@ describe('200 generated hostile values', () => {
     expect(argv).toEqual([
       'exec',
       ...binds.flatMap((b) => ['--bind', b]),
-      join(cacheDir, sifFileName(DIGEST)),
+      join(cacheDir, sifName(DIGEST)),
       '/usr/bin/env',
       ...env.map((e) => `${e.name}=${e.value}`),
       ...command,
@@ -131,7 +132,7 @@ describe('200 generated hostile values', () => {
       });
       expect(readFileSync(argvFile, 'utf8').split('\0').slice(0, -1)).toEqual([
         'exec',
-        join(cacheDir, sifFileName(DIGEST)),
+        join(cacheDir, sifName(DIGEST)),
         '/bin/sh',
         '-c',
         line,

@@ -5,7 +5,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planJobView, sifFileName, type JobRequest } from '../../../src/job/plan.js';
+import { sifName } from '../../../src/image/names.js';
+import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { quoteSbatchValue, renderTemplate, sbatchValue } from '../../../src/templates/render.js';
 import { HOSTILE_DIRECTIVE_VALUES, HOSTILE_WORDS } from '../../support/hostile.js';
 
@@ -82,7 +83,7 @@ describe('renderTemplate', () => {
     );
     expect(script).toContain('#SBATCH --gres=gpu:h100:2');
     expect(script).toContain('#SBATCH --account=p12345');
-    expect(script).toContain(`sif="$cache_dir"/${sifFileName(DIGEST)}`);
+    expect(script).toContain(`sif="$cache_dir"/${sifName(DIGEST)}`);
     expect(script).toContain('exec "$runtime" exec --nv "$sif" python train.py');
     expect(script).not.toMatch(/&#|&quot;|&amp;/);
     expect(bashAccepts(script)).toBe(true);
@@ -122,11 +123,11 @@ describe('hostile values', () => {
     chmodSync(join(bin, 'apptainer'), 0o755);
     const cacheDir = join(dir, "cache dir with 'quotes' and $(x)");
     mkdirSync(cacheDir);
-    writeFileSync(join(cacheDir, sifFileName(DIGEST)), 'not empty');
+    writeFileSync(join(cacheDir, sifName(DIGEST)), 'not empty');
     const command = ['printf', '%s\\n', ...HOSTILE_WORDS];
     const script = renderTemplate(TEMPLATE, planJobView(request({ cacheDir, command })));
     execFileSync('bash', ['-c', script], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir }, cwd: dir, stdio: 'pipe' });
     const argv = readFileSync(argvFile, 'utf8').split('\0').slice(0, -1);
-    expect(argv).toEqual(['exec', '--nv', join(cacheDir, sifFileName(DIGEST)), ...command]);
+    expect(argv).toEqual(['exec', '--nv', join(cacheDir, sifName(DIGEST)), ...command]);
   });
 });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDriverVersionFile } from '../../../src/gpu/driver-version-file.js';
-import { planJobView, sifFileName, type JobRequest } from '../../../src/job/plan.js';
+import { sifName } from '../../../src/image/names.js';
+import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { EDGE_TEXTS, PROC_VERSION_DIR, procVersionFiles } from '../../support/driver-version-texts.js';
 
@@ -31,7 +32,7 @@ function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolea
   writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/bash\necho "$*" >> ${JSON.stringify(smiCalls)}\n${nvidiaSmi}\n`);
   chmodSync(join(bin, 'apptainer'), 0o755);
   chmodSync(join(bin, 'nvidia-smi'), 0o755);
-  if (cached) writeFileSync(join(cache, sifFileName(DIGEST)), 'not empty');
+  if (cached) writeFileSync(join(cache, sifName(DIGEST)), 'not empty');
   const request: JobRequest = {
     jobName: 'guard',
     partition: 'gpu-legacy',
