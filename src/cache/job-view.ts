@@ -1,5 +1,5 @@
 // The cache part of the job template's view: the names, sidecar and policy its pull block needs (pure).
-import type { CacheSettings } from '../config/cache-settings.js';
+import type { CacheSettings } from './settings.js';
 import { sbatchValue, type View } from '../templates/render.js';
 import { sidecarHead } from './layout.js';
 import { sidecarName } from '../image/names.js';

@@ -1,5 +1,5 @@
 // The selection flags as one value: policy (flag > config > native; forward-compat only where the site allows) and constraints.
-import type { WarmTarget } from '../config/cache-settings.js';
+import type { WarmTarget } from '../cache/settings.js';
 import type { Settings } from '../config/resolve.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { validateConstraints, type Constraints } from '../ngc/constraints.js';

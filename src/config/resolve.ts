@@ -1,13 +1,7 @@
 // Settings from flags > environment > user config > site config > defaults, in one pure step reporting every problem.
 import { join } from 'node:path';
-import {
-  checkWarm,
-  DEFAULT_CACHE,
-  DEFAULT_WARM,
-  readSection,
-  type CacheSettings,
-  type WarmSettings,
-} from './cache-settings.js';
+import { DEFAULT_CACHE, DEFAULT_WARM, type CacheSettings, type WarmSettings } from '../cache/settings.js';
+import { checkWarm, readSection } from './sections.js';
 
 export interface Settings {
   /** Registry for named frameworks; undefined means the framework's home registry (nvcr.io). */
@@ -36,7 +30,7 @@ export interface Settings {
    * when a pull partition is set, else job).
    */
   readonly submitPull: string | undefined;
-  /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache-settings.ts). */
+  /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache/settings.ts). */
   readonly cache: CacheSettings;
   readonly warm: WarmSettings;
 }

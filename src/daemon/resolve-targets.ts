@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Context } from '../cli/context.js';
 import { selectOptions, warmTargetSelection } from '../cli/selection.js';
 import { findDriver, jobAuthFileFor, registryClientFor } from '../cli/shared.js';
-import type { WarmTarget } from '../config/cache-settings.js';
+import type { WarmTarget } from '../cache/settings.js';
 import type { Settings } from '../config/resolve.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { candidateOf, chooseFrameworkImage, type CandidateSource } from '../ngc/choose-image.js';

@@ -1,6 +1,6 @@
 // Plan a job: the resolved request becomes the view of the job template (pure; rendering quotes every value).
 import { planCacheView } from '../cache/job-view.js';
-import { DEFAULT_CACHE } from '../config/cache-settings.js';
+import { DEFAULT_CACHE } from '../cache/settings.js';
 import { DRIVER_VERSION_FILE } from '../gpu/driver-version-file.js';
 import { sifName } from '../image/names.js';
 import { sbatchValue, type View } from '../templates/render.js';

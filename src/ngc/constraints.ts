@@ -21,7 +21,7 @@ export const NO_CONSTRAINTS: Constraints = {
   python: undefined,
 };
 
-/** Shapes of a variant and a Python major, shared with the warm targets' validation (config/cache-settings.ts). */
+/** Shapes of a variant and a Python major, shared with the warm targets' validation (config/sections.ts). */
 export const VARIANT_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const PYTHON_SHAPE = /^[23]$/;
 

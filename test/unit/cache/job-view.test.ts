@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jobComment, planCacheView } from '../../../src/cache/job-view.js';
 import { renderPullJobScript } from '../../../src/cli/prepare-image.js';
-import { DEFAULT_CACHE } from '../../../src/config/cache-settings.js';
+import { DEFAULT_CACHE } from '../../../src/cache/settings.js';
 import { resolveSettings } from '../../../src/config/resolve.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { planCacheView } from '../../../src/cache/job-view.js';
 import { renderPullScript } from '../../../src/cache/pull.js';
-import { DEFAULT_CACHE, DEFAULT_WARM } from '../../../src/config/cache-settings.js';
+import { DEFAULT_CACHE, DEFAULT_WARM } from '../../../src/cache/settings.js';
 import { resolveSettings, type Settings } from '../../../src/config/resolve.js';
 import { renderPullJobScript } from '../../../src/cli/prepare-image.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
