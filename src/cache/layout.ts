@@ -12,13 +12,17 @@
 //   <cache>/quarantine/                      images `cache verify` found broken
 //   <cache>/.warm.lock                       the single warmer instance
 
-const PARTIAL = /^sha256-([0-9a-f]{64})\.sif\.partial\.(.+)\.(\d+)$/;
-
 import { sifName } from '../image/names.js';
+
+const PARTIAL = /^sha256-([0-9a-f]{64})\.sif\.partial\.(.+)\.(\d+)$/;
 
 export const TAGS_DIR = 'tags';
 export const QUARANTINE_DIR = 'quarantine';
 export const WARM_LOCK = '.warm.lock';
+export const LOGS_DIR = '.logs';
+/** Output files of pull jobs (sbatch --output patterns under LOGS_DIR): a submission's, the warmer's. */
+export const PULL_JOB_LOG = 'pull-%j.out';
+export const WARM_JOB_LOG = 'warm-%j.out';
 
 export const lockName = (digest: string) => `${sifName(digest)}.lock`;
 export const submitLockName = (digest: string) => `${sifName(digest)}.submit.lock`;

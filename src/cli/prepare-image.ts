@@ -3,13 +3,12 @@
 import { userInfo } from 'node:os';
 import { checkCachedImage } from '../cache/check-cached.js';
 import { planCacheView } from '../cache/job-view.js';
-import { sifName } from '../image/names.js';
 import { pullImage } from '../cache/pull.js';
 import type { Settings } from '../config/resolve.js';
 import { ConfigError } from '../errors.js';
 import { planJobView, type JobRequest, type ResolvedImage } from '../job/plan.js';
-import { pullJobName, type PullMode } from '../job/pull-mode.js';
-import { findOrSubmitPullJob } from '../slurm/pull-job.js';
+import type { PullMode } from '../job/pull-mode.js';
+import { findOrSubmitPullJob, pullJobName } from '../cache/pull-job.js';
 import { renderTemplate } from '../templates/render.js';
 import type { RunResult } from '../transport/runner.js';
 import type { Context } from './context.js';
@@ -128,9 +127,8 @@ export async function prepareImage(
   }
 
   const answer = await findOrSubmitPullJob(ctx.runner, {
-    cacheDir,
-    sifName: sifName(image.digest),
-    name: pullJobName(image.digest),
+    imageCacheDir: cacheDir,
+    digest: image.digest,
     script: renderPullJobScript(template, settings, prepare),
   });
   if (answer.kind === 'cached') return { pull: 'cached', quarantined };
