@@ -69,6 +69,9 @@ export const ENV_VARS: Readonly<Partial<Record<Key, readonly string[]>>> = {
   time: ['SBATCH_TIMELIMIT'],
 };
 
+/** What flags may set (the top layer): values as the user typed them, validated like a file's. */
+export type SettingsFlags = Readonly<Partial<Record<'registry' | 'cacheDir' | 'account' | 'time', string | undefined>>>;
+
 export interface ConfigLayer {
   /** For messages: a file path, "environment" or "flags". */
   readonly source: string;

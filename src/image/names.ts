@@ -14,6 +14,20 @@ export interface PinnedImage {
   readonly noHttps: boolean;
 }
 
+/** An image as a pull puts it into a cache: pinned, how the pull authenticates, what its sidecar records. */
+export interface PullableImage extends PinnedImage {
+  /** Auth file the pull hands to Apptainer; undefined when the registry needs none. */
+  readonly authFile: string | undefined;
+  /**
+   * Build the SIF from this Apptainer source (docker-archive:, oci:, oci-archive:) instead of pulling pullRef: how
+   * `import` puts an image made elsewhere into the cache through the same lock, verification and publish steps.
+   */
+  readonly buildSource?: string | undefined;
+  /** The image's CUDA_VERSION and CUDA_DRIVER_VERSION, recorded in the sidecar; undefined when unknown. */
+  readonly cudaVersion?: string | undefined;
+  readonly cudaDriverVersion?: string | undefined;
+}
+
 /** The reference as given names the image for people (its tag, or the digest it was given by); `digest` pins it. */
 export function pinImage(
   reference: {

@@ -1,26 +1,9 @@
 // Plan a job: the resolved request becomes the view of the job template (pure; rendering quotes every value).
-import { planCacheView } from '../cache/job-view.js';
-import { DEFAULT_CACHE } from '../cache/settings.js';
+import { DEFAULT_CACHE, type CacheSettings } from '../cache/settings.js';
 import { DRIVER_VERSION_FILE } from '../gpu/driver-version-file.js';
-import { sifName } from '../image/names.js';
 import { sbatchValue, type View } from '../templates/render.js';
-
-export interface ResolvedImage {
-  /** For people: host/repository:tag. */
-  readonly displayRef: string;
-  /** docker://host/repository@sha256:... — the job runs exactly this digest. */
-  readonly pullRef: string;
-  readonly digest: string;
-  /** The registry speaks plain HTTP (loopback). */
-  readonly noHttps: boolean;
-  /** Auth file the job hands to Apptainer for the pull; undefined when the registry needs none. */
-  readonly authFile: string | undefined;
-  /**
-   * Build the SIF from this Apptainer source (docker-archive:, oci:, oci-archive:) instead of pulling pullRef: how
-   * `import` puts an image made elsewhere into the cache through the same lock, verification and publish steps.
-   */
-  readonly buildSource?: string | undefined;
-}
+import type { PullableImage } from '../image/names.js';
+import { planCacheView } from './cache-view.js';
 
 export interface JobRequest {
   readonly jobName: string;
@@ -35,9 +18,9 @@ export interface JobRequest {
   /** sbatch --constraint (Slurm node features); the CPU pull job's request leaves it out: it runs on the pull partition. */
   readonly constraint?: string | undefined;
   readonly output: string | undefined;
-  /** Absolute SIF cache directory; undefined lets the job use ~/.cache/qsub-container/images on its node. */
-  readonly cacheDir: string | undefined;
-  readonly image: ResolvedImage;
+  /** Absolute SIF cache directory; undefined lets the job use the default directory on its node (image/names.ts). */
+  readonly imageCacheDir: string | undefined;
+  readonly image: PullableImage;
   /** argv run in the container; empty runs the image's own runscript. */
   readonly command: readonly string[];
   /** Lowest driver the image runs on as chosen: the job checks its own node against it before pulling (undefined: no check). */
@@ -59,8 +42,8 @@ export function gresFor(gpus: number, gpuType: string | undefined): string | und
   return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
 }
 
-/** `cache` is the pull block's part of the view (cache/job-view.ts); the default is the default cache policy. */
-export function planJobView(request: JobRequest, cache?: View): View {
+/** The job's view: its #SBATCH header, the pull block's part (cache-view.ts, with the site's cache policy), the run. */
+export function planJobView(request: JobRequest, cache: CacheSettings = DEFAULT_CACHE, pullOnly = false): View {
   const optional = (value: string | number | undefined) => (value === undefined ? null : sbatchValue(value));
   return {
     jobName: sbatchValue(request.jobName),
@@ -72,14 +55,6 @@ export function planJobView(request: JobRequest, cache?: View): View {
     gres: optional(gresFor(request.gpus, request.gpuType)),
     constraint: optional(request.constraint),
     output: optional(request.output),
-    imageRef: request.image.displayRef,
-    digest: request.image.digest,
-    pullRef: request.image.pullRef,
-    buildSource: request.image.buildSource ?? null,
-    cacheDir: request.cacheDir ?? null,
-    sifName: sifName(request.image.digest),
-    authFile: request.image.authFile ?? null,
-    noHttps: request.image.noHttps,
     nv: request.gpus > 0,
     hasCommand: request.command.length > 0,
     command: request.command,
@@ -91,16 +66,7 @@ export function planJobView(request: JobRequest, cache?: View): View {
     containerEnv: (request.env ?? []).map((e) => `${e.name}=${e.value}`),
     hasTaskCommands: (request.taskCommands ?? []).length > 0,
     taskCommands: request.taskCommands ?? [],
-    ...(cache ??
-      planCacheView(
-        DEFAULT_CACHE,
-        {
-          digest: request.image.digest,
-          source: request.image.displayRef,
-          cudaVersion: undefined,
-          cudaDriverVersion: undefined,
-        },
-        false,
-      )),
+    ...planCacheView(cache, request.image, request.imageCacheDir),
+    pullOnly,
   };
 }

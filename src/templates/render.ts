@@ -10,8 +10,29 @@ export class SbatchValue {
 
 export const sbatchValue = (value: string | number) => new SbatchValue(String(value));
 
-/** View values a template may use: words for the shell, #SBATCH values, flags and lists for sections. */
-export type ViewValue = string | number | boolean | null | SbatchValue | readonly string[];
+// Parameter expansions with a default (${NAME:-...}), plain $NAME and path characters: nothing that runs a command.
+const EXPANSION_PART = /\$\{[A-Za-z_][A-Za-z0-9_]*:-|\$[A-Za-z_][A-Za-z0-9_]*|[A-Za-z0-9_./-]+|\}/y;
+
+/**
+ * A path the shell expands where the script runs, e.g. "${XDG_CACHE_HOME:-$HOME/.cache}/qsub-container/images" (a
+ * default that depends on the job's node); rendered in double quotes. Only variables, defaults and path characters are
+ * accepted, so it can never carry a command.
+ */
+export class ShellExpansion {
+  constructor(readonly text: string) {
+    let depth = 0;
+    for (EXPANSION_PART.lastIndex = 0; EXPANSION_PART.lastIndex < text.length;) {
+      const part = EXPANSION_PART.exec(text)?.[0];
+      if (part === undefined || (part === '}' && --depth < 0))
+        throw new TypeError(`not a shell path expansion: ${JSON.stringify(text)}`);
+      if (part.startsWith('${')) depth++;
+    }
+    if (depth !== 0 || text === '') throw new TypeError(`not a shell path expansion: ${JSON.stringify(text)}`);
+  }
+}
+
+/** View values a template may use: words for the shell, #SBATCH values, expansions, flags and lists for sections. */
+export type ViewValue = string | number | boolean | null | SbatchValue | ShellExpansion | readonly string[];
 export type View = Readonly<Record<string, ViewValue>>;
 
 const SBATCH_SAFE = /^[A-Za-z0-9_\/.,:@%+=-]+$/;
@@ -40,6 +61,7 @@ export function quoteScriptWord(value: string): string {
 
 function escapeFor(value: unknown): string {
   if (value instanceof SbatchValue) return quoteSbatchValue(value.value);
+  if (value instanceof ShellExpansion) return `"${value.text}"`;
   if (typeof value === 'string' || typeof value === 'number') return quoteScriptWord(String(value));
   throw new DataError(`template value of type ${typeof value} cannot be rendered`, {
     hint: 'this is a bug in the job template or its view',

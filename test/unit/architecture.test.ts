@@ -31,7 +31,7 @@ const PURE = [
   'ngc/seed.ts',
   'ngc/gpu-class.ts',
   'gpu/node-groups.ts',
-  'cli/selection.ts',
+  'app/selection.ts',
   'gpu/nvidia-smi.ts',
   'gpu/driver-version-file.ts',
   'templates/render.ts',
@@ -76,7 +76,11 @@ const PURE = [
   'cache/inventory.ts',
   'cache/plan-prune.ts',
   'cache/plan-warm.ts',
-  'cache/job-view.ts',
+  'job/cache-view.ts',
+  'job/pull-script.ts',
+  'job/templates.ts',
+  'image/names.ts',
+  'config/cluster-snapshot.ts',
 ];
 const EFFECTS = [
   'ssh2',

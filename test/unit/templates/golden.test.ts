@@ -4,11 +4,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { planCacheView } from '../../../src/cache/job-view.js';
-import { renderPullScript } from '../../../src/cache/pull.js';
-import { DEFAULT_CACHE, DEFAULT_WARM } from '../../../src/cache/settings.js';
+import { renderPullJobScript } from '../../../src/app/prepare-image.js';
+import { renderImagePull } from '../../../src/app/pull-image.js';
+import { DEFAULT_CACHE } from '../../../src/cache/settings.js';
 import { resolveSettings, type Settings } from '../../../src/config/resolve.js';
-import { renderPullJobScript } from '../../../src/cli/prepare-image.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 
@@ -22,7 +21,7 @@ const IMAGE = {
   noHttps: true,
   authFile: '/home/hpcuser/.config/qsub-container/auth.json',
 };
-const FACTS = { digest: DIGEST, source: IMAGE.displayRef, cudaVersion: '12.8.0.038', cudaDriverVersion: '570.124.06' };
+const CUDA = { cudaVersion: '12.8.0.038', cudaDriverVersion: '570.124.06' };
 
 const job = (overrides: Partial<JobRequest> = {}): JobRequest => ({
   jobName: 'qsc-tensorflow',
@@ -34,7 +33,7 @@ const job = (overrides: Partial<JobRequest> = {}): JobRequest => ({
   gpus: 1,
   gpuType: undefined,
   output: undefined,
-  cacheDir: '/srv/qsc-cache',
+  imageCacheDir: '/srv/qsc-cache',
   image: IMAGE,
   command: ['python', 'train.py'],
   ...overrides,
@@ -43,12 +42,13 @@ const job = (overrides: Partial<JobRequest> = {}): JobRequest => ({
 const settings = (values: Record<string, unknown>): Settings =>
   resolveSettings([{ source: 'test', values }], '/home/hpcuser/.config/qsub-container').settings;
 
-const SITE = settings({
+const SITE_VALUES = {
   cacheDir: '/srv/qsc-cache',
   account: 'p12345',
   cache: { group: 'qsc', minFree: '1G', apptainerTmpDir: '/scratch/tmp', apptainerCacheDir: '/scratch/cache' },
   warm: { pullOn: 'slurm', pullPartition: 'short', pullTime: '01:00:00' },
-});
+};
+const SITE = settings(SITE_VALUES);
 
 /** name → the script as rendered today. */
 const RENDERS: Record<string, () => string> = {
@@ -69,16 +69,22 @@ const RENDERS: Record<string, () => string> = {
           driverVersionFile: '/proc/driver/nvidia/version',
           binds: ['/projects/p1:/data:ro'],
           env: [{ name: 'A', value: "it's $(x)" }],
+          image: { ...IMAGE, ...CUDA },
         }),
-        planCacheView(SITE.cache, FACTS, false),
+        SITE.cache,
       ),
     ),
   'cpu-job-default-cache-dir.sh': () =>
     renderTemplate(
       TEMPLATE,
       planJobView(
-        job({ gpus: 0, partition: 'short', cacheDir: undefined, image: { ...IMAGE, authFile: undefined } }),
-        planCacheView(DEFAULT_CACHE, FACTS, false),
+        job({
+          gpus: 0,
+          partition: 'short',
+          imageCacheDir: undefined,
+          image: { ...IMAGE, ...CUDA, authFile: undefined },
+        }),
+        DEFAULT_CACHE,
       ),
     ),
   'gpu-job-runscript-default-view.sh': () => renderTemplate(TEMPLATE, planJobView(job({ command: [] }))),
@@ -86,80 +92,45 @@ const RENDERS: Record<string, () => string> = {
     renderTemplate(
       TEMPLATE,
       planJobView(
-        job({ array: '0-2', taskCommands: ['echo one', "echo 'two'", 'exit 3'], env: [{ name: 'B', value: '1' }] }),
-        planCacheView(DEFAULT_CACHE, FACTS, false),
+        job({
+          array: '0-2',
+          taskCommands: ['echo one', "echo 'two'", 'exit 3'],
+          env: [{ name: 'B', value: '1' }],
+          image: { ...IMAGE, ...CUDA },
+        }),
       ),
     ),
   'env-runscript.sh': () =>
     renderTemplate(
       TEMPLATE,
-      planJobView(job({ command: [], env: [{ name: 'C', value: 'x y' }] }), planCacheView(DEFAULT_CACHE, FACTS, false)),
+      planJobView(job({ command: [], env: [{ name: 'C', value: 'x y' }], image: { ...IMAGE, ...CUDA } })),
     ),
-  'pull-job-cpu.sh': () =>
-    renderPullJobScript(TEMPLATE, SITE, {
-      image: IMAGE,
-      cacheDir: '/srv/qsc-cache',
-      cudaVersion: FACTS.cudaVersion,
-      cudaDriverVersion: FACTS.cudaDriverVersion,
-    }),
+  'pull-job-cpu.sh': () => renderPullJobScript(TEMPLATE, SITE, { ...IMAGE, ...CUDA }, '/srv/qsc-cache'),
   'pull-job-cpu-default-cache-dir.sh': () =>
-    renderPullJobScript(TEMPLATE, settings({ warm: { pullPartition: 'short' } }), {
-      image: { ...IMAGE, authFile: undefined },
-      cacheDir: undefined,
-      cudaVersion: undefined,
-      cudaDriverVersion: undefined,
-    }),
-  'warm-pull-local.sh': () =>
-    renderPullScript(
+    renderPullJobScript(
       TEMPLATE,
-      { ...SITE, warm: { ...DEFAULT_WARM } },
-      {
-        image: {
-          ref: IMAGE.displayRef,
-          digest: DIGEST,
-          pullRef: IMAGE.pullRef,
-          noHttps: true,
-          cudaVersion: undefined,
-          cudaDriverVersion: undefined,
-          wantedBy: ['tensorflow@gengpu'],
-        },
-        cacheDir: '/srv/qsc-cache',
-        authFile: IMAGE.authFile,
-      },
+      settings({ warm: { pullPartition: 'short' } }),
+      { ...IMAGE, authFile: undefined },
+      undefined,
     ),
+  'warm-pull-local.sh': () =>
+    renderImagePull(TEMPLATE, settings({ ...SITE_VALUES, warm: {} }), {
+      image: IMAGE,
+      imageCacheDir: '/srv/qsc-cache',
+      on: 'local',
+    }),
   'warm-pull-slurm.sh': () =>
-    renderPullScript(TEMPLATE, SITE, {
-      image: {
-        ref: IMAGE.displayRef,
-        digest: DIGEST,
-        pullRef: IMAGE.pullRef,
-        noHttps: false,
-        cudaVersion: FACTS.cudaVersion,
-        cudaDriverVersion: FACTS.cudaDriverVersion,
-        wantedBy: ['tensorflow@gengpu'],
-      },
-      cacheDir: '/srv/qsc-cache',
-      authFile: undefined,
+    renderImagePull(TEMPLATE, SITE, {
+      image: { ...IMAGE, noHttps: false, authFile: undefined, ...CUDA },
+      imageCacheDir: '/srv/qsc-cache',
+      on: 'slurm',
     }),
   'import-build.sh': () =>
-    renderPullScript(
-      TEMPLATE,
-      { ...SITE, warm: { ...SITE.warm, pullOn: 'local' } },
-      {
-        image: {
-          ref: IMAGE.displayRef,
-          digest: DIGEST,
-          pullRef: IMAGE.pullRef,
-          noHttps: true,
-          cudaVersion: undefined,
-          cudaDriverVersion: undefined,
-          wantedBy: ['import'],
-        },
-        cacheDir: '/srv/qsc-cache',
-        authFile: undefined,
-        buildSource: 'docker-archive:/home/hpcuser/image.tar',
-      },
-    ),
+    renderImagePull(TEMPLATE, SITE, {
+      image: { ...IMAGE, authFile: undefined, buildSource: 'docker-archive:/home/hpcuser/image.tar' },
+      imageCacheDir: '/srv/qsc-cache',
+      on: 'local',
+    }),
 };
 
 describe('golden renders', () => {

@@ -25,7 +25,7 @@ const request = (overrides: Partial<JobRequest>): JobRequest => ({
   gpus: 0,
   gpuType: undefined,
   output: undefined,
-  cacheDir: '/srv/qsc-cache',
+  imageCacheDir: '/srv/qsc-cache',
   image: {
     displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
     pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
@@ -91,7 +91,7 @@ describe('200 generated hostile values', () => {
     const binds = VALUES.slice(0, 20).map((v, i) => validateBind(`${asBindPath(v)}:/mnt/b${i}`));
     const env = VALUES.slice(0, 50).map((v, i) => validateEnv(`V${i}=${v}`));
     const command = ['printf', '%s\\0', ...VALUES];
-    const script = renderTemplate(TEMPLATE, planJobView(request({ cacheDir, binds, env, command })));
+    const script = renderTemplate(TEMPLATE, planJobView(request({ imageCacheDir: cacheDir, binds, env, command })));
     execFileSync('bash', ['-s'], {
       input: script,
       env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir },
@@ -120,7 +120,9 @@ describe('200 generated hostile values', () => {
     expect(lines).toHaveLength(25);
     const script = renderTemplate(
       TEMPLATE,
-      planJobView(request({ cacheDir, command: [], taskCommands: lines, array: `0-${lines.length - 1}` })),
+      planJobView(
+        request({ imageCacheDir: cacheDir, command: [], taskCommands: lines, array: `0-${lines.length - 1}` }),
+      ),
     );
     expect(script).toContain('#SBATCH --array=0-24');
     for (const [task, line] of lines.entries()) {

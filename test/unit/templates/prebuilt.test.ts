@@ -24,7 +24,7 @@ const request = (command: string[]): JobRequest => ({
   gpus: 1,
   gpuType: undefined,
   output: undefined,
-  cacheDir: '/srv/qsc-cache',
+  imageCacheDir: '/srv/qsc-cache',
   image: {
     displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
     pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,

@@ -23,7 +23,7 @@ const request = (overrides: Partial<JobRequest> = {}): JobRequest => ({
   gpus: 1,
   gpuType: undefined,
   output: undefined,
-  cacheDir: '/srv/qsc-cache',
+  imageCacheDir: '/srv/qsc-cache',
   image: {
     displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
     pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
@@ -125,7 +125,7 @@ describe('hostile values', () => {
     mkdirSync(cacheDir);
     writeFileSync(join(cacheDir, sifName(DIGEST)), 'not empty');
     const command = ['printf', '%s\\n', ...HOSTILE_WORDS];
-    const script = renderTemplate(TEMPLATE, planJobView(request({ cacheDir, command })));
+    const script = renderTemplate(TEMPLATE, planJobView(request({ imageCacheDir: cacheDir, command })));
     execFileSync('bash', ['-c', script], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir }, cwd: dir, stdio: 'pipe' });
     const argv = readFileSync(argvFile, 'utf8').split('\0').slice(0, -1);
     expect(argv).toEqual(['exec', '--nv', join(cacheDir, sifName(DIGEST)), ...command]);

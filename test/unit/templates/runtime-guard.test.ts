@@ -43,7 +43,7 @@ function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolea
     gpus: 1,
     gpuType: undefined,
     output: undefined,
-    cacheDir: cache,
+    imageCacheDir: cache,
     command: ['true'],
     minDriver,
     driverVersionFile,

@@ -1,6 +1,6 @@
 // The selection flags resolved with settings: policy precedence, forward-compat only where the site config allows it.
 import { describe, expect, it } from 'vitest';
-import { selectionRequest, warmTargetSelection } from '../../../src/cli/selection.js';
+import { selectionRequest, warmTargetSelection } from '../../../src/app/selection.js';
 import { ConfigError } from '../../../src/errors.js';
 import { resolveSettings } from '../../../src/config/resolve.js';
 

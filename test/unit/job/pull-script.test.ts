@@ -1,9 +1,9 @@
-// The job template's pull block as the warmer renders it (pull only) and as jobs do: valid bash, one protocol.
+// The job template's pull block as the pull script renders it (pull only) and as jobs do: valid bash, one protocol.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { jobComment, planCacheView } from '../../../src/cache/job-view.js';
-import { renderPullJobScript } from '../../../src/cli/prepare-image.js';
+import { renderPullJobScript } from '../../../src/app/prepare-image.js';
+import { jobComment } from '../../../src/cache/in-use.js';
 import { DEFAULT_CACHE } from '../../../src/cache/settings.js';
 import { resolveSettings } from '../../../src/config/resolve.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
@@ -21,7 +21,7 @@ const request: JobRequest = {
   gpus: 0,
   gpuType: undefined,
   output: undefined,
-  cacheDir: "/projects/p1/it's containers",
+  imageCacheDir: "/projects/p1/it's containers",
   command: [],
   image: {
     displayRef: 'nvcr.io/nvidia/pytorch:24.10-py3',
@@ -29,13 +29,9 @@ const request: JobRequest = {
     digest: D,
     noHttps: false,
     authFile: undefined,
+    cudaVersion: '12.6.2.004',
+    cudaDriverVersion: '560.35.03',
   },
-};
-const facts = {
-  digest: D,
-  source: 'nvcr.io/nvidia/pytorch:24.10-py3',
-  cudaVersion: '12.6.2.004',
-  cudaDriverVersion: '560.35.03',
 };
 
 describe('the pull block', () => {
@@ -47,7 +43,7 @@ describe('the pull block', () => {
       apptainerCacheDir: '/scratch/cache',
       minFreeBytes: 2 ** 30,
     };
-    const script = renderTemplate(TEMPLATE, planJobView(request, planCacheView(cache, facts, true)));
+    const script = renderTemplate(TEMPLATE, planJobView(request, cache, true));
     execFileSync('bash', ['-n'], { input: script });
     expect(script).toContain(`#SBATCH --comment=${jobComment(D)}`);
     expect(script).toContain("tmp_base='/scratch/apptainer tmp'");
@@ -59,10 +55,7 @@ describe('the pull block', () => {
   });
 
   it('renders for a job: runs the image after the same block, defaults without group or tmp settings', () => {
-    const script = renderTemplate(
-      TEMPLATE,
-      planJobView({ ...request, command: ['python', 'x.py'] }, planCacheView(DEFAULT_CACHE, facts, false)),
-    );
+    const script = renderTemplate(TEMPLATE, planJobView({ ...request, command: ['python', 'x.py'] }, DEFAULT_CACHE));
     execFileSync('bash', ['-n'], { input: script });
     expect(script).not.toMatch(/^exit 0$/m);
     expect(script).not.toContain('chgrp');
@@ -75,12 +68,7 @@ describe('the pull block', () => {
       [{ source: 'site.json', values: { warm: { pullPartition: 'short', pullTime: '00:10:00' } } }],
       '/cfg',
     );
-    const script = renderPullJobScript(TEMPLATE, settings, {
-      image: request.image,
-      cacheDir: '/srv/qsc-cache',
-      cudaVersion: facts.cudaVersion,
-      cudaDriverVersion: facts.cudaDriverVersion,
-    });
+    const script = renderPullJobScript(TEMPLATE, settings, request.image, '/srv/qsc-cache');
     expect(script).toContain('#SBATCH --partition=short');
     expect(script).not.toContain('--constraint');
     expect(script).not.toContain('--gres');

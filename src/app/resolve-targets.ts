@@ -2,9 +2,7 @@
 // under the target's or the site's policy), and confirm cached tags with one HEAD each. Tags read before are remembered
 // (tag → digests), so an idle tick costs one tag list per repository plus one HEAD per selected image.
 import { join } from 'node:path';
-import type { Context } from '../cli/context.js';
-import { selectOptions, warmTargetSelection } from '../cli/selection.js';
-import { findDriver, jobAuthFileFor, registryClientFor } from '../cli/shared.js';
+import type { DesiredImage } from '../cache/plan-warm.js';
 import type { WarmTarget } from '../cache/settings.js';
 import type { Settings } from '../config/resolve.js';
 import { RefusedError, UsageError } from '../errors.js';
@@ -15,7 +13,9 @@ import type { RegistryClient } from '../registry/client.js';
 import { parseImageReference, parseRegistry, type RegistryEndpoint } from '../registry/reference.js';
 import { pinImage } from '../image/names.js';
 import { readJsonFile, writeFileAtomic } from '../state/json-file.js';
-import type { DesiredImage } from '../cache/plan-warm.js';
+import type { AppDeps } from './deps.js';
+import { findDriver } from './find-driver.js';
+import { selectOptions, warmTargetSelection } from './selection.js';
 
 interface Remembered {
   /** What the tag pointed at (an index for multi-arch tags): compared with the HEAD answer. */
@@ -26,7 +26,6 @@ interface Remembered {
 
 export interface ResolvedTargets {
   readonly desired: DesiredImage[];
-  readonly authFiles: ReadonlyMap<string, string | undefined>;
   readonly errors: { readonly target: string; readonly error: unknown }[];
 }
 
@@ -38,27 +37,29 @@ function targetLabel(target: Extract<WarmTarget, { kind: 'framework' }>, partiti
   return `${target.framework}@${partition}${own.length ? `[${own.join(',')}]` : ''}`;
 }
 
+export type ResolveDeps = Pick<AppDeps, 'runner' | 'registry' | 'now' | 'log' | 'note' | 'stateCacheDir'>;
+
 export async function resolveTargets(
-  ctx: Context,
+  deps: ResolveDeps,
   settings: Settings,
   targets: readonly WarmTarget[],
   refresh = false,
 ): Promise<ResolvedTargets> {
-  const memoFile = join(ctx.paths.stateCacheDir, 'warm-tags.json');
+  const memoFile = join(deps.stateCacheDir, 'warm-tags.json');
   const memo: Record<string, Remembered> = (await readJsonFile<Record<string, Remembered>>(memoFile)) ?? {};
   const clients = new Map<string, { client: RegistryClient; authFile: string | undefined }>();
-  const authFiles = new Map<string, string | undefined>();
   const verified = new Set<string>();
   const tagLists = new Map<string, Promise<string[]>>();
 
   const clientFor = async (endpoint: RegistryEndpoint) => {
     if (!clients.has(endpoint.host)) {
-      const { client, credentials } = await registryClientFor(ctx, settings, endpoint);
-      clients.set(endpoint.host, { client, authFile: await jobAuthFileFor(ctx, settings, endpoint.host, credentials) });
+      const { client, credentials } = await deps.registry.client(endpoint, settings);
+      clients.set(endpoint.host, {
+        client,
+        authFile: await deps.registry.jobAuthFile(settings, endpoint.host, credentials),
+      });
     }
-    const found = clients.get(endpoint.host)!;
-    authFiles.set(endpoint.host, found.authFile);
-    return found.client;
+    return clients.get(endpoint.host)!.client;
   };
 
   /** Read a tag fresh: HEAD for what it points at, then its manifest and config. */
@@ -85,7 +86,7 @@ export async function resolveTargets(
     const now = await client.resolveDigest(repository, tag);
     verified.add(key);
     if (now === known.tagDigest) return known;
-    ctx.log.info({ event: 'warm.tag-moved', image: key, from: known.tagDigest, to: now });
+    deps.log.info({ event: 'warm.tag-moved', image: key, from: known.tagDigest, to: now });
     const manifest = await client.resolveManifest(repository, now);
     return (memo[key] = { tagDigest: now, digest: manifest.digest, configDigest: manifest.configDigest });
   }
@@ -109,18 +110,13 @@ export async function resolveTargets(
     repository: string,
     c: ReadCandidate,
     wantedBy: string,
-  ): DesiredImage => {
-    const pinned = pinImage({ registry: endpoint, repository, tag: c.tag }, c.digest);
-    return {
-      ref: pinned.displayRef,
-      digest: c.digest,
-      pullRef: pinned.pullRef,
-      noHttps: pinned.noHttps,
-      cudaVersion: c.cudaVersion,
-      cudaDriverVersion: c.requirement?.source === 'image-env' ? c.requirement.minDriver : undefined,
-      wantedBy: [wantedBy],
-    };
-  };
+  ): DesiredImage => ({
+    ...pinImage({ registry: endpoint, repository, tag: c.tag }, c.digest),
+    authFile: clients.get(endpoint.host)?.authFile,
+    cudaVersion: c.cudaVersion,
+    cudaDriverVersion: c.requirement?.source === 'image-env' ? c.requirement.minDriver : undefined,
+    wantedBy: [wantedBy],
+  });
 
   /** Submit's candidate source, answered from remembered tags: one tag list per repository per tick, no HEADs. */
   const rememberedSource = (client: RegistryClient): CandidateSource => ({
@@ -143,7 +139,7 @@ export async function resolveTargets(
     const framework = { ...found, repository: target.repository ?? found.repository };
     const endpoint = parseRegistry(settings.registry ?? framework.homeRegistry);
     const client = await clientFor(endpoint);
-    const probe = await findDriver(ctx, settings, {
+    const probe = await findDriver(deps, settings, {
       partition,
       gpuType: undefined,
       account: settings.account,
@@ -158,7 +154,7 @@ export async function resolveTargets(
     for (;;) {
       const { selection } = await chooseFrameworkImage(source, framework, probe.driverVersion, {
         all: false,
-        log: ctx.log,
+        log: deps.log,
         constraints: request.constraints,
         select,
       });
@@ -167,7 +163,7 @@ export async function resolveTargets(
       // The one HEAD per selected image: has its tag moved since it was remembered? If so, choose again with what it is now.
       const now = await candidate(client, framework.repository, chosen.tag, chosen.release, true);
       if (now.digest !== chosen.digest) continue;
-      ctx.log.info({
+      deps.log.info({
         event: 'warm.selected',
         target: label,
         driver: probe.driverVersion,
@@ -213,5 +209,5 @@ export async function resolveTargets(
     }
   }
   await writeFileAtomic(memoFile, `${JSON.stringify(memo, null, 1)}\n`);
-  return { desired, authFiles, errors };
+  return { desired, errors };
 }

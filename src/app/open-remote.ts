@@ -5,20 +5,21 @@ import { ConfigError, UsageError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import { withoutCredentialEnv } from '../registry/secret-env.js';
 import type { StatePaths } from '../state/paths.js';
-import { createLocalRunner } from './local-runner.js';
-import { openSshArgv, SSH_CLIENTS } from './openssh-args.js';
-import { createOpenSshRunner, resolveOpenSshId } from './openssh-runner.js';
-import { createRemoteSide, type RemoteSide } from './remote-side.js';
-import type { Runner } from './runner.js';
-import { chooseSshClient } from './ssh-client-choice.js';
-import { sshConfigFiles } from './ssh-config-files.js';
-import { loadSshConfig } from './ssh-config-load.js';
-import { createSshRunner } from './ssh-runner.js';
-import { parseHostArg, resolveSshTarget, validateHostProfiles, type HostProfile } from './ssh-target.js';
+import { createLocalRunner } from '../transport/local-runner.js';
+import { openSshArgv, SSH_CLIENTS } from '../transport/openssh-args.js';
+import { createOpenSshRunner, resolveOpenSshId } from '../transport/openssh-runner.js';
+import type { Runner } from '../transport/runner.js';
+import { chooseSshClient } from '../transport/ssh-client-choice.js';
+import { sshConfigFiles } from '../transport/ssh-config-files.js';
+import { loadSshConfig } from '../transport/ssh-config-load.js';
+import { createSshRunner } from '../transport/ssh-runner.js';
+import { parseHostArg, resolveSshTarget, validateHostProfiles, type HostProfile } from '../transport/ssh-target.js';
+import { remoteClusterSide } from './cluster-side.js';
+import type { ClusterSide } from './deps.js';
 
 export interface RemoteSetup {
   readonly runner: Runner;
-  readonly remote: RemoteSide;
+  readonly cluster: ClusterSide;
 }
 
 interface RemoteDeps {
@@ -109,7 +110,7 @@ export async function openRemote(host: string, deps: RemoteDeps): Promise<Remote
     });
   }
   const localAuthFile = deps.env.QSUB_CONTAINER_AUTH_FILE || join(deps.paths.configDir, 'auth.json');
-  const remote = createRemoteSide(runner, localAuthFile);
-  remote.prefetch(); // connect and read the cluster side while the command's modules load
-  return { runner, remote };
+  const cluster = remoteClusterSide(runner, host, localAuthFile);
+  cluster.prefetch(); // connect and read the cluster side while the command's modules load
+  return { runner, cluster };
 }

@@ -1,17 +1,26 @@
-// The selection flags as one value: policy (flag > config > native; forward-compat only where the site allows) and constraints.
+// What a selection asks for, as one value: policy (request > config > native; forward-compat only where the site
+// allows it) and the candidates' constraints; the same for a submission and a warm target (pure).
 import type { WarmTarget } from '../cache/settings.js';
 import type { Settings } from '../config/resolve.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { validateConstraints, type Constraints } from '../ngc/constraints.js';
 import { POLICIES, type Policy, type SelectOptions } from '../ngc/select.js';
-import type { SelectionArgs } from './args.js';
+
+/** Selection as asked (submit's flags, a warm target's keys), before validation. */
+export interface SelectionInput {
+  readonly policy: string | undefined;
+  readonly release: string | undefined;
+  readonly cuda: string | undefined;
+  readonly variant: string | undefined;
+  readonly python: string | undefined;
+}
 
 export interface SelectionRequest {
   readonly constraints: Constraints;
   readonly policy: Policy;
 }
 
-export function selectionRequest(args: SelectionArgs, settings: Settings): SelectionRequest {
+export function selectionRequest(args: SelectionInput, settings: Settings): SelectionRequest {
   const constraints = validateConstraints(args);
   const policy = (args.policy ?? settings.policy ?? 'native') as Policy;
   if (!POLICIES.includes(policy))

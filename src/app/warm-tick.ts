@@ -1,25 +1,41 @@
 // One warm tick: resolve the targets, read the cache, plan (pure), then pull in parallel (bounded), link tags, prune.
-import type { Context } from '../cli/context.js';
 import type { Settings } from '../config/resolve.js';
 import { ConfigError, exitCodeFor, formatErrorLine } from '../errors.js';
 import { findImagesInUse } from '../cache/in-use.js';
 import { planWarm, type DesiredImage, type WarmPlan } from '../cache/plan-warm.js';
-import { pullImage } from '../cache/pull.js';
 import { readInventory } from '../cache/read-inventory.js';
 import { removeImage, removePartial, removeTagLink, writeTagLink } from '../cache/store.js';
-import type { FetchPort } from '../registry/http.js';
+import type { AppDeps } from './deps.js';
+import { pullImage } from './pull-image.js';
 import { resolveTargets } from './resolve-targets.js';
 
-export interface WarmDeps {
-  readonly ctx: Context;
+export type WarmDeps = Pick<
+  AppDeps,
+  'runner' | 'registry' | 'now' | 'log' | 'note' | 'progress' | 'signal' | 'stateCacheDir' | 'user'
+>;
+
+export interface WarmRequest {
+  /** Settings whose cacheDir and targets warmableCacheDir() accepts. */
   readonly settings: Settings;
+  /** The job template's text: pulls run its pull block. */
   readonly template: string;
-  readonly signal: AbortSignal;
+  /** Plan only: pull, link and remove nothing. */
   readonly dryRun: boolean;
-  readonly user: string;
-  readonly progress: ((line: string) => void) | undefined;
   /** Re-probe drivers this tick instead of trusting cached answers. */
-  readonly refresh?: boolean;
+  readonly refresh: boolean;
+}
+
+/** What a warmer needs to do anything, checked once before the first tick: a cache directory and targets. */
+export function warmableCacheDir(settings: Settings): string {
+  if (!settings.cacheDir)
+    throw new ConfigError('warm needs a cache directory', {
+      hint: 'pass --cache-dir DIR or set "cacheDir" in the site config',
+    });
+  if (settings.warm.targets.length === 0)
+    throw new ConfigError('warm has no targets', {
+      hint: 'set "warm": {"targets": [{"framework": "pytorch", "partitions": ["gengpu"]}]} in the site config',
+    });
+  return settings.cacheDir;
 }
 
 export interface TickSummary {
@@ -49,40 +65,31 @@ async function eachBounded<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
-  const { ctx, settings } = deps;
-  const started = ctx.now();
-  const cacheDir = settings.cacheDir;
-  if (!cacheDir)
-    throw new ConfigError('warm needs "cacheDir": the shared cache to keep current', {
-      hint: 'set "cacheDir" in the site config',
-    });
-  if (settings.warm.targets.length === 0)
-    throw new ConfigError('warm has no targets', {
-      hint: 'set "warm": {"targets": [{"framework": "pytorch", "partitions": ["gengpu"]}]} in the site config',
-    });
+export async function warmTick(deps: WarmDeps, request: WarmRequest): Promise<TickSummary> {
+  const { settings } = request;
+  const started = deps.now();
+  const cacheDir = warmableCacheDir(settings);
   const failed: { what: string; message: string; exitCode: number }[] = [];
   const fail = (what: string, error: unknown) => {
     failed.push({ what, message: message(error), exitCode: exitCodeFor(error) });
-    ctx.log.error({ event: 'warm.failed', what, error: message(error) });
+    deps.log.error({ event: 'warm.failed', what, error: message(error) });
   };
 
   // Registry requests stop with the tick too, so SIGTERM during target resolution does not wait out HTTP timeouts.
-  const stoppable: FetchPort = (input, init) =>
-    ctx.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deps.signal]) : deps.signal });
-  const resolved = await resolveTargets({ ...ctx, fetch: stoppable }, settings, settings.warm.targets, deps.refresh);
+  const registry = deps.registry.stoppedBy(deps.signal);
+  const resolved = await resolveTargets({ ...deps, registry }, settings, settings.warm.targets, request.refresh);
   for (const e of resolved.errors) fail(e.target, e.error);
   const inventory = await readInventory(cacheDir);
   const policy = settings.cache;
   const prunes = settings.warm.prune && (policy.maxSizeBytes !== undefined || policy.olderThanMs !== undefined);
   let inUse: Set<string> | undefined;
-  if (prunes && !deps.dryRun) {
-    inUse = await findImagesInUse(ctx.runner, deps.user).catch((error: unknown) => {
+  if (prunes && !request.dryRun) {
+    inUse = await findImagesInUse(deps.runner, deps.user).catch((error: unknown) => {
       fail('prune', error);
       return undefined;
     });
   }
-  const plan = planWarm(resolved.desired, inventory, ctx.now(), {
+  const plan = planWarm(resolved.desired, inventory, deps.now(), {
     prune: inUse && prunes ? { maxSizeBytes: policy.maxSizeBytes, olderThanMs: policy.olderThanMs } : undefined,
     inUse: inUse ?? new Set(),
     pins: policy.pins,
@@ -92,46 +99,38 @@ export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
     ok: failed.length === 0,
     plan,
     pulled,
-    cached: plan.cached.map((d) => d.ref),
+    cached: plan.cached.map((d) => d.displayRef),
     linked,
     evicted,
     failed,
-    seconds: (ctx.now() - started) / 1000,
+    seconds: (deps.now() - started) / 1000,
   });
-  if (deps.dryRun) return summary([], [], []);
+  if (request.dryRun) return summary([], [], []);
 
   for (const name of plan.stalePartials) {
     await removePartial(cacheDir, name);
-    ctx.log.info({ event: 'cache.partial-removed', file: name });
+    deps.log.info({ event: 'cache.partial-removed', file: name });
   }
   const pulled: string[] = [];
   const pulledDigests = new Set<string>();
   await eachBounded(plan.pulls, settings.warm.parallelism, deps.signal, async (image: DesiredImage) => {
-    ctx.log.info({ event: 'cache.pull', image: image.ref, digest: image.digest, wantedBy: image.wantedBy });
+    deps.log.info({ event: 'cache.pull', image: image.displayRef, digest: image.digest, wantedBy: image.wantedBy });
     try {
-      const authFile = resolved.authFiles.get(image.ref.split('/')[0]!);
-      const { seconds } = await pullImage(
-        {
-          runner: ctx.runner,
-          template: deps.template,
-          log: ctx.log,
-          progress: deps.progress,
-          signal: deps.signal,
-          user: deps.user,
-        },
-        settings,
-        { image, cacheDir, authFile },
-      );
-      pulled.push(image.ref);
+      const { seconds } = await pullImage({ ...deps, template: request.template }, settings, {
+        image,
+        imageCacheDir: cacheDir,
+        on: settings.warm.pullOn,
+      });
+      pulled.push(image.displayRef);
       pulledDigests.add(image.digest);
-      ctx.log.info({
+      deps.log.info({
         event: 'cache.pulled',
-        image: image.ref,
+        image: image.displayRef,
         digest: image.digest,
         seconds: Math.round(seconds * 10) / 10,
       });
     } catch (error) {
-      fail(image.ref, error);
+      fail(image.displayRef, error);
     }
   });
   const linked: string[] = [];
@@ -139,19 +138,19 @@ export async function warmOnce(deps: WarmDeps): Promise<TickSummary> {
   for (const link of plan.links.filter((l) => present.has(l.digest))) {
     await writeTagLink(cacheDir, link.ref, link.digest);
     linked.push(link.ref);
-    ctx.log.info({ event: 'cache.linked', image: link.ref, digest: link.digest });
+    deps.log.info({ event: 'cache.linked', image: link.ref, digest: link.digest });
   }
   const evicted: string[] = [];
   if (plan.prune && !deps.signal.aborted) {
     for (const { image, reason } of plan.prune.remove) {
       await removeImage(cacheDir, image.digest);
       evicted.push(image.digest);
-      ctx.log.info({ event: 'cache.evicted', digest: image.digest, tags: image.tags, bytes: image.size, reason });
+      deps.log.info({ event: 'cache.evicted', digest: image.digest, tags: image.tags, bytes: image.size, reason });
     }
     for (const ref of plan.prune.danglingLinks) await removeTagLink(cacheDir, ref);
   }
   const result = summary(pulled, linked, evicted);
-  ctx.log.info({
+  deps.log.info({
     event: 'warm.tick',
     ok: result.ok,
     pulled: pulled.length,
