@@ -1,19 +1,19 @@
-// --host: read the laptop's host profiles and ~/.ssh/config, choose the SSH client, and build its runner and the remote side.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ConfigError, UsageError } from '../errors.js';
+// --host: read this machine's host profiles and ~/.ssh/config, choose the SSH client, and build its runner and the
+// cluster side (app/cluster-side.ts).
+import { loadSettings } from '../config/load.js';
+import { UsageError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import { withoutCredentialEnv } from '../registry/secret-env.js';
 import type { StatePaths } from '../state/paths.js';
 import { createLocalRunner } from '../transport/local-runner.js';
-import { openSshArgv, SSH_CLIENTS } from '../transport/openssh-args.js';
+import { openSshArgv } from '../transport/openssh-args.js';
 import { createOpenSshRunner, resolveOpenSshId } from '../transport/openssh-runner.js';
 import type { Runner } from '../transport/runner.js';
 import { chooseSshClient } from '../transport/ssh-client-choice.js';
 import { sshConfigFiles } from '../transport/ssh-config-files.js';
 import { loadSshConfig } from '../transport/ssh-config-load.js';
 import { createSshRunner } from '../transport/ssh-runner.js';
-import { parseHostArg, resolveSshTarget, validateHostProfiles, type HostProfile } from '../transport/ssh-target.js';
+import { parseHostArg, resolveSshTarget, type HostProfile } from '../transport/ssh-target.js';
 import { remoteClusterSide } from './cluster-side.js';
 import type { ClusterSide } from './deps.js';
 
@@ -34,32 +34,11 @@ interface RemoteDeps {
   sshClient?: string | undefined;
 }
 
-const readOptional = (path: string) =>
-  readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
-
-async function readLaptopConfig(configFile: string): Promise<{ hosts: unknown; sshClient: unknown }> {
-  const configText = await readOptional(configFile);
-  try {
-    const values = configText === undefined ? {} : (JSON.parse(configText) as { hosts?: unknown; sshClient?: unknown });
-    return { hosts: values.hosts, sshClient: values.sshClient };
-  } catch (error) {
-    throw new ConfigError(`invalid configuration: ${configFile}: not valid JSON (${(error as Error).message})`, {
-      hint: 'fix the file (README: Configuration)',
-    });
-  }
-}
-
 export async function openRemote(host: string, deps: RemoteDeps): Promise<RemoteSetup> {
-  const configFile = deps.env.QSUB_CONTAINER_CONFIG || join(deps.paths.configDir, 'config.json');
-  const { hosts, sshClient } = await readLaptopConfig(configFile);
-  const { profiles, errors } = validateHostProfiles(hosts, configFile);
-  if (sshClient !== undefined && !SSH_CLIENTS.includes(sshClient as never))
-    errors.push(`${configFile}: "sshClient" must be "openssh" or "ssh2"`);
-  if (errors.length > 0)
-    throw new ConfigError(`invalid configuration: ${errors.join('; ')}`, {
-      hint: 'fix the host profiles (README: Remote submission)',
-    });
-  const profile: HostProfile | undefined = profiles[parseHostArg(host)?.name ?? ''];
+  // This machine's own settings: its host profiles, SSH client choice and credential file (the cluster side's are read
+  // over the connection).
+  const laptop = await loadSettings(deps.paths, deps.env, {});
+  const profile: HostProfile | undefined = laptop.hosts[parseHostArg(host)?.name ?? ''];
 
   // The user's ssh, run as they would run it; a terminal lets it prompt (password, Duo) on /dev/tty, so it stays in our session.
   const interactive = Boolean(process.stdin.isTTY || process.stderr.isTTY);
@@ -74,7 +53,7 @@ export async function openRemote(host: string, deps: RemoteDeps): Promise<Remote
   const choice = await chooseSshClient({
     flag: deps.sshClient,
     profile: profile?.sshClient,
-    configured: sshClient as string | undefined,
+    configured: laptop.sshClient,
     masterIsLive: async () =>
       (await local.run({ argv: [...command, '-O', 'check', '-o', 'BatchMode=yes', ...options], timeoutMs: 5000 }))
         .code === 0,
@@ -95,7 +74,7 @@ export async function openRemote(host: string, deps: RemoteDeps): Promise<Remote
       home: deps.home,
       localUser: deps.localUser,
       agentSocket: deps.env.SSH_AUTH_SOCK || undefined,
-      profiles,
+      profiles: laptop.hosts,
       sshConfig,
       note,
     });
@@ -109,8 +88,7 @@ export async function openRemote(host: string, deps: RemoteDeps): Promise<Remote
       note: deps.note,
     });
   }
-  const localAuthFile = deps.env.QSUB_CONTAINER_AUTH_FILE || join(deps.paths.configDir, 'auth.json');
-  const cluster = remoteClusterSide(runner, host, localAuthFile);
+  const cluster = remoteClusterSide(runner, host, laptop.authFile);
   cluster.prefetch(); // connect and read the cluster side while the command's modules load
   return { runner, cluster };
 }

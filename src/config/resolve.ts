@@ -1,12 +1,17 @@
-// Settings from flags > environment > user config > site config > defaults, in one pure step reporting every problem.
+// Settings from flags > environment > user config > site config > defaults, in one pure step that validates every key
+// of every layer and reports every problem.
 import { join } from 'node:path';
 import { DEFAULT_CACHE, DEFAULT_WARM, type CacheSettings, type WarmSettings } from '../cache/settings.js';
+import { PULL_MODES } from '../job/pull-mode.js';
+import { POLICIES } from '../ngc/select.js';
+import { SSH_CLIENTS, type SshClient } from '../transport/openssh-args.js';
+import { validateHostProfiles, type HostProfile } from '../transport/ssh-target.js';
 import { checkWarm, readSection } from './sections.js';
 
 export interface Settings {
   /** Registry for named frameworks; undefined means the framework's home registry (nvcr.io). */
   readonly registry: string | undefined;
-  /** SIF cache directory the jobs share; undefined means ~/.cache/qsub-container/images on the job's node. */
+  /** The SIF image cache the jobs share (not the tool's state cache); undefined: the default image directory on the job's node (image/names.ts). */
   readonly cacheDir: string | undefined;
   /** Partition for GPU jobs when -p is not given. */
   readonly gpuPartition: string | undefined;
@@ -33,6 +38,10 @@ export interface Settings {
   /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache/settings.ts). */
   readonly cache: CacheSettings;
   readonly warm: WarmSettings;
+  /** --host profiles by name (transport/ssh-target.ts); this machine's user config only. */
+  readonly hosts: Readonly<Record<string, HostProfile>>;
+  /** The SSH client for --host when neither the flag nor the profile names one; this machine's user config only. */
+  readonly sshClient: SshClient | undefined;
 }
 
 type Key = keyof Settings;
@@ -51,9 +60,10 @@ const STRING_KEYS = [
 ] as const;
 /** Settings whose value must be one of a few words. */
 const CHOICES: Partial<Record<Key, readonly string[]>> = {
-  policy: ['native', 'minor-compat', 'forward-compat'],
+  policy: POLICIES,
   forwardCompat: ['data-center', 'off'],
-  submitPull: ['auto', 'local', 'slurm', 'job'],
+  submitPull: PULL_MODES,
+  sshClient: SSH_CLIENTS,
 };
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
 const SECTION_KEYS = ['cache', 'warm'] as const;
@@ -85,6 +95,8 @@ export interface Resolution {
 
 /** Settings only the site config may set: decisions for the whole cluster, not per user. */
 const SITE_ONLY: readonly Key[] = ['forwardCompat', 'driverVersionFile'];
+/** Settings of the machine --host connects from: the user's own, never a site's. */
+const USER_ONLY: readonly Key[] = ['hosts', 'sshClient'];
 
 /** Validate one file layer: an object of known keys with the right types; absolute paths for directories. */
 function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partial<Record<Key, unknown>> {
@@ -96,9 +108,12 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
   const out: Partial<Record<Key, unknown>> = {};
   for (const [key, value] of Object.entries(layer.values)) {
     if (value === undefined) continue;
-    if (key === 'hosts' || key === 'sshClient') continue; // --host settings: validated where they are used (transport/open-remote.ts)
     if (!isSite && SITE_ONLY.includes(key as Key)) {
       errors.push(`${layer.source}: "${key}" is a site setting; only the site config may set it`);
+      continue;
+    }
+    if (isSite && USER_ONLY.includes(key as Key)) {
+      errors.push(`${layer.source}: "${key}" is a user setting (for --host); only the user config may set it`);
       continue;
     }
     if ((STRING_KEYS as readonly string[]).includes(key)) {
@@ -115,6 +130,14 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
       else out[key as Key] = value;
     } else if (key === 'cache' || key === 'warm') {
       out[key] = readSection(key, value, layer.source, errors) as never;
+    } else if (key === 'hosts') {
+      const hosts = validateHostProfiles(value, layer.source);
+      errors.push(...hosts.errors);
+      if (hosts.errors.length === 0) out.hosts = hosts.profiles;
+    } else if (key === 'sshClient') {
+      if (!CHOICES.sshClient!.includes(value as string))
+        errors.push(`${layer.source}: "sshClient" must be "openssh" or "ssh2"`);
+      else out.sshClient = value;
     } else {
       errors.push(
         `${layer.source}: unknown setting "${key}" (known: ${[...STRING_KEYS, ...NUMBER_KEYS, ...SECTION_KEYS].join(', ')})`,
@@ -160,6 +183,8 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       submitPull: merged.submitPull,
       cache,
       warm,
+      hosts: merged.hosts ?? {},
+      sshClient: merged.sshClient,
     },
     errors,
   };
