@@ -5,6 +5,7 @@ import { DataError, UsageError } from '../errors.js';
 import { DRIVER_VERSION_FILE, parseDriverVersionFile } from '../gpu/driver-version-file.js';
 import { parseNvidiaSmi, type GpuInfo } from '../gpu/nvidia-smi.js';
 import type { GroupProbe } from '../gpu/probe.js';
+import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import type { AppDeps } from './deps.js';
 import { findDriver, type FindDriverDeps } from './find-driver.js';
 
@@ -51,7 +52,7 @@ export interface DetectRequest {
   /** Partitions to probe; empty: the configured GPU partition. */
   readonly partitions: readonly string[];
   readonly gpuType: string | undefined;
-  readonly constraint: string | undefined;
+  readonly constraint: SlurmConstraint | undefined;
   readonly refresh: boolean;
 }
 

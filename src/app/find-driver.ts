@@ -3,7 +3,7 @@ import type { Settings } from '../config/resolve.js';
 import { detectDriver } from '../gpu/detect.js';
 import { createFileDriverCache } from '../gpu/driver-cache.js';
 import type { DriverProbe } from '../gpu/probe.js';
-import { parseFeatureConstraint, validateConstraint } from '../slurm/feature-constraint.js';
+import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { validateSlurmName } from '../slurm/options.js';
 import type { AppDeps } from './deps.js';
 
@@ -12,7 +12,7 @@ export type FindDriverDeps = Pick<AppDeps, 'runner' | 'now' | 'log' | 'note' | '
 export interface DriverTarget {
   readonly partition: string;
   readonly gpuType: string | undefined;
-  readonly constraint?: string | undefined;
+  readonly constraint?: SlurmConstraint | undefined;
   readonly account: string | undefined;
   /** Probe even when a cached answer is fresh. */
   readonly refresh: boolean;
@@ -23,15 +23,13 @@ export function findDriver(
   settings: Settings,
   target: DriverTarget,
 ): Promise<DriverProbe & { cached: boolean }> {
-  validateSlurmName('--partition', target.partition);
-  if (target.gpuType) validateSlurmName('--gpu-type', target.gpuType);
-  if (target.constraint !== undefined) {
-    const parsed = parseFeatureConstraint(validateConstraint(target.constraint));
-    if (parsed.kind === 'unevaluated') {
-      deps.note(
-        `qsub-container: warning: --constraint ${target.constraint} is left to Slurm (${parsed.why}); selecting for the lowest driver of all of ${target.partition}`,
-      );
-    }
+  validateSlurmName('partition', target.partition);
+  if (target.gpuType) validateSlurmName('gpuType', target.gpuType);
+  const { constraint } = target;
+  if (constraint?.parsed.kind === 'unevaluated') {
+    deps.note(
+      `qsub-container: warning: --constraint ${constraint.text} is left to Slurm (${constraint.parsed.why}); selecting for the lowest driver of all of ${target.partition}`,
+    );
   }
   const cache = createFileDriverCache(deps.stateCacheDir, settings.driverCacheTtlMinutes * 60_000);
   return detectDriver(

@@ -7,6 +7,7 @@ import type { Framework } from '../ngc/frameworks.js';
 import { seedCandidates } from '../ngc/seed.js';
 import { judge, selectTag, type Candidate, type Selection, type Verdict } from '../ngc/select.js';
 import { formatReference, parseRegistry, type RegistryEndpoint } from '../registry/reference.js';
+import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import type { AppDeps } from './deps.js';
 import { findDriver } from './find-driver.js';
 import { selectOptions, type SelectionRequest } from './selection.js';
@@ -23,7 +24,7 @@ export interface TagsRequest {
   readonly gpuName: string | undefined;
   readonly partition: string | undefined;
   readonly gpuType: string | undefined;
-  readonly constraint: string | undefined;
+  readonly constraint: SlurmConstraint | undefined;
   readonly refresh: boolean;
   /** Only the offline seed, no registry. */
   readonly offline: boolean;

@@ -13,6 +13,7 @@ import type { RegistryClient } from '../registry/client.js';
 import { parseImageReference, parseRegistry, type RegistryEndpoint } from '../registry/reference.js';
 import { pinImage } from '../image/names.js';
 import { readJsonFile, writeFileAtomic } from '../state/json-file.js';
+import { inConfigWords } from './config-words.js';
 import type { AppDeps } from './deps.js';
 import { findDriver } from './find-driver.js';
 import { selectOptions, warmTargetSelection } from './selection.js';
@@ -205,7 +206,7 @@ export async function resolveTargets(
     try {
       desired.push(await job.run());
     } catch (error) {
-      errors.push({ target: job.label, error });
+      errors.push({ target: job.label, error: inConfigWords(error) });
     }
   }
   await writeFileAtomic(memoFile, `${JSON.stringify(memo, null, 1)}\n`);

@@ -2,7 +2,8 @@
 // allows it) and the candidates' constraints; the same for a submission and a warm target (pure).
 import type { WarmTarget } from '../cache/settings.js';
 import type { Settings } from '../config/resolve.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, InvalidValueError, UsageError } from '../errors.js';
+import { inConfigWords } from './config-words.js';
 import { validateConstraints, type Constraints } from '../ngc/constraints.js';
 import { POLICIES, type Policy, type SelectOptions } from '../ngc/select.js';
 
@@ -24,7 +25,9 @@ export function selectionRequest(args: SelectionInput, settings: Settings): Sele
   const constraints = validateConstraints(args);
   const policy = (args.policy ?? settings.policy ?? 'native') as Policy;
   if (!POLICIES.includes(policy))
-    throw new UsageError(`unknown policy ${JSON.stringify(policy)}`, { hint: `use one of ${POLICIES.join(', ')}` });
+    throw new InvalidValueError('policy', policy, (name) => `unknown ${name} ${JSON.stringify(policy)}`, {
+      hint: `use one of ${POLICIES.join(', ')}`,
+    });
   if (policy === 'forward-compat' && settings.forwardCompat !== 'data-center') {
     throw new UsageError('policy forward-compat is not enabled on this site', {
       hint: 'forward compatibility is a site decision: an admin sets "forwardCompat": "data-center" in the site config; use native or minor-compat meanwhile',
@@ -52,9 +55,10 @@ export function warmTargetSelection(
       settings,
     );
   } catch (error) {
-    // A flag a user typed is a usage error; the same word in a warm target is the site config's.
-    if (error instanceof UsageError)
-      throw new ConfigError(`warm target ${target.framework}: ${error.message}`, { hint: error.hint });
+    // A flag a user typed is a usage error; the same word in a warm target is the site config's, in its own words.
+    const worded = inConfigWords(error);
+    if (worded instanceof UsageError || worded instanceof ConfigError)
+      throw new ConfigError(`warm target ${target.framework}: ${worded.message}`, { hint: worded.hint });
     throw error;
   }
 }

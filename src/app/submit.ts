@@ -8,6 +8,7 @@ import { JOB_TEMPLATE } from '../job/templates.js';
 import { chooseImage, type ImageTarget } from '../ngc/choose-image.js';
 import { createFileChoiceHints } from '../ngc/choice-hints.js';
 import { formatReference, parseRegistry } from '../registry/reference.js';
+import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { interpretSbatch, SBATCH_ARGV } from '../slurm/sbatch.js';
 import { renderTemplate } from '../templates/render.js';
 import type { AppDeps } from './deps.js';
@@ -33,7 +34,7 @@ export interface SubmitRequest {
   readonly gpus: number;
   readonly gpuType: string | undefined;
   /** Slurm feature constraint: selection uses the node groups that satisfy it; the job gets #SBATCH --constraint. */
-  readonly constraint: string | undefined;
+  readonly constraint: SlurmConstraint | undefined;
   /** Select for this driver instead of probing the partition. */
   readonly driver: string | undefined;
   /** Probe even when a cached driver answer is fresh. */
@@ -126,7 +127,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     time: settings.time,
     gpus,
     gpuType: request.gpuType,
-    constraint: request.constraint,
+    constraint: request.constraint?.text,
     imageCacheDir: settings.cacheDir,
     image: { ...pinImage(reference, digest), authFile, cudaVersion, cudaDriverVersion },
     minDriver: guardDriver,
@@ -139,7 +140,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     digest,
     cudaVersion: cudaVersion ?? null,
     partition,
-    constraint: request.constraint ?? null,
+    constraint: request.constraint?.text ?? null,
     driver: driver
       ? { version: driver, source: request.driver !== undefined ? 'flag' : probe?.cached ? 'cache' : 'probe' }
       : null,

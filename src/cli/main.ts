@@ -13,6 +13,7 @@ import type { FetchPort } from '../registry/http.js';
 import { currentUser } from '../state/user.js';
 import { defineCli, parseCommand } from './build-cli.js';
 import { recordCli } from './fast-parse.js';
+import { inFlagWords } from './flag-words.js';
 import type { CliIo } from './io.js';
 
 const TEMPLATE_DIR = new URL('../../job-templates/', import.meta.url);
@@ -102,9 +103,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     else await (await import('./commands/detect.js')).detectCommand(command.args, deps, io);
     return ExitCode.ok;
   } catch (error) {
-    process.stderr.write(`${formatErrorLine(error)}\n`);
-    if (exitCodeFor(error) === ExitCode.internal && env.QSUB_CONTAINER_DEBUG) console.error(error);
-    return exitCodeFor(error);
+    const worded = inFlagWords(error);
+    process.stderr.write(`${formatErrorLine(worded)}\n`);
+    if (exitCodeFor(worded) === ExitCode.internal && env.QSUB_CONTAINER_DEBUG) console.error(error);
+    return exitCodeFor(worded);
   } finally {
     process.removeListener('SIGINT', onSigint);
     await runner?.close?.();

@@ -1,12 +1,12 @@
 // Where a submission's image is pulled when the cache lacks it (pure). GPU minutes are the dearest: a pull belongs
 // before the job or in a CPU job it depends on.
-import { UsageError } from '../errors.js';
+import { InvalidValueError } from '../errors.js';
 
 export type PullMode = 'local' | 'slurm' | 'job';
 export const PULL_MODES: readonly string[] = ['auto', 'local', 'slurm', 'job'];
 
 export interface PullModeInput {
-  /** --pull, else the "submitPull" setting; undefined or "auto" lets the job's kind decide. */
+  /** As asked (submit --pull, else the "submitPull" setting); undefined or "auto" lets the job's kind decide. */
   readonly requested: string | undefined;
   readonly gpus: number;
   /** warm.pullPartition: where CPU pull jobs run. */
@@ -20,10 +20,12 @@ export interface PullModeInput {
 export function choosePullMode(input: PullModeInput): PullMode {
   const { requested, gpus, pullPartition } = input;
   if (requested !== undefined && !PULL_MODES.includes(requested)) {
-    throw new UsageError(`unknown --pull ${JSON.stringify(requested)}`, { hint: 'give auto, local, slurm or job' });
+    throw new InvalidValueError('pull', requested, (name) => `unknown ${name} ${JSON.stringify(requested)}`, {
+      hint: 'give auto, local, slurm or job',
+    });
   }
   if (requested === 'slurm' && !pullPartition) {
-    throw new UsageError('--pull slurm needs a pull partition', {
+    throw new InvalidValueError('pull', requested, (name) => `${name} slurm needs a pull partition`, {
       hint: 'set "warm": {"pullPartition": "PARTITION"} in the config (a CPU partition allowed to reach the registry)',
     });
   }

@@ -1,5 +1,5 @@
 // What the user narrows candidates to: --release, --cuda, --variant, --python (validated here, applied to tags and candidates).
-import { UsageError } from '../errors.js';
+import { InvalidValueError, malformed } from '../errors.js';
 import { parseNgcTag, type NgcTag } from './tags.js';
 import { compareVersions, cudaRelease, parseVersion } from './version.js';
 
@@ -25,26 +25,26 @@ export const NO_CONSTRAINTS: Constraints = {
 export const VARIANT_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const PYTHON_SHAPE = /^[23]$/;
 
-/** Validate the flags as typed; every problem is a usage error naming the flag. */
+/** Validate the constraints as asked; a problem names its field (the CLI words it as the flag). */
 export function validateConstraints(raw: Partial<Record<keyof Constraints, string | undefined>>): Constraints {
   const { release, cuda, variant, python } = raw;
   if (release !== undefined && !/^\d{2}\.(0[1-9]|1[0-2])(\.\d+)?$/.test(release)) {
-    throw new UsageError(`malformed --release ${JSON.stringify(release)}`, {
+    throw malformed('release', release, {
       hint: 'give an NGC release as YY.MM, e.g. 24.10',
     });
   }
   if (cuda !== undefined && (!parseVersion(cuda) || cuda.split('.').length > 3)) {
-    throw new UsageError(`malformed --cuda ${JSON.stringify(cuda)}`, {
+    throw malformed('cuda', cuda, {
       hint: 'give the lowest CUDA version the image must have, e.g. 12.4',
     });
   }
   if (variant !== undefined && !VARIANT_SHAPE.test(variant)) {
-    throw new UsageError(`malformed --variant ${JSON.stringify(variant)}`, {
+    throw malformed('variant', variant, {
       hint: 'give a tag variant such as tf1, tf2, igpu, sdk',
     });
   }
   if (python !== undefined && !PYTHON_SHAPE.test(python)) {
-    throw new UsageError(`unsupported --python ${JSON.stringify(python)}`, {
+    throw new InvalidValueError('python', python, (name) => `unsupported ${name} ${JSON.stringify(python)}`, {
       hint: 'NGC tags name only the Python major: --python 3 (or 2 for releases before 20.03)',
     });
   }

@@ -1,6 +1,7 @@
 // detect: the driver of partitions, or of a saved nvidia-smi output (app/detect.ts), as text or --json.
 import { detectFromSaved, detectPartitions } from '../../app/detect.js';
 import type { AppDeps } from '../../app/deps.js';
+import { parseConstraint } from '../../slurm/feature-constraint.js';
 import type { DetectArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 
@@ -23,7 +24,7 @@ export async function detectCommand(args: DetectArgs, deps: AppDeps, io: CliIo):
     settings,
     partitions: args.partition,
     gpuType: args.gpuType,
-    constraint: args.constraint,
+    constraint: args.constraint === undefined ? undefined : parseConstraint(args.constraint),
     refresh: args.refresh,
   });
   if (args.json) {

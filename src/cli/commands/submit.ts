@@ -9,7 +9,7 @@ import { choosePullMode } from '../../job/pull-mode.js';
 import type { ImageTarget } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { parseImageReference } from '../../registry/reference.js';
-import { validateConstraint } from '../../slurm/feature-constraint.js';
+import { parseConstraint } from '../../slurm/feature-constraint.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import type { SubmitArgs } from '../args.js';
 import type { CliIo } from '../io.js';
@@ -47,10 +47,10 @@ async function readTaskCommands(io: CliIo, args: SubmitArgs): Promise<string[]> 
 export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo): Promise<number | void> {
   // Validate everything the user typed before touching Slurm or the registry.
   const target = parseTarget(args.target);
-  const gpus = args.gpu === undefined ? 0 : validateCount('--gpu', args.gpu, 0);
+  const gpus = args.gpu === undefined ? 0 : validateCount('gpus', args.gpu, 0);
   const time = args.time === undefined ? undefined : validateTime(args.time);
   const mem = args.mem === undefined ? undefined : validateMemory(args.mem);
-  const cpus = args.cpus === undefined ? undefined : validateCount('--cpus', args.cpus, 1);
+  const cpus = args.cpus === undefined ? undefined : validateCount('cpus', args.cpus, 1);
   const driver = args.driver === undefined ? undefined : validateDriver(args.driver);
   if (args.wait && (args.array !== undefined || args.commands !== undefined))
     throw new UsageError('--wait follows one job, not an array', {
@@ -92,9 +92,9 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
           : 'pass -p PARTITION or set "partition" in the config',
     });
   }
-  validateSlurmName('--partition', partition);
-  if (settings.account) validateSlurmName('--account', settings.account);
-  if (args.constraint !== undefined) validateConstraint(args.constraint);
+  validateSlurmName('partition', partition);
+  if (settings.account) validateSlurmName('account', settings.account);
+  const constraint = args.constraint === undefined ? undefined : parseConstraint(args.constraint);
   const pullMode = choosePullMode({
     requested: args.pull ?? settings.submitPull,
     gpus,
@@ -110,7 +110,7 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
     partition,
     gpus,
     gpuType: args.gpuType,
-    constraint: args.constraint,
+    constraint,
     driver,
     refresh: args.refresh,
     pullMode,

@@ -6,6 +6,7 @@ import { selectionRequest } from '../../app/selection.js';
 import { UsageError } from '../../errors.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { cudaRelease } from '../../ngc/version.js';
+import { parseConstraint } from '../../slurm/feature-constraint.js';
 import type { TagsArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { formatTable } from '../output.js';
@@ -29,7 +30,7 @@ export async function tagsCommand(args: TagsArgs, deps: AppDeps, io: CliIo): Pro
     gpuName: args.gpuName,
     partition: args.partition,
     gpuType: args.gpuType,
-    constraint: args.constraint,
+    constraint: args.constraint === undefined ? undefined : parseConstraint(args.constraint),
     refresh: args.refresh,
     offline: args.offline,
   });

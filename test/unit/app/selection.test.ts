@@ -40,7 +40,7 @@ describe('selectionRequest', () => {
   });
 
   it('validates constraints on the way', () => {
-    expect(() => selectionRequest({ ...NONE, release: '2024.10' }, settings({}).settings)).toThrow(/--release/);
+    expect(() => selectionRequest({ ...NONE, release: '2024.10' }, settings({}).settings)).toThrow(/malformed release/);
     expect(selectionRequest({ ...NONE, variant: 'tf1', python: '3' }, settings({}).settings).constraints).toMatchObject(
       { variant: 'tf1', python: '3' },
     );

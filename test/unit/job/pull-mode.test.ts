@@ -20,7 +20,7 @@ describe('choosePullMode', () => {
       /needs a pull partition/,
     );
     expect(() => choosePullMode({ requested: 'login', gpus: 1, pullPartition: 'short' })).toThrow(
-      /unknown --pull "login"/,
+      /unknown pull "login"/,
     );
   });
 });

@@ -176,10 +176,10 @@ describe('constraints', () => {
   });
 
   it.each([
-    [{ release: '24.13' }, /--release/],
-    [{ cuda: 'twelve' }, /--cuda/],
-    [{ python: '3.10' }, /--python/],
-    [{ variant: '-x' }, /--variant/],
+    [{ release: '24.13' }, /malformed release/],
+    [{ cuda: 'twelve' }, /malformed cuda/],
+    [{ python: '3.10' }, /unsupported python/],
+    [{ variant: '-x' }, /malformed variant/],
   ])('refuses %j', (raw, message) => {
     expect(() => validateConstraints(raw)).toThrow(message);
   });
