@@ -36,7 +36,7 @@ export function settingsFromFiles(
 }
 
 /** The user config file: $QSUB_CONTAINER_CONFIG, else config.json in the config directory. */
-export const userConfigFile = (paths: StatePaths, env: Readonly<Record<string, string | undefined>>) =>
+const userConfigFile = (paths: StatePaths, env: Readonly<Record<string, string | undefined>>) =>
   env.QSUB_CONTAINER_CONFIG || join(paths.configDir, 'config.json');
 
 async function readLocalFile(path: string): Promise<FileLayer> {

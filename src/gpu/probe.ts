@@ -61,7 +61,7 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
   ];
 }
 
-export async function checkPartition(runner: Runner, partition: string): Promise<void> {
+async function checkPartition(runner: Runner, partition: string): Promise<void> {
   const result = await runner.run({ argv: sinfoPartitionArgv(partition), timeoutMs: 30_000 });
   if (result.code === 127)
     throw new UnavailableError('sinfo is not on PATH', {

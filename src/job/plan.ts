@@ -37,7 +37,7 @@ export interface JobRequest {
   readonly taskCommands?: readonly string[] | undefined;
 }
 
-export function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
+function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
   if (gpus <= 0) return undefined;
   return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
 }

@@ -56,7 +56,7 @@ export function validateConstraints(raw: Partial<Record<keyof Constraints, strin
  * of it appears in the tag's variant ("tf1" fits "tf1-py3"). --python N: the variant ends in pyN (or contains -pyN-);
  * alone, it keeps the default's family ("tf2-py3" → py3 tags of TF2, or plain "py2" tags from before the split).
  */
-export function variantFits(variant: string, defaultVariant: string, c: Constraints): boolean {
+function variantFits(variant: string, defaultVariant: string, c: Constraints): boolean {
   const parts = variant.split('-');
   if (c.variant === undefined && c.python === undefined) return variant === defaultVariant;
   if (c.variant !== undefined && !c.variant.split('-').every((p) => parts.includes(p))) return false;

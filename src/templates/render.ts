@@ -54,7 +54,7 @@ export function quoteSbatchValue(value: string): string {
  * A job script word. sbatch refuses any script holding "\r\n" (it takes it for a DOS file), so a value with a carriage
  * return is written in bash's $'...' quoting, where it is the two characters \r; job scripts are bash.
  */
-export function quoteScriptWord(value: string): string {
+function quoteScriptWord(value: string): string {
   if (!value.includes('\r')) return shellQuote(value);
   return `$'${value.replace(/[\\']/g, '\\$&').replace(/\r/g, '\\r')}'`;
 }

@@ -116,7 +116,7 @@ export function parseSshConfig(text: string, path = 'ssh_config'): ParsedDirecti
 }
 
 /** OpenSSH's match_pattern: `*` and `?` only, case-sensitive. */
-export const patternMatches = (pattern: string, name: string) =>
+const patternMatches = (pattern: string, name: string) =>
   new RegExp(
     `^${pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
