@@ -67,13 +67,7 @@ export async function detectPartitions(
     throw new UsageError('no partition to probe', { hint: 'pass -p PARTITION or --nvidia-smi-output FILE' });
   const results: PartitionDetection[] = [];
   for (const partition of partitions) {
-    const probe = await findDriver(deps, settings, {
-      partition,
-      gpuType: request.gpuType,
-      constraint: request.constraint,
-      account: settings.account,
-      refresh: request.refresh,
-    });
+    const probe = await findDriver(deps, settings, partition, request);
     const groups = (probe.groups ?? []).map((g) => ({
       nodes: g.nodes,
       probedNode: g.probedNode,

@@ -9,38 +9,39 @@ import type { AppDeps } from './deps.js';
 
 export type FindDriverDeps = Pick<AppDeps, 'runner' | 'now' | 'log' | 'note' | 'stateCacheDir'>;
 
-export interface DriverTarget {
-  readonly partition: string;
+/** Which nodes of a partition a job may land on, and whether a cached answer will do. */
+export interface DriverQuery {
   readonly gpuType: string | undefined;
   readonly constraint?: SlurmConstraint | undefined;
-  readonly account: string | undefined;
   /** Probe even when a cached answer is fresh. */
   readonly refresh: boolean;
 }
 
+/** The probe job runs under the site's (or the request's) account, as the job itself would. */
 export function findDriver(
   deps: FindDriverDeps,
   settings: Settings,
-  target: DriverTarget,
+  partition: string,
+  query: DriverQuery,
 ): Promise<DriverProbe & { cached: boolean }> {
-  validateSlurmName('partition', target.partition);
-  if (target.gpuType) validateSlurmName('gpuType', target.gpuType);
-  const { constraint } = target;
+  validateSlurmName('partition', partition);
+  if (query.gpuType) validateSlurmName('gpuType', query.gpuType);
+  const { constraint } = query;
   if (constraint?.parsed.kind === 'unevaluated') {
     deps.note(
-      `qsub-container: warning: --constraint ${constraint.text} is left to Slurm (${constraint.parsed.why}); selecting for the lowest driver of all of ${target.partition}`,
+      `qsub-container: warning: --constraint ${constraint.text} is left to Slurm (${constraint.parsed.why}); selecting for the lowest driver of all of ${partition}`,
     );
   }
   const cache = createFileDriverCache(deps.stateCacheDir, settings.driverCacheTtlMinutes * 60_000);
   return detectDriver(
     { runner: deps.runner, cache, now: deps.now, log: deps.log },
     {
-      partition: target.partition,
-      gpuType: target.gpuType,
-      constraint: target.constraint,
-      account: target.account,
+      partition,
+      gpuType: query.gpuType,
+      constraint,
+      account: settings.account,
       waitSeconds: settings.probeWaitSeconds,
     },
-    target.refresh,
+    query.refresh,
   );
 }

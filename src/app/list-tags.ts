@@ -54,13 +54,7 @@ export async function listTags(deps: TagsDeps, request: TagsRequest): Promise<Ta
   let gpuNames = request.gpuName === undefined ? [] : [request.gpuName];
   const partition = request.partition ?? (driver === undefined ? settings.gpuPartition : undefined);
   if (driver === undefined && partition !== undefined) {
-    const probe = await findDriver(deps, settings, {
-      partition,
-      gpuType: request.gpuType,
-      constraint: request.constraint,
-      account: settings.account,
-      refresh: request.refresh,
-    });
+    const probe = await findDriver(deps, settings, partition, request);
     driver = probe.driverVersion;
     if (request.gpuName === undefined) gpuNames = probe.gpus.map((g) => g.name);
   }

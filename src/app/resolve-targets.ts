@@ -140,12 +140,7 @@ export async function resolveTargets(
     const framework = { ...found, repository: target.repository ?? found.repository };
     const endpoint = parseRegistry(settings.registry ?? framework.homeRegistry);
     const client = await clientFor(endpoint);
-    const probe = await findDriver(deps, settings, {
-      partition,
-      gpuType: undefined,
-      account: settings.account,
-      refresh,
-    });
+    const probe = await findDriver(deps, settings, partition, { gpuType: undefined, refresh });
     // What submit on this partition passes: the probed GPUs' names decide forward compatibility.
     const select = selectOptions(
       request,

@@ -76,15 +76,7 @@ function requireDigest(digest: string | undefined): string {
 export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<SubmitResult> {
   const { settings, target, partition, gpus } = request;
   const probe =
-    gpus > 0 && request.driver === undefined
-      ? await findDriver({ ...deps, note: deps.note }, settings, {
-          partition,
-          gpuType: request.gpuType,
-          constraint: request.constraint,
-          account: settings.account,
-          refresh: request.refresh,
-        })
-      : undefined;
+    gpus > 0 && request.driver === undefined ? await findDriver(deps, settings, partition, request) : undefined;
   const driver = request.driver ?? probe?.driverVersion;
   const select = selectOptions(request.selection, probe?.gpus.map((g) => g.name) ?? []);
 
