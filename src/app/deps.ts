@@ -4,6 +4,7 @@ import type { Settings, SettingsFlags } from '../config/resolve.js';
 import type { Logger } from '../log/types.js';
 import type { FoundCredentials } from '../registry/credentials.js';
 import type { Secret } from '../secret.js';
+import type { Template } from '../templates/render.js';
 import type { Runner } from '../transport/runner.js';
 import type { RegistryAccess } from './registry-access.js';
 
@@ -27,8 +28,8 @@ export interface AppDeps {
   readonly stateCacheDir: string;
   /** The user this process acts for (state/user.ts): job queries, per-user temp dirs. */
   readonly user: string;
-  /** A job template's text by file name (job/templates.ts names them). */
-  readonly readTemplate: (name: string) => Promise<string>;
+  /** A job template and its partials, by file name (job/templates.ts names them). */
+  readonly readTemplate: (name: string) => Promise<Template>;
 }
 
 /** Where a registry credential is kept, for login and logout. */

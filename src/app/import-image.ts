@@ -7,7 +7,7 @@ import { defaultImageDir, pinImage } from '../image/names.js';
 import { placeSifInCache, type PlaceDeps } from '../import/place-in-cache.js';
 import { pullIntoCache, type PullVia } from '../import/pull-to-cache.js';
 import { readImportSource, type ImportSource } from '../import/read-source.js';
-import { JOB_TEMPLATE } from '../job/templates.js';
+import { PULL_TEMPLATE } from '../job/templates.js';
 import { formatReference, type ImageReference } from '../registry/reference.js';
 import type { AppDeps } from './deps.js';
 import { pullImage } from './pull-image.js';
@@ -16,7 +16,7 @@ export type ImportDeps = Pick<AppDeps, 'runner' | 'registry' | 'log' | 'user' | 
 
 /** Imports run on this host (the cache is on its filesystems), whatever the warmer's "pullOn" says. */
 async function placeDeps(deps: ImportDeps, settings: Settings): Promise<PlaceDeps> {
-  const template = await deps.readTemplate(JOB_TEMPLATE);
+  const template = await deps.readTemplate(PULL_TEMPLATE);
   const pullDeps = { ...deps, template, progress: undefined, signal: new AbortController().signal };
   return { pull: (image, imageCacheDir) => pullImage(pullDeps, settings, { image, imageCacheDir, on: 'local' }) };
 }

@@ -7,18 +7,18 @@ import { ConfigError } from '../errors.js';
 import type { PullableImage } from '../image/names.js';
 import type { PullMode } from '../job/pull-mode.js';
 import { renderPullScript } from '../job/pull-script.js';
+import { PULL_TEMPLATE } from '../job/templates.js';
+import type { Template } from '../templates/render.js';
 import type { RunResult } from '../transport/runner.js';
 import type { AppDeps } from './deps.js';
 import { pullImage } from './pull-image.js';
 
-export type PrepareDeps = Pick<AppDeps, 'runner' | 'log' | 'note' | 'progress' | 'signal' | 'user'>;
+export type PrepareDeps = Pick<AppDeps, 'runner' | 'log' | 'note' | 'progress' | 'signal' | 'user' | 'readTemplate'>;
 
 export interface ImageToPrepare {
   readonly image: PullableImage;
   readonly imageCacheDir: string | undefined;
   readonly mode: PullMode;
-  /** The job template's text: the pull block of a pull here or of a CPU pull job is rendered from it. */
-  readonly template: string;
   /** The job's sbatch argv and script, submitted in the cache check's own call when nothing is to be pulled first. */
   readonly job: { readonly argv: readonly string[]; readonly script: string };
 }
@@ -35,7 +35,7 @@ export interface Prepared {
 
 /** The CPU pull job's script: the pull block alone, on the pull partition; its output path goes on sbatch's argv. */
 export function renderPullJobScript(
-  template: string,
+  template: Template,
   settings: Settings,
   image: PullableImage,
   imageCacheDir: string | undefined,
@@ -80,7 +80,8 @@ export async function prepareImage(deps: PrepareDeps, settings: Settings, prepar
         hint: 'pass --cache-dir DIR or set "cacheDir" in the config',
       });
     deps.note(`qsub-container: pulling ${image.displayRef} here before submitting`);
-    const { seconds } = await pullImage({ ...deps, template: prepare.template }, settings, {
+    const template = await deps.readTemplate(PULL_TEMPLATE);
+    const { seconds } = await pullImage({ ...deps, template }, settings, {
       image,
       imageCacheDir,
       on: 'local',
@@ -97,7 +98,7 @@ export async function prepareImage(deps: PrepareDeps, settings: Settings, prepar
   const answer = await findOrSubmitPullJob(deps.runner, {
     imageCacheDir,
     digest: image.digest,
-    script: renderPullJobScript(prepare.template, settings, image, imageCacheDir),
+    script: renderPullJobScript(await deps.readTemplate(PULL_TEMPLATE), settings, image, imageCacheDir),
   });
   if (answer.kind === 'cached') return { pull: 'cached', quarantined };
   const shared = answer.kind === 'queued';

@@ -6,10 +6,11 @@ import { runPull, warmPullJobName, type PullOn, type RunPullDeps } from '../cach
 import type { Settings } from '../config/resolve.js';
 import type { PullableImage } from '../image/names.js';
 import { renderPullScript } from '../job/pull-script.js';
+import type { Template } from '../templates/render.js';
 
 export interface PullImageDeps extends RunPullDeps {
-  /** The job template's text (the pull block is rendered from it). */
-  readonly template: string;
+  /** The pull script's template (job/templates.ts: PULL_TEMPLATE). */
+  readonly template: Template;
 }
 
 export interface PullImageRequest {
@@ -20,7 +21,7 @@ export interface PullImageRequest {
 }
 
 /** The script `pullImage` runs: the pull block alone, as a Slurm job on the pull partition or for bash here. */
-export function renderImagePull(template: string, settings: Settings, request: PullImageRequest): string {
+export function renderImagePull(template: Template, settings: Settings, request: PullImageRequest): string {
   const { image, imageCacheDir, on } = request;
   const slurm = on === 'slurm';
   return renderPullScript(template, settings.cache, {

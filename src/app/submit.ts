@@ -149,7 +149,6 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     image: job.image,
     imageCacheDir: job.imageCacheDir,
     mode: request.pullMode,
-    template,
     job: { argv: SBATCH_ARGV, script },
   });
   const dependency = prepared.pullJob ? dependencyArgv(prepared.pullJob.id) : [];

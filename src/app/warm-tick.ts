@@ -5,6 +5,7 @@ import { findImagesInUse } from '../cache/in-use.js';
 import { planWarm, type DesiredImage, type WarmPlan } from '../cache/plan-warm.js';
 import { readInventory } from '../cache/read-inventory.js';
 import { removeImage, removePartial, removeTagLink, writeTagLink } from '../cache/store.js';
+import type { Template } from '../templates/render.js';
 import type { AppDeps } from './deps.js';
 import { pullImage } from './pull-image.js';
 import { resolveTargets } from './resolve-targets.js';
@@ -17,8 +18,8 @@ export type WarmDeps = Pick<
 export interface WarmRequest {
   /** Settings whose cacheDir and targets warmableCacheDir() accepts. */
   readonly settings: Settings;
-  /** The job template's text: pulls run its pull block. */
-  readonly template: string;
+  /** The pull script's template (job/templates.ts: PULL_TEMPLATE). */
+  readonly template: Template;
   /** Plan only: pull, link and remove nothing. */
   readonly dryRun: boolean;
   /** Re-probe drivers this tick instead of trusting cached answers. */

@@ -85,9 +85,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       stateCacheDir: paths.stateCacheDir,
       user,
       readTemplate: async (name: string) => {
-        const text = await readFile(new URL(name, TEMPLATE_DIR), 'utf8');
-        await (await import('../templates/prebuilt.js')).usePrebuiltParse(name, text, new URL('./', import.meta.url));
-        return text;
+        const [{ loadTemplate }, { usePrebuiltParse }] = await Promise.all([
+          import('../templates/load.js'),
+          import('../templates/prebuilt.js'),
+        ]);
+        // Each file matched to its build-time parse (templates/prebuilt.ts): a site's edited one is parsed as it is.
+        return loadTemplate(name, async (file) => {
+          const text = await readFile(new URL(file, TEMPLATE_DIR), 'utf8');
+          await usePrebuiltParse(file, text, new URL('./', import.meta.url));
+          return text;
+        });
       },
     };
     if (command.name === 'submit' && command.args.wait) process.once('SIGINT', onSigint);

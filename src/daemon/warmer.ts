@@ -6,7 +6,7 @@ import { warmableCacheDir, warmTick, type TickSummary, type WarmDeps } from '../
 import type { AppDeps } from '../app/deps.js';
 import { WARM_LOCK } from '../cache/layout.js';
 import type { Settings } from '../config/resolve.js';
-import { JOB_TEMPLATE } from '../job/templates.js';
+import { PULL_TEMPLATE } from '../job/templates.js';
 import { acquireInstanceLock } from './instance-lock.js';
 
 export type WarmerDeps = Omit<WarmDeps, 'signal'> & Pick<AppDeps, 'readTemplate'>;
@@ -34,7 +34,7 @@ export async function runWarmer(deps: WarmerDeps, request: WarmerRequest): Promi
   const cacheDir = warmableCacheDir(settings);
   // As jobs do (mkdir -p in the pull block): the first warm of a new cache creates it.
   if (!request.dryRun) await mkdir(cacheDir, { recursive: true });
-  const template = await deps.readTemplate(JOB_TEMPLATE);
+  const template = await deps.readTemplate(PULL_TEMPLATE);
   const staleLockMs = settings.cache.staleLockSeconds * 1000;
   const tick = (signal: AbortSignal, dryRun = false) =>
     warmTick({ ...deps, signal }, { settings, template, dryRun, refresh: request.refresh });

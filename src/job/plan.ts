@@ -42,31 +42,46 @@ function gresFor(gpus: number, gpuType: string | undefined): string | undefined 
   return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
 }
 
-/** The job's view: its #SBATCH header, the pull block's part (cache-view.ts, with the site's cache policy), the run. */
-export function planJobView(request: JobRequest, cache: CacheSettings = DEFAULT_CACHE, pullOnly = false): View {
+/** The #SBATCH lines' part of a view (the _sbatch-header partial): sbatch reads these values, quoted for it. */
+export type SbatchHeader = Pick<
+  JobRequest,
+  'jobName' | 'partition' | 'account' | 'time' | 'mem' | 'output' | 'array'
+> & {
+  readonly cpus: number | undefined;
+  readonly gres: string | undefined;
+  readonly constraint: string | undefined;
+};
+
+export function planSbatchHeader(header: SbatchHeader): View {
   const optional = (value: string | number | undefined) => (value === undefined ? null : sbatchValue(value));
   return {
-    jobName: sbatchValue(request.jobName),
-    partition: sbatchValue(request.partition),
-    account: optional(request.account),
-    time: optional(request.time),
-    mem: optional(request.mem),
-    cpus: optional(request.cpus),
-    gres: optional(gresFor(request.gpus, request.gpuType)),
-    constraint: optional(request.constraint),
-    output: optional(request.output),
+    jobName: sbatchValue(header.jobName),
+    partition: sbatchValue(header.partition),
+    account: optional(header.account),
+    time: optional(header.time),
+    mem: optional(header.mem),
+    cpus: optional(header.cpus),
+    gres: optional(header.gres),
+    constraint: optional(header.constraint),
+    output: optional(header.output),
+    array: optional(header.array),
+  };
+}
+
+/** The job's view: its #SBATCH header, the pull block's part (cache-view.ts, with the site's cache policy), the run. */
+export function planJobView(request: JobRequest, cache: CacheSettings = DEFAULT_CACHE): View {
+  return {
+    ...planSbatchHeader({ ...request, gres: gresFor(request.gpus, request.gpuType), constraint: request.constraint }),
     nv: request.gpus > 0,
     hasCommand: request.command.length > 0,
     command: request.command,
     guardMinDriver: request.minDriver ?? null,
     driverVersionFile: request.driverVersionFile ?? DRIVER_VERSION_FILE,
-    array: optional(request.array),
     binds: request.binds ?? [],
     hasEnv: (request.env ?? []).length > 0,
     containerEnv: (request.env ?? []).map((e) => `${e.name}=${e.value}`),
     hasTaskCommands: (request.taskCommands ?? []).length > 0,
     taskCommands: request.taskCommands ?? [],
     ...planCacheView(cache, request.image, request.imageCacheDir),
-    pullOnly,
   };
 }

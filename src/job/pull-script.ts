@@ -1,10 +1,11 @@
-// The pull script: the job template's pull block alone, for one image into one cache, run here by bash or as a Slurm
-// job (a submission's CPU pull job, the warmer's pulls, import's builds), so every pull shares one lock and one
-// verification with the jobs (pure).
+// The pull script (job-templates/apptainer-pull.sbatch.mustache): the job's own header, image, lock and pull partials,
+// for one image into one cache, run here by bash or as a Slurm job (a submission's CPU pull job, the warmer's pulls,
+// import's builds), so every pull shares one lock and one verification with the jobs (pure).
 import type { CacheSettings } from '../cache/settings.js';
-import { renderTemplate } from '../templates/render.js';
 import type { PullableImage } from '../image/names.js';
-import { planJobView } from './plan.js';
+import { renderTemplate, type Template } from '../templates/render.js';
+import { planCacheView } from './cache-view.js';
+import { planSbatchHeader } from './plan.js';
 
 export interface PullScriptRequest {
   readonly image: PullableImage;
@@ -19,20 +20,16 @@ export interface PullScriptRequest {
   };
 }
 
-export function renderPullScript(template: string, cache: CacheSettings, request: PullScriptRequest): string {
-  const view = planJobView(
-    {
+export function renderPullScript(template: Template, cache: CacheSettings, request: PullScriptRequest): string {
+  return renderTemplate(template, {
+    ...planSbatchHeader({
       ...request.sbatch,
       mem: undefined,
       cpus: undefined,
-      gpus: 0,
-      gpuType: undefined,
-      imageCacheDir: request.imageCacheDir,
-      image: request.image,
-      command: [],
-    },
-    cache,
-    true,
-  );
-  return renderTemplate(template, view);
+      gres: undefined,
+      constraint: undefined,
+      array: undefined,
+    }),
+    ...planCacheView(cache, request.image, request.imageCacheDir),
+  });
 }

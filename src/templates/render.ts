@@ -68,7 +68,21 @@ function escapeFor(value: unknown): string {
   });
 }
 
-type Token = [type: string, name: string, start: number, end: number, children?: Token[]];
+type Token = [
+  type: string,
+  name: string,
+  start: number,
+  end: number,
+  children?: Token[] | string,
+  tagIndex?: number,
+  lineHasNonSpace?: boolean,
+];
+
+/** A template's text and the partials it includes ({{> name}}) by name, as the template directory holds them. */
+export interface Template {
+  readonly text: string;
+  readonly partials: Readonly<Record<string, string>>;
+}
 
 /** Check every name the template uses before rendering: exists in the view, and printed values are not empty. */
 function checkNames(tokens: Token[], view: View, guarded: ReadonlySet<string>, inList: boolean): void {
@@ -97,7 +111,12 @@ function checkNames(tokens: Token[], view: View, guarded: ReadonlySet<string>, i
           hint: 'this is a bug in qsub-container',
         });
       const list = Array.isArray(view[name]);
-      checkNames(children ?? [], view, type === '#' ? new Set([...guarded, name]) : guarded, inList || list);
+      checkNames(
+        (children as Token[]) ?? [],
+        view,
+        type === '#' ? new Set([...guarded, name]) : guarded,
+        inList || list,
+      );
     }
   }
 }
@@ -112,13 +131,63 @@ export function rememberParsedTemplate(template: string, tokens: unknown[]): voi
   parsedAhead.set(template, tokens as Token[]);
 }
 
+const tokensOf = (text: string) => parsedAhead.get(text) ?? (mustache.parse(text) as Token[]);
+
+/** The partials a template text includes, by name (templates/load.ts reads them). */
+export function partialNames(text: string): string[] {
+  const names: string[] = [];
+  const walk = (tokens: Token[]) => {
+    for (const [type, name, , , children] of tokens) {
+      if (type === '>') names.push(name);
+      if (Array.isArray(children)) walk(children);
+    }
+  };
+  walk(tokensOf(text));
+  return [...new Set(names)];
+}
+
+/** mustache's own rule: a standalone partial tag's indentation prefixes every line of the partial. */
+function indentPartial(text: string, indentation: string, lineHasNonSpace: boolean): string {
+  const blanks = indentation.replace(/[^ \t]/g, '');
+  return text
+    .split('\n')
+    .map((line, i) => (line.length && (i > 0 || !lineHasNonSpace) ? blanks + line : line))
+    .join('\n');
+}
+
+/** Tokens with every {{> name}} replaced by the partial's tokens, so names are checked and rendered in one tree. */
+function inlinePartials(tokens: Token[], partials: Template['partials'], including: readonly string[]): Token[] {
+  return tokens.flatMap((token): Token[] => {
+    const [type, name, , , children] = token;
+    if (type === '>') {
+      const text = partials[name];
+      if (text === undefined || including.includes(name))
+        throw new DataError(
+          text === undefined
+            ? `job template includes {{> ${name}}}, which the template directory does not hold`
+            : `job template partial ${name} includes itself`,
+          { hint: `restore job-templates/${name}.mustache as shipped` },
+        );
+      const [, , , , indentation, tagIndex, lineHasNonSpace] = token;
+      const indented =
+        tagIndex === 0 && indentation ? indentPartial(text, indentation as string, Boolean(lineHasNonSpace)) : text;
+      return inlinePartials(tokensOf(indented), partials, [...including, name]);
+    }
+    if (!Array.isArray(children)) return [token];
+    const copy = [...token] as Token;
+    copy[4] = inlinePartials(children, partials, including);
+    return [copy];
+  });
+}
+
 /** Render a job template. Output is shell text in which every value is one quoted word. */
-export function renderTemplate(template: string, view: View): string {
-  const tokens = parsedAhead.get(template) ?? (mustache.parse(template) as Token[]);
+export function renderTemplate(template: string | Template, view: View): string {
+  const { text, partials } = typeof template === 'string' ? { text: template, partials: {} } : template;
+  const tokens = inlinePartials(tokensOf(text), partials, []);
   checkNames(tokens, view, new Set(), false);
   // Rendering the checked tokens themselves: mustache.render would parse the text again. (The typings say string[][];
   // the tokens are mustache.parse's own.)
-  return new mustache.Writer().renderTokens(tokens as unknown as string[][], new mustache.Context(view), {}, template, {
+  return new mustache.Writer().renderTokens(tokens as unknown as string[][], new mustache.Context(view), {}, text, {
     escape: escapeFor,
   });
 }

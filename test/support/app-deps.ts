@@ -1,6 +1,6 @@
 // AppDeps for use-case unit tests: a scripted fake Runner, the recorded registry, a fixed clock, temp directories for
 // the tool's state, and every note and log event kept for assertions.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localClusterSide } from '../../src/app/cluster-side.js';
@@ -12,6 +12,7 @@ import { resolveStatePaths } from '../../src/state/paths.js';
 import type { Exchange } from './fake-runner.js';
 import { fakeRunner } from './fake-runner.js';
 import { fakeRegistry, type FakeRegistry } from './fake-registry.js';
+import { shippedTemplate } from './templates.js';
 
 export const NOW = Date.UTC(2026, 11, 4, 12);
 /** The cache directory the recorded exchanges name (test/fixtures/slurm/README.md). */
@@ -76,6 +77,6 @@ export function testDeps(
     sleep: async () => {},
     stateCacheDir: paths.stateCacheDir,
     user: 'hpcuser',
-    readTemplate: async (name) => readFileSync(new URL(`../../job-templates/${name}`, import.meta.url), 'utf8'),
+    readTemplate: async (name) => shippedTemplate(name),
   };
 }

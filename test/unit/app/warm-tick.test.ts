@@ -8,7 +8,7 @@ import { warmableCacheDir, warmTick } from '../../../src/app/warm-tick.js';
 import { writeTagLink } from '../../../src/cache/store.js';
 import { ExitCode } from '../../../src/errors.js';
 import { sifName } from '../../../src/image/names.js';
-import { JOB_TEMPLATE } from '../../../src/job/templates.js';
+import { PULL_TEMPLATE } from '../../../src/job/templates.js';
 import { NOW, testDeps, testSettings } from '../../support/app-deps.js';
 import { fakeRegistry } from '../../support/fake-registry.js';
 import { ok, recorded } from '../../support/fake-runner.js';
@@ -31,7 +31,7 @@ function cacheWith(images: ReadonlyArray<{ digest: string; daysAgo?: number }>):
 
 async function tick(deps: ReturnType<typeof testDeps>, cacheDir: string, site: Record<string, unknown> = {}) {
   const settings = testSettings({ cacheDir, warm: TARGETS, ...site });
-  return warmTick(deps, { settings, template: await deps.readTemplate(JOB_TEMPLATE), dryRun: false, refresh: false });
+  return warmTick(deps, { settings, template: await deps.readTemplate(PULL_TEMPLATE), dryRun: false, refresh: false });
 }
 
 describe('warm tick', () => {

@@ -7,9 +7,10 @@ import { jobComment } from '../../../src/cache/in-use.js';
 import { DEFAULT_CACHE } from '../../../src/cache/settings.js';
 import { resolveSettings } from '../../../src/config/resolve.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
+import { renderPullScript } from '../../../src/job/pull-script.js';
 import { renderTemplate } from '../../../src/templates/render.js';
+import { JOB, PULL } from '../../support/templates.js';
 
-const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
 const D = `sha256:${'cd'.repeat(32)}`;
 const request: JobRequest = {
   jobName: 'qsc-warm-cdcdcdcdcdcd',
@@ -43,19 +44,31 @@ describe('the pull block', () => {
       apptainerCacheDir: '/scratch/cache',
       minFreeBytes: 2 ** 30,
     };
-    const script = renderTemplate(TEMPLATE, planJobView(request, cache, true));
+    const script = renderPullScript(PULL, cache, {
+      image: request.image,
+      imageCacheDir: request.imageCacheDir,
+      sbatch: {
+        jobName: 'qsc-warm-cdcdcdcdcdcd',
+        partition: 'short',
+        account: undefined,
+        time: '02:00:00',
+        output: undefined,
+      },
+    });
     execFileSync('bash', ['-n'], { input: script });
     expect(script).toContain(`#SBATCH --comment=${jobComment(D)}`);
     expect(script).toContain("tmp_base='/scratch/apptainer tmp'");
     expect(script).toContain('export APPTAINER_CACHEDIR=/scratch/cache/"$me"');
     expect(script).toContain('chgrp p1 "$partial"');
     expect(script).toContain('-lt 1048576 ]');
-    expect(script.indexOf('exit 0')).toBeLessThan(script.indexOf('exec "$runtime"'));
+    expect(script).toMatch(/\nexit 0\n$/);
+    expect(script).not.toContain('exec "$runtime"');
+    expect(script).not.toContain('min_driver=');
     expect(script).toContain(`"size":%s`);
   });
 
   it('renders for a job: runs the image after the same block, defaults without group or tmp settings', () => {
-    const script = renderTemplate(TEMPLATE, planJobView({ ...request, command: ['python', 'x.py'] }, DEFAULT_CACHE));
+    const script = renderTemplate(JOB, planJobView({ ...request, command: ['python', 'x.py'] }, DEFAULT_CACHE));
     execFileSync('bash', ['-n'], { input: script });
     expect(script).not.toMatch(/^exit 0$/m);
     expect(script).not.toContain('chgrp');
@@ -68,7 +81,7 @@ describe('the pull block', () => {
       [{ source: 'site.json', values: { warm: { pullPartition: 'short', pullTime: '00:10:00' } } }],
       '/cfg',
     );
-    const script = renderPullJobScript(TEMPLATE, settings, request.image, '/srv/qsc-cache');
+    const script = renderPullJobScript(PULL, settings, request.image, '/srv/qsc-cache');
     expect(script).toContain('#SBATCH --partition=short');
     expect(script).not.toContain('--constraint');
     expect(script).not.toContain('--gres');

@@ -10,8 +10,8 @@ import { DEFAULT_CACHE } from '../../../src/cache/settings.js';
 import { resolveSettings, type Settings } from '../../../src/config/resolve.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
+import { JOB, PULL } from '../../support/templates.js';
 
-const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
 const GOLDEN = new URL('../../fixtures/golden/', import.meta.url);
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const IMAGE = {
@@ -54,7 +54,7 @@ const SITE = settings(SITE_VALUES);
 const RENDERS: Record<string, () => string> = {
   'gpu-job-every-option.sh': () =>
     renderTemplate(
-      TEMPLATE,
+      JOB,
       planJobView(
         job({
           account: 'p12345',
@@ -76,7 +76,7 @@ const RENDERS: Record<string, () => string> = {
     ),
   'cpu-job-default-cache-dir.sh': () =>
     renderTemplate(
-      TEMPLATE,
+      JOB,
       planJobView(
         job({
           gpus: 0,
@@ -87,10 +87,10 @@ const RENDERS: Record<string, () => string> = {
         DEFAULT_CACHE,
       ),
     ),
-  'gpu-job-runscript-default-view.sh': () => renderTemplate(TEMPLATE, planJobView(job({ command: [] }))),
+  'gpu-job-runscript-default-view.sh': () => renderTemplate(JOB, planJobView(job({ command: [] }))),
   'array-task-commands.sh': () =>
     renderTemplate(
-      TEMPLATE,
+      JOB,
       planJobView(
         job({
           array: '0-2',
@@ -102,31 +102,31 @@ const RENDERS: Record<string, () => string> = {
     ),
   'env-runscript.sh': () =>
     renderTemplate(
-      TEMPLATE,
+      JOB,
       planJobView(job({ command: [], env: [{ name: 'C', value: 'x y' }], image: { ...IMAGE, ...CUDA } })),
     ),
-  'pull-job-cpu.sh': () => renderPullJobScript(TEMPLATE, SITE, { ...IMAGE, ...CUDA }, '/srv/qsc-cache'),
+  'pull-job-cpu.sh': () => renderPullJobScript(PULL, SITE, { ...IMAGE, ...CUDA }, '/srv/qsc-cache'),
   'pull-job-cpu-default-cache-dir.sh': () =>
     renderPullJobScript(
-      TEMPLATE,
+      PULL,
       settings({ warm: { pullPartition: 'short' } }),
       { ...IMAGE, authFile: undefined },
       undefined,
     ),
   'warm-pull-local.sh': () =>
-    renderImagePull(TEMPLATE, settings({ ...SITE_VALUES, warm: {} }), {
+    renderImagePull(PULL, settings({ ...SITE_VALUES, warm: {} }), {
       image: IMAGE,
       imageCacheDir: '/srv/qsc-cache',
       on: 'local',
     }),
   'warm-pull-slurm.sh': () =>
-    renderImagePull(TEMPLATE, SITE, {
+    renderImagePull(PULL, SITE, {
       image: { ...IMAGE, noHttps: false, authFile: undefined, ...CUDA },
       imageCacheDir: '/srv/qsc-cache',
       on: 'slurm',
     }),
   'import-build.sh': () =>
-    renderImagePull(TEMPLATE, SITE, {
+    renderImagePull(PULL, SITE, {
       image: { ...IMAGE, authFile: undefined, buildSource: 'docker-archive:/home/hpcuser/image.tar' },
       imageCacheDir: '/srv/qsc-cache',
       on: 'local',

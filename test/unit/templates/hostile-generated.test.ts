@@ -10,8 +10,8 @@ import { sifName } from '../../../src/image/names.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { asBindPath, asDirectiveValue, hostileValues } from '../../support/hostile-gen.js';
+import { JOB, PULL } from '../../support/templates.js';
 
-const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
 const VALUES = hostileValues(200);
 
@@ -62,7 +62,7 @@ describe('200 generated hostile values', () => {
   it('each in job name, command argument, bind and --env renders a script bash -n accepts', () => {
     for (const [i, value] of VALUES.entries()) {
       const script = renderTemplate(
-        TEMPLATE,
+        JOB,
         planJobView(
           request({
             jobName: asDirectiveValue(value),
@@ -91,7 +91,7 @@ describe('200 generated hostile values', () => {
     const binds = VALUES.slice(0, 20).map((v, i) => validateBind(`${asBindPath(v)}:/mnt/b${i}`));
     const env = VALUES.slice(0, 50).map((v, i) => validateEnv(`V${i}=${v}`));
     const command = ['printf', '%s\\0', ...VALUES];
-    const script = renderTemplate(TEMPLATE, planJobView(request({ imageCacheDir: cacheDir, binds, env, command })));
+    const script = renderTemplate(JOB, planJobView(request({ imageCacheDir: cacheDir, binds, env, command })));
     execFileSync('bash', ['-s'], {
       input: script,
       env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir },
@@ -119,7 +119,7 @@ describe('200 generated hostile values', () => {
     );
     expect(lines).toHaveLength(25);
     const script = renderTemplate(
-      TEMPLATE,
+      JOB,
       planJobView(
         request({ imageCacheDir: cacheDir, command: [], taskCommands: lines, array: `0-${lines.length - 1}` }),
       ),

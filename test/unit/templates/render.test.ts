@@ -9,8 +9,8 @@ import { sifName } from '../../../src/image/names.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { quoteSbatchValue, renderTemplate, sbatchValue } from '../../../src/templates/render.js';
 import { HOSTILE_DIRECTIVE_VALUES, HOSTILE_WORDS } from '../../support/hostile.js';
+import { JOB, PULL } from '../../support/templates.js';
 
-const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 const request = (overrides: Partial<JobRequest> = {}): JobRequest => ({
@@ -68,7 +68,7 @@ describe('renderTemplate', () => {
 
   it('renders the job template with every option as a script bash accepts', () => {
     const script = renderTemplate(
-      TEMPLATE,
+      JOB,
       planJobView(
         request({
           account: 'p12345',
@@ -91,7 +91,7 @@ describe('renderTemplate', () => {
 
   it('writes --constraint as an #SBATCH value (sbatch quoting), and nothing without one', () => {
     const line = (constraint: string | undefined) =>
-      renderTemplate(TEMPLATE, planJobView(request({ constraint })))
+      renderTemplate(JOB, planJobView(request({ constraint })))
         .split('\n')
         .filter((l) => l.startsWith('#SBATCH --constraint'));
     expect(line('h100')).toEqual(['#SBATCH --constraint=h100']);
@@ -100,7 +100,7 @@ describe('renderTemplate', () => {
   });
 
   it('keeps #SBATCH lines together at the top, before the first command', () => {
-    const lines = renderTemplate(TEMPLATE, planJobView(request({ account: 'a', time: '10' }))).split('\n');
+    const lines = renderTemplate(JOB, planJobView(request({ account: 'a', time: '10' }))).split('\n');
     const lastDirective = lines.findLastIndex((l) => l.startsWith('#SBATCH'));
     const firstCommand = lines.findIndex((l) => l !== '' && !l.startsWith('#'));
     expect(lastDirective).toBeLessThan(firstCommand);
@@ -109,7 +109,7 @@ describe('renderTemplate', () => {
 
 describe('hostile values', () => {
   it.each(HOSTILE_DIRECTIVE_VALUES.map((v) => [v]))('job name and output %j keep the script valid', (value) => {
-    const script = renderTemplate(TEMPLATE, planJobView(request({ jobName: value, output: value, constraint: value })));
+    const script = renderTemplate(JOB, planJobView(request({ jobName: value, output: value, constraint: value })));
     expect(bashAccepts(script)).toBe(true);
   });
 
@@ -125,7 +125,7 @@ describe('hostile values', () => {
     mkdirSync(cacheDir);
     writeFileSync(join(cacheDir, sifName(DIGEST)), 'not empty');
     const command = ['printf', '%s\\n', ...HOSTILE_WORDS];
-    const script = renderTemplate(TEMPLATE, planJobView(request({ imageCacheDir: cacheDir, command })));
+    const script = renderTemplate(JOB, planJobView(request({ imageCacheDir: cacheDir, command })));
     execFileSync('bash', ['-c', script], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir }, cwd: dir, stdio: 'pipe' });
     const argv = readFileSync(argvFile, 'utf8').split('\0').slice(0, -1);
     expect(argv).toEqual(['exec', '--nv', join(cacheDir, sifName(DIGEST)), ...command]);

@@ -9,8 +9,8 @@ import { sifName } from '../../../src/image/names.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { EDGE_TEXTS, PROC_VERSION_DIR, procVersionFiles } from '../../support/driver-version-texts.js';
+import { JOB, PULL } from '../../support/templates.js';
 
-const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
 
 /** versionFile: the text of the node's kernel module version file; undefined: the file is missing. */
@@ -55,7 +55,7 @@ function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolea
       authFile: undefined,
     },
   };
-  const result = spawnSync('bash', ['-c', renderTemplate(TEMPLATE, planJobView(request))], {
+  const result = spawnSync('bash', ['-c', renderTemplate(JOB, planJobView(request))], {
     env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir },
     cwd: dir,
     encoding: 'utf8',
