@@ -13,7 +13,7 @@ import { interpretSbatch, SBATCH_ARGV } from '../slurm/sbatch.js';
 import { renderTemplate } from '../templates/render.js';
 import type { AppDeps } from './deps.js';
 import { findDriver } from './find-driver.js';
-import { prepareImage, type Prepared } from './prepare-image.js';
+import type { Prepared } from './prepare-image.js';
 import { selectOptions, type SelectionRequest } from './selection.js';
 
 export type SubmitDeps = Pick<
@@ -144,7 +144,9 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
   };
   if (request.dryRun) return { submitted: false, summary, script };
 
-  // The pinned image is cached, pulled here, or pulled by a CPU job this one waits for (prepare-image.ts).
+  // The pinned image is cached, pulled here, or pulled by a CPU job this one waits for (prepare-image.ts; loaded only
+  // here: its pulls need node:fs/promises, which a dry run never pays for).
+  const { prepareImage } = await import('./prepare-image.js');
   const prepared = await prepareImage(deps, settings, {
     image: job.image,
     imageCacheDir: job.imageCacheDir,
