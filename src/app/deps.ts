@@ -1,4 +1,4 @@
-// What the use cases may touch, as one value: cli/main.ts composes it from the real adapters, tests from fakes. Each
+// What the use cases may touch, as one value: cli/compose.ts composes it from the real adapters, tests from fakes. Each
 // use case names the part it needs (Pick<AppDeps, ...>), so a test passes only that.
 import type { Settings, SettingsFlags } from '../config/resolve.js';
 import type { Logger } from '../log/types.js';

@@ -1,5 +1,6 @@
 // The cluster side of an SSH submission as one snapshot read through the Runner: its config files, the environment
-// that settings read, and the mode of its auth file. The script and its parser live here; resolve.ts reads the files.
+// that settings read, and the mode of its auth file. The script and its parser live here; config/load.ts parses the
+// files and resolve.ts validates them, as it does this machine's.
 import { SHELL_STATE_PATHS } from '../state/paths.js';
 import { ENV_VARS } from './resolve.js';
 
