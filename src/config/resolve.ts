@@ -129,7 +129,7 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
         errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
       else out[key as Key] = value;
     } else if (key === 'cache' || key === 'warm') {
-      out[key] = readSection(key, value, layer.source, errors) as never;
+      out[key] = readSection(key, value, layer.source, errors);
     } else if (key === 'hosts') {
       const hosts = validateHostProfiles(value, layer.source);
       errors.push(...hosts.errors);
@@ -150,7 +150,7 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
 export function envLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
   const values = Object.fromEntries(
     Object.entries(ENV_VARS).flatMap(([key, names]) => {
-      const name = names!.find((n) => env[n]);
+      const name = names.find((n) => env[n]);
       return name ? [[key, env[name]]] : [];
     }),
   );
@@ -163,8 +163,8 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
   const read = layers.map((l, i) => readLayer(l, errors, i === 0));
   const merged = Object.assign({}, ...read) as Partial<Settings>;
   // Sections merge key by key, so a user file can change one warm setting without restating the site's targets.
-  const warm: WarmSettings = Object.assign({}, DEFAULT_WARM, ...read.map((l) => l.warm ?? {}));
-  const cache: CacheSettings = Object.assign({}, DEFAULT_CACHE, ...read.map((l) => l.cache ?? {}));
+  const warm = read.reduce<WarmSettings>((w, l) => ({ ...w, ...(l.warm as Partial<WarmSettings>) }), DEFAULT_WARM);
+  const cache = read.reduce<CacheSettings>((c, l) => ({ ...c, ...(l.cache as Partial<CacheSettings>) }), DEFAULT_CACHE);
   checkWarm(warm, errors);
   return {
     settings: {

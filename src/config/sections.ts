@@ -4,6 +4,9 @@ import { parseAge, parseSize } from '../cache/units.js';
 import { PYTHON_SHAPE, VARIANT_SHAPE } from '../ngc/constraints.js';
 import { POLICIES } from '../ngc/select.js';
 
+/** A string or a number as text (python may be written 3 or "3"); anything else has no text. */
+const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+
 const TARGET_KEYS = ['framework', 'partitions', 'repository', 'policy', 'variant', 'python'];
 const TARGET_SHAPE =
   '{"framework": NAME, "partitions": [PARTITION, ...], "repository"?: PATH, "policy"?: POLICY, "variant"?: VARIANT, "python"?: 3} or {"image": REF}';
@@ -16,7 +19,7 @@ function selectionProblem(t: Record<string, unknown>): string | undefined {
     return `"policy" must be one of ${POLICIES.join(', ')}`;
   if (t.variant !== undefined && (typeof t.variant !== 'string' || !VARIANT_SHAPE.test(t.variant)))
     return '"variant" must be a tag variant such as tf1, tf2, igpu, sdk';
-  if (t.python !== undefined && !PYTHON_SHAPE.test(String(t.python)))
+  if (t.python !== undefined && !PYTHON_SHAPE.test(scalar(t.python) ?? ''))
     return '"python" must be 3 (or 2): NGC tags name only the Python major';
   return undefined;
 }
@@ -71,15 +74,14 @@ const check = {
         return at(`must be ${TARGET_SHAPE}`);
       const problem = selectionProblem(t);
       if (problem) return at(problem);
-      const text = (v: unknown) => (v === undefined ? undefined : String(v));
       return out.push({
         kind: 'framework',
         framework: t.framework,
         partitions: t.partitions,
-        repository: text(t.repository),
-        policy: text(t.policy),
-        variant: text(t.variant),
-        python: text(t.python),
+        repository: scalar(t.repository),
+        policy: scalar(t.policy),
+        variant: scalar(t.variant),
+        python: scalar(t.python),
       });
     });
     return out;

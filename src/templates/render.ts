@@ -35,7 +35,7 @@ export class ShellExpansion {
 export type ViewValue = string | number | boolean | null | SbatchValue | ShellExpansion | readonly string[];
 export type View = Readonly<Record<string, ViewValue>>;
 
-const SBATCH_SAFE = /^[A-Za-z0-9_\/.,:@%+=-]+$/;
+const SBATCH_SAFE = /^[A-Za-z0-9_/.,:@%+=-]+$/;
 
 /**
  * Quote for sbatch's #SBATCH parser. A newline would end the comment and start a shell command, and sbatch
@@ -131,7 +131,7 @@ export function rememberParsedTemplate(template: string, tokens: unknown[]): voi
   parsedAhead.set(template, tokens as Token[]);
 }
 
-const tokensOf = (text: string) => parsedAhead.get(text) ?? (mustache.parse(text) as Token[]);
+const tokensOf = (text: string): Token[] => parsedAhead.get(text) ?? mustache.parse(text);
 
 /** The partials a template text includes, by name (templates/load.ts reads them). */
 export function partialNames(text: string): string[] {

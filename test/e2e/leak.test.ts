@@ -18,7 +18,7 @@ import {
   sh,
   waitForJob,
 } from '../support/cluster.js';
-import { authFileFor, TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
+import { TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
 import { removeUserTempDirs, userTempDir as makeUserTempDir } from '../support/user-temp.js';
 
 /** Made at run time: a literal here would be found in the tests themselves. */

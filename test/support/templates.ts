@@ -10,8 +10,9 @@ export function shippedTemplate(name: string): Template {
   const partials: Record<string, string> = {};
   const add = (names: readonly string[]) => {
     for (const partial of names.filter((n) => !(n in partials))) {
-      partials[partial] = readFileSync(new URL(`${partial}.mustache`, DIR), 'utf8');
-      add(partialNames(partials[partial]!));
+      const text = readFileSync(new URL(`${partial}.mustache`, DIR), 'utf8');
+      partials[partial] = text;
+      add(partialNames(text));
     }
   };
   add(partialNames(text));

@@ -1,9 +1,9 @@
-// The architecture, checked: folders import only downward in one order (src/layers.json), so no two depend on each
-// other; pure modules import no I/O; each effectful library has one home.
+// The architecture, checked: folders import only downward (lint/layers.mjs), so no two depend on each other; pure
+// modules import no I/O; each effectful library has one home.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import layers from '../../src/layers.json' with { type: 'json' };
+import { LAYERS, folderOf, layerViolation } from '../../lint/layers.mjs';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 const files = (dir: string): string[] =>
@@ -16,25 +16,6 @@ const imports = (file: string) =>
     (m) => (m[1] ?? m[2])!,
   );
 const all = files(SRC).map((f) => relative(SRC, f));
-
-/** The src/ modules a file imports (static, re-exported or loaded lazily with import()), as paths under src/. */
-const localImports = (file: string): string[] =>
-  [...readFileSync(join(SRC, file), 'utf8').matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)].map((m) =>
-    normalize(join(dirname(file), m[1]!)).replace(/\.js$/, '.ts'),
-  );
-/** A module's folder: its first path segment ("." for the files at the top of src/). */
-const folderOf = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : '.');
-const ORDER: readonly string[] = layers.order;
-const folderEdges = [
-  ...new Set(
-    all.flatMap((file) =>
-      localImports(file)
-        .map(folderOf)
-        .filter((to) => to !== folderOf(file))
-        .map((to) => `${folderOf(file)} -> ${to}`),
-    ),
-  ),
-].sort();
 
 /** Pure: no I/O, no clock, no environment. Parsing, selection, planning and rendering live here. */
 const PURE = [
@@ -114,51 +95,6 @@ const EFFECTS = [
   'node:http',
 ];
 
-describe('layers', () => {
-  it('place every folder of src/ in the order', () => {
-    expect([...new Set(all.map(folderOf))].filter((f) => !ORDER.includes(f))).toEqual([]);
-  });
-
-  it('every import points to a module that exists', () => {
-    expect(
-      all.flatMap((f) =>
-        localImports(f)
-          .filter((m) => !all.includes(m))
-          .map((m) => `${f} -> ${m}`),
-      ),
-    ).toEqual([]);
-  });
-
-  it('each folder imports only from itself and the folders below it', () => {
-    const upward = all.flatMap((file) =>
-      localImports(file)
-        .filter((to) => ORDER.indexOf(folderOf(to)) > ORDER.indexOf(folderOf(file)))
-        .map((to) => `${file} -> ${to}`),
-    );
-    expect(upward).toEqual([]);
-  });
-
-  it('no two folders depend on each other, however indirectly', () => {
-    const next = new Map<string, string[]>();
-    for (const edge of folderEdges) {
-      const [from, to] = edge.split(' -> ') as [string, string];
-      next.set(from, [...(next.get(from) ?? []), to]);
-    }
-    const cycles: string[] = [];
-    const walk = (folder: string, path: string[]): void => {
-      if (path.includes(folder)) return void cycles.push([...path.slice(path.indexOf(folder)), folder].join(' -> '));
-      for (const to of next.get(folder) ?? []) walk(to, [...path, folder]);
-    };
-    for (const folder of next.keys()) walk(folder, []);
-    expect(cycles).toEqual([]);
-  });
-
-  it('the daemon imports nothing from the command line', () => {
-    expect(folderEdges.filter((e) => e === 'daemon -> cli')).toEqual([]);
-    expect(ORDER.indexOf('daemon')).toBeLessThan(ORDER.indexOf('cli'));
-  });
-});
-
 describe('architecture', () => {
   it('lists only files that exist', () => {
     expect(PURE.filter((f) => !all.includes(f))).toEqual([]);
@@ -184,5 +120,57 @@ describe('architecture', () => {
 
   it('no module calls process.exit', () => {
     expect(all.filter((f) => /process\.exit\(/.test(readFileSync(join(SRC, f), 'utf8')))).toEqual([]);
+  });
+});
+
+/**
+ * Every import between files of src/ (static, re-exported, or loaded lazily with import()), as [importing file,
+ * imported file] paths under src/ (.ts).
+ */
+const srcImports = all.flatMap((from) =>
+  [...readFileSync(join(SRC, from), 'utf8').matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)]
+    .map((m) => [from, normalize(join(dirname(from), m[1]!)).replace(/\.js$/, '.ts')] as const)
+    .filter(([, to]) => !to.startsWith('..')),
+);
+const folderEdges = [
+  ...new Set(
+    srcImports.filter(([f, t]) => folderOf(f) !== folderOf(t)).map(([f, t]) => `${folderOf(f)} -> ${folderOf(t)}`),
+  ),
+].sort();
+
+describe('folder layers (lint/layers.mjs, also enforced by npm run lint)', () => {
+  it('every folder of src/ sits in exactly one layer', () => {
+    const folders = [...new Set(all.map(folderOf))];
+    expect(folders.filter((f) => LAYERS.filter((layer) => layer.includes(f)).length !== 1)).toEqual([]);
+  });
+
+  it('every import names a module that exists', () => {
+    expect(srcImports.filter(([, to]) => !all.includes(to))).toEqual([]);
+  });
+
+  it('folders import only lower layers', () => {
+    expect(srcImports.filter(([from, to]) => layerViolation(from, to) !== undefined)).toEqual([]);
+  });
+
+  it('no cycle between folders, however indirect', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const edge of folderEdges) {
+      const [from, to] = edge.split(' -> ') as [string, string];
+      edges.set(from, (edges.get(from) ?? new Set()).add(to));
+    }
+    const cycles: string[] = [];
+    const done = new Set<string>();
+    const visit = (folder: string, path: readonly string[]) => {
+      if (path.includes(folder)) return void cycles.push([...path.slice(path.indexOf(folder)), folder].join(' → '));
+      if (done.has(folder)) return;
+      for (const next of edges.get(folder) ?? []) visit(next, [...path, folder]);
+      done.add(folder);
+    };
+    for (const folder of edges.keys()) visit(folder, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('src/daemon imports nothing from src/cli', () => {
+    expect(folderEdges.filter((e) => e === 'daemon -> cli')).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
-// The job template's pull block as the pull script renders it (pull only) and as jobs do: valid bash, one protocol.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// The pull block as the pull script renders it and as jobs do: one protocol. That bash reads both renders is checked
+// in test/integration/job/pull-script.test.ts.
 import { describe, expect, it } from 'vitest';
 import { renderPullJobScript } from '../../../src/app/prepare-image.js';
 import { jobComment } from '../../../src/cache/in-use.js';
@@ -36,7 +35,7 @@ const request: JobRequest = {
 };
 
 describe('the pull block', () => {
-  it('renders for the warmer: valid bash that stops after the pull, with group, tmp dirs and the comment', () => {
+  it('renders for the warmer: stops after the pull, with group, tmp dirs and the comment', () => {
     const cache = {
       ...DEFAULT_CACHE,
       group: 'p1',
@@ -55,7 +54,6 @@ describe('the pull block', () => {
         output: undefined,
       },
     });
-    execFileSync('bash', ['-n'], { input: script });
     expect(script).toContain(`#SBATCH --comment=${jobComment(D)}`);
     expect(script).toContain("tmp_base='/scratch/apptainer tmp'");
     expect(script).toContain('export APPTAINER_CACHEDIR=/scratch/cache/"$me"');
@@ -69,7 +67,6 @@ describe('the pull block', () => {
 
   it('renders for a job: runs the image after the same block, defaults without group or tmp settings', () => {
     const script = renderTemplate(JOB, planJobView({ ...request, command: ['python', 'x.py'] }, DEFAULT_CACHE));
-    execFileSync('bash', ['-n'], { input: script });
     expect(script).not.toMatch(/^exit 0$/m);
     expect(script).not.toContain('chgrp');
     expect(script).toContain('tmp_base="$cache_dir/.tmp"');

@@ -1,6 +1,6 @@
 // The build's parse of the shipped template renders byte for byte what parsing at run time renders, and is used only
 // for the exact text it was made from.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -9,7 +9,7 @@ import { sifName } from '../../../src/image/names.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { EDGE_TEXTS, PROC_VERSION_DIR, procVersionFiles } from '../../support/driver-version-texts.js';
-import { JOB, PULL } from '../../support/templates.js';
+import { JOB } from '../../support/templates.js';
 
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
 

@@ -10,7 +10,7 @@ import { sifName } from '../../../src/image/names.js';
 import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { asBindPath, asDirectiveValue, hostileValues } from '../../support/hostile-gen.js';
-import { JOB, PULL } from '../../support/templates.js';
+import { JOB } from '../../support/templates.js';
 
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
 const VALUES = hostileValues(200);
@@ -80,7 +80,8 @@ describe('200 generated hostile values', () => {
         execFileSync('bash', ['-n'], { input: script, stdio: 'pipe' });
       } catch (error) {
         throw new Error(
-          `value #${i} ${JSON.stringify(value.slice(0, 120))} broke the script: ${(error as { stderr: Buffer }).stderr}`,
+          `value #${i} ${JSON.stringify(value.slice(0, 120))} broke the script: ${(error as { stderr: Buffer }).stderr.toString()}`,
+          { cause: error },
         );
       }
     }
