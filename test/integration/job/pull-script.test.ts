@@ -3,34 +3,13 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CACHE } from '../../../src/cache/settings.js';
-import { planJobView, type JobRequest } from '../../../src/job/plan.js';
+import { planJobView } from '../../../src/job/plan.js';
 import { renderPullScript } from '../../../src/job/pull-script.js';
 import { renderTemplate } from '../../../src/templates/render.js';
+import { PULL_REQUEST } from '../../support/job-request.js';
 import { JOB, PULL } from '../../support/templates.js';
 
-const D = `sha256:${'cd'.repeat(32)}`;
-const request: JobRequest = {
-  jobName: 'qsc-warm-cdcdcdcdcdcd',
-  partition: 'short',
-  account: undefined,
-  time: '02:00:00',
-  mem: undefined,
-  cpus: undefined,
-  gpus: 0,
-  gpuType: undefined,
-  output: undefined,
-  imageCacheDir: "/projects/p1/it's containers",
-  command: [],
-  image: {
-    displayRef: 'nvcr.io/nvidia/pytorch:24.10-py3',
-    pullRef: `docker://nvcr.io/nvidia/pytorch@${D}`,
-    digest: D,
-    noHttps: false,
-    authFile: undefined,
-    cudaVersion: '12.6.2.004',
-    cudaDriverVersion: '560.35.03',
-  },
-};
+const request = PULL_REQUEST;
 
 describe('the pull block under bash', () => {
   it('renders the pull script as one bash accepts (group, tmp dirs, comment set)', () => {

@@ -5,34 +5,14 @@ import { renderPullJobScript } from '../../../src/app/prepare-image.js';
 import { jobComment } from '../../../src/cache/in-use.js';
 import { DEFAULT_CACHE } from '../../../src/cache/settings.js';
 import { resolveSettings } from '../../../src/config/resolve.js';
-import { planJobView, type JobRequest } from '../../../src/job/plan.js';
+import { planJobView } from '../../../src/job/plan.js';
 import { renderPullScript } from '../../../src/job/pull-script.js';
 import { renderTemplate } from '../../../src/templates/render.js';
+import { PULL_REQUEST } from '../../support/job-request.js';
 import { JOB, PULL } from '../../support/templates.js';
 
-const D = `sha256:${'cd'.repeat(32)}`;
-const request: JobRequest = {
-  jobName: 'qsc-warm-cdcdcdcdcdcd',
-  partition: 'short',
-  account: undefined,
-  time: '02:00:00',
-  mem: undefined,
-  cpus: undefined,
-  gpus: 0,
-  gpuType: undefined,
-  output: undefined,
-  imageCacheDir: "/projects/p1/it's containers",
-  command: [],
-  image: {
-    displayRef: 'nvcr.io/nvidia/pytorch:24.10-py3',
-    pullRef: `docker://nvcr.io/nvidia/pytorch@${D}`,
-    digest: D,
-    noHttps: false,
-    authFile: undefined,
-    cudaVersion: '12.6.2.004',
-    cudaDriverVersion: '560.35.03',
-  },
-};
+const request = PULL_REQUEST;
+const D = request.image.digest;
 
 describe('the pull block', () => {
   it('renders for the warmer: stops after the pull, with group, tmp dirs and the comment', () => {

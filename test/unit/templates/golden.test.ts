@@ -7,36 +7,15 @@ import { renderPullJobScript } from '../../../src/app/prepare-image.js';
 import { renderImagePull } from '../../../src/app/pull-image.js';
 import { DEFAULT_CACHE } from '../../../src/cache/settings.js';
 import { resolveSettings, type Settings } from '../../../src/config/resolve.js';
-import { planJobView, type JobRequest } from '../../../src/job/plan.js';
+import { planJobView } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
+import { IMAGE, jobRequest } from '../../support/job-request.js';
 import { JOB, PULL } from '../../support/templates.js';
 
 const GOLDEN = new URL('../../fixtures/golden/', import.meta.url);
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
-const IMAGE = {
-  displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
-  pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
-  digest: DIGEST,
-  noHttps: true,
-  authFile: '/home/hpcuser/.config/qsub-container/auth.json',
-};
 const CUDA = { cudaVersion: '12.8.0.038', cudaDriverVersion: '570.124.06' };
 
-const job = (overrides: Partial<JobRequest> = {}): JobRequest => ({
-  jobName: 'qsc-tensorflow',
-  partition: 'gengpu',
-  account: undefined,
-  time: undefined,
-  mem: undefined,
-  cpus: undefined,
-  gpus: 1,
-  gpuType: undefined,
-  output: undefined,
-  imageCacheDir: '/srv/qsc-cache',
-  image: IMAGE,
-  command: ['python', 'train.py'],
-  ...overrides,
-});
+const job = jobRequest;
 
 const settings = (values: Record<string, unknown>): Settings =>
   resolveSettings([{ source: 'test', values }], '/home/hpcuser/.config/qsub-container').settings;

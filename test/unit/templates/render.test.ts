@@ -2,33 +2,12 @@
 // test/integration/templates/render.test.ts.
 import { describe, expect, it } from 'vitest';
 import { sifName } from '../../../src/image/names.js';
-import { planJobView, type JobRequest } from '../../../src/job/plan.js';
+import { planJobView } from '../../../src/job/plan.js';
 import { quoteSbatchValue, renderTemplate, sbatchValue } from '../../../src/templates/render.js';
+import { DIGEST, jobRequest } from '../../support/job-request.js';
 import { JOB } from '../../support/templates.js';
 
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
-
-const request = (overrides: Partial<JobRequest> = {}): JobRequest => ({
-  jobName: 'qsc-tensorflow',
-  partition: 'gengpu',
-  account: undefined,
-  time: undefined,
-  mem: undefined,
-  cpus: undefined,
-  gpus: 1,
-  gpuType: undefined,
-  output: undefined,
-  imageCacheDir: '/srv/qsc-cache',
-  image: {
-    displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
-    pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
-    digest: DIGEST,
-    noHttps: true,
-    authFile: '/home/hpcuser/.config/qsub-container/auth.json',
-  },
-  command: ['python', 'train.py'],
-  ...overrides,
-});
+const request = jobRequest;
 
 describe('renderTemplate', () => {
   it('refuses a template that uses a name the view lacks', () => {
