@@ -11,6 +11,8 @@ export const ExitCode = {
   data: 65,
   /** The partition has no GPU the job could use. */
   noGpu: 66,
+  /** An input file named on the command line is missing or unreadable (sysexits EX_NOINPUT; 66 as for no GPU). */
+  noInput: 66,
   /** The partition does not exist on the cluster. */
   unknownPartition: 68,
   /** A host or service is unreachable: the registry, Slurm. */
@@ -58,6 +60,7 @@ export class RefusedError extends define(ExitCode.refused) {}
 export class UsageError extends define(ExitCode.usage) {}
 export class DataError extends define(ExitCode.data) {}
 export class NoGpuError extends define(ExitCode.noGpu) {}
+export class InputFileError extends define(ExitCode.noInput) {}
 export class UnknownPartitionError extends define(ExitCode.unknownPartition) {}
 export class UnavailableError extends define(ExitCode.unavailable) {}
 export class TemporaryError extends define(ExitCode.temporary) {}

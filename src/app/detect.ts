@@ -3,7 +3,13 @@
 import type { Settings } from '../config/resolve.js';
 import { DataError, UsageError } from '../errors.js';
 import { DRIVER_VERSION_FILE, parseDriverVersionFile } from '../gpu/driver-version-file.js';
-import { parseNvidiaSmi, type GpuInfo } from '../gpu/nvidia-smi.js';
+import {
+  DRIVER_CAPTURE_HINT,
+  normalizeCapture,
+  parseNvidiaSmi,
+  type GpuInfo,
+  type NvidiaSmiFailureReason,
+} from '../gpu/nvidia-smi.js';
 import type { GroupProbe } from '../gpu/probe.js';
 import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import type { AppDeps } from './deps.js';
@@ -16,11 +22,27 @@ export interface SavedDetection {
   readonly source: 'kernel-module' | 'nvidia-smi';
 }
 
-/** A saved nvidia-smi output, or a saved kernel module version file (readable where NVML fails: a library mismatch). */
-export function detectFromSaved(text: string): SavedDetection {
+/** Outputs that were read but name no driver are the capture's fault, not the node's. */
+const CAPTURE_FAULTS: ReadonlySet<NvidiaSmiFailureReason> = new Set([
+  'no-driver-version',
+  'unknown-fields',
+  'several-drivers',
+  'invalid-arguments',
+  'unparseable',
+]);
+
+/**
+ * A saved nvidia-smi output, or a saved kernel module version file (readable where NVML fails: a library mismatch);
+ * `file` names it in messages.
+ */
+export function detectFromSaved(capture: string, file: string): SavedDetection {
+  const text = normalizeCapture(capture);
   const moduleDriver = parseDriverVersionFile(text);
   if (moduleDriver) return { driverVersion: moduleDriver, cudaVersion: null, gpus: [], source: 'kernel-module' };
   const parsed = parseNvidiaSmi(text);
+  if (parsed.kind === 'failure' && CAPTURE_FAULTS.has(parsed.reason)) {
+    throw new DataError(`${file} names no driver version: ${parsed.message}`, { hint: DRIVER_CAPTURE_HINT });
+  }
   if (parsed.kind === 'failure') {
     const mismatch =
       parsed.reason === 'driver-library-mismatch'

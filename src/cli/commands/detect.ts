@@ -1,21 +1,41 @@
 // detect: the driver of partitions, or of a saved nvidia-smi output (app/detect.ts), as text or --json.
 import { detectFromSaved, detectPartitions } from '../../app/detect.js';
 import type { AppDeps } from '../../app/deps.js';
+import { InputFileError } from '../../errors.js';
+import { DRIVER_VERSION_FILE } from '../../gpu/driver-version-file.js';
 import { parseConstraint } from '../../slurm/feature-constraint.js';
 import type { DetectArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 
 const names = (gpus: ReadonlyArray<{ name: string }>) => [...new Set(gpus.map((g) => g.name))].join(', ');
 
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+/** The saved output, or exit 66 naming the path: a file the user named is input, not a bug. */
+async function readCapture(io: CliIo, path: string): Promise<string> {
+  return io.readFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw new InputFileError(
+      `cannot read --nvidia-smi-output ${path}: ${READ_FAILURES[error.code ?? ''] ?? error.code ?? error.message}`,
+      { hint: `give a file you can read that holds a saved nvidia-smi output or ${DRIVER_VERSION_FILE}` },
+    );
+  });
+}
+
 export async function detectCommand(args: DetectArgs, deps: AppDeps, io: CliIo): Promise<void> {
   if (args.nvidiaSmiOutput !== undefined) {
-    const result = detectFromSaved(await io.readFile(args.nvidiaSmiOutput));
+    const result = detectFromSaved(await readCapture(io, args.nvidiaSmiOutput), args.nvidiaSmiOutput);
     if (args.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
     else if (result.source === 'kernel-module')
       io.out(`driver ${result.driverVersion} (kernel module; the file names no CUDA version or GPUs)\n`);
     else
       io.out(
-        `driver ${result.driverVersion ?? 'unknown'}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`,
+        `driver ${result.driverVersion}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`,
       );
     return;
   }
