@@ -3,16 +3,18 @@
 /**
  * Each entry is one layer: the folders of src/ (a top-level file counts as a folder named like the file without its
  * extension: errors.ts is `errors`). A folder may import only folders of LOWER layers; folders of one layer do not
- * import each other. So no cycle between folders can exist. `daemon` sits below `cli` because `warm --daemon`
- * (cli/commands/warm.ts) starts it; the daemon imports nothing from the CLI.
- * Folders not created yet (`image`, `app`) are listed where they belong.
+ * import each other. So no cycle between folders can exist. `registry` sits below `ngc` because choosing an image reads
+ * the registry (ngc/choose-image.ts); `image` (an image's names) below `cache`, which files images by them, and `job`,
+ * whose templates receive them; `config` above the domain it resolves settings for; `app` (the use cases) above
+ * everything they compose. `daemon` sits below `cli` because `warm --daemon` (cli/commands/warm.ts) starts it; the
+ * daemon imports nothing from the CLI.
  * @type {readonly (readonly string[])[]}
  */
 export const LAYERS = [
   ['errors', 'secret', 'shell', 'log', 'state'],
   ['templates', 'transport'],
-  ['ngc'],
   ['registry'],
+  ['ngc'],
   ['slurm'],
   ['gpu'],
   ['image'],
@@ -23,31 +25,6 @@ export const LAYERS = [
   ['app'],
   ['daemon'],
   ['cli'],
-];
-
-/**
- * Imports that break the layers today, named one by one (importing file → imported file, both under src/): the only
- * exceptions the rule accepts. TEMPORARY: the application-layer refactor removes every one of them, then this list.
- * The architecture test fails on an entry whose import no longer exists, so the list only shrinks.
- * @type {readonly (readonly [string, string])[]}
- */
-export const ALLOWED_FOR_NOW = [
-  ['cache/check-cached.ts', 'job/pull-mode.ts'], // removed by the app-layer refactor
-  ['cache/job-view.ts', 'config/cache-settings.ts'], // removed by the app-layer refactor
-  ['cache/pull.ts', 'config/resolve.ts'], // removed by the app-layer refactor
-  ['cache/pull.ts', 'job/plan.ts'], // removed by the app-layer refactor
-  ['daemon/resolve-targets.ts', 'cli/context.ts'], // removed by the app-layer refactor
-  ['daemon/resolve-targets.ts', 'cli/selection.ts'], // removed by the app-layer refactor
-  ['daemon/resolve-targets.ts', 'cli/shared.ts'], // removed by the app-layer refactor
-  ['daemon/warm-once.ts', 'cli/context.ts'], // removed by the app-layer refactor
-  ['import/place-in-cache.ts', 'config/resolve.ts'], // removed by the app-layer refactor
-  ['job/plan.ts', 'config/cache-settings.ts'], // removed by the app-layer refactor
-  ['ngc/choose-image.ts', 'registry/client.ts'], // removed by the app-layer refactor
-  ['ngc/choose-image.ts', 'registry/reference.ts'], // removed by the app-layer refactor
-  ['ngc/select.ts', 'gpu/gpu-class.ts'], // removed by the app-layer refactor
-  ['slurm/pull-job.ts', 'job/pull-mode.ts'], // removed by the app-layer refactor
-  ['transport/open-remote.ts', 'registry/secret-env.ts'], // removed by the app-layer refactor
-  ['transport/remote-side.ts', 'config/resolve.ts'], // removed by the app-layer refactor
 ];
 
 /**
@@ -70,8 +47,7 @@ export function layerOf(folder) {
 }
 
 /**
- * Why `from` may not import `to` (paths under src/, `.ts`), or undefined when it may: same folder, a lower layer, or
- * an entry of ALLOWED_FOR_NOW.
+ * Why `from` may not import `to` (paths under src/, `.ts`), or undefined when it may: same folder or a lower layer.
  * @param {string} from
  * @param {string} to
  * @returns {string | undefined}
@@ -80,7 +56,6 @@ export function layerViolation(from, to) {
   const source = folderOf(from);
   const target = folderOf(to);
   if (source === target) return undefined;
-  if (ALLOWED_FOR_NOW.some(([f, t]) => f === from && t === to)) return undefined;
   const sourceLayer = layerOf(source);
   const targetLayer = layerOf(target);
   if (sourceLayer < 0) return `src/${source} is in no layer of lint/layers.mjs: add it where it belongs`;

@@ -71,6 +71,56 @@ export class ConfigError extends define(ExitCode.config) {}
 /** Ctrl-C while following a job (--wait): the job itself keeps running. */
 export class InterruptedError extends define(ExitCode.interrupted) {}
 
+/** The values a caller gives the domain, by the domain's own names: the CLI words them as flags, the warmer as config keys. */
+export type Field =
+  | 'time'
+  | 'memory'
+  | 'gpus'
+  | 'cpus'
+  | 'partition'
+  | 'gpuType'
+  | 'account'
+  | 'constraint'
+  | 'bind'
+  | 'env'
+  | 'array'
+  | 'taskCommands'
+  | 'release'
+  | 'cuda'
+  | 'variant'
+  | 'python'
+  | 'pull'
+  | 'policy';
+
+/**
+ * A value the domain refuses: which field, the value, and why, in a sentence made for whoever names the field (a
+ * flag, a config key); unworded, the field's own name stands in. Exit 2, like any bad input.
+ */
+export class InvalidValueError extends UsageError {
+  constructor(
+    readonly field: Field,
+    readonly value: string,
+    private readonly sentence: (name: string) => string,
+    details: ErrorDetails = {},
+  ) {
+    super(sentence(field), details);
+  }
+
+  /** The message with `name` for the field: `malformed --time "4h"`, `"warm.targets" partition "x y"`. */
+  wordedFor(name: string): string {
+    return this.sentence(name);
+  }
+}
+
+/** "malformed NAME "value"", or with a reason after a colon. */
+export const malformed = (field: Field, value: string, details: ErrorDetails & { why?: string; shown?: string } = {}) =>
+  new InvalidValueError(
+    field,
+    value,
+    (name) => `malformed ${name} ${JSON.stringify(details.shown ?? value)}${details.why ? `: ${details.why}` : ''}`,
+    details,
+  );
+
 export function exitCodeFor(error: unknown): ExitCodeValue {
   return error instanceof QscError ? error.exitCode : ExitCode.internal;
 }

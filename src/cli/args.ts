@@ -11,7 +11,7 @@ export interface CommonArgs {
   readonly sshClient: string | undefined;
 }
 
-/** Tag-selection flags shared by submit and tags (validated in cli/selection.ts). */
+/** Tag-selection flags shared by submit and tags (validated in app/selection.ts). */
 export interface SelectionArgs {
   readonly policy: string | undefined;
   readonly release: string | undefined;

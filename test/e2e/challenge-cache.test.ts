@@ -36,7 +36,7 @@ describe('remembered registry auth scheme', () => {
     await first.client.listTags('nvidia/tensorflow');
     expect(first.statuses()).toEqual([401, 200]);
     const file = join(cache, 'registry-auth', 'http_127.0.0.1_5000.json');
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ scheme: 'basic', realm: expect.any(String) });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 2, scheme: 'basic', realm: expect.any(String) });
     expect(readFileSync(file, 'utf8')).not.toContain(registryPassword());
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
@@ -53,7 +53,7 @@ describe('remembered registry auth scheme', () => {
   it('Bearer registry: the next run fetches its token up front; a remembered Basic there is corrected', async () => {
     const cache = join(dir, 'bearer');
     mkdirSync(join(cache, 'registry-auth'), { recursive: true });
-    writeFileSync(join(cache, 'registry-auth', 'http_127.0.0.1_5001.json'), '{"scheme":"basic"}\n');
+    writeFileSync(join(cache, 'registry-auth', 'http_127.0.0.1_5001.json'), '{"version":2,"scheme":"basic"}\n');
     const first = clientFor(TOKEN_REGISTRY, 'qsc', tokenPassword('qsc'), cache);
     await first.client.listTags('nvidia/tensorflow');
     expect(first.statuses()).toEqual([401, 200, 200]); // Basic refused with a Bearer challenge, token, tags
@@ -67,7 +67,7 @@ describe('remembered registry auth scheme', () => {
     mkdirSync(join(cache, 'registry-auth'), { recursive: true });
     writeFileSync(
       join(cache, 'registry-auth', 'http_127.0.0.1_5001.json'),
-      '{"scheme":"bearer","realm":"http://127.0.0.1:9/token"}\n',
+      '{"version":2,"scheme":"bearer","realm":"http://127.0.0.1:9/token"}\n',
     );
     const stale = clientFor(TOKEN_REGISTRY, 'qsc', tokenPassword('qsc'), cache);
     expect(await stale.client.listTags('nvidia/tensorflow')).toContain('25.02-tf2-py3');

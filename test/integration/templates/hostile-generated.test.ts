@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTaskCommands, validateBind, validateEnv } from '../../../src/job/container-options.js';
-import { planJobView, sifFileName, type JobRequest } from '../../../src/job/plan.js';
+import { sifName } from '../../../src/image/names.js';
+import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { asBindPath, asDirectiveValue, hostileValues } from '../../support/hostile-gen.js';
+import { JOB } from '../../support/templates.js';
 
-const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
 const VALUES = hostileValues(200);
 
@@ -24,7 +25,7 @@ const request = (overrides: Partial<JobRequest>): JobRequest => ({
   gpus: 0,
   gpuType: undefined,
   output: undefined,
-  cacheDir: '/srv/qsc-cache',
+  imageCacheDir: '/srv/qsc-cache',
   image: {
     displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
     pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
@@ -45,7 +46,7 @@ function standIn() {
   chmodSync(join(dir, 'bin', 'apptainer'), 0o755);
   const cacheDir = join(dir, 'cache');
   mkdirSync(cacheDir);
-  writeFileSync(join(cacheDir, sifFileName(DIGEST)), 'not empty');
+  writeFileSync(join(cacheDir, sifName(DIGEST)), 'not empty');
   return { dir, argvFile, cacheDir };
 }
 
@@ -61,7 +62,7 @@ describe('200 generated hostile values', () => {
   it('each in job name, command argument, bind and --env renders a script bash -n accepts', () => {
     for (const [i, value] of VALUES.entries()) {
       const script = renderTemplate(
-        TEMPLATE,
+        JOB,
         planJobView(
           request({
             jobName: asDirectiveValue(value),
@@ -91,7 +92,7 @@ describe('200 generated hostile values', () => {
     const binds = VALUES.slice(0, 20).map((v, i) => validateBind(`${asBindPath(v)}:/mnt/b${i}`));
     const env = VALUES.slice(0, 50).map((v, i) => validateEnv(`V${i}=${v}`));
     const command = ['printf', '%s\\0', ...VALUES];
-    const script = renderTemplate(TEMPLATE, planJobView(request({ cacheDir, binds, env, command })));
+    const script = renderTemplate(JOB, planJobView(request({ imageCacheDir: cacheDir, binds, env, command })));
     execFileSync('bash', ['-s'], {
       input: script,
       env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir },
@@ -102,7 +103,7 @@ describe('200 generated hostile values', () => {
     expect(argv).toEqual([
       'exec',
       ...binds.flatMap((b) => ['--bind', b]),
-      join(cacheDir, sifFileName(DIGEST)),
+      join(cacheDir, sifName(DIGEST)),
       '/usr/bin/env',
       ...env.map((e) => `${e.name}=${e.value}`),
       ...command,
@@ -119,8 +120,10 @@ describe('200 generated hostile values', () => {
     );
     expect(lines).toHaveLength(25);
     const script = renderTemplate(
-      TEMPLATE,
-      planJobView(request({ cacheDir, command: [], taskCommands: lines, array: `0-${lines.length - 1}` })),
+      JOB,
+      planJobView(
+        request({ imageCacheDir: cacheDir, command: [], taskCommands: lines, array: `0-${lines.length - 1}` }),
+      ),
     );
     expect(script).toContain('#SBATCH --array=0-24');
     for (const [task, line] of lines.entries()) {
@@ -132,7 +135,7 @@ describe('200 generated hostile values', () => {
       });
       expect(readFileSync(argvFile, 'utf8').split('\0').slice(0, -1)).toEqual([
         'exec',
-        join(cacheDir, sifFileName(DIGEST)),
+        join(cacheDir, sifName(DIGEST)),
         '/bin/sh',
         '-c',
         line,

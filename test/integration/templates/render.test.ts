@@ -5,34 +5,14 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planJobView, sifFileName, type JobRequest } from '../../../src/job/plan.js';
+import { sifName } from '../../../src/image/names.js';
+import { planJobView } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { HOSTILE_DIRECTIVE_VALUES, HOSTILE_WORDS } from '../../support/hostile.js';
+import { DIGEST, jobRequest } from '../../support/job-request.js';
+import { JOB } from '../../support/templates.js';
 
-const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
-
-const request = (overrides: Partial<JobRequest> = {}): JobRequest => ({
-  jobName: 'qsc-tensorflow',
-  partition: 'gengpu',
-  account: undefined,
-  time: undefined,
-  mem: undefined,
-  cpus: undefined,
-  gpus: 1,
-  gpuType: undefined,
-  output: undefined,
-  cacheDir: '/srv/qsc-cache',
-  image: {
-    displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
-    pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
-    digest: DIGEST,
-    noHttps: true,
-    authFile: '/home/hpcuser/.config/qsub-container/auth.json',
-  },
-  command: ['python', 'train.py'],
-  ...overrides,
-});
+const request = jobRequest;
 
 const bashAccepts = (script: string) => {
   execFileSync('bash', ['-n'], { input: script });
@@ -42,7 +22,7 @@ const bashAccepts = (script: string) => {
 describe('the rendered job template under bash', () => {
   it('renders the job template with every option as a script bash accepts', () => {
     const script = renderTemplate(
-      TEMPLATE,
+      JOB,
       planJobView(
         request({
           account: 'p12345',
@@ -61,7 +41,7 @@ describe('the rendered job template under bash', () => {
 
 describe('hostile values', () => {
   it.each(HOSTILE_DIRECTIVE_VALUES.map((v) => [v]))('job name and output %j keep the script valid', (value) => {
-    const script = renderTemplate(TEMPLATE, planJobView(request({ jobName: value, output: value, constraint: value })));
+    const script = renderTemplate(JOB, planJobView(request({ jobName: value, output: value, constraint: value })));
     expect(bashAccepts(script)).toBe(true);
   });
 
@@ -75,11 +55,11 @@ describe('hostile values', () => {
     chmodSync(join(bin, 'apptainer'), 0o755);
     const cacheDir = join(dir, "cache dir with 'quotes' and $(x)");
     mkdirSync(cacheDir);
-    writeFileSync(join(cacheDir, sifFileName(DIGEST)), 'not empty');
+    writeFileSync(join(cacheDir, sifName(DIGEST)), 'not empty');
     const command = ['printf', '%s\\n', ...HOSTILE_WORDS];
-    const script = renderTemplate(TEMPLATE, planJobView(request({ cacheDir, command })));
+    const script = renderTemplate(JOB, planJobView(request({ imageCacheDir: cacheDir, command })));
     execFileSync('bash', ['-c', script], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir }, cwd: dir, stdio: 'pipe' });
     const argv = readFileSync(argvFile, 'utf8').split('\0').slice(0, -1);
-    expect(argv).toEqual(['exec', '--nv', join(cacheDir, sifFileName(DIGEST)), ...command]);
+    expect(argv).toEqual(['exec', '--nv', join(cacheDir, sifName(DIGEST)), ...command]);
   });
 });

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDriverVersionFile } from '../../../src/gpu/driver-version-file.js';
-import { planJobView, sifFileName, type JobRequest } from '../../../src/job/plan.js';
+import { sifName } from '../../../src/image/names.js';
+import { planJobView, type JobRequest } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { EDGE_TEXTS, PROC_VERSION_DIR, procVersionFiles } from '../../support/driver-version-texts.js';
+import { JOB } from '../../support/templates.js';
 
-const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
 
 /** versionFile: the text of the node's kernel module version file; undefined: the file is missing. */
@@ -31,7 +32,7 @@ function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolea
   writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/bash\necho "$*" >> ${JSON.stringify(smiCalls)}\n${nvidiaSmi}\n`);
   chmodSync(join(bin, 'apptainer'), 0o755);
   chmodSync(join(bin, 'nvidia-smi'), 0o755);
-  if (cached) writeFileSync(join(cache, sifFileName(DIGEST)), 'not empty');
+  if (cached) writeFileSync(join(cache, sifName(DIGEST)), 'not empty');
   const request: JobRequest = {
     jobName: 'guard',
     partition: 'gpu-legacy',
@@ -42,7 +43,7 @@ function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolea
     gpus: 1,
     gpuType: undefined,
     output: undefined,
-    cacheDir: cache,
+    imageCacheDir: cache,
     command: ['true'],
     minDriver,
     driverVersionFile,
@@ -54,7 +55,7 @@ function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolea
       authFile: undefined,
     },
   };
-  const result = spawnSync('bash', ['-c', renderTemplate(TEMPLATE, planJobView(request))], {
+  const result = spawnSync('bash', ['-c', renderTemplate(JOB, planJobView(request))], {
     env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir },
     cwd: dir,
     encoding: 'utf8',

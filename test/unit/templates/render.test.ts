@@ -1,34 +1,13 @@
 // Rendering fails closed and quotes every value; that bash reads the result back is checked in
 // test/integration/templates/render.test.ts.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { planJobView, sifFileName, type JobRequest } from '../../../src/job/plan.js';
+import { sifName } from '../../../src/image/names.js';
+import { planJobView } from '../../../src/job/plan.js';
 import { quoteSbatchValue, renderTemplate, sbatchValue } from '../../../src/templates/render.js';
+import { DIGEST, jobRequest } from '../../support/job-request.js';
+import { JOB } from '../../support/templates.js';
 
-const TEMPLATE = readFileSync(new URL('../../../job-templates/apptainer.sbatch.mustache', import.meta.url), 'utf8');
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
-
-const request = (overrides: Partial<JobRequest> = {}): JobRequest => ({
-  jobName: 'qsc-tensorflow',
-  partition: 'gengpu',
-  account: undefined,
-  time: undefined,
-  mem: undefined,
-  cpus: undefined,
-  gpus: 1,
-  gpuType: undefined,
-  output: undefined,
-  cacheDir: '/srv/qsc-cache',
-  image: {
-    displayRef: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
-    pullRef: `docker://127.0.0.1:5000/nvidia/tensorflow@${DIGEST}`,
-    digest: DIGEST,
-    noHttps: true,
-    authFile: '/home/hpcuser/.config/qsub-container/auth.json',
-  },
-  command: ['python', 'train.py'],
-  ...overrides,
-});
+const request = jobRequest;
 
 describe('renderTemplate', () => {
   it('refuses a template that uses a name the view lacks', () => {
@@ -58,7 +37,7 @@ describe('renderTemplate', () => {
 
   it('renders the job template with every option', () => {
     const script = renderTemplate(
-      TEMPLATE,
+      JOB,
       planJobView(
         request({
           account: 'p12345',
@@ -73,14 +52,14 @@ describe('renderTemplate', () => {
     );
     expect(script).toContain('#SBATCH --gres=gpu:h100:2');
     expect(script).toContain('#SBATCH --account=p12345');
-    expect(script).toContain(`sif="$cache_dir"/${sifFileName(DIGEST)}`);
+    expect(script).toContain(`sif="$cache_dir"/${sifName(DIGEST)}`);
     expect(script).toContain('exec "$runtime" exec --nv "$sif" python train.py');
     expect(script).not.toMatch(/&#|&quot;|&amp;/);
   });
 
   it('writes --constraint as an #SBATCH value (sbatch quoting), and nothing without one', () => {
     const line = (constraint: string | undefined) =>
-      renderTemplate(TEMPLATE, planJobView(request({ constraint })))
+      renderTemplate(JOB, planJobView(request({ constraint })))
         .split('\n')
         .filter((l) => l.startsWith('#SBATCH --constraint'));
     expect(line('h100')).toEqual(['#SBATCH --constraint=h100']);
@@ -89,7 +68,7 @@ describe('renderTemplate', () => {
   });
 
   it('keeps #SBATCH lines together at the top, before the first command', () => {
-    const lines = renderTemplate(TEMPLATE, planJobView(request({ account: 'a', time: '10' }))).split('\n');
+    const lines = renderTemplate(JOB, planJobView(request({ account: 'a', time: '10' }))).split('\n');
     const lastDirective = lines.findLastIndex((l) => l.startsWith('#SBATCH'));
     const firstCommand = lines.findIndex((l) => l !== '' && !l.startsWith('#'));
     expect(lastDirective).toBeLessThan(firstCommand);
