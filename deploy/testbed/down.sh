@@ -50,6 +50,7 @@ main() {
   stop_pidfile "$SSHD_PID" sshd
   stop_pidfile "$RUN_DIR/bastion-sshd.pid" sshd # lib/remote-ssh.sh's ProxyJump bastion on :2223
   stop_pidfile "$REGISTRY_PID" docker-registry
+  "$HERE/lib/proxy.sh" down # tinyproxy, the proxied registry, their iptables chain and /etc/hosts line
   (source "$HERE/lib/token-registry.sh" && stop_pidfile "$TOKEN_REGISTRY_PID" docker-registry && stop_pidfile "$TOKEN_SERVER_PID" node)
   ((PURGE)) && purge_state
   log "testbed stopped"

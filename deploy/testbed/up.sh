@@ -43,6 +43,7 @@ tool config    $TOOL_CONFIG_DIR/config.json · auth.json (Docker config format) 
 apptainer      $(apptainer version) (also 'singularity'); pull with APPTAINER_NOHTTPS=1 --authfile $TOOL_CONFIG_DIR/auth.json
 nvidia-smi     /usr/local/bin/nvidia-smi, answers by the node's driver profile, else \$SLURM_JOB_PARTITION; data $SHARE_DIR/nvidia-smi
 old runtimes   $(runtime_releases | sed "s|^|$RUNTIMES_DIR/|; s|$|/bin|" | paste -sd' ') (emulated; not on PATH)
+proxy          http://127.0.0.1:3128 (tinyproxy, user qscproxy, password in $STATE_DIR/proxy-password); registry.proxied.test:5005 only through it
 logs           $LOG_DIR/ (slurmctld.log, slurmd-<node>.log, sshd.log, registry.log = access log)
 more images    $HERE/seed-images.sh FILE · stop: $HERE/down.sh [--purge]
 EOF
@@ -63,6 +64,7 @@ main() {
   bring_up_sshd
   "$HERE/lib/remote-ssh.sh"
   bring_up_registry
+  "$HERE/lib/proxy.sh" up # tinyproxy on :3128 and a registry reachable only through it
   "$HERE/seed-images.sh" "$HERE/images.txt"
   (source "$HERE/lib/token-registry.sh" && bring_up_token_registry) # second registry: Bearer tokens on :5001
   verify_gpu_jobs

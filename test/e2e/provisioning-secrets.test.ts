@@ -23,16 +23,20 @@ import { TOKEN_USERS_FILE } from '../support/token-registry.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HARNESS = join(ROOT, 'test/support/provisioning-secret-paths.sh');
 const LIVE_HTPASSWD = '/etc/qsc-testbed/registry.htpasswd';
+const PROXY_PASSWORD_FILE = '/var/lib/qsc-testbed/proxy-password';
 const LIVE_TOKEN_SERVER_CONFIG = '/etc/qsc-testbed/token-registry/token-server.json';
 /** Files and daemons other tests rely on: byte-identical and not restarted after the run. */
 const LIVE_FILES = [
   REGISTRY_PASSWORD_FILE,
+  PROXY_PASSWORD_FILE,
   TOKEN_USERS_FILE,
   LIVE_HTPASSWD,
   LIVE_TOKEN_SERVER_CONFIG,
   `${CLUSTER_HOME}/.config/qsub-container/auth.json`,
 ];
-const DAEMON_PIDS = ['registry', 'token-registry', 'token-server'].map((d) => `/run/qsc-testbed/${d}.pid`);
+const DAEMON_PIDS = ['registry', 'token-registry', 'token-server', 'tinyproxy', 'proxied-registry'].map(
+  (d) => `/run/qsc-testbed/${d}.pid`,
+);
 
 const work = mkdtempSync('/tmp/qsc-provisioning-secrets-');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -127,6 +131,7 @@ describe('testbed provisioning under strace', () => {
     expect(run.stderr).toContain('token registry: seeded (1 images copied');
     expect(run.stderr).toContain('token registry: verified Bearer challenge, token for qsc, tags/list = 200');
     expect(run.stderr).toContain(`registry: verified GET /v2/ = 401 anonymous, 200 as ${REGISTRY_USER}`);
+    expect(run.stderr).toContain('proxy: verified registry.proxied.test:5005 = unreachable directly');
     for (const program of ['htpasswd', 'curl', 'skopeo', 'node', 'jq', 'openssl', 'umoci'])
       expect(programs(run.trace), program).toContain(program);
     // And the trace holds whole argvs of descendants: the skopeo pushes, named by this test's repository.
@@ -145,6 +150,7 @@ describe('testbed provisioning under strace', () => {
     const freshTokenConfig = join(work, 'token-etc/token-server.json');
     const credentials: Array<[string, string]> = [
       [REGISTRY_USER, registryPassword()],
+      ['qscproxy', readFileSync(PROXY_PASSWORD_FILE, 'utf8').trim()],
       ...passwordsIn(TOKEN_USERS_FILE),
       [REGISTRY_USER, readFileSync(fresh.password, 'utf8').trim()],
       ...passwordsIn(fresh.tokenUsers),
@@ -155,7 +161,7 @@ describe('testbed provisioning under strace', () => {
       ...scryptHashes(LIVE_TOKEN_SERVER_CONFIG),
       ...scryptHashes(freshTokenConfig),
     ];
-    expect(credentials).toHaveLength(10);
+    expect(credentials).toHaveLength(11);
     expect(found(run.trace, needles(credentials, hashes))).toEqual([]);
     // The neighbour's fresh private key: none of its base64 lines in any argv or env either.
     const neighbourKey = readFileSync(join(work, 'neighbour-ssh/mallory_ed25519'), 'utf8');

@@ -36,6 +36,9 @@ source "$TESTBED/lib/neighbour.sh"
   ensure_neighbour_key
 )
 
+# The live proxy with its live password: requests through it, with and without proxy credentials (lib/proxy.sh verify).
+"$TESTBED/lib/proxy.sh" verify
+
 # The live registries with the live passwords: the health checks, a seed push to :5000 and its copy to :5001.
 ensure_htpasswd # verifies the live entry (rewrites only if it did not verify, which it does)
 verify_registry

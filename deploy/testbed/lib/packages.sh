@@ -10,6 +10,7 @@ TESTBED_PACKAGES=(
   patchelf                                 # pointing sid's Apptainer at its private glibc
   curl ca-certificates                     # verification requests to the registry
   strace                                   # e2e: no provisioning process gets a password in its argv
+  iptables                                 # lib/proxy.sh: only the proxy's user may reach the proxied registry
 )
 
 missing_packages() {

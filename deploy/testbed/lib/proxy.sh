@@ -150,6 +150,7 @@ bring_down_proxy() {
   sed -i "/[[:space:]]$PROXIED_NAME\$/d" /etc/hosts
 }
 
+close_inherited_fds # the daemons must not keep a caller's lock (flock LOCK proxy.sh up)
 case ${1:-up} in
   up) bring_up_proxy ;;
   down) bring_down_proxy ;;
