@@ -125,8 +125,11 @@ export async function waitForJob(jobId: string, timeoutMs = 150_000): Promise<{ 
 }
 
 /** A fresh cache directory owned by the cluster user, inside the shared cache. */
+/** Names this e2e run's cache directories, so the global teardown removes exactly those (e2e-global-setup.ts). */
+export const E2E_RUN_ID = process.env.QSC_E2E_RUN_ID ?? 'adhoc';
+
 export function freshCacheDir(label: string): string {
-  const dir = `${SHARED_CACHE}/test-${label}-${process.pid}-${Date.now()}`;
+  const dir = `${SHARED_CACHE}/test-${label}-run${E2E_RUN_ID}-${process.pid}-${Date.now()}`;
   sh('install', ['-d', '-o', CLUSTER_USER, '-g', CLUSTER_USER, '-m', '2775', dir]);
   return dir;
 }

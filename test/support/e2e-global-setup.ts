@@ -1,10 +1,12 @@
 // Before e2e tests: the testbed must be up (tests fail, never skip, without it) and this build installed for its user.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CLUSTER_USER,
   E2E_PREFIX,
+  SHARED_CACHE,
   REGISTRY,
   REGISTRY_PASSWORD_FILE,
   REGISTRY_USER,
@@ -24,7 +26,18 @@ function check(what: string, command: string, args: string[]): void {
   }
 }
 
-export default async function setup(): Promise<void> {
+/** This run's cache directories (cluster.ts freshCacheDir), removed when the run ends: the shared cache holds only what tests in flight use. */
+function removeRunCacheDirs(runId: string): void {
+  for (const name of readdirSync(SHARED_CACHE)) {
+    if (name.startsWith('test-') && name.includes(`-run${runId}-`))
+      rmSync(join(SHARED_CACHE, name), { recursive: true, force: true });
+  }
+}
+
+export default async function setup(): Promise<() => void> {
+  // Workers inherit the environment, so every test file of this run names its cache directories with this id.
+  const runId = `${process.pid}${Date.now().toString(36)}`;
+  process.env.QSC_E2E_RUN_ID = runId;
   if (process.getuid?.() !== 0) throw new Error('e2e tests run as root (they act as the cluster user through runuser)');
   check('slurmctld', 'scontrol', ['ping']);
   check('the cluster user', 'id', [CLUSTER_USER]);
@@ -43,4 +56,5 @@ export default async function setup(): Promise<void> {
     );
   }
   execFileSync('bash', ['deploy/install.sh', E2E_PREFIX, '--no-link'], { cwd: ROOT, stdio: 'pipe' });
+  return () => removeRunCacheDirs(runId);
 }
