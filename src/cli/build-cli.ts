@@ -295,7 +295,9 @@ export async function parseWithYargs(argv: readonly string[]): Promise<Record<st
   const parsed = await defineCli(yargs()).parseAsync([...argv], {}, (_error, _argv, output) => {
     helpText = output;
   });
-  return parsed.help ? { ...parsed, helpText } : parsed;
+  // yargs answers the word `help` too (`cache help`, `tags pytorch help`) with the command's help, without setting
+  // --help: printing nothing else, it means help just the same (else the command would run with its positionals unset).
+  return parsed.help || helpText ? { ...parsed, help: true, helpText } : parsed;
 }
 
 export async function parseCommand(argv: readonly string[]): Promise<ParsedCommand> {
