@@ -35,15 +35,13 @@ const prebuilt = Object.fromEntries(
 writeFileSync(join(OUT, 'job-templates.json'), JSON.stringify(prebuilt));
 
 // Every command's help, rendered now by yargs itself (src/cli/help-texts.ts): `--help` then answers without loading
-// yargs (~120 ms). Rendered from the compiled definitions this very bundle holds.
-const { defineCli, parseCommand } = await import(join(ROOT, 'dist/cli/build-cli.js'));
-const { recordCli } = await import(join(ROOT, 'dist/cli/fast-parse.js'));
+// yargs (~120 ms). Rendered from the compiled declaration (src/cli/options.ts) this very bundle holds.
+const { parseCommand } = await import(join(ROOT, 'dist/cli/build-cli.js'));
 const { helpArgvs, helpKey, HELP_TEXTS_FILE } = await import(join(ROOT, 'dist/cli/help-texts.js'));
-const spec = recordCli(defineCli);
 const helpTexts = {};
-for (const argv of helpArgvs(spec)) {
+for (const argv of helpArgvs()) {
   const command = await parseCommand(argv);
   if (command.name !== 'help') throw new Error(`${argv.join(' ')} did not render help`);
-  helpTexts[helpKey(spec, argv)] = command.text;
+  helpTexts[helpKey(argv)] = command.text;
 }
 writeFileSync(join(OUT, HELP_TEXTS_FILE), JSON.stringify(helpTexts));

@@ -6,8 +6,7 @@ import { withoutCredentialEnv } from '../registry/secret-env.js';
 import { readFile } from '../state/fs-async.js';
 import { resolveStatePaths } from '../state/paths.js';
 import { createLocalRunner } from '../transport/local-runner.js';
-import { defineCli, parseCommand } from './build-cli.js';
-import { recordCli } from './fast-parse.js';
+import { parseCommand } from './build-cli.js';
 import type { Context } from './context.js';
 
 const TEMPLATE_DIR = new URL('../../job-templates/', import.meta.url);
@@ -18,7 +17,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const onSigint = () => interrupt.abort();
   try {
     if (argv.includes('--help')) {
-      const text = await renderedHelpFor(argv);
+      const { renderedHelp } = await import('./help-texts.js');
+      const text = await renderedHelp(argv, new URL('./', import.meta.url));
       if (text !== undefined) {
         process.stdout.write(`${text}\n`);
         return ExitCode.ok;
@@ -106,11 +106,4 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     process.removeListener('SIGINT', onSigint);
     await context?.runner.close?.();
   }
-}
-
-/** The build's rendering of this help request (help-texts.ts), if it is one the build rendered. */
-async function renderedHelpFor(argv: readonly string[]): Promise<string | undefined> {
-  const { helpKey, renderedHelp } = await import('./help-texts.js');
-  const key = helpKey(recordCli(defineCli), argv);
-  return key === undefined ? undefined : renderedHelp(key, new URL('./', import.meta.url));
 }

@@ -55,6 +55,8 @@ const PURE = [
   'state/paths.ts',
   'cli/build-cli.ts',
   'cli/fast-parse.ts',
+  'cli/options.ts',
+  'cli/args.ts',
   'log/levels.ts',
   'cli/output.ts',
   'log/types.ts',
