@@ -34,7 +34,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const home = env.HOME || homedir();
     const paths = resolveStatePaths(env, home);
     const note = (text: string) => process.stderr.write(`${text}\n`);
-    let cryptoRequested = false;
     const { host, acceptNewHostKey, sshClient } = command.args;
     // The cache lives on the cluster's filesystems: these run where it is. Refused before any SSH connection is made.
     if (host && (command.name === 'cache' || command.name === 'warm' || command.name === 'import')) {
@@ -63,13 +62,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       remote: remote?.remote,
       hostLabel: host,
       // node:http, not the global fetch: undici costs ~25 ms to load; loaded only by commands that ask a registry.
-      fetch: async (url, init) => {
-        const answer = (await import('../registry/http-fetch.js')).httpFetch(url, init);
-        // Registry answers are digest-checked with node:crypto (~3 ms to load): load it while the first request is in flight.
-        if (!cryptoRequested) setImmediate(() => process.getBuiltinModule('node:crypto'));
-        cryptoRequested = true;
-        return answer;
-      },
+      fetch: async (url, init) => (await import('../registry/http-fetch.js')).httpFetch(url, init),
       now: Date.now,
       log,
       paths,
