@@ -22,7 +22,7 @@ await bundle.write({
   format: 'cjs',
   entryFileNames: '[name].cjs',
   chunkFileNames: '[name]-[hash].cjs',
-  // A dry run in few files (Node's CommonJS loader costs ~0.3 ms a file; chunked per shared module it read 19): what
+  // A dry run in few files (Node's CommonJS loader costs ~0.3 ms a file; chunked per shared module it read 18): what
   // main.js imports statically in one chunk (all `--help` needs), submit and everything it imports in another; the
   // other commands keep chunks of their own.
   codeSplitting: {
