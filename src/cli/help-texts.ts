@@ -1,7 +1,7 @@
 // `--help` without loading yargs (~120 ms of a ~145 ms run): the build renders, with yargs itself, the help of the CLI
 // and of each command (deploy/bundle-cli.mjs writes help-texts.json beside the bundle). Only the exact spellings
 // `--help` and `COMMAND --help` are answered from it; any other help request is yargs' to render. yargs wraps at a
-// fixed 100 columns in English (build-cli.ts), so the text does not depend on the terminal or the locale.
+// fixed 100 columns in English (yargs-cli.ts), so the text does not depend on the terminal or the locale.
 import { readBuildArtifact } from '../state/build-artifact.js';
 import { COMMANDS } from './options.js';
 

@@ -55,6 +55,7 @@ const PURE = [
   'state/paths.ts',
   'cli/build-cli.ts',
   'cli/fast-parse.ts',
+  'cli/yargs-cli.ts',
   'cli/options.ts',
   'cli/args.ts',
   'log/levels.ts',

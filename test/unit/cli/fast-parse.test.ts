@@ -1,7 +1,8 @@
 // The fast reader (over the declaration in options.ts) agrees with yargs (configured from the same declaration) on
 // every option of every command, and leaves help and every usage error to yargs.
 import { describe, expect, it } from 'vitest';
-import { normalizeGpuFlag, parseCommand, parseWithYargs } from '../../../src/cli/build-cli.js';
+import { normalizeGpuFlag, parseCommand } from '../../../src/cli/build-cli.js';
+import { parseWithYargs } from '../../../src/cli/yargs-cli.js';
 import { fastParse } from '../../../src/cli/fast-parse.js';
 import { CLI, COMMANDS, type CommandSpec } from '../../../src/cli/options.js';
 import { ExitCode } from '../../../src/errors.js';
