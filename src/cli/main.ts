@@ -70,6 +70,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       out: (text) => process.stdout.write(text),
       note,
       readTemplate: async (name) => {
+        // One turn of the event loop first: submit asks for the template just before it asks the registry, and the read
+        // and its build-time parse then happen while the registry answers rather than before the request goes out.
+        await new Promise((resolve) => setImmediate(resolve));
         const text = await readFile(new URL(name, TEMPLATE_DIR), 'utf8');
         await (await import('../templates/prebuilt.js')).usePrebuiltParse(name, text, new URL('./', import.meta.url));
         return text;
