@@ -11,6 +11,8 @@ export const ExitCode = {
   data: 65,
   /** The partition has no GPU the job could use. */
   noGpu: 66,
+  /** An input file named on the command line is missing or unreadable (sysexits EX_NOINPUT; 66 as for no GPU). */
+  noInput: 66,
   /** The partition does not exist on the cluster. */
   unknownPartition: 68,
   /** A host or service is unreachable: the registry, Slurm. */
@@ -58,6 +60,7 @@ export class RefusedError extends define(ExitCode.refused) {}
 export class UsageError extends define(ExitCode.usage) {}
 export class DataError extends define(ExitCode.data) {}
 export class NoGpuError extends define(ExitCode.noGpu) {}
+export class InputFileError extends define(ExitCode.noInput) {}
 export class UnknownPartitionError extends define(ExitCode.unknownPartition) {}
 export class UnavailableError extends define(ExitCode.unavailable) {}
 export class TemporaryError extends define(ExitCode.temporary) {}
@@ -67,6 +70,56 @@ export class MissingCredentialsError extends AuthError {}
 export class ConfigError extends define(ExitCode.config) {}
 /** Ctrl-C while following a job (--wait): the job itself keeps running. */
 export class InterruptedError extends define(ExitCode.interrupted) {}
+
+/** The values a caller gives the domain, by the domain's own names: the CLI words them as flags, the warmer as config keys. */
+export type Field =
+  | 'time'
+  | 'memory'
+  | 'gpus'
+  | 'cpus'
+  | 'partition'
+  | 'gpuType'
+  | 'account'
+  | 'constraint'
+  | 'bind'
+  | 'env'
+  | 'array'
+  | 'taskCommands'
+  | 'release'
+  | 'cuda'
+  | 'variant'
+  | 'python'
+  | 'pull'
+  | 'policy';
+
+/**
+ * A value the domain refuses: which field, the value, and why, in a sentence made for whoever names the field (a
+ * flag, a config key); unworded, the field's own name stands in. Exit 2, like any bad input.
+ */
+export class InvalidValueError extends UsageError {
+  constructor(
+    readonly field: Field,
+    readonly value: string,
+    private readonly sentence: (name: string) => string,
+    details: ErrorDetails = {},
+  ) {
+    super(sentence(field), details);
+  }
+
+  /** The message with `name` for the field: `malformed --time "4h"`, `"warm.targets" partition "x y"`. */
+  wordedFor(name: string): string {
+    return this.sentence(name);
+  }
+}
+
+/** "malformed NAME "value"", or with a reason after a colon. */
+export const malformed = (field: Field, value: string, details: ErrorDetails & { why?: string; shown?: string } = {}) =>
+  new InvalidValueError(
+    field,
+    value,
+    (name) => `malformed ${name} ${JSON.stringify(details.shown ?? value)}${details.why ? `: ${details.why}` : ''}`,
+    details,
+  );
 
 export function exitCodeFor(error: unknown): ExitCodeValue {
   return error instanceof QscError ? error.exitCode : ExitCode.internal;

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Test token server for the testbed's second registry (Distribution `auth.token`): Basic-authenticated users get
-// short-lived RS256 JWTs granting the actions their ACL allows. Dependency-free; run by lib/token-registry.sh.
+// short-lived RS256 JWTs granting the actions their ACL allows; the OAuth2 form (POST, grant_type password with
+// access_type=offline → a refresh token, or refresh_token), which Docker's identitytoken uses, too.
+// Dependency-free; run by lib/token-registry.sh.
 // Usage: token-server.mjs CONFIG.json   (format: see render_token_server_config in lib/token-registry.sh)
 import {
   createHash,
@@ -10,6 +12,7 @@ import {
   scryptSync,
   sign,
   timingSafeEqual,
+  verify,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -54,6 +57,14 @@ function issueToken(subject, access, lifetimeSeconds) {
   return `${input}.${b64url(sign('sha256', Buffer.from(input), privateKey))}`;
 }
 
+/** The user when `password` is theirs, else false. */
+function checkPassword(name, password) {
+  const user = config.users[name];
+  if (!user) return false;
+  const hash = scryptSync(password, Buffer.from(user.salt, 'hex'), 32);
+  return timingSafeEqual(hash, Buffer.from(user.hash, 'hex')) ? name : false;
+}
+
 /** The user named by a valid Basic header; null when absent (anonymous); false when wrong. */
 function authenticate(header) {
   if (!header) return null;
@@ -62,11 +73,23 @@ function authenticate(header) {
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
-  const name = decoded.slice(0, colon);
-  const user = config.users[name];
-  if (!user) return false;
-  const hash = scryptSync(decoded.slice(colon + 1), Buffer.from(user.salt, 'hex'), 32);
-  return timingSafeEqual(hash, Buffer.from(user.hash, 'hex')) ? name : false;
+  return checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+}
+
+/** A refresh token: the user and issue time, signed with the server's key (stateless; valid while the key is). */
+function issueRefreshToken(subject) {
+  const payload = b64url(JSON.stringify({ sub: subject, iat: Math.floor(Date.now() / 1000), typ: 'refresh' }));
+  return `${payload}.${b64url(sign('sha256', Buffer.from(payload), privateKey))}`;
+}
+
+/** The user a refresh token was issued to, or false. */
+function redeemRefreshToken(token) {
+  const [payload, signature] = String(token ?? '').split('.');
+  if (!payload || !signature) return false;
+  const ok = verify('sha256', Buffer.from(payload), createPublicKey(privateKey), Buffer.from(signature, 'base64url'));
+  if (!ok) return false;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  return claims.typ === 'refresh' && config.users[claims.sub] ? claims.sub : false;
 }
 
 const globToRegExp = (glob) =>
@@ -94,21 +117,8 @@ function reply(res, status, body, headers = {}) {
   res.end(JSON.stringify(body));
 }
 
-const server = createServer((req, res) => {
-  const url = new URL(req.url, 'http://token-server');
-  if (url.pathname !== '/token' || req.method !== 'GET') return reply(res, 404, { errors: [{ code: 'NOT_FOUND' }] });
-  const user = authenticate(req.headers.authorization);
-  const scopes = url.searchParams
-    .getAll('scope')
-    .flatMap((s) => s.split(' '))
-    .filter(Boolean);
-  // One line per request, never a credential: tests count token fetches from this log.
-  const logLine = {
-    time: new Date().toISOString(),
-    user: user === false ? '(refused)' : (user ?? '(anonymous)'),
-    service: url.searchParams.get('service'),
-    scopes,
-  };
+/** The answer to one token request, whichever form it came in. */
+function answer(res, logLine, user, service, scopes, refreshToken) {
   if (user === false) {
     console.log(JSON.stringify({ ...logLine, status: 401 }));
     return reply(
@@ -118,7 +128,7 @@ const server = createServer((req, res) => {
       { 'www-authenticate': 'Basic realm="qsc-token-server"' },
     );
   }
-  if (url.searchParams.get('service') !== config.service) {
+  if (service !== config.service) {
     console.log(JSON.stringify({ ...logLine, status: 400 }));
     return reply(res, 400, {
       errors: [{ code: 'DENIED', message: `unknown service; this server issues tokens for ${config.service}` }],
@@ -135,7 +145,60 @@ const server = createServer((req, res) => {
     }),
   );
   const token = issueToken(user ?? '', access, lifetime);
-  reply(res, 200, { token, access_token: token, expires_in: lifetime, issued_at: new Date().toISOString() });
+  reply(res, 200, {
+    token,
+    access_token: token,
+    expires_in: lifetime,
+    issued_at: new Date().toISOString(),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+  });
+}
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url, 'http://token-server');
+  if (url.pathname !== '/token' || (req.method !== 'GET' && req.method !== 'POST'))
+    return reply(res, 404, { errors: [{ code: 'NOT_FOUND' }] });
+  if (req.method === 'POST') {
+    // The OAuth2 form (distribution docs/spec/auth/oauth.md): never logged, it holds a password or refresh token.
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const grantType = form.get('grant_type');
+      const user =
+        grantType === 'password'
+          ? checkPassword(form.get('username') ?? '', form.get('password') ?? '')
+          : grantType === 'refresh_token'
+            ? redeemRefreshToken(form.get('refresh_token'))
+            : false;
+      const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+      const logLine = {
+        time: new Date().toISOString(),
+        method: 'POST',
+        grant: grantType,
+        clientId: form.get('client_id'),
+        user: user === false ? '(refused)' : user,
+        service: form.get('service'),
+        scopes,
+      };
+      const offline = grantType === 'password' && form.get('access_type') === 'offline' && user;
+      answer(res, logLine, user, form.get('service'), scopes, offline ? issueRefreshToken(user) : undefined);
+    });
+    return;
+  }
+  const user = authenticate(req.headers.authorization);
+  const scopes = url.searchParams
+    .getAll('scope')
+    .flatMap((s) => s.split(' '))
+    .filter(Boolean);
+  // One line per request, never a credential: tests count token fetches from this log.
+  const logLine = {
+    time: new Date().toISOString(),
+    user: user === false ? '(refused)' : (user ?? '(anonymous)'),
+    service: url.searchParams.get('service'),
+    scopes,
+  };
+  answer(res, logLine, user, url.searchParams.get('service'), scopes, undefined);
 });
 
 const [host, port] = config.listen.split(':');

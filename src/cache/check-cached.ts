@@ -2,16 +2,16 @@
 // damaged file is moved to quarantine/ there and then, so the pull that follows replaces it. When the answer lets the
 // job go (cached, or the job pulls for itself), the same remote call runs sbatch: no extra round trip over SSH.
 import { DataError, UnavailableError } from '../errors.js';
-import { parseCacheState, type CacheState } from '../job/pull-mode.js';
 import type { RunResult, Runner } from '../transport/runner.js';
-import { metaName, QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET, sifName } from './layout.js';
+import { QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET } from './layout.js';
+import { DEFAULT_IMAGE_DIR_SHELL, sidecarName, sifName } from '../image/names.js';
 
 /**
  * $1 cache dir ('' = the job's default), $2 SIF name, $3 sidecar name, $4 when to run the rest of argv (sbatch):
  * "cached", "always" or "never". Cheap on purpose (no `apptainer inspect`): a SIF header, and the size the pull
  * recorded in the sidecar, which is what a truncated copy gets wrong. The state is the first line of stdout.
  */
-const CHECK_SCRIPT = `dir=\${1:-\${XDG_CACHE_HOME:-$HOME/.cache}/qsub-container/images}
+const CHECK_SCRIPT = `dir=\${1:-${DEFAULT_IMAGE_DIR_SHELL}}
 name=$2; sif="$dir/$2"; meta="$dir/$3"; when=$4; shift 4
 problem= state=missing
 if [ -e "$sif" ]; then
@@ -30,6 +30,23 @@ if [ -e "$sif" ]; then
 fi
 echo "$state"
 if [ "$when" = always ] || { [ "$when" = cached ] && [ "$state" = cached ]; }; then exec "$@"; fi`;
+
+export type CacheState =
+  | { readonly kind: 'cached' }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'quarantined'; readonly problem: string; readonly movedTo: string }
+  /** Broken, and this user may not move it aside. */
+  | { readonly kind: 'broken'; readonly problem: string };
+
+/** The check's first line: "cached", "missing", "quarantined <path> <problem>" or "broken <problem>". */
+export function parseCacheState(text: string): CacheState | undefined {
+  const line = text.trim();
+  if (line === 'cached' || line === 'missing') return { kind: line };
+  const moved = /^quarantined (\S+) (.+)$/.exec(line);
+  if (moved) return { kind: 'quarantined', movedTo: moved[1]!, problem: moved[2]! };
+  const broken = /^broken (.+)$/.exec(line);
+  return broken ? { kind: 'broken', problem: broken[1]! } : undefined;
+}
 
 export interface CacheCheck {
   readonly state: CacheState;
@@ -52,7 +69,7 @@ export async function checkCachedImage(
       'sh',
       cacheDir ?? '',
       sifName(digest),
-      metaName(digest),
+      sidecarName(digest),
       submit?.when ?? 'never',
       ...(submit?.argv ?? []),
     ],

@@ -3,6 +3,9 @@ import { UnavailableError } from '../errors.js';
 import type { Runner } from '../transport/runner.js';
 
 export const SQUEUE_ARGV = ['squeue', '--all', '--noheader', '--format=%i|%u|%k'] as const;
+
+/** The comment every job script carries (#SBATCH --comment) so that squeue %k shows which image it needs. */
+export const jobComment = (digest: string) => `qsc-image=${digest}`;
 const COMMENT = /qsc-image=(sha256:[0-9a-f]{64})/;
 const SCRIPT_DIGEST = /^image_digest='?(sha256:[0-9a-f]{64})'?$/m;
 

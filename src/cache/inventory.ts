@@ -31,8 +31,6 @@ export interface Inventory {
   readonly partials: readonly PartialFile[];
 }
 
-export const EMPTY_INVENTORY: Inventory = { images: [], links: [], partials: [] };
-
 export const totalBytes = (images: readonly CachedImage[]) => images.reduce((sum, i) => sum + i.size, 0);
 
 /** Whether a pin ("host/repo:tag", "sha256:...", or a "host/repo:tag@sha256:..." reference) names this image. */

@@ -1,4 +1,5 @@
-// The shared cache's file names, one protocol for jobs and the warmer: SIF by digest, sidecar, lock, tag links (pure).
+// The shared cache's layout, one protocol for jobs, submissions and the warmer (pure): the image's own files are named
+// in image/names.ts; locks, partial downloads, tag links, logs and quarantine are named here.
 //
 //   <cache>/sha256-<hex>.sif                 the image, content-addressed
 //   <cache>/sha256-<hex>.json                its metadata sidecar (source ref, digest, size, CUDA env, pulled-at)
@@ -11,27 +12,20 @@
 //   <cache>/quarantine/                      images `cache verify` found broken
 //   <cache>/.warm.lock                       the single warmer instance
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-const SIF = /^sha256-([0-9a-f]{64})\.sif$/;
+import { sifName } from '../image/names.js';
+
 const PARTIAL = /^sha256-([0-9a-f]{64})\.sif\.partial\.(.+)\.(\d+)$/;
 
 export const TAGS_DIR = 'tags';
 export const QUARANTINE_DIR = 'quarantine';
 export const WARM_LOCK = '.warm.lock';
+export const LOGS_DIR = '.logs';
+/** Output files of pull jobs (sbatch --output patterns under LOGS_DIR): a submission's, the warmer's. */
+export const PULL_JOB_LOG = 'pull-%j.out';
+export const WARM_JOB_LOG = 'warm-%j.out';
 
-export function sifName(digest: string): string {
-  if (!DIGEST.test(digest)) throw new TypeError(`not a sha256 digest: ${digest}`);
-  return `${digest.replace(':', '-')}.sif`;
-}
-
-export const metaName = (digest: string) => sifName(digest).replace(/\.sif$/, '.json');
 export const lockName = (digest: string) => `${sifName(digest)}.lock`;
 export const submitLockName = (digest: string) => `${sifName(digest)}.submit.lock`;
-
-export function digestOfSif(name: string): string | undefined {
-  const m = SIF.exec(name);
-  return m ? `sha256:${m[1]}` : undefined;
-}
 
 export function parsePartialName(name: string): { digest: string; host: string; pid: number } | undefined {
   const m = PARTIAL.exec(name);

@@ -1,17 +1,10 @@
 // The warm plan (pure): from the images the targets want and what the cache holds, what to pull, link, clean and evict.
+import type { PullableImage } from '../image/names.js';
 import type { Inventory } from './inventory.js';
 import { planPrune, type PrunePlan, type PrunePolicy } from './plan-prune.js';
 
 /** One image a target wants now: the selected tag of a framework for a partition, or an explicit reference. */
-export interface DesiredImage {
-  /** host/repository:tag */
-  readonly ref: string;
-  readonly digest: string;
-  /** docker://host/repository@sha256:... */
-  readonly pullRef: string;
-  readonly noHttps: boolean;
-  readonly cudaVersion: string | undefined;
-  readonly cudaDriverVersion: string | undefined;
+export interface DesiredImage extends PullableImage {
   /** Which targets want it, e.g. "tensorflow@gengpu", for logs. */
   readonly wantedBy: readonly string[];
 }
@@ -52,7 +45,9 @@ export function planWarm(
   const cached = [...byDigest.values()].filter((d) => present.has(d.digest));
   const links = [
     ...new Map(
-      desired.filter((d) => linkOf.get(d.ref) !== d.digest).map((d) => [d.ref, { ref: d.ref, digest: d.digest }]),
+      desired
+        .filter((d) => linkOf.get(d.displayRef) !== d.digest)
+        .map((d) => [d.displayRef, { ref: d.displayRef, digest: d.digest }]),
     ).values(),
   ];
   const stalePartials = inventory.partials.filter((p) => now - p.modifiedAt > policy.stalePartialMs).map((p) => p.name);

@@ -2,7 +2,8 @@
 import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import type { CachedImage, Inventory, PartialFile, TagLink } from './inventory.js';
-import { digestOfSif, metaName, parsePartialName, parseSidecar, refOfTagLink, TAGS_DIR } from './layout.js';
+import { parsePartialName, parseSidecar, refOfTagLink, TAGS_DIR } from './layout.js';
+import { digestOfSif, sidecarName } from '../image/names.js';
 
 const missing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -52,7 +53,7 @@ export async function readInventory(cacheDir: string): Promise<Inventory> {
     if (digest) {
       const info = await lstat(join(cacheDir, name)).catch(() => undefined);
       if (!info?.isFile()) continue;
-      const sidecar = parseSidecar(await readFile(join(cacheDir, metaName(digest)), 'utf8').catch(() => ''));
+      const sidecar = parseSidecar(await readFile(join(cacheDir, sidecarName(digest)), 'utf8').catch(() => ''));
       const tags = links.filter((l) => l.digest === digest).map((l) => l.ref);
       images.push({ digest, size: info.size, lastUsed: info.mtimeMs, sidecar, tags });
     } else if (partial) {

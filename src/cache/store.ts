@@ -4,15 +4,14 @@ import { mkdir, open, rename, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   lockName,
-  metaName,
   submitLockName,
   QUARANTINE_DIR,
   SIF_MAGIC,
   SIF_MAGIC_OFFSET,
-  sifName,
   tagLinkPath,
   tagLinkTarget,
 } from './layout.js';
+import { sidecarName, sifName } from '../image/names.js';
 
 /** Point host/repo:tag at a digest; readers see the old or the new link, never none. */
 export async function writeTagLink(cacheDir: string, ref: string, digest: string): Promise<void> {
@@ -30,7 +29,7 @@ export async function removeTagLink(cacheDir: string, ref: string): Promise<void
 /** Remove an image: the SIF first (what jobs look for), then its sidecar and lock file. */
 export async function removeImage(cacheDir: string, digest: string): Promise<void> {
   await rm(join(cacheDir, sifName(digest)), { force: true });
-  await rm(join(cacheDir, metaName(digest)), { force: true });
+  await rm(join(cacheDir, sidecarName(digest)), { force: true });
   await rm(join(cacheDir, lockName(digest)), { force: true });
   await rm(join(cacheDir, submitLockName(digest)), { force: true });
 }
@@ -45,7 +44,7 @@ export async function quarantineImage(cacheDir: string, digest: string): Promise
   await mkdir(dir, { recursive: true });
   const target = join(dir, `${sifName(digest)}.${Date.now()}`);
   await rename(join(cacheDir, sifName(digest)), target);
-  await rename(join(cacheDir, metaName(digest)), `${target}.json`).catch(() => {});
+  await rename(join(cacheDir, sidecarName(digest)), `${target}.json`).catch(() => {});
   return target;
 }
 

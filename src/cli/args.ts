@@ -45,7 +45,7 @@ type ArgsOf<C extends CommandSpec> = Flatten<
 >;
 
 export type CommonArgs = FieldsOf<typeof COMMON_OPTIONS>;
-/** Tag-selection flags shared by submit and tags (validated in cli/selection.ts). */
+/** Tag-selection flags shared by submit and tags (validated in app/selection.ts). */
 export type SelectionArgs = FieldsOf<typeof SELECTION_OPTIONS>;
 
 export type CommandArgs<N extends CommandName> = ArgsOf<(typeof COMMANDS)[N]>;
@@ -64,17 +64,26 @@ export type ParsedCommand =
 
 export const camelCase = (key: string) => key.replace(/-+([^-])/g, (_m, c: string) => c.toUpperCase());
 
-const list = (value: unknown): string[] => (value === undefined ? [] : [value].flat().map(String));
+/** What a parser (yargs, or the fast reader configured alike) reads for an option: a word, a flag, or its repeats. */
+export type ParsedValue = string | boolean | readonly ParsedValue[] | undefined;
 
-/** One field's value from what the parser read for it, as ValueOf / PositionalValueOf type it. */
-function fieldValue(spec: OptionSpec, value: unknown): unknown {
+const list = (value: ParsedValue): string[] => (value === undefined ? [] : [value].flat().map(String));
+
+/**
+ * One field's value from what the parser read for it, as ValueOf / PositionalValueOf type it. (A string option given
+ * twice is read as both; its field has them comma-joined, as String() joins a list.)
+ */
+function fieldValue(spec: OptionSpec, value: ParsedValue): unknown {
   if (spec.array || spec.repeatable) return list(value);
   if (spec.type === 'boolean') return Boolean(value);
   return value === undefined ? undefined : String(value);
 }
 
 /** The typed arguments of `name` from a parse (yargs' or the fast reader's, which agree). */
-export function typedArgs<N extends CommandName>(name: N, parsed: Readonly<Record<string, unknown>>): CommandArgs<N> {
+export function typedArgs<N extends CommandName>(
+  name: N,
+  parsed: Readonly<Record<string, ParsedValue>>,
+): CommandArgs<N> {
   const command: CommandSpec = COMMANDS[name];
   const args: Record<string, unknown> = {};
   for (const [key, spec] of [...Object.entries(command.positionals), ...Object.entries(command.options)])

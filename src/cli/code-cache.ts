@@ -21,7 +21,7 @@ interface LoaderModule {
   exports: unknown;
 }
 interface ModuleClass {
-  prototype: { _compile(this: LoaderModule, content: string, filename: string): unknown };
+  prototype: { _compile: (this: LoaderModule, content: string, filename: string) => unknown };
   wrap(script: string): string;
   createRequire(filename: string): NodeJS.Require;
 }
@@ -30,7 +30,10 @@ interface ModuleClass {
 export function useCodeCacheForUser(env: NodeJS.ProcessEnv): void {
   try {
     const home = env.HOME || process.getBuiltinModule('node:os').homedir();
-    useCodeCache(dirname(fileURLToPath(import.meta.url)), join(resolveStatePaths(env, home).cacheDir, 'code-cache'));
+    useCodeCache(
+      dirname(fileURLToPath(import.meta.url)),
+      join(resolveStatePaths(env, home).stateCacheDir, 'code-cache'),
+    );
   } catch {
     // No home directory to keep caches in: the bundle compiles as it would without them.
   }

@@ -1,7 +1,7 @@
 // Parse argv without loading yargs: the declaration (options.ts) read by a reader of the common spellings; anything
 // but a clean, valid command line (help, usage errors, odd spellings) is left to yargs itself, configured from the same
 // declaration. fast-parse.test.ts proves they agree. (Loading yargs costs a cold dry run ~65 ms; yargs-parser alone ~5.)
-import { camelCase } from './args.js';
+import { camelCase, type ParsedValue } from './args.js';
 import type { CliDeclaration, OptionSpec } from './options.js';
 
 /** The parser configuration readOptions reproduces (options.ts's); under any other, yargs parses everything. */
@@ -13,6 +13,10 @@ const READ_CONFIGURATION: Record<string, boolean> = {
 };
 const readsAsConfigured = (configuration: Readonly<Record<string, boolean>>) =>
   Object.keys({ ...configuration, ...READ_CONFIGURATION }).every((k) => configuration[k] === READ_CONFIGURATION[k]);
+
+/** argv as read, by yargs or here: each option under its names and camelCase forms, `_` the command word, `--` the words
+ * after it, and with `help`, the help yargs rendered (`helpText`). */
+export type ReadArgv = Record<string, ParsedValue> & { _: readonly ParsedValue[] };
 
 /** An option's name and its alias. */
 const namesOf = (key: string, d: OptionSpec) => (d.alias === undefined ? [key] : [key, d.alias]);
@@ -42,19 +46,16 @@ function commandWord(argv: readonly string[]): string | undefined | typeof DEFER
  * use: `--name value`, `--name=value`, `-n value`, `--flag`, `--no-flag`, `--flag=true|false`, repeats, and `--`. Every
  * key is set under its name, aliases and camelCase forms, with defaults. Anything else is DEFER: yargs reads it.
  */
-function readOptions(
-  argv: readonly string[],
-  definitions: ReadonlyMap<string, OptionSpec>,
-): (Record<string, unknown> & { _: string[] }) | typeof DEFER {
+function readOptions(argv: readonly string[], definitions: ReadonlyMap<string, OptionSpec>): ReadArgv | typeof DEFER {
   const byName = new Map<string, string>();
   for (const [key, d] of definitions) for (const name of namesOf(key, d)) byName.set(name, key);
-  const given = new Map<string, unknown>();
+  const given = new Map<string, ParsedValue>();
   const positionals: string[] = [];
   let afterDashes: string[] | undefined;
   // Repeats collect, as yargs-parser's duplicate-arguments-array does; a declared array collects from the first.
-  const set = (key: string, value: unknown) => {
+  const set = (key: string, value: string | boolean) => {
     const before = given.get(key);
-    if (given.has(key)) given.set(key, [...(Array.isArray(before) ? before : [before]), value]);
+    if (given.has(key)) given.set(key, [...[before].flat(), value]);
     else given.set(key, definitions.get(key)!.array ? [value] : value);
   };
   for (let i = 0; i < argv.length; i++) {
@@ -97,12 +98,12 @@ function readOptions(
     set(key, value);
   }
   // yargs-parser's populate--: the key is there only when something follows "--".
-  const parsed: Record<string, unknown> & { _: string[] } = {
+  const parsed: ReadArgv = {
     _: positionals,
     ...(afterDashes?.length ? { '--': afterDashes } : {}),
   };
   for (const [key, d] of definitions) {
-    const value = given.has(key) ? given.get(key) : Array.isArray(d.default) ? [...d.default] : d.default;
+    const value = given.has(key) ? given.get(key) : typeof d.default === 'object' ? [...d.default] : d.default;
     if (value === undefined && !given.has(key)) continue;
     for (const name of namesOf(key, d)) parsed[name] = parsed[camelCase(name)] = value;
   }
@@ -113,10 +114,7 @@ function readOptions(
  * The argv object yargs would hand back for this command line, or undefined when yargs must decide (help, usage
  * errors, anything the reader does not cover).
  */
-export function fastParse(
-  cli: CliDeclaration,
-  argv: readonly string[],
-): (Record<string, unknown> & { _: unknown[] }) | undefined {
+export function fastParse(cli: CliDeclaration, argv: readonly string[]): ReadArgv | undefined {
   if (!readsAsConfigured(cli.configuration)) return undefined;
   const word = commandWord(argv);
   if (word === DEFER) return undefined;
@@ -142,7 +140,7 @@ export function fastParse(
   // Choices: a value outside them is yargs' usage error to word.
   for (const [key, d] of definitions) {
     if (!d.choices || parsed[key] === undefined) continue;
-    const values: unknown[] = Array.isArray(parsed[key]) ? (parsed[key] as unknown[]) : [parsed[key]];
+    const values = [parsed[key]].flat();
     if (values.some((v) => !d.choices!.includes(v as string))) return undefined;
   }
   return parsed;

@@ -69,7 +69,7 @@ const SLURM_TARGET_OPTIONS = {
   registry: { type: 'string', describe: 'registry HOST[:PORT] or URL (default: config, else nvcr.io)' },
 } as const satisfies OptionSpecs;
 
-/** Which tag: submit and tags (validated in cli/selection.ts). */
+/** Which tag: submit and tags (validated in app/selection.ts). */
 export const SELECTION_OPTIONS = {
   policy: {
     choices: ['native', 'minor-compat', 'forward-compat'],

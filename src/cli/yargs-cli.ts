@@ -2,6 +2,7 @@
 // fast reader (fast-parse.ts) leaves to it. Loaded only then: yargs costs a cold run ~65 ms.
 import type { Argv, Options, PositionalOptions } from 'yargs';
 import { UsageError } from '../errors.js';
+import type { ReadArgv } from './fast-parse.js';
 import { COMMANDS, PARSER_CONFIGURATION, SCRIPT_NAME, USAGE, type CommandSpec, type OptionSpec } from './options.js';
 
 /** An option as yargs takes it: a fresh copy (yargs may keep and change what it is given), without our own keys. */
@@ -9,8 +10,8 @@ function yargsOption({ repeatable: _, ...spec }: OptionSpec): Options & Position
   return {
     ...spec,
     ...(spec.choices ? { choices: [...spec.choices] } : {}),
-    ...(Array.isArray(spec.default) ? { default: [...spec.default] } : {}),
-  } as Options & PositionalOptions;
+    ...(typeof spec.default === 'object' ? { default: [...spec.default] } : {}),
+  };
 }
 
 /** yargs configured from the declaration (options.ts): help text and usage errors in yargs' words. */
@@ -45,12 +46,13 @@ export function defineCli(root: Argv) {
 }
 
 /** argv as yargs reads it, with the help it rendered (`helpText`) when it was asked for help. */
-export async function parseWithYargs(argv: readonly string[]): Promise<Record<string, unknown> & { _: unknown[] }> {
+export async function parseWithYargs(argv: readonly string[]): Promise<ReadArgv> {
   const { default: yargs } = await import('yargs');
   let helpText = '';
-  const parsed = await defineCli(yargs()).parseAsync([...argv], {}, (_error, _argv, output) => {
+  // yargs types its argv loosely; under PARSER_CONFIGURATION its values are words, flags and their lists.
+  const parsed = (await defineCli(yargs()).parseAsync([...argv], {}, (_error, _argv, output) => {
     helpText = output;
-  });
+  })) as ReadArgv;
   // yargs answers the word `help` too (`cache help`, `tags pytorch help`) with the command's help, without setting
   // --help: printing nothing else, it means help just the same (else the command would run with its positionals unset).
   return parsed.help || helpText ? { ...parsed, help: true, helpText } : parsed;

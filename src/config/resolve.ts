@@ -1,18 +1,17 @@
-// Settings from flags > environment > user config > site config > defaults, in one pure step reporting every problem.
+// Settings from flags > environment > user config > site config > defaults, in one pure step that validates every key
+// of every layer and reports every problem.
 import { join } from 'node:path';
-import {
-  checkWarm,
-  DEFAULT_CACHE,
-  DEFAULT_WARM,
-  readSection,
-  type CacheSettings,
-  type WarmSettings,
-} from './cache-settings.js';
+import { DEFAULT_CACHE, DEFAULT_WARM, type CacheSettings, type WarmSettings } from '../cache/settings.js';
+import { PULL_MODES } from '../job/pull-mode.js';
+import { POLICIES } from '../ngc/select.js';
+import { SSH_CLIENTS, type SshClient } from '../transport/openssh-args.js';
+import { validateHostProfiles, type HostProfile } from '../transport/ssh-target.js';
+import { checkWarm, readSection } from './sections.js';
 
 export interface Settings {
   /** Registry for named frameworks; undefined means the framework's home registry (nvcr.io). */
   readonly registry: string | undefined;
-  /** SIF cache directory the jobs share; undefined means ~/.cache/qsub-container/images on the job's node. */
+  /** The SIF image cache the jobs share (not the tool's state cache); undefined: the default image directory on the job's node (image/names.ts). */
   readonly cacheDir: string | undefined;
   /** Partition for GPU jobs when -p is not given. */
   readonly gpuPartition: string | undefined;
@@ -36,9 +35,13 @@ export interface Settings {
    * when a pull partition is set, else job).
    */
   readonly submitPull: string | undefined;
-  /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache-settings.ts). */
+  /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache/settings.ts). */
   readonly cache: CacheSettings;
   readonly warm: WarmSettings;
+  /** --host profiles by name (transport/ssh-target.ts); this machine's user config only. */
+  readonly hosts: Readonly<Record<string, HostProfile>>;
+  /** The SSH client for --host when neither the flag nor the profile names one; this machine's user config only. */
+  readonly sshClient: SshClient | undefined;
 }
 
 type Key = keyof Settings;
@@ -57,9 +60,10 @@ const STRING_KEYS = [
 ] as const;
 /** Settings whose value must be one of a few words. */
 const CHOICES: Partial<Record<Key, readonly string[]>> = {
-  policy: ['native', 'minor-compat', 'forward-compat'],
+  policy: POLICIES,
   forwardCompat: ['data-center', 'off'],
-  submitPull: ['auto', 'local', 'slurm', 'job'],
+  submitPull: PULL_MODES,
+  sshClient: SSH_CLIENTS,
 };
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
 const SECTION_KEYS = ['cache', 'warm'] as const;
@@ -75,6 +79,9 @@ export const ENV_VARS: Readonly<Partial<Record<Key, readonly string[]>>> = {
   time: ['SBATCH_TIMELIMIT'],
 };
 
+/** What flags may set (the top layer): values as the user typed them, validated like a file's. */
+export type SettingsFlags = Readonly<Partial<Record<'registry' | 'cacheDir' | 'account' | 'time', string | undefined>>>;
+
 export interface ConfigLayer {
   /** For messages: a file path, "environment" or "flags". */
   readonly source: string;
@@ -88,6 +95,8 @@ export interface Resolution {
 
 /** Settings only the site config may set: decisions for the whole cluster, not per user. */
 const SITE_ONLY: readonly Key[] = ['forwardCompat', 'driverVersionFile'];
+/** Settings of the machine --host connects from: the user's own, never a site's. */
+const USER_ONLY: readonly Key[] = ['hosts', 'sshClient'];
 
 /** Validate one file layer: an object of known keys with the right types; absolute paths for directories. */
 function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partial<Record<Key, unknown>> {
@@ -99,9 +108,12 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
   const out: Partial<Record<Key, unknown>> = {};
   for (const [key, value] of Object.entries(layer.values)) {
     if (value === undefined) continue;
-    if (key === 'hosts' || key === 'sshClient') continue; // --host settings: validated where they are used (transport/open-remote.ts)
     if (!isSite && SITE_ONLY.includes(key as Key)) {
       errors.push(`${layer.source}: "${key}" is a site setting; only the site config may set it`);
+      continue;
+    }
+    if (isSite && USER_ONLY.includes(key as Key)) {
+      errors.push(`${layer.source}: "${key}" is a user setting (for --host); only the user config may set it`);
       continue;
     }
     if ((STRING_KEYS as readonly string[]).includes(key)) {
@@ -117,7 +129,15 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
         errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
       else out[key as Key] = value;
     } else if (key === 'cache' || key === 'warm') {
-      out[key] = readSection(key, value, layer.source, errors) as never;
+      out[key] = readSection(key, value, layer.source, errors);
+    } else if (key === 'hosts') {
+      const hosts = validateHostProfiles(value, layer.source);
+      errors.push(...hosts.errors);
+      if (hosts.errors.length === 0) out.hosts = hosts.profiles;
+    } else if (key === 'sshClient') {
+      if (!CHOICES.sshClient!.includes(value as string))
+        errors.push(`${layer.source}: "sshClient" must be "openssh" or "ssh2"`);
+      else out.sshClient = value;
     } else {
       errors.push(
         `${layer.source}: unknown setting "${key}" (known: ${[...STRING_KEYS, ...NUMBER_KEYS, ...SECTION_KEYS].join(', ')})`,
@@ -130,7 +150,7 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
 export function envLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
   const values = Object.fromEntries(
     Object.entries(ENV_VARS).flatMap(([key, names]) => {
-      const name = names!.find((n) => env[n]);
+      const name = names.find((n) => env[n]);
       return name ? [[key, env[name]]] : [];
     }),
   );
@@ -143,8 +163,8 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
   const read = layers.map((l, i) => readLayer(l, errors, i === 0));
   const merged = Object.assign({}, ...read) as Partial<Settings>;
   // Sections merge key by key, so a user file can change one warm setting without restating the site's targets.
-  const warm: WarmSettings = Object.assign({}, DEFAULT_WARM, ...read.map((l) => l.warm ?? {}));
-  const cache: CacheSettings = Object.assign({}, DEFAULT_CACHE, ...read.map((l) => l.cache ?? {}));
+  const warm = read.reduce<WarmSettings>((w, l) => ({ ...w, ...(l.warm as Partial<WarmSettings>) }), DEFAULT_WARM);
+  const cache = read.reduce<CacheSettings>((c, l) => ({ ...c, ...(l.cache as Partial<CacheSettings>) }), DEFAULT_CACHE);
   checkWarm(warm, errors);
   return {
     settings: {
@@ -163,6 +183,8 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       submitPull: merged.submitPull,
       cache,
       warm,
+      hosts: merged.hosts ?? {},
+      sshClient: merged.sshClient,
     },
     errors,
   };

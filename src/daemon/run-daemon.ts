@@ -6,7 +6,7 @@ import { ConfigError, formatErrorLine } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import { WARM_LOCK } from '../cache/layout.js';
 import { acquireInstanceLock } from './instance-lock.js';
-import type { TickSummary } from './warm-once.js';
+import type { TickSummary } from '../app/warm-tick.js';
 
 export interface DaemonDeps {
   readonly cacheDir: string;

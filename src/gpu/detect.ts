@@ -16,7 +16,7 @@ export async function detectDriver(
   options: ProbeOptions,
   refresh: boolean,
 ): Promise<DriverProbe & { cached: boolean }> {
-  const key = driverCacheKey(deps.runner.id, options.partition, options.gpuType, options.constraint);
+  const key = driverCacheKey(deps.runner.id, options.partition, options.gpuType, options.constraint?.text);
   const cached = refresh ? undefined : await deps.cache.get(key, deps.now());
   if (cached) {
     deps.log.debug({ event: 'driver.cached', partition: options.partition, driver: cached.driverVersion });

@@ -18,7 +18,7 @@ export const driverCacheKey = (runnerId: string, partition: string, gpuType: str
   `${runnerId}|${partition}|${gpuType ?? '*'}${constraint ? `|${constraint}` : ''}`;
 
 /** Fresh when younger than the TTL; an entry from the future (clock skew) is not trusted. */
-export const isFresh = (probedAt: number, now: number, ttlMs: number) => probedAt <= now && now - probedAt < ttlMs;
+const isFresh = (probedAt: number, now: number, ttlMs: number) => probedAt <= now && now - probedAt < ttlMs;
 
 export function createFileDriverCache(cacheDir: string, ttlMs: number): DriverCache {
   const file = join(cacheDir, 'drivers.json');

@@ -1,5 +1,5 @@
 // A partition's node groups (nodes alike in GPU GRES and features), from sinfo: what per-group driver probing iterates over.
-import { parseFeatureConstraint } from '../slurm/feature-constraint.js';
+import type { FeatureConstraint } from '../slurm/feature-constraint.js';
 
 export interface NodeGroup {
   /** Nodes of the group that can take a job now (or all of them, when none can). */
@@ -65,12 +65,11 @@ export function parseNodeGroups(stdout: string): NodeGroup[] {
 export function groupsForJob(
   groups: readonly NodeGroup[],
   gpuType: string | undefined,
-  constraint: string | undefined,
+  constraint: FeatureConstraint | undefined,
 ): NodeGroup[] {
-  const parsed = constraint === undefined ? undefined : parseFeatureConstraint(constraint);
   return groups.filter((g) => {
     if (gpuType !== undefined && !g.gpuTypes.includes(gpuType)) return false;
-    return parsed?.kind !== 'evaluated' || parsed.test(g.features);
+    return constraint?.kind !== 'evaluated' || constraint.test(g.features);
   });
 }
 

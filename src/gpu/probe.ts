@@ -3,7 +3,7 @@ import { DataError, NoGpuError, TemporaryError, UnavailableError, UnknownPartiti
 import { gpuTypes, parsePartitionInfo, sinfoPartitionArgv, SINFO_LIST_ARGV } from '../slurm/sinfo.js';
 import type { Runner } from '../transport/runner.js';
 import { compareVersionText } from '../ngc/version.js';
-import { isFeatureName } from '../slurm/feature-constraint.js';
+import { isFeatureName, type SlurmConstraint } from '../slurm/feature-constraint.js';
 import { describeGroup, groupsForJob, parseNodeGroups, sinfoNodesArgv, type NodeGroup } from './node-groups.js';
 import { parseNvidiaSmi, type GpuInfo } from './nvidia-smi.js';
 
@@ -31,7 +31,7 @@ export interface ProbeOptions {
   readonly partition: string;
   readonly gpuType: string | undefined;
   /** Slurm feature constraint (-C) that narrows the node groups. */
-  readonly constraint?: string | undefined;
+  readonly constraint?: SlurmConstraint | undefined;
   readonly account: string | undefined;
   /** How long Slurm may take to start the probe before we give up. */
   readonly waitSeconds: number;
@@ -45,7 +45,7 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
     `--partition=${o.partition}`,
     ...(node ? [`--nodelist=${node}`] : []),
     // Unpinned (sinfo could not name the groups): Slurm itself keeps the probe on nodes that satisfy the constraint.
-    ...(!node && o.constraint ? [`--constraint=${o.constraint}`] : []),
+    ...(!node && o.constraint ? [`--constraint=${o.constraint.text}`] : []),
     ...(o.account ? [`--account=${o.account}`] : []),
     `--gres=gpu:${o.gpuType ? `${o.gpuType}:` : ''}1`,
     '--nodes=1',
@@ -61,7 +61,7 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
   ];
 }
 
-export async function checkPartition(runner: Runner, partition: string): Promise<void> {
+async function checkPartition(runner: Runner, partition: string): Promise<void> {
   const result = await runner.run({ argv: sinfoPartitionArgv(partition), timeoutMs: 30_000 });
   if (result.code === 127)
     throw new UnavailableError('sinfo is not on PATH', {
@@ -97,11 +97,11 @@ export async function checkPartition(runner: Runner, partition: string): Promise
 async function jobGroups(runner: Runner, options: ProbeOptions): Promise<NodeGroup[]> {
   const result = await runner.run({ argv: sinfoNodesArgv(options.partition), timeoutMs: 30_000 });
   const all = result.code === 0 ? parseNodeGroups(result.stdout) : [];
-  const groups = groupsForJob(all, options.gpuType, options.constraint);
+  const constraint = options.constraint?.text;
+  const groups = groupsForJob(all, options.gpuType, options.constraint?.parsed);
   if (all.length > 0 && groups.length === 0) {
     const feature =
-      options.constraint &&
-      (isFeatureName(options.constraint) ? `feature ${options.constraint}` : `features matching ${options.constraint}`);
+      constraint && (isFeatureName(constraint) ? `feature ${constraint}` : `features matching ${constraint}`);
     const wanted = [options.gpuType && `GPU type ${options.gpuType}`, feature].filter(Boolean).join(' and ');
     throw new NoGpuError(`no node of ${options.partition} has ${wanted}`, {
       hint: `node groups there: ${all.map(describeGroup).join('; ')}`,

@@ -3,36 +3,38 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { QscError } from '../errors.js';
+import { pinImage } from '../image/names.js';
+import type { Logger } from '../log/types.js';
 import type { RegistryClient } from '../registry/client.js';
 import { downloadToLayout } from './download-layout.js';
 import { placeSifInCache, type PlaceDeps } from './place-in-cache.js';
 import { isAuthFailure } from './pull-failure.js';
 
 export type PullVia = 'auto' | 'apptainer' | 'client';
+export const PULL_VIAS: readonly PullVia[] = ['auto', 'apptainer', 'client'];
 
 export interface PullRequest {
   readonly repository: string;
   /** linux/amd64 image manifest digest, already resolved (and readable) with the client. */
   readonly digest: string;
-  readonly cacheDir: string;
+  readonly imageCacheDir: string;
   /** 0600 auth file for Apptainer, undefined for anonymous pulls. */
   readonly authFile: string | undefined;
   readonly via: PullVia;
 }
 
-export async function pullIntoCache(deps: PlaceDeps & { client: RegistryClient }, request: PullRequest) {
+export async function pullIntoCache(
+  deps: PlaceDeps & { readonly client: RegistryClient; readonly log: Logger },
+  request: PullRequest,
+) {
   const { endpoint } = deps.client;
-  const place = {
-    cacheDir: request.cacheDir,
-    digest: request.digest,
-    ref: `${endpoint.host}/${request.repository}@${request.digest}`,
-    pullRef: `docker://${endpoint.host}/${request.repository}@${request.digest}`,
-    noHttps: endpoint.scheme === 'http',
+  const image = {
+    ...pinImage({ registry: endpoint, repository: request.repository }, request.digest),
     authFile: request.authFile,
   };
   if (request.via !== 'client') {
     try {
-      const placed = await placeSifInCache(deps, place);
+      const placed = await placeSifInCache(deps, image, request.imageCacheDir);
       return { ...placed, via: 'apptainer' as const };
     } catch (error) {
       const stderr = ((error as QscError).cause as { stderr?: string } | undefined)?.stderr ?? '';
@@ -46,10 +48,10 @@ export async function pullIntoCache(deps: PlaceDeps & { client: RegistryClient }
     }
   }
   // Next to the cache (same filesystem, room for a big image), named so nothing mistakes it for a cache entry.
-  const layout = `${request.cacheDir}/.download-${request.digest.replace(':', '-')}-${randomBytes(4).toString('hex')}`;
+  const layout = `${request.imageCacheDir}/.download-${request.digest.replace(':', '-')}-${randomBytes(4).toString('hex')}`;
   try {
     await downloadToLayout(deps.client, request.repository, request.digest, layout, deps.log);
-    const placed = await placeSifInCache(deps, { ...place, buildSource: `oci:${layout}` });
+    const placed = await placeSifInCache(deps, { ...image, buildSource: `oci:${layout}` }, request.imageCacheDir);
     return { ...placed, via: 'client' as const };
   } finally {
     await rm(layout, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // What users add to the container (binds, environment) and the job (an array), validated before anything is queued
 // (pure). Values are quoted by the renderer; these checks refuse what Apptainer itself would misread.
-import { UsageError } from '../errors.js';
+import { InvalidValueError, malformed } from '../errors.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // sbatch --array: "0-15", "1,3,5-7", "0-15:4", "0-99%10".
@@ -15,7 +15,8 @@ export function validateBind(value: string): string {
   const parts = value.split(':');
   const [source, target, options] = parts;
   const bad = (why: string) =>
-    new UsageError(`malformed --bind ${JSON.stringify(value)}: ${why}`, {
+    malformed('bind', value, {
+      why,
       hint: 'give --bind SRC[:DST[:ro|rw]] with absolute paths, e.g. --bind /projects/p12345:/data:ro',
     });
   if (/[\u0000-\u001f\u007f]/.test(value)) throw bad('control characters (newline, tab) cannot be bound');
@@ -32,7 +33,8 @@ export function validateEnv(value: string): { readonly name: string; readonly va
   const eq = value.indexOf('=');
   const name = eq < 0 ? value : value.slice(0, eq);
   if (eq < 0 || !ENV_NAME.test(name)) {
-    throw new UsageError(`malformed --env ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)}`, {
+    throw malformed('env', value, {
+      shown: value.length > 80 ? `${value.slice(0, 80)}...` : value,
       hint: 'give --env NAME=VALUE with NAME made of letters, digits and "_" (not starting with a digit)',
     });
   }
@@ -41,7 +43,7 @@ export function validateEnv(value: string): { readonly name: string; readonly va
 
 export function validateArray(value: string): string {
   if (!ARRAY.test(value)) {
-    throw new UsageError(`malformed --array ${JSON.stringify(value)}`, {
+    throw malformed('array', value, {
       hint: 'give indexes as sbatch takes them, e.g. --array 0-15, --array 1,3,5-7 or --array 0-99%10',
     });
   }
@@ -58,6 +60,8 @@ export function parseTaskCommands(text: string, file: string): string[] {
     .map((line) => line.replace(/\r$/, ''))
     .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
   if (commands.length === 0)
-    throw new UsageError(`--commands ${file} holds no command`, { hint: 'write one shell command per line' });
+    throw new InvalidValueError('taskCommands', file, (name) => `${name} ${file} holds no command`, {
+      hint: 'write one shell command per line',
+    });
   return commands;
 }

@@ -1,25 +1,9 @@
 // Plan a job: the resolved request becomes the view of the job template (pure; rendering quotes every value).
-import { planCacheView } from '../cache/job-view.js';
-import { DEFAULT_CACHE } from '../config/cache-settings.js';
+import { DEFAULT_CACHE, type CacheSettings } from '../cache/settings.js';
 import { DRIVER_VERSION_FILE } from '../gpu/driver-version-file.js';
 import { sbatchValue, type View } from '../templates/render.js';
-
-export interface ResolvedImage {
-  /** For people: host/repository:tag. */
-  readonly displayRef: string;
-  /** docker://host/repository@sha256:... — the job runs exactly this digest. */
-  readonly pullRef: string;
-  readonly digest: string;
-  /** The registry speaks plain HTTP (loopback). */
-  readonly noHttps: boolean;
-  /** Auth file the job hands to Apptainer for the pull; undefined when the registry needs none. */
-  readonly authFile: string | undefined;
-  /**
-   * Build the SIF from this Apptainer source (docker-archive:, oci:, oci-archive:) instead of pulling pullRef: how
-   * `import` puts an image made elsewhere into the cache through the same lock, verification and publish steps.
-   */
-  readonly buildSource?: string | undefined;
-}
+import type { PullableImage } from '../image/names.js';
+import { planCacheView } from './cache-view.js';
 
 export interface JobRequest {
   readonly jobName: string;
@@ -34,9 +18,9 @@ export interface JobRequest {
   /** sbatch --constraint (Slurm node features); the CPU pull job's request leaves it out: it runs on the pull partition. */
   readonly constraint?: string | undefined;
   readonly output: string | undefined;
-  /** Absolute SIF cache directory; undefined lets the job use ~/.cache/qsub-container/images on its node. */
-  readonly cacheDir: string | undefined;
-  readonly image: ResolvedImage;
+  /** Absolute SIF cache directory; undefined lets the job use the default directory on its node (image/names.ts). */
+  readonly imageCacheDir: string | undefined;
+  readonly image: PullableImage;
   /** argv run in the container; empty runs the image's own runscript. */
   readonly command: readonly string[];
   /** Lowest driver the image runs on as chosen: the job checks its own node against it before pulling (undefined: no check). */
@@ -53,58 +37,51 @@ export interface JobRequest {
   readonly taskCommands?: readonly string[] | undefined;
 }
 
-/** Cache file name for a digest: content-addressed, so a moved tag never reuses a stale image. */
-export function sifFileName(digest: string): string {
-  return `${digest.replace(':', '-')}.sif`;
-}
-
-export function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
+function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
   if (gpus <= 0) return undefined;
   return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
 }
 
-/** `cache` is the pull block's part of the view (cache/job-view.ts); the default is the default cache policy. */
-export function planJobView(request: JobRequest, cache?: View): View {
+/** The #SBATCH lines' part of a view (the _sbatch-header partial): sbatch reads these values, quoted for it. */
+export type SbatchHeader = Pick<
+  JobRequest,
+  'jobName' | 'partition' | 'account' | 'time' | 'mem' | 'output' | 'array'
+> & {
+  readonly cpus: number | undefined;
+  readonly gres: string | undefined;
+  readonly constraint: string | undefined;
+};
+
+export function planSbatchHeader(header: SbatchHeader): View {
   const optional = (value: string | number | undefined) => (value === undefined ? null : sbatchValue(value));
   return {
-    jobName: sbatchValue(request.jobName),
-    partition: sbatchValue(request.partition),
-    account: optional(request.account),
-    time: optional(request.time),
-    mem: optional(request.mem),
-    cpus: optional(request.cpus),
-    gres: optional(gresFor(request.gpus, request.gpuType)),
-    constraint: optional(request.constraint),
-    output: optional(request.output),
-    imageRef: request.image.displayRef,
-    digest: request.image.digest,
-    pullRef: request.image.pullRef,
-    buildSource: request.image.buildSource ?? null,
-    cacheDir: request.cacheDir ?? null,
-    sifName: sifFileName(request.image.digest),
-    authFile: request.image.authFile ?? null,
-    noHttps: request.image.noHttps,
+    jobName: sbatchValue(header.jobName),
+    partition: sbatchValue(header.partition),
+    account: optional(header.account),
+    time: optional(header.time),
+    mem: optional(header.mem),
+    cpus: optional(header.cpus),
+    gres: optional(header.gres),
+    constraint: optional(header.constraint),
+    output: optional(header.output),
+    array: optional(header.array),
+  };
+}
+
+/** The job's view: its #SBATCH header, the pull block's part (cache-view.ts, with the site's cache policy), the run. */
+export function planJobView(request: JobRequest, cache: CacheSettings = DEFAULT_CACHE): View {
+  return {
+    ...planSbatchHeader({ ...request, gres: gresFor(request.gpus, request.gpuType), constraint: request.constraint }),
     nv: request.gpus > 0,
     hasCommand: request.command.length > 0,
     command: request.command,
     guardMinDriver: request.minDriver ?? null,
     driverVersionFile: request.driverVersionFile ?? DRIVER_VERSION_FILE,
-    array: optional(request.array),
     binds: request.binds ?? [],
     hasEnv: (request.env ?? []).length > 0,
     containerEnv: (request.env ?? []).map((e) => `${e.name}=${e.value}`),
     hasTaskCommands: (request.taskCommands ?? []).length > 0,
     taskCommands: request.taskCommands ?? [],
-    ...(cache ??
-      planCacheView(
-        DEFAULT_CACHE,
-        {
-          digest: request.image.digest,
-          source: request.image.displayRef,
-          cudaVersion: undefined,
-          cudaDriverVersion: undefined,
-        },
-        false,
-      )),
+    ...planCacheView(cache, request.image, request.imageCacheDir),
   };
 }

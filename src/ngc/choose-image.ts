@@ -140,7 +140,7 @@ export async function chooseFrameworkImage(
 }
 
 /** An image the user named: resolve it, and with a driver refuse it when the driver cannot run it. */
-export async function checkNamedImage(
+async function checkNamedImage(
   client: RegistryClient,
   reference: ImageReference,
   driver: string | undefined,

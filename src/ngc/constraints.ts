@@ -1,5 +1,5 @@
 // What the user narrows candidates to: --release, --cuda, --variant, --python (validated here, applied to tags and candidates).
-import { UsageError } from '../errors.js';
+import { InvalidValueError, malformed } from '../errors.js';
 import { parseNgcTag, type NgcTag } from './tags.js';
 import { compareVersions, cudaRelease, parseVersion } from './version.js';
 
@@ -21,30 +21,30 @@ export const NO_CONSTRAINTS: Constraints = {
   python: undefined,
 };
 
-/** Shapes of a variant and a Python major, shared with the warm targets' validation (config/cache-settings.ts). */
+/** Shapes of a variant and a Python major, shared with the warm targets' validation (config/sections.ts). */
 export const VARIANT_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const PYTHON_SHAPE = /^[23]$/;
 
-/** Validate the flags as typed; every problem is a usage error naming the flag. */
+/** Validate the constraints as asked; a problem names its field (the CLI words it as the flag). */
 export function validateConstraints(raw: Partial<Record<keyof Constraints, string | undefined>>): Constraints {
   const { release, cuda, variant, python } = raw;
   if (release !== undefined && !/^\d{2}\.(0[1-9]|1[0-2])(\.\d+)?$/.test(release)) {
-    throw new UsageError(`malformed --release ${JSON.stringify(release)}`, {
+    throw malformed('release', release, {
       hint: 'give an NGC release as YY.MM, e.g. 24.10',
     });
   }
   if (cuda !== undefined && (!parseVersion(cuda) || cuda.split('.').length > 3)) {
-    throw new UsageError(`malformed --cuda ${JSON.stringify(cuda)}`, {
+    throw malformed('cuda', cuda, {
       hint: 'give the lowest CUDA version the image must have, e.g. 12.4',
     });
   }
   if (variant !== undefined && !VARIANT_SHAPE.test(variant)) {
-    throw new UsageError(`malformed --variant ${JSON.stringify(variant)}`, {
+    throw malformed('variant', variant, {
       hint: 'give a tag variant such as tf1, tf2, igpu, sdk',
     });
   }
   if (python !== undefined && !PYTHON_SHAPE.test(python)) {
-    throw new UsageError(`unsupported --python ${JSON.stringify(python)}`, {
+    throw new InvalidValueError('python', python, (name) => `unsupported ${name} ${JSON.stringify(python)}`, {
       hint: 'NGC tags name only the Python major: --python 3 (or 2 for releases before 20.03)',
     });
   }
@@ -56,7 +56,7 @@ export function validateConstraints(raw: Partial<Record<keyof Constraints, strin
  * of it appears in the tag's variant ("tf1" fits "tf1-py3"). --python N: the variant ends in pyN (or contains -pyN-);
  * alone, it keeps the default's family ("tf2-py3" → py3 tags of TF2, or plain "py2" tags from before the split).
  */
-export function variantFits(variant: string, defaultVariant: string, c: Constraints): boolean {
+function variantFits(variant: string, defaultVariant: string, c: Constraints): boolean {
   const parts = variant.split('-');
   if (c.variant === undefined && c.python === undefined) return variant === defaultVariant;
   if (c.variant !== undefined && !c.variant.split('-').every((p) => parts.includes(p))) return false;

@@ -14,7 +14,7 @@ export function seedRow(framework: string, release: string, tag?: string): NgcRe
 }
 
 /** Every tag of the framework the seed knows. */
-export const seedTags = (framework: string): string[] => rowsOf(framework).flatMap((r) => r.tags);
+const seedTags = (framework: string): string[] => rowsOf(framework).flatMap((r) => r.tags);
 
 /** Seed candidates for the framework's tags that fit the constraints, newest first (no digests: nothing was read). */
 export function seedCandidates(framework: Framework, constraints: Constraints): Candidate[] {

@@ -1,5 +1,5 @@
 // Tag selection: the newest release the driver runs under the chosen policy, with a one-sentence reason.
-import { allDataCenter } from '../gpu/gpu-class.js';
+import { allDataCenter } from './gpu-class.js';
 import { forwardCompatBranchFor, minorCompatFloor, type DriverRequirement } from './compat.js';
 import { CUDA_DRIVER_TABLE } from './cuda-driver-table.js';
 import { compareVersionText, cudaRelease, parseVersion } from './version.js';

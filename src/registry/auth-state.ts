@@ -2,13 +2,15 @@
 // remembered from an earlier run), and Bearer tokens by scope, reused until shortly before they expire.
 import { UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
-import { basicAuthorization, readTokenAnswer, type Challenge, type IssuedToken } from './auth.js';
+import { basicAuthorization, readTokenAnswer, realmProblem, type Challenge, type IssuedToken } from './auth.js';
 import type { ChallengeCache, RegistryCredentials } from './client.js';
-import { missingCredentials, refusedCredentials, type CredentialFacts } from './hints.js';
+import { missingCredentials, refusedCredentials, refusedRealm, type CredentialFacts } from './hints.js';
 import type { createSender } from './http.js';
 
 export interface AuthStateDeps {
   readonly host: string;
+  /** The registry's scheme: an https registry's token realm must be https too (auth.ts: realmProblem). */
+  readonly scheme: 'http' | 'https';
   readonly creds: RegistryCredentials | undefined;
   readonly facts: CredentialFacts;
   readonly send: ReturnType<typeof createSender>;
@@ -25,6 +27,7 @@ export function createAuthState(deps: AuthStateDeps) {
   /** True while `challenge` is only remembered: if using it fails, the registry is asked afresh. */
   let remembered = false;
   let recalled: Promise<void> | undefined;
+  const problemOf = (c: Challenge) => (c.scheme === 'bearer' ? realmProblem(c.realm, deps.scheme) : undefined);
 
   return {
     get challenge() {
@@ -44,11 +47,15 @@ export function createAuthState(deps: AuthStateDeps) {
     recall: () =>
       (recalled ??= (deps.challengeCache?.get() ?? Promise.resolve(undefined)).then(
         (found) => {
-          if (challenge === undefined && found) [challenge, remembered] = [found, true];
+          // A remembered realm is checked as a fresh one is: a file is no reason to send credentials somewhere.
+          if (challenge === undefined && found && !problemOf(found)) [challenge, remembered] = [found, true];
         },
         () => undefined, // an unreadable cache is no cache
       )),
+    /** A challenge the registry itself sent (the caller checks where the 401 came from): kept, and remembered. */
     async learn(found: Challenge): Promise<void> {
+      const problem = problemOf(found);
+      if (problem) throw refusedRealm(deps.host, found.realm ?? '', problem);
       const same =
         challenge &&
         challenge.scheme === found.scheme &&
@@ -66,7 +73,10 @@ export function createAuthState(deps: AuthStateDeps) {
     },
     authorizationFor(scopeKey: string): string | undefined {
       if (challenge?.scheme === 'basic')
-        return creds ? basicAuthorization(creds.username, creds.password.reveal()) : undefined;
+        // An identity token is a refresh token for a token service: it is never sent to a registry as a password.
+        return creds && creds.kind !== 'identity-token'
+          ? basicAuthorization(creds.username, creds.password.reveal())
+          : undefined;
       const token = tokens.get(scopeKey);
       return token && now() < token.reuseUntil ? `Bearer ${token.token}` : undefined;
     },
@@ -76,13 +86,33 @@ export function createAuthState(deps: AuthStateDeps) {
       scopeKey: string,
       scope: string | undefined,
     ): Promise<void> {
+      const problem = realmProblem(found.realm, deps.scheme);
+      if (problem) throw refusedRealm(deps.host, found.realm, problem);
       const url = new URL(found.realm);
-      if (found.service) url.searchParams.set('service', found.service);
-      if (scope ?? found.scope) url.searchParams.set('scope', (scope ?? found.scope)!);
-      const headers: Record<string, string> = creds
-        ? { authorization: basicAuthorization(creds.username, creds.password.reveal()) }
-        : {};
-      const response = await send(url.toString(), { headers });
+      const wanted = scope ?? found.scope;
+      let response;
+      if (creds?.kind === 'identity-token') {
+        // Docker's identitytoken is an OAuth2 refresh token: POSTed as a form (distribution's token auth,
+        // registry/client/auth/session.go fetchTokenWithOAuth; docs/spec/auth/oauth.md). client_id is required and
+        // "should be a meaningful value". The body holds the token, so a redirect is never followed with it.
+        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.password.reveal() });
+        if (found.service) form.set('service', found.service);
+        if (wanted) form.set('scope', wanted);
+        form.set('client_id', 'qsub-container');
+        response = await send(url.toString(), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+          redirect: 'manual',
+        });
+      } else {
+        if (found.service) url.searchParams.set('service', found.service);
+        if (wanted) url.searchParams.set('scope', wanted);
+        const headers: Record<string, string> = creds
+          ? { authorization: basicAuthorization(creds.username, creds.password.reveal()) }
+          : {};
+        response = await send(url.toString(), { headers });
+      }
       if (response.status === 401 || response.status === 403)
         throw creds ? refusedCredentials(facts, response.status) : missingCredentials(deps.host);
       if (!response.ok) throw new UnavailableError(`token service ${url.host} answered HTTP ${response.status}`);

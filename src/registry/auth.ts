@@ -72,3 +72,24 @@ export function readTokenAnswer(body: unknown, nowMs: number): IssuedToken | und
   const margin = Math.min(seconds * 100, 10_000);
   return { token, reuseUntil: nowMs + seconds * 1000 - margin };
 }
+
+/**
+ * Why the credentials may not go to a token realm, or undefined when they may. A realm on another host is normal
+ * (nvcr.io's is authn.nvidia.com, Docker Hub's auth.docker.io; Docker and containerd follow them too) and is accepted,
+ * because the caller takes a challenge only from the registry's own origin, never from a host a redirect led to. What
+ * is refused is a downgrade: a plain-http realm for an https registry would put the credentials on the wire in clear.
+ * An http realm is accepted for an http registry (loopback, or http:// chosen by the user), which sends them in clear
+ * anyway.
+ */
+export function realmProblem(realm: string, registryScheme: 'http' | 'https'): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(realm);
+  } catch {
+    return 'is not a URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `uses ${url.protocol.slice(0, -1)}, not https`;
+  if (url.username || url.password) return 'carries a user name or password of its own';
+  if (url.protocol === 'http:' && registryScheme === 'https') return 'is plain http for an https registry';
+  return undefined;
+}

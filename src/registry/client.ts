@@ -5,12 +5,23 @@ import type { Secret } from '../secret.js';
 import { parseChallenge, pullScope, type Challenge } from './auth.js';
 import { createAuthState } from './auth-state.js';
 import { createSender, type FetchPort, type FetchResponse } from './http.js';
-import { deniedAccess, missingCredentials, notFound, refusedCredentials, type CredentialFacts } from './hints.js';
+import {
+  deniedAccess,
+  foreignRefusal,
+  identityTokenNeedsTokenService,
+  missingCredentials,
+  notFound,
+  refusedCredentials,
+  type CredentialFacts,
+} from './hints.js';
 import type { RegistryEndpoint } from './reference.js';
 
 export interface RegistryCredentials {
   readonly username: string;
+  /** The password; for kind 'identity-token', an OAuth2 refresh token (Docker's "identitytoken"). */
   readonly password: Secret;
+  /** 'identity-token': exchanged at the token service by the OAuth2 refresh-token grant, never sent as Basic. */
+  readonly kind?: 'password' | 'identity-token';
   /** Where they came from, for messages (never the secret itself). */
   readonly source: string;
 }
@@ -65,6 +76,7 @@ const MANIFEST_ACCEPT = [...INDEX_TYPES, ...IMAGE_TYPES].join(', ');
 
 export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryClientDeps) {
   const base = `${endpoint.scheme}://${endpoint.host}`;
+  const origin = new URL(base).origin;
   const now = deps.now ?? Date.now;
   const send = createSender({
     fetch: deps.fetch,
@@ -78,6 +90,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
   const facts: CredentialFacts = { host: endpoint.host, username: creds?.username, source: creds?.source };
   const auth = createAuthState({
     host: endpoint.host,
+    scheme: endpoint.scheme,
     creds,
     facts,
     send,
@@ -129,6 +142,9 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       };
     };
     let { authorization, response } = await attempt();
+    // A redirect target's refusal (object storage, a CDN) is not the registry's challenge: nothing it names is
+    // learned or remembered, and no credentials go to it (the fetch port drops them on the cross-origin hop).
+    refuseForeign(response, path);
     if (response.status !== 401) auth.confirm(); // the remembered scheme worked: it is today's
     if (response.status === 401) {
       const found = parseChallenge(response.headers.get('www-authenticate')) ?? auth.challenge;
@@ -141,6 +157,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       }
       if (found.scheme === 'basic') {
         if (!creds) throw missingCredentials(endpoint.host);
+        if (creds.kind === 'identity-token') throw identityTokenNeedsTokenService(facts);
         if (authorization) throw refusedCredentials(facts, 401);
       } else {
         if (authorization)
@@ -149,6 +166,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       }
       await response.body?.cancel();
       ({ response } = await attempt());
+      refuseForeign(response, path);
       if (response.status === 401) {
         const again = parseChallenge(response.headers.get('www-authenticate'));
         if (found.scheme === 'basic' || (again?.scheme === 'bearer' && again.error === 'invalid_token'))
@@ -159,6 +177,14 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     if (response.status === 403) throw deniedAccess(facts, repository ?? '/v2/');
     deps.log.debug({ event: 'registry.request', registry: endpoint.host, method, path, status: response.status });
     return response;
+  }
+
+  /** Throws when a 401 or 403 came from a host other than the registry's own origin (after a redirect). */
+  function refuseForeign(response: FetchResponse, path: string): void {
+    if (response.status !== 401 && response.status !== 403) return;
+    if (!response.url || new URL(response.url).origin === origin) return;
+    response.body?.cancel().catch(() => undefined);
+    throw foreignRefusal(endpoint.host, response.url, response.status, path);
   }
 
   async function readVerified(
@@ -176,7 +202,11 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
   }
 
   const unexpected = (response: FetchResponse, what: string) =>
-    new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${what}`);
+    response.status === 407
+      ? new UnavailableError(`the proxy between here and registry ${endpoint.host} wants credentials (HTTP 407)`, {
+          hint: 'put them in the proxy variable: HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT (and HTTP_PROXY)',
+        })
+      : new UnavailableError(`registry ${endpoint.host} answered HTTP ${response.status} for ${what}`);
 
   return {
     endpoint,

@@ -1,11 +1,27 @@
 // Registry credentials from their sources in a documented order, and the 0600 files that hold them (tool's, job's).
-import { mkdir, readFile, stat, unlink } from '../state/fs-async.js';
+import { lstat as lstatCb } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { mkdir, readFile, unlink } from '../state/fs-async.js';
 import { AuthError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { writeFileAtomic } from '../state/json-file.js';
+import { createLocalRunner } from '../transport/local-runner.js';
+import type { Runner } from '../transport/runner.js';
 import { entryFor, formatAuthFile, parseAuthFile, withEntry, withoutEntry, type AuthFileJson } from './auth-file.js';
 import type { RegistryCredentials } from './client.js';
+import {
+  enrootCredentialsFile,
+  modeOf,
+  otherCredentialFiles,
+  readDockerFormatFile,
+  readEnrootFile,
+  tooOpen,
+} from './other-credentials.js';
+import { parseRegistry } from './reference.js';
+import { withoutCredentialEnv } from './secret-env.js';
+
+export { otherCredentialFiles } from './other-credentials.js';
 
 export interface FoundCredentials extends RegistryCredentials {
   /** The tool's own auth file, which the job may name as it is; or anywhere else, which it may not see. */
@@ -18,20 +34,41 @@ export interface CredentialPaths {
   /** The tool's own auth file (settings.authFile). */
   readonly toolFile: string;
   readonly home: string;
+  /**
+   * The configured registry (settings.registry: --registry, QSUB_CONTAINER_REGISTRY or the config's "registry"; unset
+   * means nvcr.io): the one registry APPTAINER_DOCKER_* and SINGULARITY_DOCKER_* are used for.
+   */
+  readonly registry?: string | undefined;
+  /**
+   * Runs credential helpers (docker-credential-NAME) on this machine; by default a local runner whose environment
+   * lacks the registry credential variables. Never the SSH runner: the registry is queried from here.
+   */
+  readonly helperRunner?: Runner;
 }
 
-/** Environment pairs in order; NGC_API_KEY counts for nvcr.io only, with the literal user $oauthtoken. */
+/** The registry a frameworks' images come from when none is configured (config/resolve.ts: registry). */
+const DEFAULT_REGISTRY = 'nvcr.io';
+
+/**
+ * Environment pairs in order. They name no registry, and Apptainer itself sends them to any: here they count for the
+ * configured registry only, so `someone/img` (Docker Hub) never receives an NGC key put there. NGC_API_KEY counts for
+ * nvcr.io only, with the literal user $oauthtoken.
+ */
 const ENV_PAIRS = [
   ['APPTAINER_DOCKER_USERNAME', 'APPTAINER_DOCKER_PASSWORD'],
   ['SINGULARITY_DOCKER_USERNAME', 'SINGULARITY_DOCKER_PASSWORD'],
 ] as const;
 
-/** Credentials from the environment (pure: env is passed in); a half-set pair is an error, not a silent skip. */
+/**
+ * Credentials from the environment for `host` (pure: env is passed in); a half-set pair is an error, not a silent
+ * skip. `registry` is the configured registry's host, the only one the APPTAINER_/SINGULARITY_DOCKER_* pairs serve.
+ */
 export function environmentCredentials(
   env: Readonly<Record<string, string | undefined>>,
   host: string,
+  registry: string = DEFAULT_REGISTRY,
 ): FoundCredentials | undefined {
-  for (const [userVar, passwordVar] of ENV_PAIRS) {
+  for (const [userVar, passwordVar] of host === registry ? ENV_PAIRS : []) {
     const username = env[userVar];
     const password = env[passwordVar];
     if (username === undefined && password === undefined) continue;
@@ -43,7 +80,7 @@ export function environmentCredentials(
     return {
       username,
       password: new Secret(password),
-      source: `environment (${userVar}/${passwordVar})`,
+      source: `environment (${userVar}/${passwordVar}, for the configured registry ${registry})`,
       origin: 'elsewhere',
       file: undefined,
     };
@@ -60,50 +97,30 @@ export function environmentCredentials(
   return undefined;
 }
 
-/** Files after the tool's own: Docker's config.json, then Apptainer's (and Singularity's) docker-config.json. */
-export function otherCredentialFiles(env: Readonly<Record<string, string | undefined>>, home: string): string[] {
-  return [
-    join(env.DOCKER_CONFIG || join(home, '.docker'), 'config.json'),
-    join(home, '.apptainer', 'docker-config.json'),
-    join(home, '.singularity', 'docker-config.json'),
-  ];
-}
-
 /**
- * The first credentials for `host`: environment, the tool's auth file, Docker's, Apptainer's. README ("Registry
- * credentials") documents this order. The tool's file is refused unread when group/world-readable; another file
- * is refused when it is that open and holds an entry for the host.
+ * The first credentials for `host`, in the order README ("Registry credentials") documents: the environment (scoped:
+ * see environmentCredentials), the tool's auth file, Docker's config.json (its helpers, identity tokens and entries),
+ * Apptainer's and Singularity's docker-config.json, podman's auth.json files, enroot's credentials file. The tool's
+ * file is refused unread when group/world-readable; another file is refused when it is that open and holds an entry
+ * for the host.
  */
 export async function findCredentials(
   host: string,
   env: Readonly<Record<string, string | undefined>>,
   paths: CredentialPaths,
 ): Promise<FoundCredentials | undefined> {
-  const fromEnv = environmentCredentials(env, host);
+  const configured = paths.registry ? parseRegistry(paths.registry).host : DEFAULT_REGISTRY;
+  const fromEnv = environmentCredentials(env, host, configured);
   if (fromEnv) return fromEnv;
   const own = await readCredentials(paths.toolFile, host);
   if (own) return own;
+  const runner = paths.helperRunner ?? createLocalRunner(withoutCredentialEnv(env));
   for (const file of otherCredentialFiles(env, paths.home)) {
-    const found = await readCredentials(file, host, { refuseOpenUnread: false });
-    if (found) return { ...found, origin: 'elsewhere' };
+    const found = await readDockerFormatFile(file, host, runner);
+    if (found) return found;
   }
-  return undefined;
+  return readEnrootFile(enrootCredentialsFile(env, paths.home), host, env);
 }
-
-async function modeOf(file: string): Promise<number | undefined> {
-  try {
-    return (await stat(file)).mode & 0o777;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
-      return undefined;
-    throw error;
-  }
-}
-
-const tooOpen = (file: string, mode: number) =>
-  new AuthError(`credential file ${file} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`, {
-    hint: `chmod 600 ${file}`,
-  });
 
 /** Credentials for `host` from one file (by default the tool's), or undefined when the file or its entry does not exist. */
 export async function readCredentials(
@@ -142,6 +159,27 @@ async function writePrivate(file: string, json: AuthFileJson): Promise<void> {
   await writeFileAtomic(file, formatAuthFile(json), 0o600);
 }
 
+const lstat = promisify(lstatCb);
+
+/**
+ * The job's copy lives in a directory only its owner may change: a real directory (not a symlink), owned by this user,
+ * not writable by group or others, and so its parent; otherwise another user could swap the file the job names.
+ */
+async function checkPrivateDirectory(dir: string): Promise<void> {
+  for (const d of [join(dir, '..'), dir]) {
+    const st = await lstat(d);
+    const uid = process.getuid?.();
+    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+      throw new AuthError(
+        `${d} must be a directory of yours that only you can write (it holds the job's credentials)`,
+        {
+          hint: `chmod 700 ${d}, or remove it and let qsub-container make it`,
+        },
+      );
+    }
+  }
+}
+
 /** `login`: add or replace the host's entry in the tool's file, written atomically with mode 0600. */
 export async function saveCredentials(file: string, host: string, username: string, password: Secret): Promise<void> {
   await writePrivate(file, withEntry(await readForUpdate(file), host, username, password));
@@ -165,7 +203,9 @@ export const jobAuthFilePath = (configDir: string, host: string) =>
 export async function authFileForJob(found: FoundCredentials, host: string, configDir: string): Promise<string> {
   if (found.origin === 'tool-file' && found.file) return found.file;
   const file = jobAuthFilePath(configDir, host);
-  await writePrivate(file, withEntry({}, host, found.username, found.password));
+  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  await checkPrivateDirectory(join(file, '..'));
+  await writePrivate(file, withEntry({}, host, found.username, found.password, found.kind));
   return file;
 }
 

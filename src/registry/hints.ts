@@ -1,5 +1,5 @@
 // What to tell people when a registry refuses them: the usual traps (nvcr.io's $oauthtoken, key scopes, Docker Hub's 401s).
-import { AuthError, MissingCredentialsError, RefusedError } from '../errors.js';
+import { AuthError, MissingCredentialsError, RefusedError, UnavailableError } from '../errors.js';
 
 export interface CredentialFacts {
   readonly host: string;
@@ -16,9 +16,15 @@ const login = (host: string) =>
     ? `qsub-container login ${NVCR} (user $oauthtoken, password your NGC API key), or set NGC_API_KEY`
     : `qsub-container login ${host}`;
 
+/** APPTAINER_DOCKER_* name no registry: they count only for the configured one (credentials.ts: environmentCredentials). */
+const envHint = (host: string) =>
+  host === NVCR
+    ? 'NGC_API_KEY counts for nvcr.io only'
+    : `APPTAINER_DOCKER_USERNAME/APPTAINER_DOCKER_PASSWORD count only for the configured registry: add --registry ${host}`;
+
 export function missingCredentials(host: string): AuthError {
   return new MissingCredentialsError(`registry ${host} requires credentials and none were found`, {
-    hint: `store them with: ${login(host)} (or set APPTAINER_DOCKER_USERNAME and APPTAINER_DOCKER_PASSWORD)`,
+    hint: `store them with: ${login(host)} (${envHint(host)})`,
   });
 }
 
@@ -67,4 +73,33 @@ export function notFound(host: string, what: string, repository: string): Refuse
   return new RefusedError(`${what} not found on ${host}`, {
     hint: `check the name; the tags of a framework are listed by: qsub-container tags <framework> --registry ${host}${host === DOCKER_HUB ? `; NGC images are ${NVCR}/${repository.replace(/^library\//, '')}` : ''}`,
   });
+}
+
+/** The registry's challenge names a token service the credentials may not go to (auth.ts: realmProblem). */
+export function refusedRealm(host: string, realm: string, problem: string): AuthError {
+  return new AuthError(
+    `registry ${host} names a token service ${JSON.stringify(realm.slice(0, 200))} that ${problem}; no credentials were sent to it`,
+    { hint: `the registry is misconfigured or its answers were tampered with; tell ${host}'s administrators` },
+  );
+}
+
+/**
+ * A host the registry redirected a download to (object storage, a CDN) refused it. Its 401 is not the registry's
+ * challenge: no credentials or tokens go to that host, and nothing it says is remembered.
+ */
+export function foreignRefusal(host: string, answeredBy: string, status: number, what: string): UnavailableError {
+  return new UnavailableError(
+    `${new URL(answeredBy).host}, where registry ${host} redirected the download of ${what}, refused it (HTTP ${status})`,
+    {
+      hint: `credentials are sent only to ${host} itself, never to a host it redirects to; retry later, or tell the registry's administrators`,
+    },
+  );
+}
+
+/** An identity token (an OAuth2 refresh token) is only good at a token service; this registry asks for Basic. */
+export function identityTokenNeedsTokenService(facts: CredentialFacts): AuthError {
+  return new AuthError(
+    `registry ${facts.host} asks for a user and password, but the credentials${facts.source ? ` from ${facts.source}` : ''} are an identity token`,
+    { hint: `store a user and password with: ${login(facts.host)}` },
+  );
 }

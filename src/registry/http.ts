@@ -4,10 +4,14 @@ import { UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import { isRetryableStatus, MAX_RETRIES, retryDelayMs } from './backoff.js';
 
-/** What a request may carry: the registry client only sends GET and HEAD with headers and a deadline. */
+/** What a request may carry: GET and HEAD with headers and a deadline; a token request may POST a form. */
 export interface FetchInit {
   readonly method?: string;
   readonly headers?: Record<string, string>;
+  /** A form body (the OAuth2 token request, whose body holds a refresh token). */
+  readonly body?: string;
+  /** 'manual': a redirect is answered as it is, not followed (fetch's option of that name). */
+  readonly redirect?: 'follow' | 'manual';
   readonly signal?: AbortSignal;
 }
 
@@ -17,6 +21,8 @@ export interface FetchResponse {
   readonly ok: boolean;
   readonly headers: { get(name: string): string | null };
   readonly body: ReadableStream<Uint8Array> | null;
+  /** The URL that answered, after any redirects (fetch's Response.url); absent or empty means the one asked. */
+  readonly url?: string;
   arrayBuffer(): Promise<ArrayBuffer>;
   text(): Promise<string>;
   json(): Promise<unknown>;
@@ -89,6 +95,7 @@ export function createSender(deps: SenderDeps) {
 
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === 'EPROXY') return cause.message ?? cause.code; // names the proxy, never its credentials
   if (cause?.code) return cause.code;
   if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
   return error instanceof Error ? error.message : String(error);

@@ -12,6 +12,8 @@ export interface ImageReference {
   readonly repository: string;
   readonly tag: string | undefined;
   readonly digest: string | undefined;
+  /** Set when the reference was written another way (enroot/pyxis "#"): one line for stderr saying how it was read. */
+  readonly note?: string | undefined;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
@@ -42,10 +44,19 @@ export function parseImageReference(ref: string): ImageReference {
     });
   let rest = ref.trim();
   if (rest.includes('#')) {
-    // enroot/pyxis write nvcr.io#nvidia/pytorch; Docker and Apptainer read that as a Docker Hub name.
-    throw new UsageError(`not an image reference: ${JSON.stringify(ref)} ("#" is enroot/pyxis syntax)`, {
-      hint: `write it with "/": ${rest.replace('#', '/')}`,
-    });
+    // enroot/pyxis (and the Quest guide) write REGISTRY#IMAGE (enroot's docs/cmd/import.md: docker://[USER@][REGISTRY#]IMAGE[:TAG]).
+    // Docker and Apptainer would read that as a Docker Hub name: it is read here as REGISTRY/IMAGE, and said so.
+    const enroot = /^([^#/@]+)#([^#]+)$/.exec(rest);
+    if (!enroot || !/[.:]|^localhost$/i.test(enroot[1]!)) {
+      throw new UsageError(`not an image reference: ${JSON.stringify(ref)} ("#" is enroot/pyxis syntax)`, {
+        hint: 'write it as REGISTRY#IMAGE[:TAG] (nvcr.io#nvidia/pytorch:24.10-py3) or registry/repository:tag',
+      });
+    }
+    const read = parseImageReference(`${enroot[1]}/${enroot[2]}`);
+    return {
+      ...read,
+      note: `qsub-container: note: read ${JSON.stringify(ref)} (the enroot/pyxis spelling) as ${formatReference(read)}`,
+    };
   }
   let digest: string | undefined;
   const at = rest.indexOf('@');

@@ -1,7 +1,7 @@
 // POSIX shell quoting: the one place a value becomes shell text (sh, bash, dash, zsh read it back byte for byte).
 
 /** Characters that mean nothing to any shell in any position; such words are left bare for readability. */
-const SAFE_WORD = /^[A-Za-z0-9_\/.,:@%+^-]+$/;
+const SAFE_WORD = /^[A-Za-z0-9_/.,:@%+^-]+$/;
 
 /** Quote one value so that every POSIX shell reads it back byte for byte as a single word. */
 export function shellQuote(value: string): string {

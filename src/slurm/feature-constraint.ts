@@ -1,5 +1,5 @@
 // Slurm feature constraints (-C): checked for the characters sbatch reads, and evaluated against a node group's features where that is exact.
-import { UsageError } from '../errors.js';
+import { malformed } from '../errors.js';
 
 /** A constraint the probe can judge per node, or the reason it cannot (then the whole partition counts). */
 export type FeatureConstraint =
@@ -15,12 +15,23 @@ export const isFeatureName = (text: string) => FEATURE.test(text);
 
 export function validateConstraint(value: string): string {
   if (!CONSTRAINT.test(value)) {
-    throw new UsageError(`malformed --constraint ${JSON.stringify(value)}`, {
+    throw malformed('constraint', value, {
       hint: 'give a Slurm feature (sinfo -o "%N %f" lists them) or an expression of features with & | [ ] ( ) *, without spaces',
     });
   }
   return value;
 }
+
+/** A constraint as given, checked once: its text (for sbatch, srun and caches) and what a per-group filter makes of it. */
+export interface SlurmConstraint {
+  readonly text: string;
+  readonly parsed: FeatureConstraint;
+}
+
+export const parseConstraint = (text: string): SlurmConstraint => ({
+  text,
+  parsed: parseFeatureConstraint(validateConstraint(text)),
+});
 
 type Test = (features: readonly string[]) => boolean;
 class Unevaluated extends Error {}

@@ -1,5 +1,5 @@
 // Validate job options the way sbatch reads them, so a typo fails here, not after queueing.
-import { UsageError } from '../errors.js';
+import { malformed, type Field } from '../errors.js';
 
 // sbatch --time: "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS", or UNLIMITED/INFINITE.
 const TIME =
@@ -11,7 +11,7 @@ const SLURM_NAME = /^[A-Za-z0-9_.+-]+$/;
 
 export function validateTime(value: string): string {
   if (!TIME.test(value)) {
-    throw new UsageError(`malformed --time ${JSON.stringify(value)}`, {
+    throw malformed('time', value, {
       hint: 'use minutes, HH:MM:SS or D-HH:MM:SS, e.g. -t 30 or -t 04:00:00 or -t 1-12:00:00',
     });
   }
@@ -20,28 +20,21 @@ export function validateTime(value: string): string {
 
 export function validateMemory(value: string): string {
   if (!MEMORY.test(value)) {
-    throw new UsageError(`malformed --mem ${JSON.stringify(value)}`, {
+    throw malformed('memory', value, {
       hint: 'use a number with an optional unit K, M, G or T, e.g. --mem 16G',
     });
   }
   return value.toUpperCase().replace(/B$/, '');
 }
 
-export function validateCount(flag: string, value: unknown, min: number): number {
+export function validateCount(field: Field, value: unknown, min: number): number {
   const n = typeof value === 'number' ? value : /^\d+$/.test(String(value)) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < min) {
-    throw new UsageError(`malformed ${flag} ${JSON.stringify(String(value))}`, {
-      hint: `give a whole number ≥ ${min}`,
-    });
-  }
+  if (!Number.isInteger(n) || n < min) throw malformed(field, String(value), { hint: `give a whole number ≥ ${min}` });
   return n;
 }
 
-export function validateSlurmName(flag: string, value: string): string {
-  if (!SLURM_NAME.test(value)) {
-    throw new UsageError(`malformed ${flag} ${JSON.stringify(value)}`, {
-      hint: 'Slurm names use letters, digits, "_", ".", "+" and "-"',
-    });
-  }
+export function validateSlurmName(field: Field, value: string): string {
+  if (!SLURM_NAME.test(value))
+    throw malformed(field, value, { hint: 'Slurm names use letters, digits, "_", ".", "+" and "-"' });
   return value;
 }

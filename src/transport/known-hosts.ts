@@ -1,5 +1,6 @@
 // known_hosts, as OpenSSH reads it: plain and hashed (|1|salt|hash) host patterns, [host]:port, @revoked; SHA256 fingerprints.
 import { createHash, createHmac } from 'node:crypto';
+import { sshPatternMatches } from './ssh-glob.js';
 
 export interface KnownHostEntry {
   readonly marker: '' | '@revoked' | '@cert-authority';
@@ -34,15 +35,6 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
 /** The name OpenSSH looks up: "host" on port 22, "[host]:port" otherwise. */
 export const knownHostsName = (host: string, port: number) => (port === 22 ? host : `[${host}]:${port}`);
 
-const globToRegExp = (pattern: string) =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  );
-
 /** Does an entry's host field name this host? Hashed names are HMAC-SHA1(salt, name); "!pattern" excludes. */
 export function hostMatches(hosts: string, name: string): boolean {
   if (hosts.startsWith('|1|')) {
@@ -53,7 +45,7 @@ export function hostMatches(hosts: string, name: string): boolean {
   let matched = false;
   for (const pattern of hosts.split(',')) {
     const negated = pattern.startsWith('!');
-    if (globToRegExp(negated ? pattern.slice(1) : pattern).test(name)) {
+    if (sshPatternMatches(negated ? pattern.slice(1) : pattern, name, true)) {
       if (negated) return false;
       matched = true;
     }

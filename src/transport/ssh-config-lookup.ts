@@ -104,5 +104,5 @@ export function lookupSshConfig(files: readonly SshConfigFile[], request: Lookup
   // Only now is it known that none of them mattered.
   for (const why of skipped)
     request.note?.(`${why}: not evaluated; skipped, as it sets nothing qsub-container reads that is not already set`);
-  return out as SshConfigOptions;
+  return out;
 }

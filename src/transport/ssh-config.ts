@@ -1,5 +1,6 @@
 // ssh_config text → directives (Host, Match, Include, options) with their line numbers; OpenSSH's host patterns and path tokens.
 import { ConfigError } from '../errors.js';
+import { sshPatternMatches } from './ssh-glob.js';
 
 /** Options read from ssh_config, lower-cased keys; first value wins, as in OpenSSH (IdentityFile accumulates). */
 export interface SshConfigOptions {
@@ -115,23 +116,13 @@ export function parseSshConfig(text: string, path = 'ssh_config'): ParsedDirecti
   return directives;
 }
 
-/** OpenSSH's match_pattern: `*` and `?` only, case-sensitive. */
-export const patternMatches = (pattern: string, name: string) =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    's',
-  ).test(name);
-
 /** A Host line: some pattern matches and no negated one does. */
 export function hostPatternsMatch(patterns: readonly string[], alias: string): boolean {
   let matched = false;
   for (const pattern of patterns) {
     if (pattern.startsWith('!')) {
-      if (patternMatches(pattern.slice(1), alias)) return false;
-    } else if (patternMatches(pattern, alias)) matched = true;
+      if (sshPatternMatches(pattern.slice(1), alias)) return false;
+    } else if (sshPatternMatches(pattern, alias)) matched = true;
   }
   return matched;
 }

@@ -3,6 +3,19 @@
 /** Lists a directory's entry names; undefined when it does not exist or is not a directory. */
 export type ListDir = (dir: string) => Promise<readonly string[] | undefined>;
 
+/**
+ * OpenSSH's match_pattern (ssh_config Host patterns, known_hosts names): `*` and `?` only, no brackets; `ignoreCase`
+ * for host names, which known_hosts compares without case.
+ */
+export const sshPatternMatches = (pattern: string, name: string, ignoreCase = false) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    ignoreCase ? 'is' : 's',
+  ).test(name);
+
 const hasWildcard = (segment: string) => /[*?[]/.test(segment);
 
 /** One segment of a glob(7) pattern as a regular expression: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`; `\` quotes. */

@@ -183,7 +183,7 @@ export function validateHostProfiles(
   if (raw === undefined) return { profiles, errors };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return { profiles, errors: [`${source}: "hosts" must be an object of host profiles`] };
-  for (const [name, profile] of Object.entries(raw)) {
+  for (const [name, profile] of Object.entries(raw as Record<string, unknown>)) {
     if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) {
       errors.push(`${source}: hosts.${name} must be an object`);
       continue;
@@ -205,7 +205,7 @@ export function validateHostProfiles(
           : `${source}: hosts.${name}: unknown key "${key}" (known: ${Object.keys(PROFILE_KEYS).join(', ')})`,
       );
     }
-    if (bad.length === 0) profiles[name] = profile as HostProfile;
+    if (bad.length === 0) profiles[name] = profile;
   }
   return { profiles, errors };
 }

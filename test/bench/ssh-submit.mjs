@@ -148,7 +148,9 @@ try {
 } finally {
   try {
     master('-O', 'exit');
-  } catch {} // no master was started
+  } catch {
+    // no master was started
+  }
   if (jobs.length)
     execFileSync(
       'scancel',

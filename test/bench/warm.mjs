@@ -25,10 +25,11 @@ for (let p = 0; p < 50; p++) {
   for (const [f, name] of frameworks.entries()) {
     const n = f * 100 + (p % 7); // 7 driver generations
     desired.push({
-      ref: `nvcr.io/nvidia/${name}:${24 + (p % 7)}.01-py3`,
+      displayRef: `nvcr.io/nvidia/${name}:${24 + (p % 7)}.01-py3`,
       digest: digest(n),
       pullRef: `docker://nvcr.io/nvidia/${name}@${digest(n)}`,
       noHttps: false,
+      authFile: undefined,
       cudaVersion: '12.8.0.038',
       cudaDriverVersion: '570.86.10',
       wantedBy: [`${name}@part${p}`],

@@ -18,7 +18,8 @@ import {
   sh,
   waitForJob,
 } from '../support/cluster.js';
-import { authFileFor, TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
+import { startRedirectingRegistry } from '../support/redirecting-registry.js';
+import { TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
 import { removeUserTempDirs, userTempDir as makeUserTempDir } from '../support/user-temp.js';
 
 /** Made at run time: a literal here would be found in the tests themselves. */
@@ -235,6 +236,33 @@ describe('no secret leaks', () => {
     scan('wrong submit stdout', wrongSubmit.stdout);
     scan('wrong submit stderr', wrongSubmit.stderr);
     expect(wrongSubmit.code).toBe(77);
+  });
+
+  it('a config blob the registry redirects to another host, whose 401 names a third: no secret reaches either', async () => {
+    const basic = `Basic ${Buffer.from(`${REGISTRY_USER}:${registryPassword()}`).toString('base64')}`;
+    const front = await startRedirectingRegistry(REGISTRY, async () => basic);
+    try {
+      const tags = await qsc(
+        ['tags', 'tensorflow', '--registry', front.host, '--driver', '525.105.17', '--log-level', 'debug', '--json'],
+        {
+          ...env,
+          // A tool cache of its own: config blobs cached by the tests above would spare the redirected download.
+          XDG_CACHE_HOME: join(dir, 'cache-redirect'),
+          APPTAINER_DOCKER_USERNAME: REGISTRY_USER,
+          APPTAINER_DOCKER_PASSWORD: registryPassword(),
+        },
+      );
+      scan('redirected tags stdout', tags.stdout);
+      scan('redirected tags stderr (debug log)', tags.stderr);
+      expect(tags.stderr).toContain('127.0.0.2');
+      const elsewhere = front.seen.filter((s) => s.server !== 'front');
+      expect(elsewhere.filter((s) => s.server === 'storage').length).toBeGreaterThan(0);
+      for (const s of elsewhere) scan(`request to ${s.server} ${s.method} ${s.url}`, `${s.headers}\n${s.body}`);
+      expect(elsewhere.filter((s) => s.authorization !== undefined || s.server === 'realm')).toEqual([]);
+      scanTree('redirect tool cache (challenge cache, blobs)', join(dir, 'cache-redirect'));
+    } finally {
+      front.close();
+    }
   });
 
   it('a real job with credentials from the auth file', async () => {

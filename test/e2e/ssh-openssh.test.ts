@@ -175,9 +175,9 @@ function onTerminal(
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let screen = '';
-  child.stdout!.on('data', (b: Buffer) => {
+  child.stdout.on('data', (b: Buffer) => {
     screen += b.toString();
-    answer(screen, (text) => child.stdin!.write(text));
+    answer(screen, (text) => child.stdin.write(text));
   });
   return new Promise<{ code: number | null; screen: string }>((resolve) =>
     child.on('close', (code) => resolve({ code, screen })),

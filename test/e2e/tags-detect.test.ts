@@ -1,9 +1,11 @@
 // tags and detect on the testbed: candidates read from the real registry, drivers probed through real Slurm.
-import { chownSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_USER, qsc, REGISTRY, sh } from '../support/cluster.js';
+import { fixtureForUser, removeUserFixtures, textForUser } from '../support/user-fixtures.js';
+
+afterAll(removeUserFixtures);
 
 /** An auth file of the cluster user's with this password for the :5000 registry, at this mode. */
 function authFile(password: string, mode: number): string {
@@ -120,9 +122,7 @@ describe('qsub-container detect', () => {
   });
 
   it('reads a saved /proc/driver/nvidia/version: the kernel module names the driver alone', async () => {
-    const file = fileURLToPath(
-      new URL('../fixtures/nvidia-proc-version/public-565.57.01-x86_64-open-ubuntu.txt', import.meta.url),
-    );
+    const file = fixtureForUser('nvidia-proc-version/public-565.57.01-x86_64-open-ubuntu.txt');
     const json = await qsc(['detect', '--nvidia-smi-output', file, '--json']);
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({
@@ -133,5 +133,46 @@ describe('qsub-container detect', () => {
     });
     const text = await qsc(['detect', '--nvidia-smi-output', file]);
     expect(text.stdout).toBe('driver 565.57.01 (kernel module; the file names no CUDA version or GPUs)\n');
+  });
+
+  it.each([
+    ['nvidia-smi/public-version-590.48.01.txt', '590.48.01', '13.1'],
+    ['nvidia-smi/public-version-616.56-kmd-umd.txt', '616.56', '13.4'],
+    ['nvidia-smi/public-610.47-q-deprecated-excerpt.txt', '610.47', '13.3'],
+    ['nvidia-smi/synthetic-utf16le-bom-560.94-version.txt', '560.94', '12.6'],
+  ])('reads %s (--version, a 610 -q, a UTF-16 capture)', async (fixture, driver, cuda) => {
+    const json = await qsc(['detect', '--nvidia-smi-output', fixtureForUser(fixture), '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ driverVersion: driver, cudaVersion: cuda });
+  });
+
+  it.each([
+    ['nvidia-smi/h100-580.159.04-L.txt', /names no driver version: nvidia-smi -L lists 1 GPU\(s\)/],
+    ['nvidia-smi/public-csv-no-driver-h200-x4.txt', /names no driver version: the --query-gpu CSV/],
+    ['nvidia-smi/synthetic-csv-noheader-power-limits.txt', /headerless CSV of 2 fields/],
+  ])('exits 65 on %s, which names no driver (never an empty driver)', async (fixture, message) => {
+    const result = await qsc(['detect', '--nvidia-smi-output', fixtureForUser(fixture)]);
+    expect(result.code).toBe(65);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('Hint: capture `nvidia-smi --query-gpu=driver_version,name --format=csv`');
+  });
+
+  it('exits 66 with the path on a missing, unreadable or directory file, not as a bug', async () => {
+    const unreadable = textForUser('secret-smi.txt', '580.159.04\n', 0o600);
+    chmodSync(unreadable, 0o600); // root's: the cluster user cannot read it
+    const directory = join(dirname(unreadable), 'a-directory');
+    mkdirSync(directory);
+    for (const [path, why] of [
+      ['/nonexistent/nvidia-smi.txt', 'no such file'],
+      [unreadable, 'permission denied'],
+      [directory, 'it is a directory'],
+    ]) {
+      const result = await qsc(['detect', '--nvidia-smi-output', path!]);
+      expect(result.code, result.stderr).toBe(66);
+      expect(result.stderr).toContain(`cannot read --nvidia-smi-output ${path}: ${why}`);
+      expect(result.stderr).toContain('Hint: give a file you can read');
+      expect(result.stderr).not.toContain('internal error');
+    }
   });
 });

@@ -19,6 +19,7 @@ function check(what: string, command: string, args: string[]): void {
   } catch (error) {
     throw new Error(
       `e2e needs the testbed: ${what} failed (${(error as Error).message.split('\n')[0]}). Bring it up with: bash deploy/testbed/up.sh`,
+      { cause: error },
     );
   }
 }

@@ -138,8 +138,8 @@ export function startAsUser(
   const run = asClusterUser([CLI, ...args], env);
   const child = spawn(run.command, run.args, { env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
-  child.stdout!.on('data', (b: Buffer) => (text += b.toString('utf8')));
-  child.stderr!.on('data', (b: Buffer) => (text += b.toString('utf8')));
+  child.stdout.on('data', (b: Buffer) => (text += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => (text += b.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output: () => text, exited };
 }

@@ -1,7 +1,9 @@
-// The architecture, checked: pure modules import no I/O; each effectful library has one home.
+// The architecture, checked: folders import only downward (lint/layers.mjs), so no two depend on each other; pure
+// modules import no I/O; each effectful library has one home.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LAYERS, folderOf, layerViolation } from '../../lint/layers.mjs';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 const files = (dir: string): string[] =>
@@ -29,11 +31,16 @@ const PURE = [
   'ngc/constraints.ts',
   'ngc/ngc-releases.ts',
   'ngc/seed.ts',
-  'gpu/gpu-class.ts',
+  'ngc/gpu-class.ts',
   'gpu/node-groups.ts',
-  'cli/selection.ts',
+  'app/selection.ts',
   'gpu/nvidia-smi.ts',
   'gpu/driver-version-file.ts',
+  'gpu/gpu-information.ts',
+  'gpu/node-state.ts',
+  'gpu/driver-facts.ts',
+  'gpu/driver-map-layout.ts',
+  'gpu/cpu-probe.ts',
   'templates/render.ts',
   'job/plan.ts',
   'job/pull-mode.ts',
@@ -44,6 +51,8 @@ const PURE = [
   'registry/backoff.ts',
   'registry/hints.ts',
   'registry/secret-env.ts',
+  'registry/netrc.ts',
+  'registry/proxy.ts',
   'import/archive.ts',
   'import/pull-failure.ts',
   'registry/reference.ts',
@@ -72,13 +81,18 @@ const PURE = [
   'transport/openssh-args.ts',
   'transport/ssh-client-choice.ts',
   'slurm/job-state.ts',
-  'config/cache-settings.ts',
+  'config/sections.ts',
+  'cache/settings.ts',
   'cache/units.ts',
   'cache/layout.ts',
   'cache/inventory.ts',
   'cache/plan-prune.ts',
   'cache/plan-warm.ts',
-  'cache/job-view.ts',
+  'job/cache-view.ts',
+  'job/pull-script.ts',
+  'job/templates.ts',
+  'image/names.ts',
+  'config/cluster-snapshot.ts',
 ];
 const EFFECTS = [
   'ssh2',
@@ -116,5 +130,57 @@ describe('architecture', () => {
 
   it('no module calls process.exit', () => {
     expect(all.filter((f) => /process\.exit\(/.test(readFileSync(join(SRC, f), 'utf8')))).toEqual([]);
+  });
+});
+
+/**
+ * Every import between files of src/ (static, re-exported, or loaded lazily with import()), as [importing file,
+ * imported file] paths under src/ (.ts).
+ */
+const srcImports = all.flatMap((from) =>
+  [...readFileSync(join(SRC, from), 'utf8').matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)]
+    .map((m) => [from, normalize(join(dirname(from), m[1]!)).replace(/\.js$/, '.ts')] as const)
+    .filter(([, to]) => !to.startsWith('..')),
+);
+const folderEdges = [
+  ...new Set(
+    srcImports.filter(([f, t]) => folderOf(f) !== folderOf(t)).map(([f, t]) => `${folderOf(f)} -> ${folderOf(t)}`),
+  ),
+].sort();
+
+describe('folder layers (lint/layers.mjs, also enforced by npm run lint)', () => {
+  it('every folder of src/ sits in exactly one layer', () => {
+    const folders = [...new Set(all.map(folderOf))];
+    expect(folders.filter((f) => LAYERS.filter((layer) => layer.includes(f)).length !== 1)).toEqual([]);
+  });
+
+  it('every import names a module that exists', () => {
+    expect(srcImports.filter(([, to]) => !all.includes(to))).toEqual([]);
+  });
+
+  it('folders import only lower layers', () => {
+    expect(srcImports.filter(([from, to]) => layerViolation(from, to) !== undefined)).toEqual([]);
+  });
+
+  it('no cycle between folders, however indirect', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const edge of folderEdges) {
+      const [from, to] = edge.split(' -> ') as [string, string];
+      edges.set(from, (edges.get(from) ?? new Set()).add(to));
+    }
+    const cycles: string[] = [];
+    const done = new Set<string>();
+    const visit = (folder: string, path: readonly string[]) => {
+      if (path.includes(folder)) return void cycles.push([...path.slice(path.indexOf(folder)), folder].join(' → '));
+      if (done.has(folder)) return;
+      for (const next of edges.get(folder) ?? []) visit(next, [...path, folder]);
+      done.add(folder);
+    };
+    for (const folder of edges.keys()) visit(folder, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('src/daemon imports nothing from src/cli', () => {
+    expect(folderEdges.filter((e) => e === 'daemon -> cli')).toEqual([]);
   });
 });

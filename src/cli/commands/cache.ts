@@ -1,29 +1,21 @@
-// cache ls | verify | prune: what the shared cache holds, re-checking every SIF, and LRU eviction that spares what jobs need.
-import { join } from 'node:path';
-import { userInfo } from 'node:os';
-import { findImagesInUse } from '../../cache/in-use.js';
-import { planPrune } from '../../cache/plan-prune.js';
-import { readInventory } from '../../cache/read-inventory.js';
-import { hasSifHeader, quarantineImage, removeImage, removeTagLink } from '../../cache/store.js';
+// cache ls | verify | prune (app/cache-maintenance.ts): the flags as a request, the answer as a table or --json.
+import { listCache, pruneCache, verificationFailure, verifyCache } from '../../app/cache-maintenance.js';
+import type { AppDeps } from '../../app/deps.js';
 import { formatAge, formatSize, parseAge, parseSize } from '../../cache/units.js';
-import { sifName } from '../../cache/layout.js';
-import { ConfigError, DataError, UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import type { CacheArgs } from '../args.js';
-import type { Context } from '../context.js';
+import type { CliIo } from '../io.js';
 import { formatTable } from '../output.js';
-import { settingsFor } from '../shared.js';
 
 const short = (digest: string) => digest.slice(7, 19);
 
-export async function cacheCommand(args: CacheArgs, ctx: Context): Promise<void> {
-  // The cache lives on the cluster's filesystems: run this where it is, not over SSH from elsewhere.
-  const settings = await settingsFor(ctx, { cacheDir: args.cacheDir });
+export async function cacheCommand(args: CacheArgs, deps: AppDeps, io: CliIo): Promise<void> {
+  const settings = await deps.cluster.settings({ cacheDir: args.cacheDir });
   const cacheDir = settings.cacheDir;
   if (!cacheDir)
     throw new ConfigError('no cache directory', { hint: 'pass --cache-dir DIR or set "cacheDir" in the config' });
-  const user = ctx.env.USER || userInfo().username;
-  if (args.action === 'ls') return listCache(ctx, cacheDir, user, args.json);
-  if (args.action === 'verify') return verifyCache(ctx, cacheDir, args.json);
+  if (args.action === 'ls') return listCommand(deps, io, cacheDir, args.json);
+  if (args.action === 'verify') return verifyCommand(deps, io, cacheDir, args.json);
 
   const maxSizeBytes = args.maxSize === undefined ? settings.cache.maxSizeBytes : parseSize(args.maxSize);
   const olderThanMs = args.olderThan === undefined ? settings.cache.olderThanMs : parseAge(args.olderThan);
@@ -39,21 +31,12 @@ export async function cacheCommand(args: CacheArgs, ctx: Context): Promise<void>
     throw new UsageError('prune needs a policy', {
       hint: 'pass --max-size S and/or --older-than D, or set "cache": {"maxSize", "olderThan"} in the config',
     });
-  // Slurm must answer first: without knowing what queued jobs need, nothing is removed.
-  const inUse = await findImagesInUse(ctx.runner, user);
-  const plan = planPrune(
-    await readInventory(cacheDir),
-    { inUse, pins: settings.cache.pins, wanted: new Set() },
-    { maxSizeBytes, olderThanMs },
-    ctx.now(),
-  );
-  if (!args.dryRun) {
-    for (const { image, reason } of plan.remove) {
-      await removeImage(cacheDir, image.digest);
-      ctx.log.info({ event: 'cache.evicted', digest: image.digest, tags: image.tags, bytes: image.size, reason });
-    }
-    for (const ref of plan.danglingLinks) await removeTagLink(cacheDir, ref);
-  }
+  const plan = await pruneCache(deps, {
+    imageCacheDir: cacheDir,
+    policy: { maxSizeBytes, olderThanMs },
+    cache: settings.cache,
+    dryRun: args.dryRun,
+  });
   const rows = plan.remove.map(({ image, reason }) => ({
     digest: image.digest,
     tags: image.tags,
@@ -64,24 +47,22 @@ export async function cacheCommand(args: CacheArgs, ctx: Context): Promise<void>
     .filter((k) => k.reason !== 'within-policy')
     .map(({ image, reason }) => ({ digest: image.digest, tags: image.tags, reason }));
   if (args.json) {
-    ctx.out(
+    io.out(
       `${JSON.stringify({ dryRun: args.dryRun, removed: rows, kept, bytesBefore: plan.bytesBefore, bytesAfter: plan.bytesAfter, overBy: plan.overBy }, null, 2)}\n`,
     );
     return;
   }
   const verb = args.dryRun ? 'would remove' : 'removed';
   for (const r of rows)
-    ctx.out(`${verb} ${short(r.digest)} ${r.tags.join(',') || '(no tag)'} ${formatSize(r.size)}: ${r.reason}\n`);
-  for (const k of kept) ctx.out(`kept ${short(k.digest)} ${k.tags.join(',') || '(no tag)'}: ${k.reason}\n`);
-  ctx.out(
+    io.out(`${verb} ${short(r.digest)} ${r.tags.join(',') || '(no tag)'} ${formatSize(r.size)}: ${r.reason}\n`);
+  for (const k of kept) io.out(`kept ${short(k.digest)} ${k.tags.join(',') || '(no tag)'}: ${k.reason}\n`);
+  io.out(
     `${verb} ${rows.length} image(s); ${formatSize(plan.bytesBefore)} → ${formatSize(plan.bytesAfter)}${plan.overBy > 0 ? `, still ${formatSize(plan.overBy)} over the limit (the rest is in use or pinned)` : ''}\n`,
   );
 }
 
-async function listCache(ctx: Context, cacheDir: string, user: string, json: boolean): Promise<void> {
-  const inventory = await readInventory(cacheDir);
-  // ls still works when Slurm does not answer: "in use" is then unknown, not "no".
-  const inUse = await findImagesInUse(ctx.runner, user).catch(() => undefined);
+async function listCommand(deps: AppDeps, io: CliIo, cacheDir: string, json: boolean): Promise<void> {
+  const { inventory, inUse } = await listCache(deps, cacheDir);
   const rows = inventory.images.map((i) => ({
     image: i.sidecar?.source ?? i.tags[0] ?? null,
     tags: i.tags,
@@ -93,13 +74,11 @@ async function listCache(ctx: Context, cacheDir: string, user: string, json: boo
     inUse: inUse ? inUse.has(i.digest) : null,
   }));
   if (json) {
-    ctx.out(
-      `${JSON.stringify({ cacheDir, images: rows, partials: inventory.partials.map((p) => p.name) }, null, 2)}\n`,
-    );
+    io.out(`${JSON.stringify({ cacheDir, images: rows, partials: inventory.partials.map((p) => p.name) }, null, 2)}\n`);
     return;
   }
-  const now = ctx.now();
-  ctx.out(
+  const now = deps.now();
+  io.out(
     formatTable(
       ['IMAGE', 'TAGS', 'DIGEST', 'SIZE', 'LAST USED', 'IN USE'],
       rows.map((r, n) => [
@@ -114,38 +93,14 @@ async function listCache(ctx: Context, cacheDir: string, user: string, json: boo
   );
 }
 
-async function verifyCache(ctx: Context, cacheDir: string, json: boolean): Promise<void> {
-  const inventory = await readInventory(cacheDir);
-  const results: { digest: string; ok: boolean; problem: string | null; quarantinedAs: string | null }[] = [];
-  for (const image of inventory.images) {
-    const path = join(cacheDir, sifName(image.digest));
-    let problem: string | undefined;
-    if (!(await hasSifHeader(path))) problem = 'no SIF header';
-    else if (image.sidecar && image.sidecar.size !== image.size)
-      problem = `size ${image.size} differs from the ${image.sidecar.size} recorded at pull`;
-    else {
-      let run = await ctx.runner.run({ argv: ['apptainer', 'inspect', path], timeoutMs: 120_000 });
-      if (run.code === 127) run = await ctx.runner.run({ argv: ['singularity', 'inspect', path], timeoutMs: 120_000 });
-      if (run.code !== 0 && run.code !== 127)
-        problem = `the runtime cannot read it: ${run.stderr.trim().split('\n').at(-1) ?? `exit ${run.code}`}`;
-    }
-    let quarantinedAs: string | null = null;
-    if (problem) {
-      quarantinedAs = await quarantineImage(cacheDir, image.digest);
-      for (const ref of image.tags) await removeTagLink(cacheDir, ref);
-      ctx.log.warn({ event: 'cache.quarantined', digest: image.digest, problem, file: quarantinedAs });
-    }
-    results.push({ digest: image.digest, ok: !problem, problem: problem ?? null, quarantinedAs });
-  }
-  if (json) ctx.out(`${JSON.stringify({ cacheDir, images: results }, null, 2)}\n`);
+async function verifyCommand(deps: AppDeps, io: CliIo, cacheDir: string, json: boolean): Promise<void> {
+  const results = await verifyCache(deps, cacheDir);
+  if (json) io.out(`${JSON.stringify({ cacheDir, images: results }, null, 2)}\n`);
   else
     for (const r of results)
-      ctx.out(
+      io.out(
         `${r.ok ? 'ok' : 'BAD'} ${short(r.digest)}${r.problem ? `: ${r.problem}; moved to ${r.quarantinedAs}` : ''}\n`,
       );
-  const bad = results.filter((r) => !r.ok).length;
-  if (bad > 0)
-    throw new DataError(`${bad} of ${results.length} cached image(s) failed verification and were quarantined`, {
-      hint: 'the next job or warm tick pulls them again',
-    });
+  const failure = verificationFailure(results);
+  if (failure) throw failure;
 }

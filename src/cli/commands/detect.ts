@@ -1,82 +1,61 @@
-// detect: the driver of partitions (probed per node group through Slurm, cached), or of a saved nvidia-smi output.
-import { DataError, UsageError } from '../../errors.js';
-import { DRIVER_VERSION_FILE, parseDriverVersionFile } from '../../gpu/driver-version-file.js';
-import { parseNvidiaSmi } from '../../gpu/nvidia-smi.js';
+// detect: the driver of partitions, or of a saved nvidia-smi output (app/detect.ts), as text or --json.
+import { detectFromSaved, detectPartitions } from '../../app/detect.js';
+import type { AppDeps } from '../../app/deps.js';
+import { InputFileError } from '../../errors.js';
+import { DRIVER_VERSION_FILE } from '../../gpu/driver-version-file.js';
+import { parseConstraint } from '../../slurm/feature-constraint.js';
 import type { DetectArgs } from '../args.js';
-import type { Context } from '../context.js';
-import { findDriver, settingsFor } from '../shared.js';
+import type { CliIo } from '../io.js';
 
 const names = (gpus: ReadonlyArray<{ name: string }>) => [...new Set(gpus.map((g) => g.name))].join(', ');
 
-export async function detectCommand(args: DetectArgs, ctx: Context): Promise<void> {
-  if (args.nvidiaSmiOutput !== undefined) {
-    const text = await ctx.readFile(args.nvidiaSmiOutput);
-    // A saved kernel module version file names the driver alone, and is readable where NVML fails (a library mismatch).
-    const moduleDriver = parseDriverVersionFile(text);
-    if (moduleDriver) {
-      const result = { driverVersion: moduleDriver, cudaVersion: null, gpus: [], source: 'kernel-module' };
-      ctx.out(
-        args.json
-          ? `${JSON.stringify(result, null, 2)}\n`
-          : `driver ${moduleDriver} (kernel module; the file names no CUDA version or GPUs)\n`,
-      );
-      return;
-    }
-    const parsed = parseNvidiaSmi(text);
-    if (parsed.kind === 'failure') {
-      const mismatch =
-        parsed.reason === 'driver-library-mismatch'
-          ? `; the loaded kernel module's version is in ${DRIVER_VERSION_FILE}, which detect reads too`
-          : '';
-      throw new DataError(`nvidia-smi output reports a failure (${parsed.reason}): ${parsed.message}`, {
-        hint: `the node has no working driver; capture the output again after the driver is fixed${mismatch}`,
-      });
-    }
-    const result = {
-      driverVersion: parsed.driverVersion,
-      cudaVersion: parsed.cudaVersion,
-      gpus: parsed.gpus,
-      source: 'nvidia-smi',
-    };
-    ctx.out(
-      args.json
-        ? `${JSON.stringify(result, null, 2)}\n`
-        : `driver ${result.driverVersion ?? 'unknown'}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`,
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+/** The saved output, or exit 66 naming the path: a file the user named is input, not a bug. */
+async function readCapture(io: CliIo, path: string): Promise<string> {
+  return io.readFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw new InputFileError(
+      `cannot read --nvidia-smi-output ${path}: ${READ_FAILURES[error.code ?? ''] ?? error.code ?? error.message}`,
+      { hint: `give a file you can read that holds a saved nvidia-smi output or ${DRIVER_VERSION_FILE}` },
     );
+  });
+}
+
+export async function detectCommand(args: DetectArgs, deps: AppDeps, io: CliIo): Promise<void> {
+  if (args.nvidiaSmiOutput !== undefined) {
+    const result = detectFromSaved(await readCapture(io, args.nvidiaSmiOutput), args.nvidiaSmiOutput);
+    if (args.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
+    else if (result.source === 'kernel-module')
+      io.out(`driver ${result.driverVersion} (kernel module; the file names no CUDA version or GPUs)\n`);
+    else
+      io.out(
+        `driver ${result.driverVersion}, CUDA ${result.cudaVersion ?? 'unknown'}, ${result.gpus.length} GPU(s): ${names(result.gpus)}\n`,
+      );
     return;
   }
-  const settings = await settingsFor(ctx, { account: args.account });
-  const partitions = args.partition.length > 0 ? args.partition : settings.gpuPartition ? [settings.gpuPartition] : [];
-  if (partitions.length === 0)
-    throw new UsageError('no partition to probe', { hint: 'pass -p PARTITION or --nvidia-smi-output FILE' });
-  const results = [];
-  for (const partition of partitions) {
-    const probe = await findDriver(ctx, settings, {
-      partition,
-      gpuType: args.gpuType,
-      constraint: args.constraint,
-      account: settings.account,
-      refresh: args.refresh,
-    });
-    const groups = (probe.groups ?? []).map((g) => ({
-      nodes: g.nodes,
-      probedNode: g.probedNode,
-      gres: g.gres,
-      features: g.features,
-      driverVersion: g.driverVersion,
-      gpus: g.gpus,
-    }));
-    results.push({ partition, driverVersion: probe.driverVersion, gpus: probe.gpus, groups, cached: probe.cached });
-  }
+  const settings = await deps.cluster.settings({ account: args.account });
+  const results = await detectPartitions(deps, {
+    settings,
+    partitions: args.partition,
+    gpuType: args.gpuType,
+    constraint: args.constraint === undefined ? undefined : parseConstraint(args.constraint),
+    refresh: args.refresh,
+  });
   if (args.json) {
-    ctx.out(`${JSON.stringify(results, null, 2)}\n`);
+    io.out(`${JSON.stringify(results, null, 2)}\n`);
     return;
   }
   for (const r of results) {
     const usable = r.groups.length > 1 ? ' (lowest of its node groups: what a job there can rely on)' : '';
-    ctx.out(`${r.partition}: driver ${r.driverVersion}${usable} (${names(r.gpus)})${r.cached ? ' [cached]' : ''}\n`);
+    io.out(`${r.partition}: driver ${r.driverVersion}${usable} (${names(r.gpus)})${r.cached ? ' [cached]' : ''}\n`);
     if (r.groups.length > 1)
       for (const g of r.groups)
-        ctx.out(`  ${g.nodes.join(',')}: driver ${g.driverVersion} (${names(g.gpus)}; ${g.gres})\n`);
+        io.out(`  ${g.nodes.join(',')}: driver ${g.driverVersion} (${names(g.gpus)}; ${g.gres})\n`);
   }
 }

@@ -2,16 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { digestInScript, parseSqueue } from '../../../src/cache/in-use.js';
 import {
-  digestOfSif,
-  metaName,
   parsePartialName,
   parseSidecar,
   refOfTagLink,
   sidecarHead,
-  sifName,
   tagLinkPath,
   tagLinkTarget,
 } from '../../../src/cache/layout.js';
+import { digestOfSif, sidecarName, sifName } from '../../../src/image/names.js';
 import { formatSize, parseAge, parseSize } from '../../../src/cache/units.js';
 import { resolveSettings } from '../../../src/config/resolve.js';
 
@@ -20,7 +18,7 @@ const D = `sha256:${'ab'.repeat(32)}`;
 describe('cache layout', () => {
   it('names files by digest', () => {
     expect(sifName(D)).toBe(`sha256-${'ab'.repeat(32)}.sif`);
-    expect(metaName(D)).toBe(`sha256-${'ab'.repeat(32)}.json`);
+    expect(sidecarName(D)).toBe(`sha256-${'ab'.repeat(32)}.json`);
     expect(digestOfSif(sifName(D))).toBe(D);
     expect(digestOfSif(`${sifName(D)}.lock`)).toBeUndefined();
     expect(() => sifName('sha256:xyz')).toThrow();

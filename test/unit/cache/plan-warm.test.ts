@@ -10,10 +10,11 @@ const d = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 const ref = (tag: string) => `nvcr.io/nvidia/tensorflow:${tag}`;
 
 const want = (n: number, tag: string, by = `tensorflow@p${n}`): DesiredImage => ({
-  ref: ref(tag),
+  displayRef: ref(tag),
   digest: d(n),
   pullRef: `docker://nvcr.io/nvidia/tensorflow@${d(n)}`,
   noHttps: false,
+  authFile: undefined,
   cudaVersion: '12.8.0.038',
   cudaDriverVersion: '570.86.10',
   wantedBy: [by],

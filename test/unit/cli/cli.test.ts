@@ -143,7 +143,7 @@ describe('slurm options', () => {
   });
   it('normalizes --mem and refuses junk', () => {
     expect(validateMemory('16gb')).toBe('16G');
-    expect(() => validateMemory('lots')).toThrow(/malformed --mem/);
+    expect(() => validateMemory('lots')).toThrow(/malformed memory/);
   });
 });
 

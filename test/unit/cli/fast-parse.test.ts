@@ -163,7 +163,7 @@ describe('fast argument parsing', () => {
   it.each([...VALID, ...generated].map((a) => [a.join(' '), a]))(
     'parses %s exactly as yargs does',
     async (_label, argv) => {
-      const { fast, slow } = await bothWays(argv as string[]);
+      const { fast, slow } = await bothWays(argv);
       if (slow instanceof Error) expect(fast).toBeUndefined();
       else {
         expect(fast).toBeDefined();
@@ -173,7 +173,7 @@ describe('fast argument parsing', () => {
   );
 
   it.each(EDGE.map((a) => [a.join(' '), a]))('reads %j as yargs does, or leaves it to yargs', async (_label, argv) => {
-    const { fast, slow } = await bothWays(argv as string[]);
+    const { fast, slow } = await bothWays(argv);
     if (fast !== undefined) expect(fast).toEqual(slow);
   });
 
@@ -189,7 +189,7 @@ describe('fast argument parsing', () => {
   });
 
   it.each(DEFERRED.map((a) => [a.join(' '), a]))('leaves %j to yargs', async (_label, argv) => {
-    const { fast } = await bothWays(argv as string[]);
+    const { fast } = await bothWays(argv);
     expect(fast).toBeUndefined();
   });
 

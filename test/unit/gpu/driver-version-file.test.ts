@@ -9,6 +9,7 @@ const CAPTURES: ReadonlyArray<readonly [file: string, driver: string | null]> = 
   ['public-384.98-x86_64-proprietary.txt', '384.98'],
   ['public-525.60.11-x86_64-open-arch.txt', '525.60.11'],
   ['public-565.57.01-x86_64-open-ubuntu.txt', '565.57.01'],
+  ['public-550.90.07-x86_64-dgx-v100-excerpt.txt', '550.90.07'],
   ['public-jetson-l4t-35.3.1-aarch64-open.txt', null], // the L4T release, not a driver version
 ];
 

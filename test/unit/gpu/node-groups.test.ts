@@ -1,6 +1,7 @@
 // Node groups from sinfo --Node output (lines captured on the testbed, plus states a busy cluster shows).
 import { describe, expect, it } from 'vitest';
 import { groupsForJob, parseNodeGroups } from '../../../src/gpu/node-groups.js';
+import { parseFeatureConstraint } from '../../../src/slurm/feature-constraint.js';
 
 // `sinfo --noheader --Node --partition gpu-mixed --format '%N|%G|%f|%t'` on the testbed.
 const MIXED = 'gpu02|gpu:v100:2|v100|idle\ngpu03|gpu:h100:2|h100|idle\n';
@@ -38,6 +39,7 @@ describe('groupsForJob', () => {
     [undefined, 'h100*1', ['gpu02', 'gpu03']],
     ['a100', undefined, []],
   ])('gpu type %s, constraint %s → %j', (gpuType, constraint, nodes) => {
-    expect(groupsForJob(groups, gpuType, constraint).flatMap((g) => g.nodes)).toEqual(nodes);
+    const parsed = constraint === undefined ? undefined : parseFeatureConstraint(constraint);
+    expect(groupsForJob(groups, gpuType, parsed).flatMap((g) => g.nodes)).toEqual(nodes);
   });
 });

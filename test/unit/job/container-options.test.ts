@@ -24,8 +24,7 @@ describe('validateEnv', () => {
     expect(validateEnv('V1=$(id)\n`x`')).toEqual({ name: 'V1', value: '$(id)\n`x`' });
   });
   it('refuses a missing "=" or a name the shell could not hold', () => {
-    for (const bad of ['A', '1A=x', 'A-B=x', '=x', '$(id)=x'])
-      expect(() => validateEnv(bad)).toThrow(/malformed --env/);
+    for (const bad of ['A', '1A=x', 'A-B=x', '=x', '$(id)=x']) expect(() => validateEnv(bad)).toThrow(/malformed env/);
   });
 });
 
@@ -33,7 +32,7 @@ describe('validateArray', () => {
   it('takes what sbatch --array takes and refuses the rest', () => {
     for (const ok of ['0-15', '1,3,5-7', '0-15:4', '0-99%10', '7']) expect(validateArray(ok)).toBe(ok);
     for (const bad of ['', 'a', '1-', '0-3;id', '0-3 %2', '-1'])
-      expect(() => validateArray(bad)).toThrow(/malformed --array/);
+      expect(() => validateArray(bad)).toThrow(/malformed array/);
   });
 });
 
@@ -46,7 +45,7 @@ describe('parseTaskCommands', () => {
   });
   it('refuses a file without a command', () => {
     expect(() => parseTaskCommands('\n# only a comment\n', 'tasks.txt')).toThrow(
-      /--commands tasks.txt holds no command/,
+      /taskCommands tasks.txt holds no command/,
     );
   });
 });

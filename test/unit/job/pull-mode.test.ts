@@ -1,12 +1,8 @@
 // Where a missing image is pulled, the names pull jobs are shared by, and the cache check's and find-or-submit's answers.
 import { describe, expect, it } from 'vitest';
-import {
-  choosePullMode,
-  dependencyArgv,
-  parseCacheState,
-  parsePullJobAnswer,
-  pullJobName,
-} from '../../../src/job/pull-mode.js';
+import { parseCacheState } from '../../../src/cache/check-cached.js';
+import { parsePullJobAnswer, pullJobName } from '../../../src/cache/pull-job.js';
+import { choosePullMode, dependencyArgv } from '../../../src/job/pull-mode.js';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
@@ -24,7 +20,7 @@ describe('choosePullMode', () => {
       /needs a pull partition/,
     );
     expect(() => choosePullMode({ requested: 'login', gpus: 1, pullPartition: 'short' })).toThrow(
-      /unknown --pull "login"/,
+      /unknown pull "login"/,
     );
   });
 });

@@ -18,7 +18,7 @@ function capture() {
 describe('log redaction', () => {
   it('censors passwords, auth fields, tokens, Authorization headers, credential env vars and Secret values', () => {
     const { stream, text } = capture();
-    const log = createLogger('debug', stream as never);
+    const log = createLogger('debug', stream);
     log.debug({
       event: 'x',
       password: 'pw-1',

@@ -1,6 +1,6 @@
 // Selection policies, constraints and the offline seed, at their edges: equal versions, 2- vs 3-part, N/A, unknowns.
 import { describe, expect, it } from 'vitest';
-import { classifyGpu } from '../../../src/gpu/gpu-class.js';
+import { classifyGpu } from '../../../src/ngc/gpu-class.js';
 import {
   driverRequirement,
   forwardCompatBranchFor,
@@ -176,10 +176,10 @@ describe('constraints', () => {
   });
 
   it.each([
-    [{ release: '24.13' }, /--release/],
-    [{ cuda: 'twelve' }, /--cuda/],
-    [{ python: '3.10' }, /--python/],
-    [{ variant: '-x' }, /--variant/],
+    [{ release: '24.13' }, /malformed release/],
+    [{ cuda: 'twelve' }, /malformed cuda/],
+    [{ python: '3.10' }, /unsupported python/],
+    [{ variant: '-x' }, /malformed variant/],
   ])('refuses %j', (raw, message) => {
     expect(() => validateConstraints(raw)).toThrow(message);
   });

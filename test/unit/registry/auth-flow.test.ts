@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log/types.js';
 import { entryFor, parseAuthFile, withEntry, withoutEntry } from '../../../src/registry/auth-file.js';
-import { parseChallenge, readTokenAnswer } from '../../../src/registry/auth.js';
+import { parseChallenge, readTokenAnswer, realmProblem } from '../../../src/registry/auth.js';
 import { retryDelayMs } from '../../../src/registry/backoff.js';
 import { createRegistryClient } from '../../../src/registry/client.js';
 import { environmentCredentials } from '../../../src/registry/credentials.js';
@@ -34,6 +34,42 @@ describe('token answers', () => {
   });
 });
 
+describe('token realms the credentials may go to', () => {
+  it.each([
+    ['https://authn.nvidia.com/token', 'https', undefined], // another host over https: how nvcr.io works
+    ['https://127.0.0.1:5002/token', 'http', undefined],
+    ['http://127.0.0.1:5002/token', 'http', undefined], // an http registry sends its credentials in clear anyway
+    ['http://auth.example/token', 'https', 'is plain http for an https registry'],
+    ['ftp://auth.example/token', 'https', 'uses ftp, not https'],
+    ['https://u:p@auth.example/token', 'https', 'carries a user name or password of its own'],
+    ['not a url', 'https', 'is not a URL'],
+  ] as const)('%s for an %s registry: %s', (realm, scheme, problem) => {
+    expect(realmProblem(realm, scheme)).toBe(problem);
+  });
+
+  it('the client refuses an http realm named by an https registry, and never asks it', async () => {
+    const asked: string[] = [];
+    const fetchFn = (async (input: string) => {
+      asked.push(String(input));
+      return new Response(null, {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer realm="http://auth.example/token",service="s"' },
+      });
+    }) as typeof fetch;
+    const client = createRegistryClient(
+      { host: 'registry.example', scheme: 'https' },
+      {
+        fetch: fetchFn,
+        credentials: { username: 'u', password: new Secret('p'), source: 'test' },
+        blobCache: undefined,
+        log: silentLogger,
+      },
+    );
+    await expect(client.ping()).rejects.toMatchObject({ exitCode: ExitCode.auth });
+    expect(asked).toEqual(['https://registry.example/v2/']);
+  });
+});
+
 describe('retry delays', () => {
   it('grow exponentially with full jitter, capped', () => {
     expect([0, 1, 2, 3].map((n) => retryDelayMs(n, 1, null, 0))).toEqual([250, 500, 1000, 2000]);
@@ -60,12 +96,29 @@ describe('credential sources', () => {
       environmentCredentials(
         { ...all, APPTAINER_DOCKER_USERNAME: undefined, APPTAINER_DOCKER_PASSWORD: undefined },
         'x',
+        'x',
       )?.username,
     ).toBe('s');
     const ngc = environmentCredentials({ NGC_API_KEY: 'nvapi-k' }, 'nvcr.io');
     expect(ngc).toMatchObject({ username: '$oauthtoken', source: 'environment (NGC_API_KEY)', origin: 'elsewhere' });
     expect(ngc?.password.reveal()).toBe('nvapi-k');
     expect(environmentCredentials({ NGC_API_KEY: 'k' }, '127.0.0.1:5001')).toBeUndefined();
+  });
+  it('uses APPTAINER_/SINGULARITY_DOCKER_* for the configured registry only (nvcr.io when none is): never Docker Hub for someone/img', () => {
+    const env = {
+      APPTAINER_DOCKER_USERNAME: '$oauthtoken',
+      APPTAINER_DOCKER_PASSWORD: 'nvapi-k',
+      NGC_API_KEY: 'nvapi-k',
+    };
+    expect(environmentCredentials(env, 'registry-1.docker.io')).toBeUndefined();
+    expect(environmentCredentials(env, 'registry-1.docker.io', '127.0.0.1:5000')).toBeUndefined();
+    expect(environmentCredentials(env, '127.0.0.1:5000', '127.0.0.1:5000')?.source).toBe(
+      'environment (APPTAINER_DOCKER_USERNAME/APPTAINER_DOCKER_PASSWORD, for the configured registry 127.0.0.1:5000)',
+    );
+    // With another registry configured, nvcr.io still gets the NGC key, from NGC_API_KEY only.
+    expect(environmentCredentials(env, 'nvcr.io', '127.0.0.1:5000')?.source).toBe('environment (NGC_API_KEY)');
+    // A half-set pair meant for the configured registry is not an error elsewhere: it is not read there.
+    expect(environmentCredentials({ APPTAINER_DOCKER_PASSWORD: 'p' }, 'registry-1.docker.io')).toBeUndefined();
   });
   it('refuses half a pair, naming the missing variable and not the value', () => {
     expect(() => environmentCredentials({ APPTAINER_DOCKER_PASSWORD: 'secret-pw' }, 'nvcr.io')).toThrow(
@@ -118,11 +171,25 @@ describe('hints for the usual traps', () => {
       /NGC Catalog scope/,
     );
   });
-  it('Docker Hub: a 401 for an NGC name points at nvcr.io; "#" in a reference is refused with the / spelling', () => {
+  it('Docker Hub: a 401 for an NGC name points at nvcr.io', () => {
     expect(
       hintOf(deniedAccess({ host: 'registry-1.docker.io', username: undefined, source: undefined }, 'nvidia/pytorch')),
     ).toContain('nvcr.io/nvidia/pytorch');
-    expect(() => parseImageReference('nvcr.io#nvidia/pytorch:24.10-py3')).toThrow(/enroot\/pyxis syntax/);
+  });
+  it('reads the enroot/pyxis spelling REGISTRY#IMAGE as REGISTRY/IMAGE, with a note; other "#" uses are refused', () => {
+    const read = parseImageReference('nvcr.io#nvidia/pytorch:24.10-py3');
+    expect(read).toEqual({
+      ...parseImageReference('nvcr.io/nvidia/pytorch:24.10-py3'),
+      note: 'qsub-container: note: read "nvcr.io#nvidia/pytorch:24.10-py3" (the enroot/pyxis spelling) as nvcr.io/nvidia/pytorch:24.10-py3',
+    });
+    expect(parseImageReference('127.0.0.1:5001#nvidia/tensorflow')).toMatchObject({
+      registry: { host: '127.0.0.1:5001', scheme: 'http' },
+      repository: 'nvidia/tensorflow',
+      tag: 'latest',
+    });
+    expect(parseImageReference('nvcr.io/nvidia/pytorch:24.10-py3').note).toBeUndefined();
+    for (const bad of ['nvidia#pytorch', '$oauthtoken@nvcr.io#nvidia/pytorch', 'nvcr.io#a#b', 'nvcr.io/x#y'])
+      expect(() => parseImageReference(bad), bad).toThrow(/enroot\/pyxis syntax/);
   });
 });
 

@@ -53,7 +53,7 @@ describe('validateConstraint', () => {
     'refuses %j as usage (exit 2)',
     (value) => {
       expect(() => validateConstraint(value)).toThrow(
-        expect.objectContaining({ exitCode: 2, message: expect.stringContaining('malformed --constraint') }),
+        expect.objectContaining({ exitCode: 2, message: expect.stringContaining('malformed constraint') }),
       );
     },
   );

@@ -1,7 +1,7 @@
 // The exec string: argv quoted once for /bin/sh, with a form csh-family login shells read as-is when it has newlines or "!".
 import { describe, expect, it } from 'vitest';
 import { buildRemoteCommand } from '../../../src/transport/remote-command.js';
-import { parseRemoteSnapshot } from '../../../src/transport/remote-side.js';
+import { parseClusterSnapshot } from '../../../src/config/cluster-snapshot.js';
 import { HOSTILE_WORDS } from '../../support/hostile.js';
 
 describe('buildRemoteCommand', () => {
@@ -26,7 +26,7 @@ describe('buildRemoteCommand', () => {
   });
 });
 
-describe('parseRemoteSnapshot', () => {
+describe('parseClusterSnapshot', () => {
   it('reads NUL-terminated records: variables, files with any content, missing files, the auth file mode', () => {
     const stdout = [
       'env:HOME=/home/hpcuser',
@@ -37,7 +37,7 @@ describe('parseRemoteSnapshot', () => {
       'authmode:600:/home/hpcuser/.config/qsub-container/auth.json',
       '',
     ].join('\0');
-    expect(parseRemoteSnapshot(stdout)).toEqual({
+    expect(parseClusterSnapshot(stdout)).toEqual({
       env: { HOME: '/home/hpcuser', SBATCH_ACCOUNT: 'a=b\nc' },
       files: [
         { path: '/etc/qsub-container/config.json', text: undefined },

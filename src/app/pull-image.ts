@@ -1,0 +1,48 @@
+// Pull one image into the SIF cache now: render the pull script for it and run it here or as a Slurm job that this
+// waits for (warm ticks, `submit --pull local`, import).
+import { join } from 'node:path';
+import { LOGS_DIR, WARM_JOB_LOG } from '../cache/layout.js';
+import { runPull, warmPullJobName, type PullOn, type RunPullDeps } from '../cache/run-pull.js';
+import type { Settings } from '../config/resolve.js';
+import type { PullableImage } from '../image/names.js';
+import { renderPullScript } from '../job/pull-script.js';
+import type { Template } from '../templates/render.js';
+
+export interface PullImageDeps extends RunPullDeps {
+  /** The pull script's template (job/templates.ts: PULL_TEMPLATE). */
+  readonly template: Template;
+}
+
+export interface PullImageRequest {
+  readonly image: PullableImage;
+  readonly imageCacheDir: string;
+  /** Where the pull runs; a Slurm pull goes to "warm.pullPartition" with the site's account and "warm.pullTime". */
+  readonly on: PullOn;
+}
+
+/** The script `pullImage` runs: the pull block alone, as a Slurm job on the pull partition or for bash here. */
+export function renderImagePull(template: Template, settings: Settings, request: PullImageRequest): string {
+  const { image, imageCacheDir, on } = request;
+  const slurm = on === 'slurm';
+  return renderPullScript(template, settings.cache, {
+    image,
+    imageCacheDir,
+    sbatch: {
+      jobName: warmPullJobName(image.digest),
+      partition: settings.warm.pullPartition ?? 'local',
+      account: slurm ? settings.account : undefined,
+      time: slurm ? settings.warm.pullTime : undefined,
+      output: slurm ? join(imageCacheDir, LOGS_DIR, WARM_JOB_LOG) : undefined,
+    },
+  });
+}
+
+export function pullImage(
+  deps: PullImageDeps,
+  settings: Settings,
+  request: PullImageRequest,
+): Promise<{ seconds: number }> {
+  const { image, imageCacheDir, on } = request;
+  const script = renderImagePull(deps.template, settings, request);
+  return runPull(deps, { script, on, image, imageCacheDir, apptainerTmpDir: settings.cache.apptainerTmpDir });
+}

@@ -1,0 +1,172 @@
+// submit: find the driver, choose the image, render the job script, make sure its image is (or will be) cached, and
+// hand the script to sbatch, or, for a dry run, only say what would be submitted.
+import type { Settings } from '../config/resolve.js';
+import { pinImage } from '../image/names.js';
+import { planJobView, type JobRequest } from '../job/plan.js';
+import { dependencyArgv, type PullMode } from '../job/pull-mode.js';
+import { JOB_TEMPLATE } from '../job/templates.js';
+import { chooseImage, type ImageTarget } from '../ngc/choose-image.js';
+import { createFileChoiceHints } from '../ngc/choice-hints.js';
+import { formatReference, parseRegistry } from '../registry/reference.js';
+import type { SlurmConstraint } from '../slurm/feature-constraint.js';
+import { interpretSbatch, SBATCH_ARGV } from '../slurm/sbatch.js';
+import { renderTemplate } from '../templates/render.js';
+import type { AppDeps } from './deps.js';
+import { findDriver } from './find-driver.js';
+import type { Prepared } from './prepare-image.js';
+import { selectOptions, type SelectionRequest } from './selection.js';
+
+export type SubmitDeps = Pick<
+  AppDeps,
+  'runner' | 'registry' | 'now' | 'log' | 'note' | 'progress' | 'signal' | 'stateCacheDir' | 'user' | 'readTemplate'
+>;
+
+/** A submission, validated: what to run, where, and with which image choice. Settings hold the rest. */
+export interface SubmitRequest {
+  readonly settings: Settings;
+  readonly target: ImageTarget;
+  /** A framework's explicit tag (still checked against the driver); undefined: the newest the driver runs. */
+  readonly tag: string | undefined;
+  /** Submit the explicit tag even if the driver cannot run it (the job's runtime guard still checks its node). */
+  readonly force: boolean;
+  readonly selection: SelectionRequest;
+  readonly partition: string;
+  readonly gpus: number;
+  readonly gpuType: string | undefined;
+  /** Slurm feature constraint: selection uses the node groups that satisfy it; the job gets #SBATCH --constraint. */
+  readonly constraint: SlurmConstraint | undefined;
+  /** Select for this driver instead of probing the partition. */
+  readonly driver: string | undefined;
+  /** Probe even when a cached driver answer is fresh. */
+  readonly refresh: boolean;
+  readonly pullMode: PullMode;
+  /** The job's own options; jobName undefined: qsc-<framework or repository>. */
+  readonly job: Pick<JobRequest, 'mem' | 'cpus' | 'output' | 'command' | 'array' | 'binds' | 'env' | 'taskCommands'> & {
+    readonly jobName: string | undefined;
+  };
+  /** Render and report, submit nothing. */
+  readonly dryRun: boolean;
+}
+
+/** What was chosen and why: the same fields for a dry run and a submission (--json prints them). */
+export interface SubmitSummary {
+  readonly image: string;
+  readonly digest: string;
+  readonly cudaVersion: string | null;
+  readonly partition: string;
+  readonly constraint: string | null;
+  readonly driver: { readonly version: string; readonly source: 'flag' | 'cache' | 'probe' } | null;
+  readonly policy: string;
+  readonly mode: string | null;
+  readonly guardMinDriver: string | null;
+  readonly pullMode: PullMode;
+  readonly why: string;
+}
+
+export type SubmitResult =
+  | { readonly submitted: false; readonly summary: SubmitSummary; readonly script: string }
+  | { readonly submitted: true; readonly summary: SubmitSummary; readonly jobId: string; readonly prepared: Prepared };
+
+/** Candidates read from the registry always carry a digest; the offline seed's never reach submit. */
+function requireDigest(digest: string | undefined): string {
+  if (!digest) throw new Error('image candidate without a digest');
+  return digest;
+}
+
+export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<SubmitResult> {
+  const { settings, target, partition, gpus } = request;
+  const probe =
+    gpus > 0 && request.driver === undefined ? await findDriver(deps, settings, partition, request) : undefined;
+  const driver = request.driver ?? probe?.driverVersion;
+  const select = selectOptions(request.selection, probe?.gpus.map((g) => g.name) ?? []);
+
+  const endpoint =
+    target.kind === 'image'
+      ? target.reference.registry
+      : parseRegistry(settings.registry ?? target.framework.homeRegistry);
+  const { client, credentials } = await deps.registry.client(endpoint, settings);
+  // Read (and match to its build-time parse) while the registry answers; an error surfaces where it is awaited.
+  const templateRead = deps.readTemplate(JOB_TEMPLATE);
+  templateRead.catch(() => undefined);
+
+  const { reference, candidate, verdict, why } = await chooseImage(client, target, endpoint, driver, {
+    tag: request.tag,
+    force: request.force,
+    constraints: request.selection.constraints,
+    select,
+    log: deps.log,
+    hints: createFileChoiceHints(deps.stateCacheDir), // prefetch last time's tag with the tag list (one round trip less)
+  });
+  const digest = requireDigest(candidate.digest);
+  const { cudaVersion } = candidate;
+  if (verdict?.warning) deps.note(`qsub-container: warning: ${verdict.warning}`);
+  // The job re-checks its own node: the floor the choice relied on (or, when forced, the image's own minimum).
+  const guardDriver = gpus > 0 ? (verdict?.floor ?? candidate.requirement?.minDriver) : undefined;
+  deps.log.info({ event: 'image.selected', image: formatReference(reference), digest, why });
+  // chooseImage has just read this manifest with the credentials the job names (registries authorize per repository):
+  // proof before anything is queued that they can pull this digest (else 77), without a HEAD. Over SSH the job's file
+  // is the cluster side's, which no request from here can prove.
+  const authFile = await deps.registry.jobAuthFile(settings, endpoint.host, credentials);
+  const cudaDriverVersion = candidate.requirement?.source === 'image-env' ? candidate.requirement.minDriver : undefined;
+
+  const job: JobRequest = {
+    ...request.job,
+    jobName:
+      request.job.jobName ??
+      `qsc-${target.kind === 'framework' ? target.framework.name : reference.repository.split('/').at(-1)}`,
+    partition,
+    account: settings.account,
+    time: settings.time,
+    gpus,
+    gpuType: request.gpuType,
+    constraint: request.constraint?.text,
+    imageCacheDir: settings.cacheDir,
+    image: { ...pinImage(reference, digest), authFile, cudaVersion, cudaDriverVersion },
+    minDriver: guardDriver,
+    driverVersionFile: settings.driverVersionFile,
+  };
+  const template = await templateRead;
+  const script = renderTemplate(template, planJobView(job, settings.cache));
+  const summary: SubmitSummary = {
+    image: job.image.displayRef,
+    digest,
+    cudaVersion: cudaVersion ?? null,
+    partition,
+    constraint: request.constraint?.text ?? null,
+    driver: driver
+      ? { version: driver, source: request.driver !== undefined ? 'flag' : probe?.cached ? 'cache' : 'probe' }
+      : null,
+    policy: request.selection.policy,
+    mode: verdict?.mode ?? null,
+    guardMinDriver: guardDriver ?? null,
+    pullMode: request.pullMode,
+    why,
+  };
+  if (request.dryRun) return { submitted: false, summary, script };
+
+  // The pinned image is cached, pulled here, or pulled by a CPU job this one waits for (prepare-image.ts; loaded only
+  // here: its pulls need node:fs/promises, which a dry run never pays for).
+  const { prepareImage } = await import('./prepare-image.js');
+  const prepared = await prepareImage(deps, settings, {
+    image: job.image,
+    imageCacheDir: job.imageCacheDir,
+    mode: request.pullMode,
+    job: { argv: SBATCH_ARGV, script },
+  });
+  const dependency = prepared.pullJob ? dependencyArgv(prepared.pullJob.id) : [];
+  const outcome = interpretSbatch(
+    prepared.submitted ??
+      (await deps.runner.run({ argv: [...SBATCH_ARGV, ...dependency], stdin: script, timeoutMs: 120_000 })),
+  );
+  if ('error' in outcome) throw outcome.error;
+  deps.log.info({
+    event: 'job.submitted',
+    jobId: outcome.jobId,
+    image: job.image.displayRef,
+    digest,
+    partition,
+    pull: prepared.pull,
+    pullJob: prepared.pullJob?.id ?? null,
+  });
+  return { submitted: true, summary, jobId: outcome.jobId, prepared };
+}

@@ -1,0 +1,112 @@
+// Run a pull script (job/pull-script.ts: the job template's pull block, same lock, names and verification as jobs) on
+// this host (`bash -s`) or as a Slurm job (`sbatch --wait`), with progress events and a clean stop on abort.
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError, TemporaryError, UnavailableError } from '../errors.js';
+import { sifName, type PinnedImage } from '../image/names.js';
+import type { Logger } from '../log/types.js';
+import type { Runner } from '../transport/runner.js';
+import { LOGS_DIR } from './layout.js';
+import { formatSize } from './units.js';
+
+/** Where a pull runs: on this host, or as a Slurm job (sites whose login nodes may not do heavy work). */
+export type PullOn = 'local' | 'slurm';
+
+export interface RunPullDeps {
+  readonly runner: Runner;
+  readonly log: Logger;
+  /** Progress for a person at a terminal; undefined when nobody watches. */
+  readonly progress: ((line: string) => void) | undefined;
+  readonly signal: AbortSignal;
+  readonly user: string;
+  readonly progressEveryMs?: number;
+}
+
+export interface PullRun {
+  readonly script: string;
+  readonly on: PullOn;
+  readonly image: PinnedImage;
+  readonly imageCacheDir: string;
+  /** Where Apptainer writes while it pulls ("cache.apptainerTmpDir", else <cache>/.tmp), for the progress count. */
+  readonly apptainerTmpDir: string | undefined;
+}
+
+/** The Slurm job name of a pull the warmer runs with sbatch --wait (what a shutdown cancels). */
+export const warmPullJobName = (digest: string) => `qsc-warm-${digest.slice(7, 19)}`;
+
+/** Bytes a pull has written so far: its partial file plus Apptainer's temp dir (layers, squashfs being built). */
+async function bytesSoFar(dirs: readonly string[], partialPrefix: string, cacheDir: string): Promise<number> {
+  let total = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else total += (await stat(path).catch(() => undefined))?.size ?? 0;
+    }
+  };
+  for (const dir of dirs) await walk(dir);
+  for (const name of await readdir(cacheDir).catch(() => [] as string[])) {
+    if (name.startsWith(partialPrefix)) total += (await stat(join(cacheDir, name)).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
+}
+
+export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ seconds: number }> {
+  const { image, imageCacheDir: cacheDir } = pull;
+  const slurm = pull.on === 'slurm';
+  if (slurm) await mkdir(join(cacheDir, LOGS_DIR), { recursive: true });
+  const started = Date.now();
+  const tmpDir = join(pull.apptainerTmpDir ?? join(cacheDir, '.tmp'), deps.user);
+  const timer = setInterval(() => {
+    void bytesSoFar([tmpDir], `${sifName(image.digest)}.partial.`, cacheDir).then((bytes) => {
+      deps.log.info({
+        event: 'cache.pull.progress',
+        image: image.displayRef,
+        digest: image.digest,
+        bytes,
+        seconds: Math.round((Date.now() - started) / 1000),
+      });
+      deps.progress?.(`pulling ${image.displayRef}: ${formatSize(bytes)} so far`);
+    });
+  }, deps.progressEveryMs ?? 15_000);
+  try {
+    const result = await deps.runner.run({
+      argv: slurm ? ['sbatch', '--wait', '--parsable'] : ['bash', '-s'],
+      stdin: pull.script,
+      signal: deps.signal,
+    });
+    if (deps.signal.aborted && slurm) {
+      await deps.runner.run({
+        argv: ['scancel', `--user=${deps.user}`, `--name=${warmPullJobName(image.digest)}`],
+        timeoutMs: 30_000,
+      });
+    }
+    // The pull block's own notes (lock taken over, pulled in Ns); Apptainer prints no credentials.
+    deps.log.debug({
+      event: 'cache.pull.output',
+      image: image.displayRef,
+      code: result.code,
+      output: result.stderr.slice(-4000),
+    });
+    const last = (result.stderr.trim().split('\n').at(-1) ?? '').replace(/^qsub-container: /, '');
+    if (result.code === 0) return { seconds: (Date.now() - started) / 1000 };
+    if (deps.signal.aborted) throw new TemporaryError(`pull of ${image.displayRef} stopped by shutdown`);
+    if (result.code === 75) throw new TemporaryError(last || `not enough free space in ${cacheDir}`);
+    if (result.code === 65) throw new DataError(last || `pulled file for ${image.displayRef} is not a valid SIF`);
+    if (/no space left on device/i.test(result.stderr)) {
+      throw new TemporaryError(
+        `the filesystem of ${cacheDir} filled up while pulling ${image.displayRef}; the partial download was removed`,
+        {
+          hint: 'free space (qsub-container cache prune), or point "cache.apptainerTmpDir" at a larger filesystem',
+          cause: { stderr: result.stderr },
+        },
+      );
+    }
+    throw new UnavailableError(`pull of ${image.displayRef} failed (exit ${result.code}): ${last || 'no output'}`, {
+      hint: slurm ? `see the pull job's output in ${join(cacheDir, LOGS_DIR)}` : 'rerun with --log-level debug',
+      cause: { stderr: result.stderr },
+    });
+  } finally {
+    clearInterval(timer);
+  }
+}

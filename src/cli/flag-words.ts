@@ -1,0 +1,30 @@
+// The domain's field names as the command line spells them: a refused value (errors.ts: InvalidValueError) is worded
+// with the flag the user typed, one table for every command.
+import { InvalidValueError, UsageError, type Field } from '../errors.js';
+
+const FLAG_OF: Readonly<Record<Field, string>> = {
+  time: '--time',
+  memory: '--mem',
+  gpus: '--gpu',
+  cpus: '--cpus',
+  partition: '--partition',
+  gpuType: '--gpu-type',
+  account: '--account',
+  constraint: '--constraint',
+  bind: '--bind',
+  env: '--env',
+  array: '--array',
+  taskCommands: '--commands',
+  release: '--release',
+  cuda: '--cuda',
+  variant: '--variant',
+  python: '--python',
+  pull: '--pull',
+  policy: '--policy',
+};
+
+/** The error as the command line words it; any other error as it is. */
+export function inFlagWords(error: unknown): unknown {
+  if (!(error instanceof InvalidValueError)) return error;
+  return new UsageError(error.wordedFor(FLAG_OF[error.field]), { hint: error.hint, cause: error });
+}

@@ -1,0 +1,67 @@
+// Every command example of README.md, run on the testbed as the cluster user: the exit code it documents (0 unless
+// `# exit N`) and the output it shows (CONTRIBUTING.md, "README examples"). Jobs it submits are cancelled or waited
+// for, and their output files removed.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLUSTER_HOME, CLUSTER_USER, E2E_PREFIX, queuedJobIds, runAsUser } from '../support/cluster.js';
+import { matchesShown, readmeExamples } from '../support/readme-examples.js';
+
+const { examples, problems } = readmeExamples(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'));
+const PATH = `${E2E_PREFIX}/bin:/usr/local/bin:/usr/bin:/bin`;
+const submitted = new Set<string>();
+
+/** Job ids a submission reports: `submitted job N` on stderr, `pull job N` while following, `--json`'s ids. */
+const jobIds = (text: string) =>
+  [...text.matchAll(/submitted job (\d+)|\bpull job (\d+)|"(?:jobId|pullJobId)": (\d+)/g)].map(
+    (m) => (m[1] ?? m[2] ?? m[3])!,
+  );
+
+/** Cancel the jobs, wait until they have left the queue, and remove their output files from the user's home. */
+async function cleanUp(ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  // Only the cluster user's jobs.
+  try {
+    execFileSync('scancel', [`--user=${CLUSTER_USER}`, ...ids], { stdio: 'ignore' });
+  } catch {
+    // scancel exits 1 when a job had already ended: nothing to cancel then.
+  }
+  for (let i = 0; i < 60 && queuedJobIds().some((id) => ids.includes(id.split('_')[0]!)); i++)
+    await new Promise((r) => setTimeout(r, 500));
+  const outputs = new RegExp(`-(${ids.join('|')})(_\\d+)?\\.out$`);
+  for (const name of readdirSync(CLUSTER_HOME)) if (outputs.test(name)) rmSync(join(CLUSTER_HOME, name));
+}
+
+describe('README.md examples on the testbed', () => {
+  afterAll(() => {
+    // Nothing left behind: none of the jobs the examples submitted is still queued or running.
+    expect(queuedJobIds().filter((id) => submitted.has(id.split('_')[0]!))).toEqual([]);
+  });
+
+  it('follow the convention, and some cannot run here, each saying why', () => {
+    expect(problems).toEqual([]);
+    expect(examples.filter((e) => e.skip !== undefined).every((e) => e.skip!.length > 0)).toBe(true);
+  });
+
+  it.each(examples.filter((e) => e.skip === undefined).map((e) => [`README.md:${e.line}: ${e.command}`, e] as const))(
+    '%s',
+    async (_name, example) => {
+      const result = await runAsUser(['sh', '-c', example.command], { PATH });
+      const ids = jobIds(`${result.stdout}\n${result.stderr}`);
+      ids.forEach((id) => submitted.add(id));
+      try {
+        const shown = `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+        expect(result.code, shown).toBe(example.exit);
+        const lines = `${result.stdout}\n${result.stderr}`.split('\n');
+        for (const line of example.output)
+          expect(
+            lines.some((actual) => matchesShown(line, actual)),
+            `shown line not in the output: ${line}\n${shown}`,
+          ).toBe(true);
+      } finally {
+        await cleanUp(ids);
+      }
+    },
+  );
+});

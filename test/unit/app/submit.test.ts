@@ -1,0 +1,188 @@
+// app/submit.ts decides on recorded Slurm answers (test/fixtures/slurm) and the recorded registry: what is probed,
+// chosen, checked, pulled and submitted, for a dry run and for each way an image reaches the cache, and each refusal.
+import { describe, expect, it } from 'vitest';
+import { selectionRequest } from '../../../src/app/selection.js';
+import { submit, type SubmitRequest } from '../../../src/app/submit.js';
+import { ExitCode } from '../../../src/errors.js';
+import { sifName } from '../../../src/image/names.js';
+import { findFramework } from '../../../src/ngc/frameworks.js';
+import { SBATCH_ARGV } from '../../../src/slurm/sbatch.js';
+import { RECORDED_CACHE, testDeps, testSettings } from '../../support/app-deps.js';
+import { fakeRegistry } from '../../support/fake-registry.js';
+import { recorded, type Exchange } from '../../support/fake-runner.js';
+
+const TF_25_02 = fakeRegistry().digestOf('nvidia/tensorflow', '25.02-tf2-py3');
+const PROBE_GENGPU = ['sinfo-partition-gengpu', 'sinfo-nodes-gengpu', 'srun-probe-gengpu-gpu01'].map(recorded);
+const NO_SELECTION = { policy: undefined, release: undefined, cuda: undefined, variant: undefined, python: undefined };
+
+function request(overrides: Partial<SubmitRequest> = {}, site: Record<string, unknown> = {}): SubmitRequest {
+  const settings = testSettings({ cacheDir: RECORDED_CACHE, ...site });
+  return {
+    settings,
+    target: { kind: 'framework', framework: findFramework('tensorflow')! },
+    tag: undefined,
+    force: false,
+    selection: selectionRequest(NO_SELECTION, settings),
+    partition: 'gengpu',
+    gpus: 1,
+    gpuType: undefined,
+    constraint: undefined,
+    driver: undefined,
+    refresh: false,
+    pullMode: 'job',
+    job: { jobName: undefined, mem: undefined, cpus: undefined, output: undefined, command: ['python', 'train.py'] },
+    dryRun: false,
+    ...overrides,
+  };
+}
+
+const argvs = (deps: ReturnType<typeof testDeps>) => deps.runner.calls.map((c) => c.argv);
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail('not refused'),
+    (error: unknown) => error,
+  );
+
+describe('submit, dry run', () => {
+  it('probes the partition, picks the newest image its driver runs, and renders the script without queueing it', async () => {
+    const deps = testDeps(PROBE_GENGPU);
+    const result = await submit(deps, request({ dryRun: true }));
+    expect(result.submitted).toBe(false);
+    expect(result.summary).toMatchObject({
+      image: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
+      digest: TF_25_02,
+      driver: { version: '580.159.04', source: 'probe' },
+      guardMinDriver: '570.86.10',
+      pullMode: 'job',
+    });
+    expect(argvs(deps)).toEqual(PROBE_GENGPU.map((e) => e.argv));
+    expect(!result.submitted && result.script).toContain(`image_digest=${TF_25_02}`);
+  });
+
+  it('with --driver, asks Slurm nothing; the second run takes the driver from the probe cache', async () => {
+    const given = testDeps([]);
+    const result = await submit(given, request({ dryRun: true, driver: '525.105.17' }));
+    expect(result.summary).toMatchObject({ image: '127.0.0.1:5000/nvidia/tensorflow:23.01-tf2-py3' });
+    expect(result.summary.driver).toEqual({ version: '525.105.17', source: 'flag' });
+    expect(given.runner.calls).toEqual([]);
+
+    const first = testDeps(PROBE_GENGPU);
+    await submit(first, request({ dryRun: true }));
+    const again = testDeps([], { home: first.stateCacheDir.replace(/\/\.cache\/qsub-container$/, '') });
+    expect((await submit(again, request({ dryRun: true }))).summary.driver).toEqual({
+      version: '580.159.04',
+      source: 'cache',
+    });
+  });
+});
+
+describe('submit, the image on its way to the cache', () => {
+  it('cached: the cache check itself submits the job (one call, the script on its stdin)', async () => {
+    const deps = testDeps([...PROBE_GENGPU, recorded('check-cached-cached-submitted')]);
+    const result = await submit(deps, request({ pullMode: 'slurm' }, { warm: { pullPartition: 'short' } }));
+    expect(result).toMatchObject({
+      submitted: true,
+      jobId: recorded('check-cached-cached-submitted').stdout.split('\n')[1],
+    });
+    expect(result.submitted && result.prepared.pull).toBe('cached');
+    const check = deps.runner.calls.at(-1)!;
+    expect(check.argv.slice(3)).toEqual([
+      'sh',
+      RECORDED_CACHE,
+      sifName(TF_25_02),
+      expect.any(String),
+      'cached',
+      ...SBATCH_ARGV,
+    ]);
+    expect(check.stdin).toContain(`image_digest=${TF_25_02}`);
+  });
+
+  it('not cached, pulled in the job: submitted by the check as well', async () => {
+    const deps = testDeps([...PROBE_GENGPU, recorded('check-cached-missing-submitted')]);
+    const result = await submit(deps, request({ pullMode: 'job' }));
+    expect(result.submitted && result.prepared).toMatchObject({ pull: 'in-job' });
+    expect(deps.runner.calls.at(-1)!.argv[7]).toBe('always');
+  });
+
+  it('not cached, pulled by a CPU job: the job waits for it (afterok); a second submission shares it', async () => {
+    const site = { warm: { pullPartition: 'short' } };
+    const pullJob = recorded('pull-job-submitted').stdout.match(/\d+/)![0];
+    const chained = recorded('sbatch-dependency');
+    expect(chained.argv).toContain(`--dependency=afterok:${pullJob}`);
+    const deps = testDeps([...PROBE_GENGPU, recorded('check-cached-missing'), recorded('pull-job-submitted'), chained]);
+    const result = await submit(deps, request({ pullMode: 'slurm' }, site));
+    expect(result.submitted && result.prepared).toEqual({ pull: 'pull-job', pullJob: { id: pullJob, shared: false } });
+    expect(result).toMatchObject({ jobId: chained.stdout.trim() });
+    expect(deps.notes).toContain(
+      `qsub-container: submitted pull job ${pullJob} on short for 127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3`,
+    );
+    // The pull job's script is the pull block alone, for the pull partition.
+    const pullScript = deps.runner.calls.find((c) => c.argv.includes(`qsc-pull-${TF_25_02.slice(7)}`))!.stdin!;
+    expect(pullScript).toContain('#SBATCH --partition=short');
+    expect(pullScript).not.toContain('--gres');
+
+    const next = testDeps([...PROBE_GENGPU, recorded('check-cached-missing'), recorded('pull-job-queued'), chained]);
+    const shared = await submit(next, request({ pullMode: 'slurm' }, site));
+    expect(shared.submitted && shared.prepared.pullJob).toEqual({ id: pullJob, shared: true });
+  });
+
+  it('not cached, pulled here first: the pull block runs with bash, then sbatch', async () => {
+    const deps = testDeps([
+      ...PROBE_GENGPU,
+      recorded('check-cached-missing'),
+      recorded('bash-pull-local'),
+      recorded('sbatch-parsable'),
+    ]);
+    const result = await submit(deps, request({ pullMode: 'local' }));
+    expect(result.submitted && result.prepared.pull).toBe('pulled-here');
+    expect(argvs(deps).slice(-2)).toEqual([['bash', '-s'], [...SBATCH_ARGV]]);
+    expect(deps.runner.calls.at(-2)!.stdin).toMatch(/^exit 0$/m);
+  });
+
+  it('a damaged cached file is quarantined, said, and pulled again', async () => {
+    const deps = testDeps([
+      ...PROBE_GENGPU,
+      recorded('check-cached-quarantined'),
+      recorded('pull-job-submitted'),
+      recorded('sbatch-dependency'),
+    ]);
+    const result = await submit(deps, request({ pullMode: 'slurm' }, { warm: { pullPartition: 'short' } }));
+    expect(result.submitted && result.prepared.quarantined).toMatch(/quarantine\/sha256-.*\.sif\.\d+$/);
+    expect(deps.notes[0]).toMatch(/was damaged \(no SIF header\); moved to .*, pulling it again$/);
+  });
+});
+
+describe('submit, refused', () => {
+  it.each<[string, string[], number, RegExp]>([
+    ['the partition has no GPUs', ['sinfo-partition-short'], ExitCode.noGpu, /partition short has no GPUs/],
+    [
+      'the partition does not exist',
+      ['sinfo-partition-nosuch', 'sinfo-list'],
+      ExitCode.unknownPartition,
+      /"nosuch" does not exist/,
+    ],
+    [
+      "the node's driver is broken",
+      ['sinfo-partition-gpu-broken', 'sinfo-nodes-gpu-broken', 'srun-probe-gpu-broken-gpu01'],
+      ExitCode.data,
+      /nvidia-smi on gpu-broken \(node gpu01\) failed/,
+    ],
+  ])('probe: %s → exit %i, nothing queued', async (_what, fixtures, code, message) => {
+    const exchanges = fixtures.map(recorded);
+    const partition = exchanges[0]!.argv[3]!;
+    const deps = testDeps(exchanges);
+    const error = await refusal(submit(deps, request({ partition })));
+    expect(error).toMatchObject({ exitCode: code, message: expect.stringMatching(message) });
+    expect(argvs(deps)).toEqual(exchanges.map((e) => e.argv));
+  });
+
+  it.each<[string, number, RegExp]>([
+    ['sbatch-invalid-partition', ExitCode.unknownPartition, /invalid partition name/i],
+    ['sbatch-node-configuration', ExitCode.refused, /node configuration is not available/],
+  ])('sbatch: %s → exit %i', async (fixture, code, message) => {
+    const refused: Exchange = recorded(fixture);
+    const deps = testDeps([recorded('check-cached-missing'), recorded('bash-pull-local'), refused]);
+    const error = await refusal(submit(deps, request({ pullMode: 'local', driver: '580.159.04' })));
+    expect(error).toMatchObject({ exitCode: code, message: expect.stringMatching(message) });
+  });
+});
