@@ -4,6 +4,7 @@
 // machine (test/bench/startup.mjs). Nothing else runs at start-up for them to block. Not node:fs/promises either: it
 // costs ~2.5 ms to load. Modules off that path (the cache, import, the warmer) keep using node:fs/promises.
 import {
+  lstatSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -27,4 +28,5 @@ export const mkdir = (path: PathLike, options?: MakeDirectoryOptions): Promise<v
   inPlace(() => void mkdirSync(path, options));
 export const rename = (from: PathLike, to: PathLike): Promise<void> => inPlace(() => renameSync(from, to));
 export const stat = (path: PathLike): Promise<Stats> => inPlace(() => statSync(path));
+export const lstat = (path: PathLike): Promise<Stats> => inPlace(() => lstatSync(path));
 export const unlink = (path: PathLike): Promise<void> => inPlace(() => unlinkSync(path));
