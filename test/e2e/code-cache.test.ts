@@ -27,7 +27,8 @@ describe('V8 code caches for the bundle', () => {
     const first = await dryRun(home);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const files = cacheFiles(dir);
-    expect(files).toContainEqual(expect.stringMatching(/^submit-.*\.cjs\.v8$/));
+    // The chunk a command run loads (deploy/bundle-cli.mjs), with the code of submit.
+    expect(files).toContainEqual(expect.stringMatching(/^command-.*\.cjs\.v8$/));
     // Only chunks named by their content: V8 would take a cache for a changed file of the same length (the entry's).
     for (const file of files) expect(file).toMatch(/^[\w-]+-[\w-]{8}\.cjs\.v8$/);
     for (const file of files) expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
@@ -42,13 +43,13 @@ describe('V8 code caches for the bundle', () => {
     const home = userTempDir('qsc-code-cache');
     const dir = join(home, 'qsub-container', 'code-cache');
     const first = await dryRun(home);
-    const submit = join(
+    const command = join(
       dir,
-      cacheFiles(dir).find((f) => f.startsWith('submit-'))!,
+      cacheFiles(dir).find((f) => f.startsWith('command-'))!,
     );
-    writeFileSync(submit, 'not a code cache');
+    writeFileSync(command, 'not a code cache');
     expect(await dryRun(home)).toBe(first);
-    expect(readFileSync(submit).length).toBeGreaterThan(1000);
+    expect(readFileSync(command).length).toBeGreaterThan(1000);
   });
 
   it('does not use a directory others may write', async () => {
