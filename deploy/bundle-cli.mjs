@@ -24,15 +24,14 @@ await bundle.write({
   chunkFileNames: '[name]-[hash].cjs',
   // A dry run in few files (Node's CommonJS loader costs ~0.3 ms a file; chunked per shared module it read 18): what
   // main.js imports statically in one chunk (all `--help` needs); in another, what a command run loads on its way to
-  // the registry: dispatch.ts with all it imports, the logger, node:http's adapter (which loads node:http with its
-  // first request) and the job templates. The commands that load on demand (cache, warm, import) and --host's SSH keep
-  // chunks of their own.
+  // the registry: dispatch.ts with all it imports, the logger and the job templates. node:http's adapter stays apart
+  // (detect needs none), as do the commands that load on demand (cache, warm, import) and --host's SSH.
   codeSplitting: {
     groups: [
       { name: 'startup', tags: ['$initial'], priority: 2 },
       {
         name: 'command',
-        test: /[\\/](cli[\\/]dispatch|log[\\/]logger|registry[\\/]http-fetch|templates[\\/](load|prebuilt))\.js$/,
+        test: /[\\/](cli[\\/]dispatch|log[\\/]logger|templates[\\/](load|prebuilt))\.js$/,
         includeDependenciesRecursively: true,
         priority: 1,
       },

@@ -1,7 +1,7 @@
 // The registry's fetch port over node:http/https (Node 20's fetch loads undici, ~25 ms): redirects dropping Authorization
 // across origins, an abort signal, identity encoding and the Response members http.ts and client.ts read, as fetch does;
 // HTTPS_PROXY / HTTP_PROXY / NO_PROXY honoured (proxy.ts), the proxy's connections loaded only when one applies.
-import type { Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FetchInit, FetchPort, FetchResponse } from './http.js';
 import { proxyConfigured, proxyFor, proxyAuthorization, readProxySettings, type ProxySettings } from './proxy.js';
@@ -9,16 +9,11 @@ import { proxyConfigured, proxyFor, proxyAuthorization, readProxySettings, type 
 const MAX_REDIRECTS = 20;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/**
- * Keep-alive agents (idle sockets are unref'd by Node, so they never hold the process open). node:http (~3 ms) loads
- * with the first request, so a command that asks no registry (detect) never loads it; https only when used.
- */
+/** Keep-alive agents (idle sockets are unref'd by Node, so they never hold the process open); https is loaded only when used. */
 const agents: { http?: HttpAgent; https?: HttpAgent } = {};
 function transportFor(protocol: string) {
-  if (protocol === 'http:') {
-    const http = process.getBuiltinModule('node:http');
-    return { request: http.request, agent: (agents.http ??= new http.Agent({ keepAlive: true })) };
-  }
+  if (protocol === 'http:')
+    return { request: httpRequest, agent: (agents.http ??= new HttpAgent({ keepAlive: true })) };
   if (protocol !== 'https:') throw new TypeError(`fetch failed: unsupported protocol ${protocol}`);
   const https = process.getBuiltinModule('node:https');
   return { request: https.request, agent: (agents.https ??= new https.Agent({ keepAlive: true })) };
@@ -50,7 +45,7 @@ function exchange(
     } else if (url.protocol === 'http:') {
       // Plain http through a proxy: the request goes to the proxy, naming the absolute URI (RFC 9112 absolute-form).
       const authorization = proxyAuthorization(proxy.url);
-      req = process.getBuiltinModule('node:http').request(
+      req = httpRequest(
         {
           ...options,
           host: proxy.url.hostname,
