@@ -1,130 +1,93 @@
-// The typed arguments of each command, as parse-command hands them to the commands.
-import type { LogLevel } from '../log/logger.js';
+// The typed arguments of each command, types and values both derived from the declaration in options.ts: each option
+// and positional fills the field named by its camelCase name, typed by its kind (typedArgs below fills it so).
+import {
+  COMMANDS,
+  type COMMON_OPTIONS,
+  type CommandName,
+  type CommandSpec,
+  type OptionSpec,
+  type SELECTION_OPTIONS,
+} from './options.js';
 
-export interface CommonArgs {
-  readonly json: boolean;
-  readonly logLevel: LogLevel;
-  /** --host: run on the cluster over SSH (profile name, ~/.ssh/config alias or user@host[:port]). */
-  readonly host: string | undefined;
-  readonly acceptNewHostKey: boolean;
-  /** --ssh-client: "openssh" (the user's ssh) or "ssh2" (built in); undefined: config, else a live ControlMaster decides. */
-  readonly sshClient: string | undefined;
-}
+type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
 
+/**
+ * A list for array and repeatable options; a boolean for flags; one of the choices when it has a default; else a
+ * string, if given. (An optional choice stays a string: the same fields carry words from config files, checked later.)
+ */
+type ValueOf<O extends OptionSpec> = O extends { readonly array: true } | { readonly repeatable: true }
+  ? readonly string[]
+  : O extends { readonly type: 'boolean' }
+    ? boolean
+    : O extends { readonly choices: readonly (infer Choice)[]; readonly default: unknown }
+      ? Choice
+      : O extends { readonly default: string }
+        ? string
+        : string | undefined;
+
+/** Positionals are required: always there. */
+type PositionalValueOf<O extends OptionSpec> = O extends { readonly choices: readonly (infer Choice)[] }
+  ? Choice
+  : string;
+
+type FieldsOf<Options> = {
+  readonly [K in keyof Options & string as Camel<K>]: Options[K] extends OptionSpec ? ValueOf<Options[K]> : never;
+};
+
+type Flatten<T> = { readonly [K in keyof T]: T[K] };
+
+type ArgsOf<C extends CommandSpec> = Flatten<
+  FieldsOf<C['options']> & {
+    readonly [K in keyof C['positionals'] & string as Camel<K>]: C['positionals'][K] extends OptionSpec
+      ? PositionalValueOf<C['positionals'][K]>
+      : never;
+  } & (C extends { readonly takesCommand: true } ? { readonly command: readonly string[] } : unknown)
+>;
+
+export type CommonArgs = FieldsOf<typeof COMMON_OPTIONS>;
 /** Tag-selection flags shared by submit and tags (validated in app/selection.ts). */
-export interface SelectionArgs {
-  readonly policy: string | undefined;
-  readonly release: string | undefined;
-  readonly cuda: string | undefined;
-  readonly variant: string | undefined;
-  readonly python: string | undefined;
-}
+export type SelectionArgs = FieldsOf<typeof SELECTION_OPTIONS>;
 
-export interface SubmitArgs extends CommonArgs, SelectionArgs {
-  readonly target: string;
-  readonly gpu: string | undefined;
-  readonly gpuType: string | undefined;
-  /** Slurm feature constraint (-C): selection uses only node groups that satisfy it; the job gets #SBATCH --constraint. */
-  readonly constraint?: string | undefined;
-  readonly partition: string | undefined;
-  readonly account: string | undefined;
-  readonly time: string | undefined;
-  readonly mem: string | undefined;
-  readonly cpus: string | undefined;
-  readonly jobName: string | undefined;
-  readonly output: string | undefined;
-  readonly registry: string | undefined;
-  readonly cacheDir: string | undefined;
-  readonly driver: string | undefined;
-  readonly dryRun: boolean;
-  readonly refresh: boolean;
-  readonly wait: boolean;
-  readonly command: readonly string[];
-  /** --tag: this tag of the framework, still checked against the driver. */
-  readonly tag: string | undefined;
-  /** --force: submit an explicit tag the driver cannot run (the job's runtime guard still checks the node). */
-  readonly force: boolean;
-  /** --pull auto|local|slurm|job: where a missing image is pulled (job/pull-mode.ts); undefined: the config's. */
-  readonly pull?: string | undefined;
-  /** --array: sbatch array indexes. */
-  readonly array?: string | undefined;
-  /** --bind SRC[:DST[:ro|rw]], repeatable. */
-  readonly bind?: readonly string[] | undefined;
-  /** --env NAME=VALUE, repeatable: environment inside the container. */
-  readonly env?: readonly string[] | undefined;
-  /** --commands FILE: one shell command per line, each an array task. */
-  readonly commands?: string | undefined;
-}
-
-export interface TagsArgs extends CommonArgs, SelectionArgs {
-  readonly framework: string;
-  readonly gpuName: string | undefined;
-  readonly explain: boolean;
-  readonly offline: boolean;
-  readonly driver: string | undefined;
-  readonly partition: string | undefined;
-  readonly gpuType: string | undefined;
-  /** Slurm feature constraint (-C): probe only node groups that satisfy it. */
-  readonly constraint?: string | undefined;
-  readonly account: string | undefined;
-  readonly registry: string | undefined;
-  readonly refresh: boolean;
-}
-
-export interface DetectArgs extends CommonArgs {
-  readonly nvidiaSmiOutput: string | undefined;
-  /** Slurm feature constraint (-C): probe only node groups that have it. */
-  readonly constraint: string | undefined;
-  readonly partition: readonly string[];
-  readonly gpuType: string | undefined;
-  readonly account: string | undefined;
-  readonly refresh: boolean;
-}
-
-export interface CacheArgs extends CommonArgs {
-  readonly action: 'ls' | 'verify' | 'prune';
-  readonly cacheDir: string | undefined;
-  readonly maxSize: string | undefined;
-  readonly olderThan: string | undefined;
-  readonly dryRun: boolean;
-}
-
-export interface WarmArgs extends CommonArgs {
-  readonly cacheDir: string | undefined;
-  readonly once: boolean;
-  readonly daemon: boolean;
-  readonly dryRun: boolean;
-  /** Re-probe the targets' partitions even when a cached driver answer is fresh. */
-  readonly refresh: boolean;
-}
-
-export interface LoginArgs extends CommonArgs {
-  readonly registry: string;
-  readonly username: string | undefined;
-  readonly passwordStdin: boolean;
-  /** With --host: store on the cluster side (the only way a secret is copied there). */
-  readonly remote: boolean;
-}
-
-export interface LogoutArgs extends CommonArgs {
-  readonly registry: string;
-  readonly remote: boolean;
-}
-
-export interface ImportArgs extends CommonArgs {
-  readonly source: string;
-  readonly as: string | undefined;
-  readonly cacheDir: string | undefined;
-  readonly via: string;
-}
+export type CommandArgs<N extends CommandName> = ArgsOf<(typeof COMMANDS)[N]>;
+export type SubmitArgs = CommandArgs<'submit'>;
+export type TagsArgs = CommandArgs<'tags'>;
+export type DetectArgs = CommandArgs<'detect'>;
+export type CacheArgs = CommandArgs<'cache'>;
+export type WarmArgs = CommandArgs<'warm'>;
+export type LoginArgs = CommandArgs<'login'>;
+export type LogoutArgs = CommandArgs<'logout'>;
+export type ImportArgs = CommandArgs<'import'>;
 
 export type ParsedCommand =
-  | { readonly name: 'submit'; readonly args: SubmitArgs }
-  | { readonly name: 'login'; readonly args: LoginArgs }
-  | { readonly name: 'logout'; readonly args: LogoutArgs }
-  | { readonly name: 'import'; readonly args: ImportArgs }
-  | { readonly name: 'tags'; readonly args: TagsArgs }
-  | { readonly name: 'detect'; readonly args: DetectArgs }
-  | { readonly name: 'cache'; readonly args: CacheArgs }
-  | { readonly name: 'warm'; readonly args: WarmArgs }
+  | { readonly [N in CommandName]: { readonly name: N; readonly args: CommandArgs<N> } }[CommandName]
   | { readonly name: 'help'; readonly text: string };
+
+export const camelCase = (key: string) => key.replace(/-+([^-])/g, (_m, c: string) => c.toUpperCase());
+
+/** What a parser (yargs, or the fast reader configured alike) reads for an option: a word, a flag, or its repeats. */
+export type ParsedValue = string | boolean | readonly ParsedValue[] | undefined;
+
+const list = (value: ParsedValue): string[] => (value === undefined ? [] : [value].flat().map(String));
+
+/**
+ * One field's value from what the parser read for it, as ValueOf / PositionalValueOf type it. (A string option given
+ * twice is read as both; its field has them comma-joined, as String() joins a list.)
+ */
+function fieldValue(spec: OptionSpec, value: ParsedValue): unknown {
+  if (spec.array || spec.repeatable) return list(value);
+  if (spec.type === 'boolean') return Boolean(value);
+  return value === undefined ? undefined : String(value);
+}
+
+/** The typed arguments of `name` from a parse (yargs' or the fast reader's, which agree). */
+export function typedArgs<N extends CommandName>(
+  name: N,
+  parsed: Readonly<Record<string, ParsedValue>>,
+): CommandArgs<N> {
+  const command: CommandSpec = COMMANDS[name];
+  const args: Record<string, unknown> = {};
+  for (const [key, spec] of [...Object.entries(command.positionals), ...Object.entries(command.options)])
+    args[camelCase(key)] = fieldValue(spec, parsed[key]);
+  if (command.takesCommand) args.command = list(parsed['--']);
+  return args as CommandArgs<N>;
+}

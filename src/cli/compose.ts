@@ -55,15 +55,8 @@ export async function compose(
   // sbatch exports its environment to the job: registry credentials must not ride along.
   const runner = remote?.runner ?? createLocalRunner(withoutCredentialEnv(env));
   const cluster = remote?.cluster ?? localClusterSide(paths, env);
-  let cryptoRequested = false;
   // node:http, not the global fetch: undici costs ~25 ms to load; loaded only by commands that ask a registry.
-  const fetch: FetchPort = async (url, init) => {
-    const answer = (await import('../registry/http-fetch.js')).httpFetch(url, init);
-    // Registry answers are digest-checked with node:crypto (~3 ms to load): load it while the first request is in flight.
-    if (!cryptoRequested) setImmediate(() => process.getBuiltinModule('node:crypto'));
-    cryptoRequested = true;
-    return answer;
-  };
+  const fetch: FetchPort = async (url, init) => (await import('../registry/http-fetch.js')).httpFetch(url, init);
   const deps = {
     runner,
     cluster,
@@ -78,6 +71,9 @@ export async function compose(
     stateCacheDir: paths.stateCacheDir,
     user,
     readTemplate: async (name: string) => {
+      // One turn of the event loop first: submit asks for the template just before it asks the registry, and the reads
+      // and their build-time parse then happen while the registry answers rather than before the request goes out.
+      await new Promise((resolve) => setImmediate(resolve));
       const [{ loadTemplate }, { usePrebuiltParse }] = await Promise.all([
         import('../templates/load.js'),
         import('../templates/prebuilt.js'),

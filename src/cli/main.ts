@@ -1,14 +1,14 @@
 // Entry: parse, run the command (dispatch.ts composes the real adapters and runs it), turn any error into one stderr
 // line (in flag words: flag-words.ts) and an exit code.
 import { exitCodeFor, ExitCode, formatErrorLine } from '../errors.js';
-import { defineCli, parseCommand } from './build-cli.js';
-import { recordCli } from './fast-parse.js';
+import { parseCommand } from './build-cli.js';
 import { inFlagWords } from './flag-words.js';
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
     if (argv.includes('--help')) {
-      const text = await renderedHelpFor(argv);
+      const { renderedHelp } = await import('./help-texts.js');
+      const text = await renderedHelp(argv, new URL('./', import.meta.url));
       if (text !== undefined) {
         process.stdout.write(`${text}\n`);
         return ExitCode.ok;
@@ -26,11 +26,4 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (exitCodeFor(worded) === ExitCode.internal && env.QSUB_CONTAINER_DEBUG) console.error(error);
     return exitCodeFor(worded);
   }
-}
-
-/** The build's rendering of this help request (help-texts.ts), if it is one the build rendered. */
-async function renderedHelpFor(argv: readonly string[]): Promise<string | undefined> {
-  const { helpKey, renderedHelp } = await import('./help-texts.js');
-  const key = helpKey(recordCli(defineCli), argv);
-  return key === undefined ? undefined : renderedHelp(key, new URL('./', import.meta.url));
 }

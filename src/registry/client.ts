@@ -192,7 +192,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     digest: string | undefined,
   ): Promise<{ text: string; digest: string }> {
     const bytes = Buffer.from(await response.arrayBuffer());
-    // node:crypto loads here, on the first answer, not at start-up (~2.7 ms): by then the other requests are in flight.
+    // node:crypto is loaded by now: http-fetch.ts loads it while the first request waits for its answer.
     const { createHash } = process.getBuiltinModule('node:crypto');
     const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (digest && digest !== actual) {

@@ -1,8 +1,6 @@
 // Registry credentials from their sources in a documented order, and the 0600 files that hold them (tool's, job's).
-import { lstat as lstatCb } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { mkdir, readFile, unlink } from '../state/fs-async.js';
+import { lstat, mkdir, readFile, unlink } from '../state/fs-async.js';
 import { AuthError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { writeFileAtomic } from '../state/json-file.js';
@@ -158,8 +156,6 @@ async function writePrivate(file: string, json: AuthFileJson): Promise<void> {
   await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
   await writeFileAtomic(file, formatAuthFile(json), 0o600);
 }
-
-const lstat = promisify(lstatCb);
 
 /**
  * The job's copy lives in a directory only its owner may change: a real directory (not a symlink), owned by this user,

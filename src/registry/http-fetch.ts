@@ -70,7 +70,19 @@ function exchange(
       reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause }));
     });
     req.end(body);
+    req.once('finish', loadCryptoWhileWaiting);
   });
+}
+
+/**
+ * Registry answers are digest-checked with node:crypto (client.ts), ~2-3 ms to load: loaded once the first request is
+ * on the wire, while the registry answers, rather than before it is sent or after the answer is in.
+ */
+let cryptoLoading = false;
+function loadCryptoWhileWaiting() {
+  if (cryptoLoading) return;
+  cryptoLoading = true;
+  setImmediate(() => process.getBuiltinModule('node:crypto'));
 }
 
 /** Keeps the event loop alive while a body is being read (its socket is unref'd); call the result to let go. */

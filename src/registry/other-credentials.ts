@@ -1,18 +1,15 @@
 // Credentials other tools keep, each read for the registry it names: Docker-format files (Docker's, Apptainer's,
 // podman's; inline entries, identity tokens, credHelpers/credsStore helpers) and enroot's netrc file.
-import { promisify } from 'node:util';
-import { readFile as readFileCb, stat as statCb } from 'node:fs';
 import { join } from 'node:path';
 import { AuthError } from '../errors.js';
 import { Secret } from '../secret.js';
+import { readFile, stat } from '../state/fs-async.js';
 import type { Runner } from '../transport/runner.js';
 import { entryFor, hasEntry, helperFor, parseAuthFile } from './auth-file.js';
 import { askCredentialHelper } from './credential-helper.js';
 import type { FoundCredentials } from './credentials.js';
 import { netrcCredentialsFor, parseNetrc } from './netrc.js';
 
-const readFile = promisify(readFileCb);
-const stat = promisify(statCb);
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The file's permission bits, or undefined when it does not exist. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Benchmark P1 (issue 7): a cold `--dry-run --driver D` against the testbed's registry vs `node -e 0`, as the cluster
-// user, alternating in one run; prints medians, a breakdown and the ratios (goal ≤ 1.5×). Needs root and the testbed.
+// Benchmark P1 (issue 11): a cold `--dry-run --driver D` against the testbed's registry vs the floor (node sending just
+// the two registry requests a dry run needs) and `node -e 0`, as the cluster user, in rotating order in one run; prints
+// medians and the ratio to the floor (goal ≤ 1.5×). Needs root and the testbed.
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,25 +88,22 @@ try {
   console.log(`startup (P1): ${RUNS} runs each, rotating order, as ${USER}, registry from ${USER}'s config`);
   for (const name of names) {
     console.log(
-      `  ${variants[name].label.padEnd(30)} median ${m[name].toFixed(0).padStart(4)} ms  ${(m[name] / m.node).toFixed(2)}× node  [${times[name].map((x) => x.toFixed(0)).join(' ')}]`,
+      `  ${variants[name].label.padEnd(30)} median ${m[name].toFixed(0).padStart(4)} ms  ${(m[name] / m.node).toFixed(2)}× node  ${(m[name] / m.floor).toFixed(2)}× floor  [${times[name].map((x) => x.toFixed(0)).join(' ')}]`,
     );
   }
   console.log(
     `  registry round trips per dry run (warm tool cache): ${exchanges.length} (${exchanges.map((e) => `${e.method} ${e.path.replace(/sha256:\w+/, 'sha256:…')} ${e.status}`).join(', ')})`,
   );
+  // P1 (issue 11): the dry run against what a fresh answer physically needs, the floor; node -e 0 shown for scale.
   console.log(
-    `  P1 ratio dry-run / node -e 0: ${(m.dryRun / m.node).toFixed(2)} (goal ≤ 1.5); the floor alone is ${(m.floor / m.node).toFixed(2)}×`,
-  );
-  // What the tool itself adds, beyond Node and the registry round trips no dry run can skip.
-  console.log(
-    `  dry-run / floor: ${(m.dryRun / m.floor).toFixed(2)}× (the tool's own work: ${(m.dryRun - m.floor).toFixed(0)} ms)`,
+    `  P1 ratio dry-run / floor: ${(m.dryRun / m.floor).toFixed(2)}× (goal ≤ 1.5×; the tool's own work: ${(m.dryRun - m.floor).toFixed(0)} ms); dry-run / node -e 0: ${(m.dryRun / m.node).toFixed(2)}×, floor / node -e 0: ${(m.floor / m.node).toFixed(2)}×`,
   );
   recordBench({
     id: 'P1',
-    what: 'cold --dry-run --driver D vs node -e 0 (medians)',
-    measured: `${(m.dryRun / m.node).toFixed(2)}× (${m.dryRun.toFixed(0)} vs ${m.node.toFixed(0)} ms; floor ${(m.floor / m.node).toFixed(2)}×, dry-run/floor ${(m.dryRun / m.floor).toFixed(2)}×)`,
-    goal: '≤ 1.5×',
-    met: m.dryRun / m.node <= 1.5,
+    what: 'cold --dry-run --driver D vs the floor: node + the 2 registry GETs (medians)',
+    measured: `${(m.dryRun / m.floor).toFixed(2)}× (${m.dryRun.toFixed(0)} vs ${m.floor.toFixed(0)} ms; node -e 0 ${m.node.toFixed(0)} ms)`,
+    goal: '≤ 1.5× floor',
+    met: m.dryRun / m.floor <= 1.5,
   });
 } finally {
   rmSync(scratch, { recursive: true, force: true });

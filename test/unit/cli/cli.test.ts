@@ -61,6 +61,20 @@ describe('command line', () => {
     });
   });
 
+  it.each([
+    [['help'], 'qsub-container [submit] <framework|image-ref> [options] [-- command args...]'],
+    [['tensorflow', 'help'], 'qsub-container [submit] <framework|image-ref> [options] [-- command args...]'],
+    [['tags', 'help'], 'qsub-container tags <framework>'],
+    [['tags', 'pytorch', 'help'], 'qsub-container tags <framework>'],
+    [['cache', 'help'], 'qsub-container cache <action>'],
+    [['detect', 'help'], 'qsub-container detect'],
+    [['logout', 'help'], 'qsub-container logout <registry>'],
+  ])('answers the word help in %j with help, not a run with its positionals unset', async (argv, usage) => {
+    const parsed = await parseCommand(argv);
+    expect(parsed).toMatchObject({ name: 'help' });
+    expect(parsed.name === 'help' && parsed.text.split('\n')[0]).toBe(usage);
+  });
+
   it('turns unknown options into usage errors', async () => {
     await expect(parseCommand(['tensorflow', '--frobnicate'])).rejects.toMatchObject({ exitCode: ExitCode.usage });
   });

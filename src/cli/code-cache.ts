@@ -1,0 +1,92 @@
+// V8 code caches for the bundle's chunks, turned on by bin/qsub-container.cjs before the bundle loads (the build makes
+// this module a bundle of its own, dist/bundle/code-cache.cjs). Node 20 has no compile cache of its own
+// (module.enableCompileCache came with Node 22), and compiling the bundle again on every run, eagerly and then function
+// by function, was ~15% of a dry run (test/bench/startup.mjs). The cache is taken when the process exits, so it holds
+// the functions the command ran; one V8 rejects (another Node, other flags) is written anew. Nothing here may fail a
+// command: any error means no cache.
+import { readFileSync, renameSync, writeFileSync, mkdirSync, lstatSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import { resolveStatePaths } from '../state/paths.js';
+
+/**
+ * Only chunks named by their content (deploy/bundle-cli.mjs: `[name]-[hash].cjs`) are cached under their name: V8 checks
+ * a cache against its source's length only, and would run the old code of a changed file of the same length.
+ */
+const NAMED_BY_CONTENT = /^[\w-]+-[\w-]{8}\.cjs$/;
+
+/** What Node's CommonJS loader offers to wrap: the compile step of Module (not in @types/node). */
+interface LoaderModule {
+  exports: unknown;
+}
+interface ModuleClass {
+  prototype: { _compile: (this: LoaderModule, content: string, filename: string) => unknown };
+  wrap(script: string): string;
+  createRequire(filename: string): NodeJS.Require;
+}
+
+/** The chunks beside this one (dist/bundle), with caches in the user's tool cache directory. */
+export function useCodeCacheForUser(env: NodeJS.ProcessEnv): void {
+  try {
+    const home = env.HOME || process.getBuiltinModule('node:os').homedir();
+    useCodeCache(
+      dirname(fileURLToPath(import.meta.url)),
+      join(resolveStatePaths(env, home).stateCacheDir, 'code-cache'),
+    );
+  } catch {
+    // No home directory to keep caches in: the bundle compiles as it would without them.
+  }
+}
+
+/**
+ * Compile the chunks of `bundleDir` loaded from now on with code caches kept in `cacheDir` (created 0700). A directory
+ * that others may write (not the user's own, or group/world-writable) is not used: a cache is code.
+ */
+export function useCodeCache(bundleDir: string, cacheDir: string): void {
+  if (!trusted(cacheDir, true)) return;
+  const Module = process.getBuiltinModule('node:module') as unknown as ModuleClass;
+  const stale: { script: Script; file: string }[] = [];
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename) {
+    // A chunk with import() (yargs, ssh2: ES modules) is Node's to compile: vm.Script runs import() only with a loader
+    // option that Node 20 calls experimental and warns about on stderr.
+    if (dirname(filename) !== bundleDir || !NAMED_BY_CONTENT.test(basename(filename)) || content.includes('import('))
+      return compile.call(this, content, filename);
+    const file = join(cacheDir, `${basename(filename)}.v8`);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new Script(Module.wrap(content), { filename, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected) stale.push({ script, file });
+    const wrapper = script.runInThisContext() as (...args: unknown[]) => unknown;
+    return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, dirname(filename));
+  };
+
+  process.once('exit', () => {
+    if (stale.length === 0 || !trusted(cacheDir, false)) return;
+    for (const { script, file } of stale) {
+      try {
+        const temp = `${file}.${process.pid}`;
+        writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+        renameSync(temp, file);
+      } catch {
+        // A full or read-only file system: the next run compiles as this one did.
+      }
+    }
+  });
+}
+
+/** The user's own directory, writable by no one else; `orMissing`: or not there yet (else it is made now). */
+function trusted(dir: string, orMissing: boolean): boolean {
+  try {
+    if (!orMissing) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(dir);
+    return stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
+  } catch (error) {
+    return orMissing && (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
