@@ -54,7 +54,7 @@ export function remoteClusterSide(
       const { env, files } = await read();
       return settingsFromFiles(
         files.map(({ path, text }) => parseConfigFile(`${runner.id}:${path}`, text)),
-        { ...envLayer(env), source: `${runner.id} environment` },
+        { ...envLayer(env, `the environment of ${runner.id}`), source: `${runner.id} environment` },
         flags,
         resolveStatePaths(env, env.HOME ?? '/').configDir,
         'fix the files named above on the cluster side (README: Configuration)',

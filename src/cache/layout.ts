@@ -2,7 +2,7 @@
 // in image/names.ts; locks, partial downloads, tag links, logs and quarantine are named here.
 //
 //   <cache>/sha256-<hex>.sif                 the image, content-addressed
-//   <cache>/sha256-<hex>.json                its metadata sidecar (source ref, digest, size, CUDA env, pulled-at)
+//   <cache>/sha256-<hex>.json                its metadata sidecar (source ref, digest, size, CUDA env, pulled-at, by, with which runtime)
 //   <cache>/sha256-<hex>.sif.lock            flock target while pulling (jobs and warmer)
 //   <cache>/sha256-<hex>.sif.submit.lock     flock target while a submission finds or submits the digest's pull job
 //   <cache>/.logs/pull-<jobid>.out           output of those CPU pull jobs (warm-<jobid>.out: the warmer's)
@@ -66,6 +66,9 @@ export interface Sidecar {
   /** ISO time. */
   readonly pulledAt: string;
   readonly pulledBy: string;
+  /** The runtime that pulled it, as its --version names it (apptainer, singularity-ce, singularity); older sidecars lack it. */
+  readonly runtime?: string;
+  readonly runtimeVersion?: string;
 }
 
 export function parseSidecar(text: string): Sidecar | undefined {
@@ -79,7 +82,7 @@ export function parseSidecar(text: string): Sidecar | undefined {
   }
 }
 
-/** The static head of the sidecar the job writes; it appends size, pulledAt and pulledBy once the file is verified. */
+/** The static head of the sidecar the job writes; it appends size, pulledAt, pulledBy and the runtime once the file is verified. */
 export function sidecarHead(
   digest: string,
   source: string,

@@ -6,6 +6,7 @@ import { DEFAULT_IMAGE_DIR_SHELL, sifName } from '../image/names.js';
 import { LOGS_DIR, PULL_JOB_LOG, submitLockName } from './layout.js';
 import type { Runner } from '../transport/runner.js';
 import { interpretSbatch } from '../slurm/sbatch.js';
+import { SBATCH_ENV_NAMES } from '../slurm/sbatch-env.js';
 
 /**
  * Job name of the CPU job that pulls one digest: the whole digest, so squeue --name finds exactly its pull (the script
@@ -25,12 +26,15 @@ export function parsePullJobAnswer(stdout: string): PullJobAnswer | undefined {
 }
 
 /**
+ * The pull job runs where its #SBATCH lines say (the pull partition): the user's SBATCH_* (slurm/sbatch-env.ts) are
+ * for the job that waits for it, and would override those lines, so the script unsets them before sbatch.
  * $1 cache dir ('' = the job's default), $2 SIF name, $3 its submit lock's name, $4 the pull job's name by digest,
  * then sbatch's own arguments; the pull script is on stdin. The name gets the cache dir's checksum, so only a job
  * pulling into the same directory is shared. flock is best effort: where the filesystem lacks it, two submissions at
  * the same instant may make two pull jobs, and the template's pull lock still makes the second a no-op.
  */
 const FIND_OR_SUBMIT = `dir=\${1:-${DEFAULT_IMAGE_DIR_SHELL}}; sif=$2; lock=$3; name=$4-$(printf '%s' "$dir" | cksum | cut -d' ' -f1); shift 4
+unset ${SBATCH_ENV_NAMES.join(' ')}
 mkdir -p "$dir/${LOGS_DIR}" && chmod g+w "$dir/${LOGS_DIR}" 2>/dev/null
 exec 9>>"$dir/$lock" && flock -w 120 9 2>/dev/null
 id=$(squeue --noheader --name="$name" --states=PENDING,RUNNING,CONFIGURING --format=%i | head -n 1)

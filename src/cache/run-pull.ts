@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DataError, TemporaryError, UnavailableError } from '../errors.js';
 import { sifName, type PinnedImage } from '../image/names.js';
 import type { Logger } from '../log/types.js';
+import { SBATCH_ENV_NAMES } from '../slurm/sbatch-env.js';
 import type { Runner } from '../transport/runner.js';
 import { LOGS_DIR } from './layout.js';
 import { formatSize } from './units.js';
@@ -71,7 +72,11 @@ export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ secon
   }, deps.progressEveryMs ?? 15_000);
   try {
     const result = await deps.runner.run({
-      argv: slurm ? ['sbatch', '--wait', '--parsable'] : ['bash', '-s'],
+      // The pull job runs where its #SBATCH lines say: a user's SBATCH_PARTITION (or _CONSTRAINT, _GRES, ...) is
+      // for their GPU jobs, and would override those lines.
+      argv: slurm
+        ? ['env', ...SBATCH_ENV_NAMES.flatMap((name) => ['-u', name]), 'sbatch', '--wait', '--parsable']
+        : ['bash', '-s'],
       stdin: pull.script,
       signal: deps.signal,
     });

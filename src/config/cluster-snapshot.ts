@@ -2,6 +2,7 @@
 // that settings read, and the mode of its auth file. The script and its parser live here; config/load.ts parses the
 // files and resolve.ts validates them, as it does this machine's.
 import { SHELL_STATE_PATHS } from '../state/paths.js';
+import { SBATCH_ENV_NAMES } from '../slurm/sbatch-env.js';
 import { ENV_VARS } from './resolve.js';
 
 const ENV_NAMES = [
@@ -9,7 +10,7 @@ const ENV_NAMES = [
   'XDG_CONFIG_HOME',
   'QSUB_CONTAINER_CONFIG',
   'QSUB_CONTAINER_SITE_CONFIG',
-  ...Object.values(ENV_VARS).flat(),
+  ...new Set([...Object.values(ENV_VARS).flat(), ...SBATCH_ENV_NAMES]),
 ];
 
 /**

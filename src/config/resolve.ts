@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DEFAULT_CACHE, DEFAULT_WARM, type CacheSettings, type WarmSettings } from '../cache/settings.js';
 import { PULL_MODES } from '../job/pull-mode.js';
 import { POLICIES } from '../ngc/select.js';
+import { readSbatchEnv, type SbatchEnv } from '../slurm/sbatch-env.js';
 import { SSH_CLIENTS, type SshClient } from '../transport/ssh-target.js';
 import { validateHostProfiles, type HostProfile } from '../transport/ssh-target.js';
 import { checkWarm, readSection } from './sections.js';
@@ -42,6 +43,8 @@ export interface Settings {
   readonly hosts: Readonly<Record<string, HostProfile>>;
   /** The SSH client for --host when neither the flag nor the profile names one; this machine's user config only. */
   readonly sshClient: SshClient | undefined;
+  /** SBATCH_* of the environment sbatch runs in (this machine's, or the cluster side's for --host): sbatch-env.ts. */
+  readonly sbatchEnv: SbatchEnv;
 }
 
 type Key = keyof Settings;
@@ -86,6 +89,8 @@ export interface ConfigLayer {
   /** For messages: a file path, "environment" or "flags". */
   readonly source: string;
   readonly values: unknown;
+  /** The environment layer's SBATCH_* values, which no setting holds whole (sbatch reads them itself). */
+  readonly sbatch?: SbatchEnv;
 }
 
 export interface Resolution {
@@ -147,14 +152,15 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
   return out;
 }
 
-export function envLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
+/** `where`: whose environment, for messages (the cluster side's for --host). */
+export function envLayer(env: Readonly<Record<string, string | undefined>>, where = 'your environment'): ConfigLayer {
   const values = Object.fromEntries(
     Object.entries(ENV_VARS).flatMap(([key, names]) => {
       const name = names.find((n) => env[n]);
       return name ? [[key, env[name]]] : [];
     }),
   );
-  return { source: 'environment', values };
+  return { source: 'environment', values, sbatch: readSbatchEnv(env, where) };
 }
 
 /** Layers from lowest to highest precedence: site file, user file, environment, flags. */
@@ -185,6 +191,7 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       warm,
       hosts: merged.hosts ?? {},
       sshClient: merged.sshClient,
+      sbatchEnv: layers.find((l) => l.sbatch)?.sbatch ?? readSbatchEnv({}, 'your environment'),
     },
     errors,
   };

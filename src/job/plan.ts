@@ -37,7 +37,8 @@ export interface JobRequest {
   readonly taskCommands?: readonly string[] | undefined;
 }
 
-function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
+/** The job's #SBATCH --gres: its GPUs, of a type when one was asked; undefined for a job without GPUs. */
+export function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
   if (gpus <= 0) return undefined;
   return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
 }

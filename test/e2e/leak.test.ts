@@ -20,6 +20,7 @@ import {
 } from '../support/cluster.js';
 import { startRedirectingRegistry } from '../support/redirecting-registry.js';
 import { TOKEN_REGISTRY, tokenPassword } from '../support/token-registry.js';
+import { runtimePath } from '../support/runtimes.js';
 import { removeUserTempDirs, userTempDir as makeUserTempDir } from '../support/user-temp.js';
 
 /** Made at run time: a literal here would be found in the tests themselves. */
@@ -38,6 +39,8 @@ const needles = () =>
   ]);
 
 const surfaces: string[] = [];
+/** Pull commands seen holding a secret in their environment: the one place a runtime without --authfile gets it. */
+let pullCarriers = 0;
 const leaks: string[] = [];
 function scan(surface: string, content: string | Buffer) {
   surfaces.push(surface);
@@ -79,8 +82,97 @@ function storedJobEnvironment(jobId: string): Buffer | undefined {
   }
 }
 
+/** The parent pid of a process, from /proc/PID/stat (its 4th field, after the command in parentheses). */
+function parentPid(pid: string): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True for the runtime's pull command and what it starts: the one process a runtime without --authfile gets the
+ * credentials in, as its own variables (job-templates/_runtime.mustache: runtime_pull).
+ */
+function inPullCommand(pid: string): boolean {
+  for (let p: string | undefined = pid, hops = 0; p && p !== '1' && p !== '0' && hops < 30; p = parentPid(p), hops++) {
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`).includes('\0pull\0--disable-cache\0')) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/**
+ * Until the job ends, watch Slurm's view of it and every process of it (pull phase included); then its output. With
+ * `pullCarries`, the pull command's own processes may hold the credentials in their environment (and only those).
+ */
+async function inspectJob(label: string, jobId: string, pullCarries: boolean) {
+  const stored = storedJobEnvironment(jobId);
+  expect(stored, 'slurmctld keeps the job environment while the job lives').toBeDefined();
+  expect(stored!.includes(`SLURM_SUBMIT_DIR`) || stored!.includes('HOME=')).toBe(true);
+  scan(`${label} slurmctld job environment`, stored!);
+  scan(`${label} scontrol show job -d`, sh('scontrol', ['show', 'job', '-d', jobId]));
+  scan(`${label} scontrol write batch_script`, sh('scontrol', ['write', 'batch_script', jobId, '-']));
+  const seen = new Map<string, string>();
+  const deadline = Date.now() + 120_000;
+  while (!['COMPLETED', 'FAILED', 'CANCELLED'].includes(jobFields(jobId).JobState!) && Date.now() < deadline) {
+    for (const p of jobProcesses(jobId)) {
+      const key = `${p.pid} ${p.cmdline.toString().replace(/\0/g, ' ').trim()}`;
+      if (seen.has(key)) continue;
+      seen.set(key, key);
+      scan(`${label} /proc/${key} cmdline`, p.cmdline);
+      if (pullCarries && inPullCommand(p.pid)) {
+        if (needles().some((n) => p.environ.includes(n.text))) pullCarriers++;
+        continue;
+      }
+      scan(`${label} /proc/${key} environ`, p.environ);
+      for (const name of ['APPTAINER_DOCKER_PASSWORD=', 'SINGULARITY_DOCKER_PASSWORD='])
+        expect(p.environ.includes(name), `${key} has ${name}`).toBe(false);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const run = await waitForJob(jobId);
+  scan(`${label} job output ${jobFields(jobId).StdOut}`, run.output);
+  return { run, commands: [...seen.keys()].join('\n') };
+}
+
+/**
+ * While `running` lasts, every process of the cluster user (a pull the tool runs here: warm, import, --pull local):
+ * argv always, environment except the pull command's own. Returns what `running` gave.
+ */
+async function watchUserProcesses<T>(label: string, running: Promise<T>): Promise<T> {
+  let done = false;
+  void running.finally(() => (done = true)).catch(() => undefined);
+  const seen = new Set<string>();
+  const user = String(uid());
+  while (!done) {
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      try {
+        if (statSync(`/proc/${pid}`).uid !== Number(user)) continue;
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`);
+        const key = `${pid} ${cmdline.toString().replace(/\0/g, ' ').trim()}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        scan(`${label} /proc/${key} cmdline`, cmdline);
+        const environ = readFileSync(`/proc/${pid}/environ`);
+        if (!inPullCommand(pid)) scan(`${label} /proc/${key} environ`, environ);
+        else if (needles().some((n) => environ.includes(n.text))) pullCarriers++;
+      } catch {
+        // gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return running;
+}
+
 /** Submit, then until the job ends watch Slurm's view of it and every process of it (pull phase included); then its output. */
-async function submitAndInspect(label: string, args: string[], env: Record<string, string>) {
+async function submitAndInspect(label: string, args: string[], env: Record<string, string>, pullCarries = false) {
   const result = await qsc(
     [
       'tensorflow',
@@ -104,32 +196,11 @@ async function submitAndInspect(label: string, args: string[], env: Record<strin
   scan(`${label} stderr (debug log)`, result.stderr);
   expect(result.code, result.stderr).toBe(0);
   const jobId = result.stdout.trim();
-  const stored = storedJobEnvironment(jobId);
-  expect(stored, 'slurmctld keeps the job environment while the job lives').toBeDefined();
-  expect(stored!.includes(`SLURM_SUBMIT_DIR`) || stored!.includes('HOME=')).toBe(true);
-  scan(`${label} slurmctld job environment`, stored!);
-  scan(`${label} scontrol show job -d`, sh('scontrol', ['show', 'job', '-d', jobId]));
-  scan(`${label} scontrol write batch_script`, sh('scontrol', ['write', 'batch_script', jobId, '-']));
-  const seen = new Map<string, string>();
-  const deadline = Date.now() + 120_000;
-  while (jobFields(jobId).JobState !== 'COMPLETED' && Date.now() < deadline) {
-    for (const p of jobProcesses(jobId)) {
-      const key = `${p.pid} ${p.cmdline.toString().replace(/\0/g, ' ').trim()}`;
-      if (seen.has(key)) continue;
-      seen.set(key, key);
-      scan(`${label} /proc/${key} environ`, p.environ);
-      scan(`${label} /proc/${key} cmdline`, p.cmdline);
-      expect(p.environ.includes('APPTAINER_DOCKER_PASSWORD='), `${key} has APPTAINER_DOCKER_PASSWORD`).toBe(false);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const commands = [...seen.keys()].join('\n');
+  const { run, commands } = await inspectJob(label, jobId, pullCarries);
   expect(commands, 'saw the batch shell pulling and the command running').toMatch(
     /pull[\s\S]*sleep 3|sleep 3[\s\S]*pull/,
   );
-  const run = await waitForJob(jobId);
   expect(run.output).toContain('CUDA=12.8.0.038');
-  scan(`${label} job output ${jobFields(jobId).StdOut}`, run.output);
   return jobId;
 }
 
@@ -277,6 +348,102 @@ describe('no secret leaks', () => {
       APPTAINER_DOCKER_PASSWORD: tokenPassword('qsc'),
     };
     await submitAndInspect('env-credentials job', ['--cache-dir', freshCacheDir('leak-env')], envCreds);
+  });
+
+  it("a real job on Singularity 3.8 (no --authfile): the auth file's entry reaches the pull command alone", async () => {
+    await submitAndInspect(
+      'singularity-3.8 job',
+      ['--cache-dir', freshCacheDir('leak-old-rt')],
+      { ...env, PATH: runtimePath('singularity-3.8') },
+      true,
+    );
+  });
+
+  it('a real job on Apptainer 1.3 with credentials from APPTAINER_DOCKER_* (the 0600 copy, read in the job)', async () => {
+    const envCreds = {
+      ...env,
+      PATH: runtimePath('apptainer-1.3'),
+      QSUB_CONTAINER_AUTH_FILE: join(dir, 'absent.json'),
+      APPTAINER_DOCKER_USERNAME: 'qsc',
+      APPTAINER_DOCKER_PASSWORD: tokenPassword('qsc'),
+    };
+    await submitAndInspect(
+      'apptainer-1.3 env-credentials job',
+      ['--cache-dir', freshCacheDir('leak-old-env')],
+      envCreds,
+      true,
+    );
+  });
+
+  it('--pull slurm, warm --once, import docker:// and --pull local on Singularity 3.8: no secret outside the pull command', async () => {
+    const PATH = runtimePath('singularity-3.8');
+    const config = (settings: unknown) => {
+      const file = join(dir, `config-${randomBytes(4).toString('hex')}.json`);
+      writeFileSync(file, JSON.stringify(settings));
+      chownSync(file, uid(), uid());
+      return file;
+    };
+    const image = `${TOKEN_REGISTRY}/nvidia/pytorch:25.10-py3`;
+    const debug = ['--log-level', 'debug'];
+
+    const slurmCache = freshCacheDir('leak-old-slurm');
+    const slurmConfig = config({ registry: TOKEN_REGISTRY, cacheDir: slurmCache, warm: { pullPartition: 'short' } });
+    const submitted = await qsc([image, '-p', 'short', '--pull', 'slurm', '--json', ...debug, '--', 'true'], {
+      ...env,
+      PATH,
+      QSUB_CONTAINER_CONFIG: slurmConfig,
+    });
+    scan('--pull slurm stdout', submitted.stdout);
+    scan('--pull slurm stderr (debug log)', submitted.stderr);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const ids = JSON.parse(submitted.stdout) as { jobId: string; pullJobId: string };
+    const pullJob = await inspectJob('singularity-3.8 pull job', ids.pullJobId, true);
+    expect(pullJob.run.output).toContain('with singularity 3.8.7');
+    expect((await inspectJob('singularity-3.8 job after its pull job', ids.jobId, true)).run.state).toBe('COMPLETED');
+
+    const warmCache = freshCacheDir('leak-old-warm');
+    const warmConfig = config({
+      registry: TOKEN_REGISTRY,
+      cacheDir: warmCache,
+      cache: { minFree: '1G' },
+      warm: { prune: false, targets: [{ image }] },
+    });
+    const warmed = await watchUserProcesses(
+      'singularity-3.8 warm',
+      qsc(['warm', '--once', '--json', ...debug], { ...env, PATH, QSUB_CONTAINER_CONFIG: warmConfig }),
+    );
+    scan('singularity-3.8 warm stdout', warmed.stdout);
+    scan('singularity-3.8 warm stderr (debug log)', warmed.stderr);
+    expect(warmed.code, warmed.stderr).toBe(0);
+    expect(warmed.stdout).toContain('"pulled"');
+
+    const importCache = freshCacheDir('leak-old-import');
+    const imported = await watchUserProcesses(
+      'singularity-3.8 import',
+      qsc(['import', `docker://${image}`, '--via', 'apptainer', '--cache-dir', importCache, '--json', ...debug], {
+        ...env,
+        PATH,
+      }),
+    );
+    scan('singularity-3.8 import stdout', imported.stdout);
+    scan('singularity-3.8 import stderr (debug log)', imported.stderr);
+    expect(imported.code, imported.stderr).toBe(0);
+
+    const localCache = freshCacheDir('leak-old-local');
+    const local = await watchUserProcesses(
+      'singularity-3.8 --pull local',
+      qsc([image, '-p', 'short', '--pull', 'local', '--cache-dir', localCache, ...debug, '--', 'true'], {
+        ...env,
+        PATH,
+      }),
+    );
+    scan('singularity-3.8 --pull local stdout', local.stdout);
+    scan('singularity-3.8 --pull local stderr (debug log)', local.stderr);
+    expect(local.code, local.stderr).toBe(0);
+    await waitForJob(local.stdout.trim());
+    for (const cache of [slurmCache, warmCache, importCache, localCache]) scanTree('singularity-3.8 SIF cache', cache);
+    // Positive control: the watch did see pull commands holding the credentials, so it looked where they were.
+    expect(pullCarriers).toBeGreaterThan(0);
   });
 
   it('import (docker-archive exported with the auth file) prints no secret, at debug level', async () => {

@@ -70,6 +70,7 @@ async function listCommand(deps: AppDeps, io: CliIo, cacheDir: string, json: boo
     size: i.size,
     lastUsed: new Date(i.lastUsed).toISOString(),
     pulledAt: i.sidecar?.pulledAt ?? null,
+    pulledWith: i.sidecar?.runtime ? `${i.sidecar.runtime} ${i.sidecar.runtimeVersion ?? 'unknown'}` : null,
     cudaVersion: i.sidecar?.cudaVersion ?? null,
     inUse: inUse ? inUse.has(i.digest) : null,
   }));

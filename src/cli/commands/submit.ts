@@ -9,7 +9,9 @@ import { choosePullMode } from '../../job/pull-mode.js';
 import type { ImageTarget } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { parseImageReference } from '../../registry/reference.js';
+import { gresFor } from '../../job/plan.js';
 import { parseConstraint } from '../../slurm/feature-constraint.js';
+import { reconcileSbatchEnv } from '../../slurm/sbatch-env.js';
 import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
 import type { SubmitArgs } from '../args.js';
 import type { CliIo } from '../io.js';
@@ -84,7 +86,22 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
     throw new UsageError('--force needs --tag (or an image reference)', {
       hint: 'the automatic choice never picks an image the driver cannot run',
     });
-  const partition = args.partition ?? (gpus > 0 ? settings.gpuPartition : settings.partition);
+  // sbatch lets SBATCH_* of its environment override #SBATCH lines: select for what sbatch will really use.
+  const sbatch = reconcileSbatchEnv(settings.sbatchEnv, {
+    partition: {
+      value: args.partition ?? (gpus > 0 ? settings.gpuPartition : settings.partition),
+      flag: args.partition === undefined ? undefined : '-p',
+    },
+    constraint: {
+      value: args.constraint === undefined ? undefined : parseConstraint(args.constraint),
+      flag: args.constraint === undefined ? undefined : '--constraint',
+    },
+    account: { value: settings.account, flag: args.account === undefined ? undefined : '-A' },
+    time: { value: settings.time, flag: args.time === undefined ? undefined : '-t' },
+    gres: gresFor(gpus, args.gpuType),
+  });
+  for (const note of sbatch.notes) io.note(note);
+  const { partition, constraint } = sbatch;
   if (!partition) {
     throw new UsageError('no partition given', {
       hint:
@@ -95,7 +112,6 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
   }
   validateSlurmName('partition', partition);
   if (settings.account) validateSlurmName('account', settings.account);
-  const constraint = args.constraint === undefined ? undefined : parseConstraint(args.constraint);
   const pullMode = choosePullMode({
     requested: args.pull ?? settings.submitPull,
     gpus,
