@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_HOME, freshCacheDir, jobFields, qsc, waitForJob } from '../support/cluster.js';
-import { MULTI_NODES, MULTI_PARTITION } from '../support/nodes.js';
+import { MULTI_NODES, MULTI_PARTITION, switchNodeDriver } from '../support/nodes.js';
 
 const TF = ['--gpu', 'tensorflow', '--driver', '580.159.04', '--tag', '25.02-tf2-py3', '--pull', 'job', '--json'];
 const outputs: string[] = [];
@@ -82,5 +82,22 @@ describe('multi-node jobs through srun', () => {
     expect(new Set(seen.map((t) => t.MASTER)).size).toBe(1);
     // --user-site: the user's ~/.local is no longer hidden.
     expect(seen.every((t) => t.NOUSERSITE === '')).toBe(true);
+  });
+
+  it('one node under the image minimum: exit 86 naming it, before the pull and before any rank starts', async () => {
+    // 25.02-tf2-py3 needs driver 570.86.10; gpu05 gets 550.90.07 (its slurmd restarts, as after an upgrade).
+    const change = switchNodeDriver('gpu05', 'h100-550.90.07');
+    try {
+      const run = await submitMulti(['-N', '2'], ['sh', '-c', REPORT]);
+      expect(run, run.output).toMatchObject({ state: 'FAILED', exitCode: '86:0' });
+      expect(run.output).toContain(
+        'GPU driver 550.90.07 on gpu05 (kernel module, /proc/driver/nvidia/version) is older than 570.86.10',
+      );
+      expect(run.output).not.toMatch(/on gpu04 .*older than/);
+      expect(run.output).not.toContain('qsub-container: pulling');
+      expect(tasks(run.output)).toEqual([]);
+    } finally {
+      change.revert();
+    }
   });
 });
