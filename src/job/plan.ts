@@ -148,6 +148,7 @@ function planLaunchView(request: JobRequest): View {
     nprocPerNode: Math.max(1, request.gpus),
     distributedEnv: (request.distributedEnv ?? []).map((e) => `${e.name}=${e.value}`),
     stageLocal: request.launch?.stage === 'local',
+    stageDir: request.stageDir ?? '/tmp',
   };
 }
 

@@ -1,9 +1,12 @@
 // Multi-node jobs on gpu-multi (gpu04 + gpu05), submitted by the CLI: one container per task through srun, the
 // distributed environment in each, a TCP message between the containers of two nodes.
-import { rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_HOME, freshCacheDir, jobFields, qsc, waitForJob } from '../support/cluster.js';
-import { MULTI_NODES, MULTI_PARTITION, switchNodeDriver } from '../support/nodes.js';
+import { sifName } from '../../src/image/names.js';
+import { MULTI_NODES, MULTI_PARTITION, nodeLocalTmp, switchNodeDriver } from '../support/nodes.js';
 
 const TF = ['--gpu', 'tensorflow', '--driver', '580.159.04', '--tag', '25.02-tf2-py3', '--pull', 'job', '--json'];
 const outputs: string[] = [];
@@ -12,18 +15,56 @@ afterAll(() => {
 });
 
 /** Submits on gpu-multi with the output in the cluster user's home (each node's /tmp is its own); waits for the end. */
-async function submitMulti(flags: readonly string[], command: readonly string[], env: Record<string, string> = {}) {
+async function submitMulti(
+  flags: readonly string[],
+  command: readonly string[],
+  cacheDir = freshCacheDir('multi'),
+  env: Record<string, string> = {},
+) {
   const output = `${CLUSTER_HOME}/qsc-multi-${process.pid}-${outputs.length}.out`;
   outputs.push(output);
-  const cacheDir = freshCacheDir('multi');
   const result = await qsc(
     [...TF, '-p', MULTI_PARTITION, '--cache-dir', cacheDir, '-o', output, ...flags, '--', ...command],
     env,
   );
   expect(result.code, result.stderr).toBe(0);
-  const { jobId } = JSON.parse(result.stdout) as { jobId: string };
+  const { jobId, digest } = JSON.parse(result.stdout) as { jobId: string; digest: string };
   const run = await waitForJob(jobId);
-  return { jobId, cacheDir, ...run, exitCode: jobFields(jobId).ExitCode };
+  return { jobId, digest, cacheDir, ...run, exitCode: jobFields(jobId).ExitCode };
+}
+
+// inotify through libc (Debian's python3): prints the name of each file opened in the directory, one per line.
+const OPEN_WATCHER = `import ctypes, os, signal, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init()
+if fd < 0 or libc.inotify_add_watch(fd, sys.argv[1].encode(), 0x20) < 0: sys.exit('inotify: ' + os.strerror(ctypes.get_errno()))
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+print('ready', flush=True)
+while True:
+    data = os.read(fd, 65536)
+    i = 0
+    while i < len(data):
+        wd, mask, cookie, size = struct.unpack_from('iIII', data, i)
+        print(data[i + 16:i + 16 + size].rstrip(b'\\0').decode(), flush=True)
+        i += 16 + size
+`;
+
+/** Counts opens of files in `dir` (IN_OPEN) until stop() is called: how often a job read the shared SIF. */
+async function countOpens(dir: string) {
+  const child = spawn('/usr/bin/python3', ['-c', OPEN_WATCHER, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let text = '';
+  child.stdout.on('data', (b: Buffer) => (text += b.toString('utf8')));
+  while (!text.startsWith('ready\n')) {
+    if (child.exitCode !== null) throw new Error(`the open watcher ended: ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    async stop(name: string): Promise<number> {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+      return text.split('\n').filter((line) => line === name).length;
+    },
+  };
 }
 
 /** One line per task: what the container sees, then (rank 0) a message received over TCP from rank 1's container. */
@@ -99,5 +140,33 @@ describe('multi-node jobs through srun', () => {
     } finally {
       change.revert();
     }
+  });
+
+  it('--stage local: the shared SIF is read once (sbcast), each node runs its own copy, gone after the job', async () => {
+    const cacheDir = freshCacheDir('multi-stage');
+    const LIST = 'echo "task node=$SLURMD_NODENAME RANK=$RANK staged=$(ls /tmp/qsc-$SLURM_JOB_ID)"';
+    // First the shared way, which also pulls the image into the fresh cache (the pull opens only its partial file):
+    // every open of the SIF is a node's runtime reading it.
+    const sharedWatch = await countOpens(cacheDir);
+    const shared = await submitMulti(['-N', '2'], ['sh', '-c', REPORT], cacheDir);
+    expect(shared, shared.output).toMatchObject({ state: 'COMPLETED', exitCode: '0:0' });
+    const sharedOpens = await sharedWatch.stop(sifName(shared.digest));
+
+    const stagedWatch = await countOpens(cacheDir);
+    const staged = await submitMulti(['-N', '2', '--stage', 'local'], ['sh', '-c', LIST], cacheDir);
+    expect(staged, staged.output).toMatchObject({ state: 'COMPLETED', exitCode: '0:0' });
+    const stagedOpens = await stagedWatch.stop(sifName(staged.digest));
+    console.log(`opens of the shared SIF by a 2-node job: shared ${sharedOpens}, --stage local ${stagedOpens}`);
+    expect(sharedOpens).toBeGreaterThanOrEqual(MULTI_NODES.length);
+    // The submission's cache check reads the cached SIF's header (9 bytes, on the login node); the job itself reads the
+    // shared file once, with sbcast.
+    expect(stagedOpens).toBe(2);
+
+    // During the job each node's task saw the copy in its own /tmp; after it, no node keeps one.
+    const seen = tasks(staged.output);
+    expect(seen.map((t) => t.node).sort()).toEqual([...MULTI_NODES]);
+    for (const t of seen) expect(t.staged).toBe(sifName(staged.digest));
+    expect(staged.output).toContain(`copied ${cacheDir}/${sifName(staged.digest)} to /tmp/qsc-${staged.jobId}`);
+    for (const node of MULTI_NODES) expect(existsSync(`${nodeLocalTmp(node)}/qsc-${staged.jobId}`)).toBe(false);
   });
 });

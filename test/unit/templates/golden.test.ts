@@ -147,6 +147,30 @@ const RENDERS: Record<string, () => string> = {
         }),
       ),
     ),
+  'multi-node-stage-local.sh': () =>
+    renderTemplate(
+      JOB,
+      planJobView(
+        job({
+          partition: 'gpu-multi',
+          gpus: 1,
+          launch: planLaunch({
+            nodes: 2,
+            ntasks: 8,
+            ntasksPerNode: undefined,
+            launcher: undefined,
+            mpi: 'pmi2',
+            stage: 'local',
+            taskCommands: false,
+          }),
+          stageDir: '/local/scratch',
+          pythonUserSite: true,
+          command: [],
+          minDriver: '570.124.06',
+          image: { ...IMAGE, ...CUDA },
+        }),
+      ),
+    ),
   'pull-job-cpu.sh': () => renderPullJobScript(PULL, SITE, { ...IMAGE, ...CUDA }, '/srv/qsc-cache'),
   'pull-job-cpu-default-cache-dir.sh': () =>
     renderPullJobScript(
