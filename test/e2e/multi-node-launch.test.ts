@@ -11,7 +11,7 @@ import { MULTI_NODES, MULTI_PARTITION, nodeLocalTmp, switchNodeDriver } from '..
 const TF = ['--gpu', 'tensorflow', '--driver', '580.159.04', '--tag', '25.02-tf2-py3', '--pull', 'job', '--json'];
 const outputs: string[] = [];
 afterAll(() => {
-  for (const file of outputs) rmSync(file, { force: true });
+  for (const file of outputs) rmSync(file, { force: true, recursive: true });
 });
 
 /** Submits on gpu-multi with the output in the cluster user's home (each node's /tmp is its own); waits for the end. */
@@ -168,5 +168,19 @@ describe('multi-node jobs through srun', () => {
     for (const t of seen) expect(t.staged).toBe(sifName(staged.digest));
     expect(staged.output).toContain(`copied ${cacheDir}/${sifName(staged.digest)} to /tmp/qsc-${staged.jobId}`);
     for (const node of MULTI_NODES) expect(existsSync(`${nodeLocalTmp(node)}/qsc-${staged.jobId}`)).toBe(false);
+  });
+
+  it('one node, no launcher: PYTHONNOUSERSITE=1 too; --python-user-base gives PYTHONUSERBASE per image digest instead', async () => {
+    const base = `${CLUSTER_HOME}/qsc-pyuser-${process.pid}`;
+    outputs.push(base);
+    const SHOW = 'echo "python NOUSERSITE=$PYTHONNOUSERSITE USERBASE=$PYTHONUSERBASE"';
+    const plain = await submitMulti([], ['sh', '-c', SHOW]);
+    expect(plain, plain.output).toMatchObject({ state: 'COMPLETED', exitCode: '0:0' });
+    expect(plain.output).toContain('python NOUSERSITE=1 USERBASE=\n');
+    const kept = await submitMulti(['--python-user-base', base], ['sh', '-c', SHOW]);
+    expect(kept, kept.output).toMatchObject({ state: 'COMPLETED', exitCode: '0:0' });
+    const perImage = `${base}/${kept.digest.replace('sha256:', '').slice(0, 16)}`;
+    expect(kept.output).toContain(`python NOUSERSITE= USERBASE=${perImage}\n`);
+    expect(existsSync(perImage)).toBe(true);
   });
 });
