@@ -183,4 +183,22 @@ describe('multi-node jobs through srun', () => {
     expect(kept.output).toContain(`python NOUSERSITE= USERBASE=${perImage}\n`);
     expect(existsSync(perImage)).toBe(true);
   });
+
+  it('--launcher per-node --mpi none: one container per node with NNODES, NODE_RANK, NPROC_PER_NODE (no RANK)', async () => {
+    const SHOW =
+      'echo "task node=$SLURMD_NODENAME RANK=$RANK NNODES=$NNODES NODE_RANK=$NODE_RANK NPROC_PER_NODE=$NPROC_PER_NODE MASTER=$MASTER_ADDR:$MASTER_PORT"';
+    const run = await submitMulti(['-N', '2', '--launcher', 'per-node', '--mpi', 'none'], ['sh', '-c', SHOW]);
+    expect(run, run.output).toMatchObject({ state: 'COMPLETED', exitCode: '0:0' });
+    const seen = run.output
+      .split('\n')
+      .filter((l) => l.startsWith('task '))
+      .sort();
+    expect(seen).toHaveLength(2);
+    const port = (Number(run.jobId) % 4536) + 61000;
+    expect(seen.map((l) => l.replace(/MASTER=\S+:/, 'MASTER=:'))).toEqual(
+      [...MULTI_NODES].map(
+        (node, i) => `task node=${node} RANK= NNODES=2 NODE_RANK=${i} NPROC_PER_NODE=1 MASTER=:${port}`,
+      ),
+    );
+  });
 });
