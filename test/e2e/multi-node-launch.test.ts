@@ -1,10 +1,11 @@
 // Multi-node jobs on gpu-multi (gpu04 + gpu05), submitted by the CLI: one container per task through srun, the
 // distributed environment in each, a TCP message between the containers of two nodes.
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLUSTER_HOME, freshCacheDir, jobFields, qsc, waitForJob } from '../support/cluster.js';
+import { CLUSTER_HOME, freshCacheDir, jobFields, qsc, sh, waitForJob } from '../support/cluster.js';
+import { asDirectiveValue, hostileValues } from '../support/hostile-gen.js';
 import { sifName } from '../../src/image/names.js';
 import { MULTI_NODES, MULTI_PARTITION, nodeLocalTmp, switchNodeDriver } from '../support/nodes.js';
 
@@ -200,5 +201,39 @@ describe('multi-node jobs through srun', () => {
         (node, i) => `task node=${node} RANK= NNODES=2 NODE_RANK=${i} NPROC_PER_NODE=1 MASTER=:${port}`,
       ),
     );
+  });
+
+  it('200 generated hostile values reach every rank byte for byte through srun; -e and --mail-user reach Slurm as typed', async () => {
+    const values = hostileValues(200, 15);
+    const envValues = values.slice(0, 40);
+    const tag = `${process.pid}-${Date.now()}`;
+    const error = `${CLUSTER_HOME}/qsc-multi-err-${asDirectiveValue(values[3]!).replace(/[%/]/g, '')}-${tag}`;
+    const mailUser = `${asDirectiveValue(values[9]!).replace(/[\s"\\]/g, '') || 'x'}@example.edu`;
+    const hexFile = `${CLUSTER_HOME}/qsc-multi-hex-${tag}`;
+    outputs.push(error, `${hexFile}-0`, `${hexFile}-1`);
+    const printer = `printf '%s\\000' "$@" ${envValues.map((_, i) => `"$V${i}"`).join(' ')} | od -An -tx1 -v > ${hexFile}-"$RANK"`;
+    const run = await submitMulti(
+      [
+        '-N',
+        '2',
+        '-e',
+        error,
+        '--mail-user',
+        mailUser,
+        '--mail-type',
+        'end,fail',
+        ...envValues.flatMap((v, i) => ['--env', `V${i}=${v}`]),
+      ],
+      ['sh', '-c', printer, 'sh', ...values],
+    );
+    expect(run, run.output).toMatchObject({ state: 'COMPLETED', exitCode: '0:0' });
+    const job = sh('scontrol', ['show', 'job', '-o', run.jobId]);
+    expect(/ StdErr=(.*) StdIn=/.exec(job)?.[1]).toBe(error);
+    // scontrol shows the mail fields only with a mail type.
+    expect(/ MailUser=(\S+) MailType=(\S+)/.exec(job)?.slice(1)).toEqual([mailUser, 'END,FAIL']);
+    for (const rank of [0, 1]) {
+      const hex = readFileSync(`${hexFile}-${rank}`, 'utf8').replace(/\s/g, '');
+      expect(Buffer.from(hex, 'hex').toString('utf8')).toBe([...values, ...envValues].map((a) => `${a}\0`).join(''));
+    }
   });
 });
