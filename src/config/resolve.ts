@@ -5,7 +5,7 @@ import { DEFAULT_CACHE, DEFAULT_WARM, type CacheSettings, type WarmSettings } fr
 import { MPI_TYPES, STAGES } from '../job/launch.js';
 import { PULL_MODES } from '../job/pull-mode.js';
 import { POLICIES } from '../ngc/select.js';
-import { SSH_CLIENTS, type SshClient } from '../transport/openssh-args.js';
+import { SSH_CLIENTS, type SshClient } from '../transport/ssh-target.js';
 import { validateHostProfiles, type HostProfile } from '../transport/ssh-target.js';
 import { checkWarm, readSection } from './sections.js';
 
