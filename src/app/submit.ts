@@ -76,6 +76,8 @@ export interface SubmitSummary {
   readonly mode: string | null;
   readonly guardMinDriver: string | null;
   readonly pullMode: PullMode;
+  /** How the command starts (job/launch.ts): none (the batch host), per-task or per-node through srun. */
+  readonly launcher: string;
   readonly why: string;
 }
 
@@ -158,6 +160,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     mode: verdict?.mode ?? null,
     guardMinDriver: guardDriver ?? null,
     pullMode: request.pullMode,
+    launcher: job.launch?.launcher ?? 'none',
     why,
   };
   if (request.dryRun) return { submitted: false, summary, script };

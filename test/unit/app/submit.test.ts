@@ -68,6 +68,7 @@ describe('submit, multi-node', () => {
       }),
     );
     expect(result.submitted).toBe(false);
+    expect(result.summary.launcher).toBe('per-task');
     const script = result.submitted ? '' : result.script;
     expect(script).toContain('#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=1\n');
     expect(script).toContain('bash -c "$(declare -f say check_node_driver); check_node_driver" qsc-guard');
@@ -120,6 +121,7 @@ describe('submit, dry run', () => {
       driver: { version: '580.159.04', source: 'probe' },
       guardMinDriver: '570.86.10',
       pullMode: 'job',
+      launcher: 'none',
     });
     expect(argvs(deps)).toEqual(PROBE_GENGPU.map((e) => e.argv));
     expect(!result.submitted && result.script).toContain(`image_digest=${TF_25_02}`);
