@@ -90,7 +90,20 @@ export type Field =
   | 'variant'
   | 'python'
   | 'pull'
-  | 'policy';
+  | 'policy'
+  | 'nodes'
+  | 'ntasks'
+  | 'ntasksPerNode'
+  | 'qos'
+  | 'mailType'
+  | 'mailUser'
+  | 'dependency'
+  | 'sbatchArg'
+  | 'apptainerArg'
+  | 'launcher'
+  | 'mpi'
+  | 'stage'
+  | 'pythonUserBase';
 
 /**
  * A value the domain refuses: which field, the value, and why, in a sentence made for whoever names the field (a

@@ -1,6 +1,7 @@
 // submit: find the driver, choose the image, render the job script, make sure its image is (or will be) cached, and
 // hand the script to sbatch, or, for a dry run, only say what would be submitted.
 import type { Settings } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
 import { pinImage } from '../image/names.js';
 import { planJobView, type JobRequest } from '../job/plan.js';
 import { dependencyArgv, type PullMode } from '../job/pull-mode.js';
@@ -41,7 +42,22 @@ export interface SubmitRequest {
   readonly refresh: boolean;
   readonly pullMode: PullMode;
   /** The job's own options; jobName undefined: qsc-<framework or repository>. */
-  readonly job: Pick<JobRequest, 'mem' | 'cpus' | 'output' | 'command' | 'array' | 'binds' | 'env' | 'taskCommands'> & {
+  readonly job: Pick<
+    JobRequest,
+    | 'mem'
+    | 'cpus'
+    | 'output'
+    | 'command'
+    | 'array'
+    | 'binds'
+    | 'env'
+    | 'taskCommands'
+    | 'launch'
+    | 'slurm'
+    | 'apptainerArgs'
+    | 'pythonUserSite'
+    | 'pythonUserBase'
+  > & {
     readonly jobName: string | undefined;
   };
   /** Render and report, submit nothing. */
@@ -60,6 +76,8 @@ export interface SubmitSummary {
   readonly mode: string | null;
   readonly guardMinDriver: string | null;
   readonly pullMode: PullMode;
+  /** How the command starts (job/launch.ts): none (the batch host), per-task or per-node through srun. */
+  readonly launcher: string;
   readonly why: string;
 }
 
@@ -124,6 +142,8 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     image: { ...pinImage(reference, digest), authFile, cudaVersion, cudaDriverVersion },
     minDriver: guardDriver,
     driverVersionFile: settings.driverVersionFile,
+    distributedEnv: Object.entries(settings.distributedEnv).map(([name, value]) => ({ name, value })),
+    stageDir: settings.stageDir,
   };
   const template = await templateRead;
   const script = renderTemplate(template, planJobView(job, settings.cache));
@@ -140,9 +160,14 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     mode: verdict?.mode ?? null,
     guardMinDriver: guardDriver ?? null,
     pullMode: request.pullMode,
+    launcher: job.launch?.launcher ?? 'none',
     why,
   };
   if (request.dryRun) return { submitted: false, summary, script };
+  if (request.pullMode === 'slurm' && job.slurm?.dependency?.includes('?'))
+    throw new UsageError('a --dependency of "?" (any of) cannot be joined with the pull job the job waits for', {
+      hint: 'give the dependencies joined by "," (all of), or --pull job',
+    });
 
   // The pinned image is cached, pulled here, or pulled by a CPU job this one waits for (prepare-image.ts; loaded only
   // here: its pulls need node:fs/promises, which a dry run never pays for).
@@ -153,7 +178,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     mode: request.pullMode,
     job: { argv: SBATCH_ARGV, script },
   });
-  const dependency = prepared.pullJob ? dependencyArgv(prepared.pullJob.id) : [];
+  const dependency = prepared.pullJob ? dependencyArgv(prepared.pullJob.id, job.slurm?.dependency) : [];
   const outcome = interpretSbatch(
     prepared.submitted ??
       (await deps.runner.run({ argv: [...SBATCH_ARGV, ...dependency], stdin: script, timeoutMs: 120_000 })),

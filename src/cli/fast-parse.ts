@@ -18,8 +18,8 @@ const readsAsConfigured = (configuration: Readonly<Record<string, boolean>>) =>
  * after it, and with `help`, the help yargs rendered (`helpText`). */
 export type ReadArgv = Record<string, ParsedValue> & { _: readonly ParsedValue[] };
 
-/** An option's name and its alias. */
-const namesOf = (key: string, d: OptionSpec) => (d.alias === undefined ? [key] : [key, d.alias]);
+/** An option's name and its aliases. */
+const namesOf = (key: string, d: OptionSpec) => [key, ...[d.alias ?? []].flat()];
 
 /** Why a word is not read here: yargs reads it (an unknown or odd option, a missing value, help). */
 const DEFER = Symbol('defer');

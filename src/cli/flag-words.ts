@@ -6,7 +6,7 @@ const FLAG_OF: Readonly<Record<Field, string>> = {
   time: '--time',
   memory: '--mem',
   gpus: '--gpu',
-  cpus: '--cpus',
+  cpus: '--cpus-per-task',
   partition: '--partition',
   gpuType: '--gpu-type',
   account: '--account',
@@ -21,6 +21,19 @@ const FLAG_OF: Readonly<Record<Field, string>> = {
   python: '--python',
   pull: '--pull',
   policy: '--policy',
+  nodes: '--nodes',
+  ntasks: '--ntasks',
+  ntasksPerNode: '--ntasks-per-node',
+  qos: '--qos',
+  mailType: '--mail-type',
+  mailUser: '--mail-user',
+  dependency: '--dependency',
+  sbatchArg: '--sbatch-arg',
+  apptainerArg: '--apptainer-arg',
+  launcher: '--launcher',
+  mpi: '--mpi',
+  stage: '--stage',
+  pythonUserBase: '--python-user-base',
 };
 
 /** The error as the command line words it; any other error as it is. */

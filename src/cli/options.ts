@@ -7,7 +7,8 @@ import { SSH_CLIENTS } from '../transport/ssh-target.js';
 /** One option or positional: yargs' own keys (passed to it as they are), plus `repeatable`. */
 export interface OptionSpec {
   readonly type?: 'string' | 'boolean';
-  readonly alias?: string;
+  /** Other names: one letter is -x, longer ones --name (e.g. sbatch's own name for a flag). */
+  readonly alias?: string | readonly string[];
   readonly choices?: readonly string[];
   readonly default?: string | boolean | readonly string[];
   /** yargs' array: the option takes a list (`-p a -p b`); its typed field is a list. */
@@ -100,12 +101,43 @@ export const COMMANDS = {
       tag: { type: 'string', describe: "this tag of the framework (still checked against the partition's driver)" },
       force: flag('submit --tag even if the driver cannot run it (the job still checks its node)'),
       // A bare --gpu means 1: normalizeGpuFlag (build-cli.ts) makes the count explicit before argv is read.
-      gpu: { type: 'string', describe: 'GPUs per node (bare --gpu means 1)' },
+      gpu: { alias: 'gpus-per-node', type: 'string', describe: 'GPUs per node (bare --gpu means 1)' },
       time: { alias: 't', type: 'string', describe: 'time limit, e.g. 04:00:00' },
       mem: { type: 'string', describe: 'memory per node, e.g. 32G' },
-      cpus: { alias: 'c', type: 'string', describe: 'CPUs per task' },
+      'cpus-per-task': {
+        alias: ['c', 'cpus'],
+        type: 'string',
+        describe: 'CPUs per task (every srun step gets -c too)',
+      },
+      nodes: { alias: 'N', type: 'string', describe: 'nodes, a whole number (more than one launches through srun)' },
+      'ntasks-per-node': { type: 'string', describe: 'tasks per node (more than one launches through srun)' },
+      ntasks: { alias: 'n', type: 'string', describe: 'tasks in all (more than one launches through srun)' },
+      launcher: {
+        type: 'string',
+        describe:
+          'per-task (one container per Slurm task, RANK etc. set), per-node (one per node, for torchrun), none (the batch host only); default per-task when the job has more than one task or node',
+      },
+      mpi: {
+        type: 'string',
+        describe: "srun --mpi for the tasks: pmix, pmi2 or none (default: the site's, else Slurm's)",
+      },
+      stage: {
+        type: 'string',
+        describe: "where nodes read the image: shared (the cache, default) or local (sbcast to each node's local disk)",
+      },
+      'user-site': flag("let the user's ~/.local Python packages into the container (default: PYTHONNOUSERSITE=1)"),
+      'python-user-base': {
+        type: 'string',
+        describe: 'keep pip install --user packages in DIR/<image digest> (PYTHONUSERBASE), one directory per image',
+      },
+      exclusive: flag('whole nodes for the job (sbatch --exclusive)'),
+      qos: { type: 'string', describe: 'Slurm quality of service' },
+      'mail-type': { type: 'string', describe: 'mail on these events, e.g. END,FAIL (sbatch --mail-type)' },
+      'mail-user': { type: 'string', describe: 'mail to this address' },
+      dependency: { alias: 'd', type: 'string', describe: 'start after other jobs, e.g. afterok:123 (sbatch -d)' },
       'job-name': { alias: 'J', type: 'string', describe: 'job name (default qsc-<framework>)' },
       output: { alias: 'o', type: 'string', describe: "job output file (Slurm's %j patterns work)" },
+      error: { alias: 'e', type: 'string', describe: "job error file (Slurm's %j patterns work; default: the output)" },
       'cache-dir': { type: 'string', describe: 'shared SIF cache directory' },
       driver: { type: 'string', describe: 'driver version to select for, skipping detection' },
       'dry-run': flag('print the job script; submit nothing'),
@@ -123,6 +155,16 @@ export const COMMANDS = {
       },
       env: { type: 'string', repeatable: true, describe: 'set NAME=VALUE in the container (repeatable)' },
       commands: { type: 'string', describe: 'a file of shell commands, one per line: each runs as one array task' },
+      'sbatch-arg': {
+        type: 'string',
+        repeatable: true,
+        describe: 'one more sbatch option, --name[=value] (repeatable; not those the tool sets itself)',
+      },
+      'apptainer-arg': {
+        type: 'string',
+        repeatable: true,
+        describe: 'one more apptainer exec option, e.g. --contain, --overlay=FILE (repeatable)',
+      },
     },
     takesCommand: true,
     examples: [

@@ -2,11 +2,11 @@
 // of every layer and reports every problem.
 import { join } from 'node:path';
 import { DEFAULT_CACHE, DEFAULT_WARM, type CacheSettings, type WarmSettings } from '../cache/settings.js';
+import { MPI_TYPES, STAGES } from '../job/launch.js';
 import { PULL_MODES } from '../job/pull-mode.js';
 import { POLICIES } from '../ngc/select.js';
 import { readSbatchEnv, type SbatchEnv } from '../slurm/sbatch-env.js';
-import { SSH_CLIENTS, type SshClient } from '../transport/ssh-target.js';
-import { validateHostProfiles, type HostProfile } from '../transport/ssh-target.js';
+import { SSH_CLIENTS, validateHostProfiles, type HostProfile, type SshClient } from '../transport/ssh-target.js';
 import { checkWarm, readSection } from './sections.js';
 
 export interface Settings {
@@ -36,6 +36,14 @@ export interface Settings {
    * when a pull partition is set, else job).
    */
   readonly submitPull: string | undefined;
+  /** srun --mpi for launched jobs when --mpi is not given (pmix, pmi2, none); undefined: Slurm's MpiDefault. */
+  readonly mpi: string | undefined;
+  /** Where a launched job's nodes read the image when --stage is not given: shared (default) or local (sbcast). */
+  readonly stage: string | undefined;
+  /** Node-local directory --stage local copies the SIF into (a per-job directory in it); default /tmp. */
+  readonly stageDir: string | undefined;
+  /** NCCL/UCX settings a site's network needs (NCCL_SOCKET_IFNAME, NCCL_IB_HCA, ...), set in every launched container. */
+  readonly distributedEnv: Readonly<Record<string, string>>;
   /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache/settings.ts). */
   readonly cache: CacheSettings;
   readonly warm: WarmSettings;
@@ -60,16 +68,22 @@ const STRING_KEYS = [
   'forwardCompat',
   'submitPull',
   'driverVersionFile',
+  'mpi',
+  'stage',
+  'stageDir',
 ] as const;
 /** Settings whose value must be one of a few words. */
 const CHOICES: Partial<Record<Key, readonly string[]>> = {
   policy: POLICIES,
   forwardCompat: ['data-center', 'off'],
   submitPull: PULL_MODES,
+  mpi: MPI_TYPES,
+  stage: STAGES,
   sshClient: SSH_CLIENTS,
 };
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
-const SECTION_KEYS = ['cache', 'warm'] as const;
+const SECTION_KEYS = ['cache', 'warm', 'distributedEnv'] as const;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Environment variables, each the layer between flags and files. SBATCH_* are honoured because sbatch itself
  * lets them override #SBATCH lines: reading them here keeps the probed partition the one the job runs on. */
@@ -124,7 +138,10 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
     if ((STRING_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'string' || value === '')
         errors.push(`${layer.source}: "${key}" must be a non-empty string`);
-      else if ((key === 'cacheDir' || key === 'authFile' || key === 'driverVersionFile') && !value.startsWith('/'))
+      else if (
+        (key === 'cacheDir' || key === 'authFile' || key === 'driverVersionFile' || key === 'stageDir') &&
+        !value.startsWith('/')
+      )
         errors.push(`${layer.source}: "${key}" must be an absolute path`);
       else if (CHOICES[key as Key] && !CHOICES[key as Key]!.includes(value))
         errors.push(`${layer.source}: "${key}" must be one of ${CHOICES[key as Key]!.join(', ')}`);
@@ -135,6 +152,17 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
       else out[key as Key] = value;
     } else if (key === 'cache' || key === 'warm') {
       out[key] = readSection(key, value, layer.source, errors);
+    } else if (key === 'distributedEnv') {
+      const entries =
+        typeof value === 'object' && value !== null && !Array.isArray(value)
+          ? Object.entries(value as Record<string, unknown>)
+          : null;
+      if (
+        !entries ||
+        !entries.every(([name, v]) => ENV_NAME.test(name) && typeof v === 'string' && !/[\u0000-\u001f]/.test(v))
+      )
+        errors.push(`${layer.source}: "distributedEnv" must be an object of NAME: "value" (single-line strings)`);
+      else out.distributedEnv = Object.fromEntries(entries);
     } else if (key === 'hosts') {
       const hosts = validateHostProfiles(value, layer.source);
       errors.push(...hosts.errors);
@@ -187,6 +215,10 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       forwardCompat: merged.forwardCompat,
       driverVersionFile: merged.driverVersionFile,
       submitPull: merged.submitPull,
+      mpi: merged.mpi,
+      stage: merged.stage,
+      stageDir: merged.stageDir,
+      distributedEnv: merged.distributedEnv ?? {},
       cache,
       warm,
       hosts: merged.hosts ?? {},

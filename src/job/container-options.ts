@@ -65,3 +65,65 @@ export function parseTaskCommands(text: string, file: string): string[] {
     });
   return commands;
 }
+
+/**
+ * `--apptainer-arg`: exec options the job passes on as one word each. Flags stand alone; the others take their value
+ * after "=" (one argv word, so the value reaches Apptainer byte for byte). What the tool sets itself (--nv, binds,
+ * environment) has flags of its own.
+ */
+const APPTAINER_FLAGS: readonly string[] = [
+  '--cleanenv',
+  '--contain',
+  '--containall',
+  '--writable-tmpfs',
+  '--no-home',
+  '--no-init',
+  '--no-privs',
+  '--no-umask',
+  '--ipc',
+  '--pid',
+  '--userns',
+  '--fakeroot',
+  '--nvccli',
+  '--no-eval',
+];
+const APPTAINER_VALUED: readonly string[] = [
+  '--overlay',
+  '--home',
+  '--pwd',
+  '--workdir',
+  '--scratch',
+  '--no-mount',
+  '--mount',
+  '--security',
+  '--hostname',
+];
+const APPTAINER_CONTROLLED: Readonly<Record<string, string>> = {
+  '--nv': 'the tool adds --nv to GPU jobs',
+  '--bind': 'use --bind',
+  '-B': 'use --bind',
+  '--env': 'use --env',
+  '--env-file': 'use --env',
+};
+
+export function validateApptainerArg(value: string): string {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? value : value.slice(0, eq);
+  const bad = (why: string, hint?: string) =>
+    malformed('apptainerArg', value, {
+      why,
+      hint:
+        hint ?? `give one of ${APPTAINER_FLAGS.join(' ')}, or ${APPTAINER_VALUED.map((n) => `${n}=VALUE`).join(' ')}`,
+    });
+  if (name in APPTAINER_CONTROLLED) throw bad(`the tool sets ${name} itself`, APPTAINER_CONTROLLED[name]);
+  if (APPTAINER_FLAGS.includes(name)) {
+    if (eq >= 0) throw bad(`${name} takes no value`);
+    return value;
+  }
+  if (APPTAINER_VALUED.includes(name)) {
+    if (eq < 0 || eq === value.length - 1) throw bad(`${name} needs a value`, `give it as one word: ${name}=VALUE`);
+    if (/[\u0000-\u001f\u007f]/.test(value)) throw bad('control characters (newline, tab) cannot be passed');
+    return value;
+  }
+  throw bad('not an apptainer exec option the job passes on');
+}

@@ -33,5 +33,11 @@ export function choosePullMode(input: PullModeInput): PullMode {
   return gpus > 0 && pullPartition ? 'slurm' : 'job';
 }
 
-/** sbatch flags of a job that waits for a pull job; an invalid dependency (the pull failed) cancels it at once. */
-export const dependencyArgv = (pullJobId: string) => [`--dependency=afterok:${pullJobId}`, '--kill-on-invalid-dep=yes'];
+/**
+ * sbatch flags of a job that waits for a pull job; an invalid dependency (the pull failed) cancels it at once. The
+ * command line replaces the script's #SBATCH --dependency, so the user's own (validated, all-of: ",") joins the pull's.
+ */
+export const dependencyArgv = (pullJobId: string, userDependency?: string) => [
+  `--dependency=afterok:${pullJobId}${userDependency ? `,${userDependency}` : ''}`,
+  '--kill-on-invalid-dep=yes',
+];

@@ -10,6 +10,18 @@ export class SbatchValue {
 
 export const sbatchValue = (value: string | number) => new SbatchValue(String(value));
 
+/** A whole #SBATCH option, `--name` or `--name=VALUE`: the name as validated, the value quoted for sbatch. */
+export class SbatchOption {
+  constructor(
+    readonly name: string,
+    readonly value: string | undefined,
+  ) {
+    if (!/^--[a-z][a-z0-9-]*$/.test(name)) throw new TypeError(`not an sbatch option name: ${JSON.stringify(name)}`);
+  }
+}
+
+export const sbatchOption = (name: string, value: string | undefined) => new SbatchOption(name, value);
+
 // Parameter expansions with a default (${NAME:-...}), plain $NAME and path characters: nothing that runs a command.
 const EXPANSION_PART = /\$\{[A-Za-z_][A-Za-z0-9_]*:-|\$[A-Za-z_][A-Za-z0-9_]*|[A-Za-z0-9_./-]+|\}/y;
 
@@ -32,7 +44,8 @@ export class ShellExpansion {
 }
 
 /** View values a template may use: words for the shell, #SBATCH values, expansions, flags and lists for sections. */
-export type ViewValue = string | number | boolean | null | SbatchValue | ShellExpansion | readonly string[];
+export type ViewValue =
+  string | number | boolean | null | SbatchValue | ShellExpansion | readonly string[] | readonly SbatchOption[];
 export type View = Readonly<Record<string, ViewValue>>;
 
 const SBATCH_SAFE = /^[A-Za-z0-9_/.,:@%+=-]+$/;
@@ -61,6 +74,8 @@ function quoteScriptWord(value: string): string {
 
 function escapeFor(value: unknown): string {
   if (value instanceof SbatchValue) return quoteSbatchValue(value.value);
+  if (value instanceof SbatchOption)
+    return value.value === undefined ? value.name : `${value.name}=${quoteSbatchValue(value.value)}`;
   if (value instanceof ShellExpansion) return `"${value.text}"`;
   if (typeof value === 'string' || typeof value === 'number') return quoteScriptWord(String(value));
   throw new DataError(`template value of type ${typeof value} cannot be rendered`, {

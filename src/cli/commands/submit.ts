@@ -3,8 +3,15 @@
 import type { AppDeps } from '../../app/deps.js';
 import { selectionRequest } from '../../app/selection.js';
 import { submit } from '../../app/submit.js';
-import { UsageError } from '../../errors.js';
-import { parseTaskCommands, validateArray, validateBind, validateEnv } from '../../job/container-options.js';
+import { malformed, UsageError } from '../../errors.js';
+import {
+  parseTaskCommands,
+  validateApptainerArg,
+  validateArray,
+  validateBind,
+  validateEnv,
+} from '../../job/container-options.js';
+import { planLaunch } from '../../job/launch.js';
 import { choosePullMode } from '../../job/pull-mode.js';
 import type { ImageTarget } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
@@ -12,7 +19,16 @@ import { parseImageReference } from '../../registry/reference.js';
 import { gresFor } from '../../job/plan.js';
 import { parseConstraint } from '../../slurm/feature-constraint.js';
 import { reconcileSbatchEnv } from '../../slurm/sbatch-env.js';
-import { validateCount, validateMemory, validateSlurmName, validateTime } from '../../slurm/options.js';
+import {
+  validateCount,
+  validateDependency,
+  validateMailType,
+  validateMailUser,
+  validateMemory,
+  validateSbatchArg,
+  validateSlurmName,
+  validateTime,
+} from '../../slurm/options.js';
 import type { SubmitArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { validateDriver } from './driver-flag.js';
@@ -46,6 +62,17 @@ async function readTaskCommands(io: CliIo, args: SubmitArgs): Promise<string[]> 
   return parseTaskCommands(text, file);
 }
 
+/** --python-user-base DIR: an absolute directory (the job makes DIR/<digest> in it); it enables the user site. */
+function validatePythonUserBase(value: string, userSite: boolean): string {
+  if (!value.startsWith('/') || /[\u0000-\u001f\u007f]/.test(value))
+    throw malformed('pythonUserBase', value, { hint: 'give an absolute directory, e.g. --python-user-base ~/pyuser' });
+  if (userSite)
+    throw new UsageError('--python-user-base and --user-site exclude each other', {
+      hint: '--python-user-base already lets pip --user packages in, from a directory per image',
+    });
+  return value;
+}
+
 export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo): Promise<number | void> {
   // Validate everything the user typed before touching Slurm or the registry.
   const target = parseTarget(args.target);
@@ -53,7 +80,26 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
   const gpus = args.gpu === undefined ? 0 : validateCount('gpus', args.gpu, 0);
   const time = args.time === undefined ? undefined : validateTime(args.time);
   const mem = args.mem === undefined ? undefined : validateMemory(args.mem);
-  const cpus = args.cpus === undefined ? undefined : validateCount('cpus', args.cpus, 1);
+  const cpus = args.cpusPerTask === undefined ? undefined : validateCount('cpus', args.cpusPerTask, 1);
+  const count = (field: 'nodes' | 'ntasks' | 'ntasksPerNode', value: string | undefined) =>
+    value === undefined ? undefined : validateCount(field, value, 1);
+  const shape = {
+    nodes: count('nodes', args.nodes),
+    ntasks: count('ntasks', args.ntasks),
+    ntasksPerNode: count('ntasksPerNode', args.ntasksPerNode),
+  };
+  const slurm = {
+    exclusive: args.exclusive,
+    qos: args.qos === undefined ? undefined : validateSlurmName('qos', args.qos),
+    error: args.error,
+    mailType: args.mailType === undefined ? undefined : validateMailType(args.mailType),
+    mailUser: args.mailUser === undefined ? undefined : validateMailUser(args.mailUser),
+    dependency: args.dependency === undefined ? undefined : validateDependency(args.dependency),
+    sbatchArgs: (args.sbatchArg ?? []).map(validateSbatchArg),
+  };
+  const apptainerArgs = (args.apptainerArg ?? []).map(validateApptainerArg);
+  const pythonUserBase =
+    args.pythonUserBase === undefined ? undefined : validatePythonUserBase(args.pythonUserBase, args.userSite);
   const driver = args.driver === undefined ? undefined : validateDriver(args.driver);
   if (args.wait && (args.array !== undefined || args.commands !== undefined))
     throw new UsageError('--wait follows one job, not an array', {
@@ -112,6 +158,13 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
   }
   validateSlurmName('partition', partition);
   if (settings.account) validateSlurmName('account', settings.account);
+  const launch = planLaunch({
+    ...shape,
+    launcher: args.launcher,
+    mpi: args.mpi ?? settings.mpi,
+    stage: args.stage ?? settings.stage,
+    taskCommands: taskCommands !== undefined,
+  });
   const pullMode = choosePullMode({
     requested: args.pull ?? settings.submitPull,
     gpus,
@@ -141,6 +194,11 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
       binds,
       env: containerEnv,
       taskCommands,
+      launch,
+      slurm,
+      apptainerArgs,
+      pythonUserSite: args.userSite,
+      pythonUserBase,
     },
     dryRun: args.dryRun,
   });

@@ -43,6 +43,73 @@ const refusal = (promise: Promise<unknown>) =>
     (error: unknown) => error,
   );
 
+describe('submit, multi-node', () => {
+  it('a dry run with -N 2 renders the srun launch, the guard on every node and the #SBATCH shape', async () => {
+    const { planLaunch } = await import('../../../src/job/launch.js');
+    const deps = testDeps([]);
+    const base = request();
+    const result = await submit(
+      deps,
+      request({
+        dryRun: true,
+        driver: '580.159.04',
+        job: {
+          ...base.job,
+          launch: planLaunch({
+            nodes: 2,
+            ntasks: undefined,
+            ntasksPerNode: undefined,
+            launcher: undefined,
+            mpi: undefined,
+            stage: undefined,
+            taskCommands: false,
+          }),
+        },
+      }),
+    );
+    expect(result.submitted).toBe(false);
+    expect(result.summary.launcher).toBe('per-task');
+    const script = result.submitted ? '' : result.script;
+    expect(script).toContain('#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=1\n');
+    expect(script).toContain('bash -c "$(declare -f say check_node_driver); check_node_driver" qsc-guard');
+    expect(script).toContain(
+      'srun --kill-on-bad-exit=1 --nodes="$SLURM_JOB_NUM_NODES" --ntasks="$SLURM_NTASKS" --cpus-per-task=1',
+    );
+    expect(argvs(deps)).toEqual([]);
+  });
+
+  it('a --dependency of "?" (any of) cannot join a pull job\'s afterok: refused before anything is queued', async () => {
+    const deps = testDeps([]);
+    const base = request();
+    const error = await refusal(
+      submit(
+        deps,
+        request(
+          {
+            pullMode: 'slurm',
+            driver: '580.159.04',
+            job: {
+              ...base.job,
+              slurm: {
+                exclusive: false,
+                qos: undefined,
+                error: undefined,
+                mailType: undefined,
+                mailUser: undefined,
+                dependency: 'afterok:1?afterok:2',
+                sbatchArgs: [],
+              },
+            },
+          },
+          { warm: { pullPartition: 'short' } },
+        ),
+      ),
+    );
+    expect(error).toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/"\?" \(any of\)/) });
+    expect(argvs(deps)).toEqual([]);
+  });
+});
+
 describe('submit, dry run', () => {
   it('probes the partition, picks the newest image its driver runs, and renders the script without queueing it', async () => {
     const deps = testDeps(PROBE_GENGPU);
@@ -54,6 +121,7 @@ describe('submit, dry run', () => {
       driver: { version: '580.159.04', source: 'probe' },
       guardMinDriver: '570.86.10',
       pullMode: 'job',
+      launcher: 'none',
     });
     expect(argvs(deps)).toEqual(PROBE_GENGPU.map((e) => e.argv));
     expect(!result.submitted && result.script).toContain(`image_digest=${TF_25_02}`);

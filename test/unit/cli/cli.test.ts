@@ -53,7 +53,7 @@ describe('command line', () => {
   it('takes -C / --constraint on submit and tags, not confusing it with -c (CPUs)', async () => {
     expect(await parseCommand(['--gpu', 'tensorflow', '-C', 'h100', '-c', '4', '--', 'x'])).toMatchObject({
       name: 'submit',
-      args: { constraint: 'h100', cpus: '4', command: ['x'] },
+      args: { constraint: 'h100', cpusPerTask: '4', command: ['x'] },
     });
     expect(await parseCommand(['tags', 'tensorflow', '-p', 'gpu-mixed', '--constraint=[v100|h100]'])).toMatchObject({
       name: 'tags',
@@ -108,7 +108,7 @@ describe('settings', () => {
       '/c',
     );
     expect(errors).toEqual([
-      'f.json: unknown setting "registy" (known: registry, cacheDir, gpuPartition, partition, account, time, authFile, policy, forwardCompat, submitPull, driverVersionFile, driverCacheTtlMinutes, probeWaitSeconds, cache, warm)',
+      'f.json: unknown setting "registy" (known: registry, cacheDir, gpuPartition, partition, account, time, authFile, policy, forwardCompat, submitPull, driverVersionFile, mpi, stage, stageDir, driverCacheTtlMinutes, probeWaitSeconds, cache, warm, distributedEnv)',
       'f.json: "cacheDir" must be an absolute path',
       'f.json: "probeWaitSeconds" must be a number ≥ 0',
     ]);

@@ -28,7 +28,7 @@ const generated: string[][] = commands.flatMap(([name, c]) => {
     ? ['tensorflow']
     : [name, ...Object.keys(c.positionals).map((key) => (key === 'action' ? 'ls' : 'x'))];
   return Object.entries(c.options).flatMap(([key, d]) => {
-    const aliases = d.alias === undefined ? [] : [d.alias];
+    const aliases = [d.alias ?? []].flat();
     const value = d.choices ? String(d.choices[0]) : key === 'gpu' ? '2' : 'v a l';
     if (d.type === 'boolean')
       return [

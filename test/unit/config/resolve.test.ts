@@ -46,3 +46,33 @@ describe('parseConfigFile', () => {
     expect(parseConfigFile('a.json', '{').error).toMatch(/^a\.json: not valid JSON \(/);
   });
 });
+
+describe('multi-node settings', () => {
+  it('mpi, stage, stageDir and distributedEnv from the site, the user overriding', () => {
+    const { settings, errors } = resolve(
+      { mpi: 'pmix', stage: 'local', stageDir: '/local/scratch', distributedEnv: { NCCL_IB_HCA: '=mlx5_0:1' } },
+      { mpi: 'pmi2' },
+    );
+    expect(errors).toEqual([]);
+    expect(settings).toMatchObject({
+      mpi: 'pmi2',
+      stage: 'local',
+      stageDir: '/local/scratch',
+      distributedEnv: { NCCL_IB_HCA: '=mlx5_0:1' },
+    });
+    expect(resolve({}, {}).settings).toMatchObject({ mpi: undefined, stage: undefined, distributedEnv: {} });
+  });
+
+  it('refuses unknown words, a relative stageDir and environment that is not NAME: "one line"', () => {
+    const { errors } = resolve(
+      { mpi: 'openmpi', stage: 'nvme', stageDir: 'tmp' },
+      { distributedEnv: { 'NCCL IB': 'x', OK: 'a\nb' } },
+    );
+    expect(errors).toEqual([
+      'site.json: "mpi" must be one of pmix, pmi2, none',
+      'site.json: "stage" must be one of shared, local',
+      'site.json: "stageDir" must be an absolute path',
+      'user.json: "distributedEnv" must be an object of NAME: "value" (single-line strings)',
+    ]);
+  });
+});

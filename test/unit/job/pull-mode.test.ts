@@ -29,6 +29,11 @@ describe('names and flags', () => {
   it('names the pull job by the whole digest', () => {
     expect(pullJobName(DIGEST)).toBe(`qsc-pull-${'0123456789abcdef'.repeat(4)}`);
     expect(dependencyArgv('81')).toEqual(['--dependency=afterok:81', '--kill-on-invalid-dep=yes']);
+    // The command line replaces #SBATCH --dependency: the user's own joins the pull job's.
+    expect(dependencyArgv('81', 'afterany:7:8')).toEqual([
+      '--dependency=afterok:81,afterany:7:8',
+      '--kill-on-invalid-dep=yes',
+    ]);
   });
 });
 

@@ -23,7 +23,7 @@ describe('README.md examples', () => {
       .filter((e) => e.skip === undefined)
       .flatMap((e) => [...e.command.matchAll(/(?:^| )-p ([^ ]+)/g)].map((m) => m[1]));
     expect(
-      partitions.filter((p) => !['short', 'gengpu', 'gpu-legacy', 'gpu-broken', 'gpu-mixed'].includes(p!)),
+      partitions.filter((p) => !['short', 'gengpu', 'gpu-legacy', 'gpu-broken', 'gpu-mixed', 'gpu-multi'].includes(p!)),
     ).toEqual([]);
   });
 

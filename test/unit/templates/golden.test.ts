@@ -7,6 +7,7 @@ import { renderPullJobScript } from '../../../src/app/prepare-image.js';
 import { renderImagePull } from '../../../src/app/pull-image.js';
 import { DEFAULT_CACHE } from '../../../src/cache/settings.js';
 import { resolveSettings, type Settings } from '../../../src/config/resolve.js';
+import { planLaunch } from '../../../src/job/launch.js';
 import { planJobView } from '../../../src/job/plan.js';
 import { renderTemplate } from '../../../src/templates/render.js';
 import { IMAGE, jobRequest } from '../../support/job-request.js';
@@ -82,6 +83,93 @@ const RENDERS: Record<string, () => string> = {
     renderTemplate(
       JOB,
       planJobView(job({ command: [], env: [{ name: 'C', value: 'x y' }], image: { ...IMAGE, ...CUDA } })),
+    ),
+  'multi-node-per-task-every-option.sh': () =>
+    renderTemplate(
+      JOB,
+      planJobView(
+        job({
+          partition: 'gpu-multi',
+          cpus: 4,
+          gpus: 2,
+          launch: planLaunch({
+            nodes: 2,
+            ntasks: undefined,
+            ntasksPerNode: 2,
+            launcher: undefined,
+            mpi: 'pmix',
+            stage: undefined,
+            taskCommands: false,
+          }),
+          slurm: {
+            exclusive: true,
+            qos: 'high',
+            error: 'logs/%x-%j.err',
+            mailType: 'END,FAIL',
+            mailUser: 'me@example.edu',
+            dependency: 'afterok:123',
+            sbatchArgs: [
+              { name: '--reservation', value: 'maint window' },
+              { name: '--requeue', value: undefined },
+            ],
+          },
+          apptainerArgs: ['--contain', '--overlay=/scratch/o.img:ro'],
+          distributedEnv: [
+            { name: 'NCCL_SOCKET_IFNAME', value: 'ib0' },
+            { name: 'NCCL_IB_HCA', value: '=mlx5_0:1' },
+          ],
+          env: [{ name: 'A', value: "it's $(x)" }],
+          minDriver: '570.124.06',
+          image: { ...IMAGE, ...CUDA },
+        }),
+        SITE.cache,
+      ),
+    ),
+  'multi-node-per-node-torchrun.sh': () =>
+    renderTemplate(
+      JOB,
+      planJobView(
+        job({
+          partition: 'gpu-multi',
+          gpus: 2,
+          launch: planLaunch({
+            nodes: 4,
+            ntasks: undefined,
+            ntasksPerNode: undefined,
+            launcher: 'per-node',
+            mpi: undefined,
+            stage: undefined,
+            taskCommands: false,
+          }),
+          command: ['bash', '-c', 'torchrun --nnodes="$NNODES" --nproc-per-node="$NPROC_PER_NODE" train.py'],
+          pythonUserBase: '/home/hpcuser/pyuser',
+          image: { ...IMAGE, ...CUDA },
+        }),
+      ),
+    ),
+  'multi-node-stage-local.sh': () =>
+    renderTemplate(
+      JOB,
+      planJobView(
+        job({
+          partition: 'gpu-multi',
+          gpus: 1,
+          launch: planLaunch({
+            nodes: 2,
+            ntasks: 8,
+            ntasksPerNode: undefined,
+            launcher: undefined,
+            mpi: 'pmi2',
+            stage: 'local',
+            taskCommands: false,
+          }),
+          stageDir: '/local/scratch',
+          pythonUserSite: true,
+          command: [],
+          minDriver: '570.124.06',
+          image: { ...IMAGE, ...CUDA },
+        }),
+      ),
     ),
   'pull-job-cpu.sh': () => renderPullJobScript(PULL, SITE, { ...IMAGE, ...CUDA }, '/srv/qsc-cache'),
   'pull-job-cpu-default-cache-dir.sh': () =>
