@@ -27,26 +27,27 @@ export interface PullRun {
   readonly on: PullOn;
   readonly image: PinnedImage;
   readonly imageCacheDir: string;
-  /** Where Apptainer writes while it pulls ("cache.apptainerTmpDir", else <cache>/.tmp), for the progress count. */
+  /** Where Apptainer writes while it pulls ("cache.apptainerTmpDir", else the pull's private directory), for the progress count. */
   readonly apptainerTmpDir: string | undefined;
 }
 
 /** The Slurm job name of a pull the warmer runs with sbatch --wait (what a shutdown cancels). */
 export const warmPullJobName = (digest: string) => `qsc-warm-${digest.slice(7, 19)}`;
 
-/** Bytes a pull has written so far: its partial file plus Apptainer's temp dir (layers, squashfs being built). */
-async function bytesSoFar(dirs: readonly string[], partialPrefix: string, cacheDir: string): Promise<number> {
+/**
+ * Bytes a pull has written so far: its private directory in the cache (the partial SIF, Apptainer's temp files by
+ * default) plus this user's pull directories under "cache.apptainerTmpDir" (layers, squashfs being built).
+ */
+async function bytesSoFar(places: readonly { dir: string; prefix: string }[]): Promise<number> {
   let total = 0;
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else total += (await stat(path).catch(() => undefined))?.size ?? 0;
-    }
+  const walk = async (path: string): Promise<void> => {
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isDirectory()) return void (total += info?.size ?? 0);
+    for (const name of await readdir(path).catch(() => [] as string[])) await walk(join(path, name));
   };
-  for (const dir of dirs) await walk(dir);
-  for (const name of await readdir(cacheDir).catch(() => [] as string[])) {
-    if (name.startsWith(partialPrefix)) total += (await stat(join(cacheDir, name)).catch(() => undefined))?.size ?? 0;
+  for (const { dir, prefix } of places) {
+    for (const name of await readdir(dir).catch(() => [] as string[]))
+      if (name.startsWith(prefix)) await walk(join(dir, name));
   }
   return total;
 }
@@ -56,9 +57,12 @@ export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ secon
   const slurm = pull.on === 'slurm';
   if (slurm) await mkdir(join(cacheDir, LOGS_DIR), { recursive: true });
   const started = Date.now();
-  const tmpDir = join(pull.apptainerTmpDir ?? join(cacheDir, '.tmp'), deps.user);
+  const places = [
+    { dir: cacheDir, prefix: `${sifName(image.digest)}.partial.` },
+    ...(pull.apptainerTmpDir ? [{ dir: pull.apptainerTmpDir, prefix: `${deps.user}.` }] : []),
+  ];
   const timer = setInterval(() => {
-    void bytesSoFar([tmpDir], `${sifName(image.digest)}.partial.`, cacheDir).then((bytes) => {
+    void bytesSoFar(places).then((bytes) => {
       deps.log.info({
         event: 'cache.pull.progress',
         image: image.displayRef,

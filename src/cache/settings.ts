@@ -43,6 +43,11 @@ export interface CacheSettings {
   readonly pins: readonly string[];
   /** Unix group that owns the cache (files group-writable, directories setgid); undefined: leave ownership alone. */
   readonly group: string | undefined;
+  /**
+   * Users whose files in the cache a job runs besides its own and root's (README "Trust model"): the warmer account,
+   * a lab's maintainer. Anyone else's file at a digest's name is set aside and pulled again, never run.
+   */
+  readonly trustedUsers: readonly string[];
   /** A pull refuses to start with less free space than this in the cache filesystem. */
   readonly minFreeBytes: number;
   /** Base of per-user APPTAINER_TMPDIR / APPTAINER_CACHEDIR (a large filesystem); undefined: <cacheDir>/.tmp. */
@@ -67,6 +72,7 @@ export const DEFAULT_CACHE: CacheSettings = {
   olderThanMs: undefined,
   pins: [],
   group: undefined,
+  trustedUsers: [],
   minFreeBytes: 20 * 2 ** 30,
   apptainerTmpDir: undefined,
   apptainerCacheDir: undefined,

@@ -34,8 +34,11 @@ export async function removeImage(cacheDir: string, digest: string): Promise<voi
   await rm(join(cacheDir, submitLockName(digest)), { force: true });
 }
 
+/** A dead pull's private directory (or an older version's partial file); another user's is left to them. */
 export async function removePartial(cacheDir: string, name: string): Promise<void> {
-  await rm(join(cacheDir, name), { force: true });
+  await rm(join(cacheDir, name), { force: true, recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EACCES' && error.code !== 'EPERM') throw error;
+  });
 }
 
 /** Move a broken image aside, where jobs no longer find it and an admin can look at it. */

@@ -1,0 +1,183 @@
+// The shared cache against a hostile neighbour (issue 13): mallory, a second user in the cache's group, attacks the
+// cache the cluster user (the victim) runs from; each test is one finding of the review, and the victim is protected.
+import { copyFileSync, chownSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLUSTER_USER,
+  E2E_RUN_ID,
+  freshCacheDir,
+  qsc,
+  REGISTRY,
+  runAsUser,
+  SHARED_CACHE,
+  sh,
+  waitForJob,
+} from '../support/cluster.js';
+import { NEIGHBOUR, runAsNeighbour } from '../support/neighbour.js';
+import { ownRepository, pushLines, removeTempDirs, warmEnv } from '../support/warm.js';
+
+const TF = 'CUDA_VERSION=12.8.0.038 CUDA_DRIVER_VERSION=570.86.10 NVIDIA_TENSORFLOW_VERSION=25.02';
+const SAY = ['--', 'sh', '-c', 'echo "marker=$QSC_TEST"'];
+const victimRepo = ownRepository('victim');
+const neighbourRepo = ownRepository('neighbour');
+const VICTIM_MARK = `marker=${victimRepo}`;
+const NEIGHBOUR_MARK = `marker=${neighbourRepo}`;
+const owner = (path: string) => sh('stat', ['-c', '%U', path]).trim();
+const mode = (path: string) => (statSync(path).mode & 0o7777).toString(8);
+
+/** A cache directory an admin made (root, the cache's group, setgid, not sticky): the victim cannot chmod it. */
+function adminCacheDir(label: string, dirMode = '2775'): string {
+  const dir = `${SHARED_CACHE}/test-${label}-run${E2E_RUN_ID}-${process.pid}-${Date.now()}`;
+  sh('install', ['-d', '-o', 'root', '-g', CLUSTER_USER, '-m', dirMode, dir]);
+  return dir;
+}
+
+const jsonOf = (text: string) =>
+  JSON.parse(text.slice(text.indexOf('{\n'), text.indexOf('\n}') + 2)) as { jobId: string; digest: string };
+const sifOf = (dir: string, digest: string) => `${dir}/sha256-${digest.slice(7)}.sif`;
+const metaOf = (dir: string, digest: string) => `${dir}/sha256-${digest.slice(7)}.json`;
+
+/** Her own SIF (another image, printing her marker) in the cache directory, with a sidecar claiming it. */
+let neighbourSif = '';
+async function plantHers(dir: string, name: string): Promise<string> {
+  const path = `${dir}/${name}`;
+  const made = await runAsNeighbour(['cp', neighbourSif, path]);
+  expect(made.code, made.stderr).toBe(0);
+  return path;
+}
+/** The sidecar she writes for her file at the victim's digest, so the size check of old versions agrees. */
+async function forgeSidecar(dir: string, digest: string): Promise<void> {
+  const size = statSync(neighbourSif).size;
+  const sidecar = JSON.stringify({ digest, source: 'x', cudaVersion: '12.8.0.038', cudaDriverVersion: null, size });
+  await runAsNeighbour(['sh', '-c', 'rm -f "$1"; cat >"$1"', 'sh', metaOf(dir, digest)], {}, sidecar);
+}
+
+async function submitAndRun(args: readonly string[], env: Record<string, string>) {
+  const submitted = await qsc([...args, '--json', ...SAY], env);
+  if (submitted.code !== 0) return { submitted, output: '' };
+  const run = await waitForJob(jsonOf(submitted.stdout).jobId);
+  return { submitted, output: run.output, state: run.state };
+}
+
+let env: Record<string, string>;
+let digest = '';
+const victimArgs = (dir: string) => [`${REGISTRY}/${victimRepo}:25.02-tf2-py3`, '-p', 'short', '--cache-dir', dir];
+
+beforeAll(async () => {
+  pushLines([
+    `${victimRepo} 25.02-tf2-py3 ${TF} QSC_TEST=${victimRepo}`,
+    `${neighbourRepo} 25.02-tf2-py3 ${TF} QSC_TEST=${neighbourRepo}`,
+  ]);
+  env = warmEnv({ registry: REGISTRY, cache: { minFree: '1G', group: CLUSTER_USER } });
+  // Her SIF: the other image, pulled by the victim's tool into a scratch cache, copied into her home as hers.
+  const scratch = freshCacheDir('neighbour-src');
+  const pulled = await qsc(
+    [
+      `${REGISTRY}/${neighbourRepo}:25.02-tf2-py3`,
+      '-p',
+      'short',
+      '--cache-dir',
+      scratch,
+      '--pull',
+      'local',
+      '--json',
+      ...SAY,
+    ],
+    env,
+  );
+  expect(pulled.code, pulled.stderr).toBe(0);
+  neighbourSif = `/home/${NEIGHBOUR}/evil-${process.pid}.sif`;
+  copyFileSync(sifOf(scratch, jsonOf(pulled.stdout).digest), neighbourSif);
+  chownSync(neighbourSif, Number(sh('id', ['-u', NEIGHBOUR]).trim()), Number(sh('id', ['-g', NEIGHBOUR]).trim()));
+  const probe = await qsc([...victimArgs(scratch), '--dry-run', '--json', ...SAY], env);
+  digest = jsonOf(probe.stdout).digest;
+}, 300_000);
+
+afterAll(() => {
+  rmSync(neighbourSif, { force: true });
+  removeTempDirs();
+});
+
+describe('finding 1: the cache trusts an image by content and owner, not by name', () => {
+  it('publishes read-only files with the SIF sha256, and makes a cache directory of its own sticky', async () => {
+    const dir = freshCacheDir('neighbour-publish');
+    const { submitted, output } = await submitAndRun([...victimArgs(dir), '--pull', 'local'], env);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(output).toContain(VICTIM_MARK);
+    const sif = sifOf(dir, digest);
+    expect(mode(sif)).toBe('444');
+    expect(mode(metaOf(dir, digest))).toBe('644');
+    expect(mode(dir)).toBe('3775'); // setgid and sticky
+    const sidecar = JSON.parse(readFileSync(metaOf(dir, digest), 'utf8')) as { sha256: string; file: string };
+    expect(sidecar.sha256).toBe(sh('sha256sum', [sif]).split(' ')[0]);
+    const s = statSync(sif);
+    expect(sidecar.file).toBe(`${s.ino}:${s.size}:${Math.floor(s.mtimeMs / 1000)}`);
+    // She can neither write into the victim's SIF nor rename hers over it, nor remove it.
+    expect((await runAsNeighbour(['sh', '-c', `cat '${neighbourSif}' > '${sif}'`])).code).not.toBe(0);
+    const hers = await plantHers(dir, `.hers-${process.pid}`);
+    expect((await runAsNeighbour(['mv', '-f', hers, sif])).code).not.toBe(0);
+    expect((await runAsNeighbour(['rm', '-f', sif])).code).not.toBe(0);
+    expect(owner(sif)).toBe(CLUSTER_USER);
+  });
+
+  it('a SIF she renamed over the digest’s name (with a forged sidecar) is set aside at submit and pulled again', async () => {
+    const dir = adminCacheDir('neighbour-replace');
+    expect((await submitAndRun([...victimArgs(dir), '--pull', 'local'], env)).output).toContain(VICTIM_MARK);
+    const hers = await plantHers(dir, `.hers-${process.pid}`);
+    expect((await runAsNeighbour(['mv', '-f', hers, sifOf(dir, digest)])).code).toBe(0); // not sticky: she may
+    await forgeSidecar(dir, digest);
+
+    const { submitted, output } = await submitAndRun(victimArgs(dir), env);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.stderr).toContain(`belongs to ${NEIGHBOUR}, who is not a trusted writer`);
+    expect(output).toContain(VICTIM_MARK);
+    expect(output).not.toContain(NEIGHBOUR_MARK);
+    expect(owner(sifOf(dir, digest))).toBe(CLUSTER_USER);
+  });
+
+  it('a symlink she plants after the submission is refused by the job itself, which pulls again', async () => {
+    const dir = adminCacheDir('neighbour-symlink');
+    expect((await submitAndRun([...victimArgs(dir), '--pull', 'local'], env)).output).toContain(VICTIM_MARK);
+    // The job script as submitted; she strikes between the submission and the job's start.
+    const script = (await qsc([...victimArgs(dir), '--dry-run', ...SAY], env)).stdout;
+    const hers = await plantHers(dir, `.hers-${process.pid}`);
+    const sif = sifOf(dir, digest);
+    expect((await runAsNeighbour(['sh', '-c', `rm -f '${sif}' && ln -s '${hers}' '${sif}'`])).code).toBe(0);
+    await forgeSidecar(dir, digest);
+
+    const queued = await runAsUser(['sbatch', '--parsable'], {}, script);
+    expect(queued.code, queued.stderr).toBe(0);
+    const run = await waitForJob(queued.stdout.trim());
+    expect(run.output).toContain('is a symbolic link, not a regular file');
+    expect(run.output).toContain(VICTIM_MARK);
+    expect(run.output).not.toContain(NEIGHBOUR_MARK);
+    expect(statSync(sif).isFile() && owner(sif)).toBe(CLUSTER_USER);
+  });
+
+  it('a SIF she overwrote in place (a group-writable file from an older version) is not run', async () => {
+    const dir = adminCacheDir('neighbour-overwrite');
+    expect((await submitAndRun([...victimArgs(dir), '--pull', 'local'], env)).output).toContain(VICTIM_MARK);
+    const sif = sifOf(dir, digest);
+    const script = (await qsc([...victimArgs(dir), '--dry-run', ...SAY], env)).stdout;
+    sh('chmod', ['g+w', sif, metaOf(dir, digest)]); // as older versions published it
+    const wrote = await runAsNeighbour(['sh', '-c', `cat '${neighbourSif}' > '${sif}'`]);
+    expect(wrote.code, wrote.stderr).toBe(0);
+    sh('chmod', ['g-w', sif, metaOf(dir, digest)]); // even once the modes are fixed, its content is not what was published
+
+    const queued = await runAsUser(['sbatch', '--parsable'], {}, script);
+    const run = await waitForJob(queued.stdout.trim());
+    expect(run.output).toMatch(/its sha256 [0-9a-f]{64} is not the [0-9a-f]{64} recorded when it was published/);
+    expect(run.output).toContain(VICTIM_MARK);
+    expect(run.output).not.toContain(NEIGHBOUR_MARK);
+  });
+
+  it('her file at a digest’s name in a sticky cache, which the victim cannot remove, is refused: nothing runs', async () => {
+    const dir = adminCacheDir('neighbour-sticky', '3775'); // as the README asks admins to make it
+    await plantHers(dir, `sha256-${digest.slice(7)}.sif`);
+    await forgeSidecar(dir, digest);
+    const result = await qsc([...victimArgs(dir), ...SAY], env);
+    expect(result.code).toBe(65);
+    expect(result.stderr).toContain(`belongs to ${NEIGHBOUR}, who is not a trusted writer of this cache`);
+    expect(existsSync(`${dir}/quarantine`) ? readdirSync(`${dir}/quarantine`) : []).toEqual([]);
+  });
+});
