@@ -102,6 +102,7 @@ export async function prepareImage(deps: PrepareDeps, settings: Settings, prepar
     imageCacheDir,
     digest: image.digest,
     script: renderPullJobScript(await deps.readTemplate(PULL_TEMPLATE), settings, image, imageCacheDir),
+    trustedUsers: settings.cache.trustedUsers,
   });
   if (answer.kind === 'cached') return { pull: 'cached', quarantined };
   const shared = answer.kind === 'queued';

@@ -6,6 +6,7 @@ import { runPull, warmPullJobName, type PullOn, type RunPullDeps } from '../cach
 import type { Settings } from '../config/resolve.js';
 import type { PullableImage } from '../image/names.js';
 import { renderPullScript } from '../job/pull-script.js';
+import { timeLimitMs } from '../slurm/options.js';
 import type { Template } from '../templates/render.js';
 
 export interface PullImageDeps extends RunPullDeps {
@@ -20,8 +21,17 @@ export interface PullImageRequest {
   readonly on: PullOn;
 }
 
+/** A Slurm pull's output: in the puller's own directory under .logs (cache/run-pull.ts makes and checks it). */
+export const pullLogPattern = (imageCacheDir: string, user: string) =>
+  join(imageCacheDir, LOGS_DIR, user, WARM_JOB_LOG);
+
 /** The script `pullImage` runs: the pull block alone, as a Slurm job on the pull partition or for bash here. */
-export function renderImagePull(template: Template, settings: Settings, request: PullImageRequest): string {
+export function renderImagePull(
+  template: Template,
+  settings: Settings,
+  request: PullImageRequest,
+  user: string,
+): string {
   const { image, imageCacheDir, on } = request;
   const slurm = on === 'slurm';
   return renderPullScript(template, settings.cache, {
@@ -32,7 +42,7 @@ export function renderImagePull(template: Template, settings: Settings, request:
       partition: settings.warm.pullPartition ?? 'local',
       account: slurm ? settings.account : undefined,
       time: slurm ? settings.warm.pullTime : undefined,
-      output: slurm ? join(imageCacheDir, LOGS_DIR, WARM_JOB_LOG) : undefined,
+      output: slurm ? pullLogPattern(imageCacheDir, user) : undefined,
     },
   });
 }
@@ -43,6 +53,13 @@ export function pullImage(
   request: PullImageRequest,
 ): Promise<{ seconds: number }> {
   const { image, imageCacheDir, on } = request;
-  const script = renderImagePull(deps.template, settings, request);
-  return runPull(deps, { script, on, image, imageCacheDir, apptainerTmpDir: settings.cache.apptainerTmpDir });
+  const script = renderImagePull(deps.template, settings, request, deps.user);
+  return runPull(deps, {
+    script,
+    on,
+    image,
+    imageCacheDir,
+    apptainerTmpDir: settings.cache.apptainerTmpDir,
+    timeLimitMs: timeLimitMs(settings.warm.pullTime),
+  });
 }

@@ -1,12 +1,13 @@
 // Run a pull script (job/pull-script.ts: the job template's pull block, same lock, names and verification as jobs) on
 // this host (`bash -s`) or as a Slurm job (`sbatch --wait`), with progress events and a clean stop on abort.
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, TemporaryError, UnavailableError } from '../errors.js';
 import { sifName, type PinnedImage } from '../image/names.js';
 import type { Logger } from '../log/types.js';
 import type { Runner } from '../transport/runner.js';
 import { LOGS_DIR } from './layout.js';
+import { makeOwnLogDir } from './store.js';
 import { formatSize } from './units.js';
 
 /** Where a pull runs: on this host, or as a Slurm job (sites whose login nodes may not do heavy work). */
@@ -27,6 +28,8 @@ export interface PullRun {
   readonly on: PullOn;
   readonly image: PinnedImage;
   readonly imageCacheDir: string;
+  /** A pull here is stopped after this long (warm.pullTime), as sbatch --time stops a Slurm one; undefined: never. */
+  readonly timeLimitMs?: number | undefined;
   /** Where Apptainer writes while it pulls ("cache.apptainerTmpDir", else the pull's private directory), for the progress count. */
   readonly apptainerTmpDir: string | undefined;
 }
@@ -55,7 +58,7 @@ async function bytesSoFar(places: readonly { dir: string; prefix: string }[]): P
 export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ seconds: number }> {
   const { image, imageCacheDir: cacheDir } = pull;
   const slurm = pull.on === 'slurm';
-  if (slurm) await mkdir(join(cacheDir, LOGS_DIR), { recursive: true });
+  if (slurm) await makeOwnLogDir(cacheDir, deps.user);
   const started = Date.now();
   const places = [
     { dir: cacheDir, prefix: `${sifName(image.digest)}.partial.` },
@@ -78,6 +81,7 @@ export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ secon
       argv: slurm ? ['sbatch', '--wait', '--parsable'] : ['bash', '-s'],
       stdin: pull.script,
       signal: deps.signal,
+      timeoutMs: slurm ? undefined : pull.timeLimitMs,
     });
     if (deps.signal.aborted && slurm) {
       await deps.runner.run({
@@ -95,6 +99,11 @@ export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ secon
     const last = (result.stderr.trim().split('\n').at(-1) ?? '').replace(/^qsub-container: /, '');
     if (result.code === 0) return { seconds: (Date.now() - started) / 1000 };
     if (deps.signal.aborted) throw new TemporaryError(`pull of ${image.displayRef} stopped by shutdown`);
+    if (result.timedOut)
+      throw new TemporaryError(
+        `pull of ${image.displayRef} stopped after ${Math.round((pull.timeLimitMs ?? 0) / 1000)}s ("warm.pullTime"); nothing was published`,
+        { hint: 'a stuck registry or a held lock; the next tick tries again (raise "warm.pullTime" for huge images)' },
+      );
     if (result.code === 75) throw new TemporaryError(last || `not enough free space in ${cacheDir}`);
     if (result.code === 65) throw new DataError(last || `pulled file for ${image.displayRef} is not a valid SIF`);
     if (/no space left on device/i.test(result.stderr)) {

@@ -53,6 +53,11 @@ export interface CacheSettings {
   /** Base of per-user APPTAINER_TMPDIR / APPTAINER_CACHEDIR (a large filesystem); undefined: <cacheDir>/.tmp. */
   readonly apptainerTmpDir: string | undefined;
   readonly apptainerCacheDir: string | undefined;
+  /**
+   * How long a pull waits for a digest's lock (another pull of it, or anyone holding it) before it gives up with exit
+   * 75: whoever can open the lock file can hold it, and a job must not spend its time limit waiting.
+   */
+  readonly lockWaitSeconds: number;
   /** A lock directory whose owner stopped refreshing it this long ago is stale (filesystems without flock). */
   readonly staleLockSeconds: number;
 }
@@ -76,5 +81,6 @@ export const DEFAULT_CACHE: CacheSettings = {
   minFreeBytes: 20 * 2 ** 30,
   apptainerTmpDir: undefined,
   apptainerCacheDir: undefined,
+  lockWaitSeconds: 3600,
   staleLockSeconds: 600,
 };

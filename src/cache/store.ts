@@ -1,8 +1,10 @@
 // Changes to a cache directory: tag links (atomic: temp link + rename), eviction, quarantine, SIF checks.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
+import { TemporaryError } from '../errors.js';
 import { dirname, join } from 'node:path';
 import {
+  LOGS_DIR,
   lockName,
   submitLockName,
   QUARANTINE_DIR,
@@ -24,6 +26,27 @@ export async function writeTagLink(cacheDir: string, ref: string, digest: string
 
 export async function removeTagLink(cacheDir: string, ref: string): Promise<void> {
   await rm(join(cacheDir, tagLinkPath(ref)), { force: true });
+}
+
+/**
+ * The user's own directory under .logs, where a Slurm pull writes its output: .logs is shared (sticky where this user
+ * made it), so the directory must be a real one of this user's, or a symlink planted at a predictable output name
+ * would have slurmd write through it (the job ID is public).
+ */
+export async function makeOwnLogDir(cacheDir: string, user: string): Promise<string> {
+  const logs = join(cacheDir, LOGS_DIR);
+  await mkdir(logs, { recursive: true, mode: 0o1775 });
+  const own = join(logs, user);
+  await mkdir(own, { mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  const info = await lstat(own);
+  if (!info.isDirectory() || info.uid !== process.getuid?.()) {
+    throw new TemporaryError(`${own} is not a directory of ${user}'s; not writing pull output there`, {
+      hint: `ask its owner or your admins to remove it`,
+    });
+  }
+  return own;
 }
 
 /** Remove an image: the SIF first (what jobs look for), then its sidecar and lock file. */

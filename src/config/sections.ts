@@ -110,6 +110,7 @@ const CACHE_KEYS: Readonly<Record<string, [keyof CacheSettings, Check]>> = {
   minFree: ['minFreeBytes', check.size],
   apptainerTmpDir: ['apptainerTmpDir', check.path],
   apptainerCacheDir: ['apptainerCacheDir', check.path],
+  lockWaitSeconds: ['lockWaitSeconds', check.seconds],
   staleLockSeconds: ['staleLockSeconds', check.seconds],
 };
 

@@ -28,5 +28,6 @@ export function planCacheView(cache: CacheSettings, image: PullableImage, imageC
     apptainerCacheDir: cache.apptainerCacheDir ?? null,
     minFreeKb: Math.ceil(cache.minFreeBytes / 1024),
     staleLockSeconds: Math.round(cache.staleLockSeconds),
+    lockWaitSeconds: Math.round(cache.lockWaitSeconds),
   };
 }

@@ -340,9 +340,11 @@ describe('the cache protocol on the testbed', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.tick.pulled).toEqual([ref]);
     expect(sifs(cacheDir)).toHaveLength(1);
-    const logs = readdirSync(`${cacheDir}/.logs`);
+    // In the warmer's own directory under .logs (sticky), where no one else can plant a name slurmd writes through.
+    expect(readdirSync(`${cacheDir}/.logs`)).toEqual(['hpcuser']);
+    const logs = readdirSync(`${cacheDir}/.logs/hpcuser`);
     expect(logs).toHaveLength(1);
-    expect(readFileSync(`${cacheDir}/.logs/${logs[0]}`, 'utf8')).toContain(`qsub-container: pulling ${ref}`);
+    expect(readFileSync(`${cacheDir}/.logs/hpcuser/${logs[0]}`, 'utf8')).toContain(`qsub-container: pulling ${ref}`);
   });
 });
 
