@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LOGS_DIR, WARM_JOB_LOG } from '../cache/layout.js';
 import { runPull, warmPullJobName, type PullOn, type RunPullDeps } from '../cache/run-pull.js';
 import type { Settings } from '../config/resolve.js';
+import { ConfigError } from '../errors.js';
 import type { PullableImage } from '../image/names.js';
 import { renderPullScript } from '../job/pull-script.js';
 import { timeLimitMs } from '../slurm/options.js';
@@ -47,12 +48,16 @@ export function renderImagePull(
   });
 }
 
-export function pullImage(
+export async function pullImage(
   deps: PullImageDeps,
   settings: Settings,
   request: PullImageRequest,
 ): Promise<{ seconds: number }> {
   const { image, imageCacheDir, on } = request;
+  if (deps.user === 'root' && !settings.cache.allowRoot)
+    throw new ConfigError(`refusing to pull into the shared cache ${imageCacheDir} as root`, {
+      hint: 'run the warmer, --pull local and import as the cache\'s own account (README "Trust model"); a site that must may set "cache.allowRoot": true in the site config',
+    });
   const script = renderImagePull(deps.template, settings, request, deps.user);
   return runPull(deps, {
     script,

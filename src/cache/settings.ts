@@ -58,6 +58,11 @@ export interface CacheSettings {
    * 75: whoever can open the lock file can hold it, and a job must not spend its time limit waiting.
    */
   readonly lockWaitSeconds: number;
+  /**
+   * Site config: root may pull into the cache (warm, --pull local, import). Off by default: root-owned files are
+   * trusted by every job, and root reading a cache its group can write is where a neighbour's plant does most harm.
+   */
+  readonly allowRoot: boolean;
   /** A lock directory whose owner stopped refreshing it this long ago is stale (filesystems without flock). */
   readonly staleLockSeconds: number;
 }
@@ -82,5 +87,6 @@ export const DEFAULT_CACHE: CacheSettings = {
   apptainerTmpDir: undefined,
   apptainerCacheDir: undefined,
   lockWaitSeconds: 3600,
+  allowRoot: false,
   staleLockSeconds: 600,
 };

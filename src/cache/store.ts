@@ -1,6 +1,6 @@
 // Changes to a cache directory: tag links (atomic: temp link + rename), eviction, quarantine, SIF checks.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
 import { TemporaryError } from '../errors.js';
 import { dirname, join } from 'node:path';
 import {
@@ -35,7 +35,9 @@ export async function removeTagLink(cacheDir: string, ref: string): Promise<void
  */
 export async function makeOwnLogDir(cacheDir: string, user: string): Promise<string> {
   const logs = join(cacheDir, LOGS_DIR);
-  await mkdir(logs, { recursive: true, mode: 0o1775 });
+  await mkdir(logs, { recursive: true });
+  // Group-writable so everyone can make their own directory, sticky so no one removes another's (where this user may).
+  await chmod(logs, 0o1775).catch(() => {});
   const own = join(logs, user);
   await mkdir(own, { mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;

@@ -111,6 +111,7 @@ const CACHE_KEYS: Readonly<Record<string, [keyof CacheSettings, Check]>> = {
   apptainerTmpDir: ['apptainerTmpDir', check.path],
   apptainerCacheDir: ['apptainerCacheDir', check.path],
   lockWaitSeconds: ['lockWaitSeconds', check.seconds],
+  allowRoot: ['allowRoot', check.bool],
   staleLockSeconds: ['staleLockSeconds', check.seconds],
 };
 

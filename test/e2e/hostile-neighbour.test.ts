@@ -386,3 +386,27 @@ describe('finding 6: a lock without a time limit', () => {
     }
   });
 });
+
+describe('finding 7: denial of service in shared places', () => {
+  it('her .warm.lock holding no JSON, kept fresh, her directory at a partial’s name and her .tmp/<victim> stop neither the warmer nor a pull', async () => {
+    const dir = freshCacheDir('neighbour-dos');
+    const image = await freshImage('dos');
+    const partial = `${sifOf(dir, image.digest)}.partial.${sh('hostname').trim()}.12345.AbCdEf`;
+    const planted = await runAsNeighbour([
+      'sh',
+      '-c',
+      `echo garbage > '${dir}/.warm.lock' && mkdir -p '${partial}' '${dir}/.tmp/${CLUSTER_USER}' && echo x > '${partial}/image.sif' && touch -d '3 days ago' '${partial}/image.sif' '${partial}'`,
+    ]);
+    expect(planted.code, planted.stderr).toBe(0);
+    const warmEnvDos = warmEnv({
+      registry: REGISTRY,
+      cache: { minFree: '1G' },
+      warm: { targets: [{ image: image.ref }] },
+    });
+    const warm = await qsc(['warm', '--once', '--cache-dir', dir], warmEnvDos);
+    expect(warm.code, warm.stderr).toBe(0);
+    expect(statSync(sifOf(dir, image.digest)).isFile()).toBe(true);
+    const job = await submitAndRun([image.ref, '-p', 'short', '--cache-dir', dir], env);
+    expect(job.output).toContain(image.mark);
+  });
+});

@@ -259,7 +259,10 @@ describe('the cache protocol on the testbed', () => {
     expect(existsSync(`${cacheDir}/${sif}.lockd`)).toBe(false);
 
     // Damage the image: verify moves it to quarantine/ and drops its tag link; the next tick pulls it again.
-    runAsUserSync(`printf 'garbage' | dd of=${cacheDir}/${sif} bs=1 seek=32 conv=notrunc 2>/dev/null`);
+    // (Published read-only: its owner makes it writable first.)
+    runAsUserSync(
+      `chmod u+w ${cacheDir}/${sif} && printf 'garbage' | dd of=${cacheDir}/${sif} bs=1 seek=32 conv=notrunc 2>/dev/null`,
+    );
     const verify = await qsc(['cache', 'verify'], env);
     expect(verify.code).toBe(65);
     expect(verify.stdout).toMatch(/^BAD [0-9a-f]{12}: no SIF header; moved to .*quarantine/m);
