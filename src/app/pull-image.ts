@@ -54,7 +54,8 @@ export async function pullImage(
   request: PullImageRequest,
 ): Promise<{ seconds: number }> {
   const { image, imageCacheDir, on } = request;
-  if (deps.user === 'root' && !settings.cache.allowRoot)
+  // deps.user is this machine's user: over --host the pull runs as the SSH login's user, which is not root here.
+  if (deps.user === 'root' && deps.runner.id.startsWith('local:') && !settings.cache.allowRoot)
     throw new ConfigError(`refusing to pull into the shared cache ${imageCacheDir} as root`, {
       hint: 'run the warmer, --pull local and import as the cache\'s own account (README "Trust model"); a site that must may set "cache.allowRoot": true in the site config',
     });
