@@ -1,5 +1,8 @@
 // cache ls | verify | prune: what the shared cache holds, re-checking every SIF (quarantining bad ones), and LRU
 // eviction that spares what queued or running jobs need.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findImagesInUse } from '../cache/in-use.js';
 import type { Inventory } from '../cache/inventory.js';
@@ -32,16 +35,30 @@ export interface Verified {
   readonly quarantinedAs: string | null;
 }
 
-/** Every SIF re-checked (header, recorded size, the runtime can read it); a bad one is moved to quarantine. */
+/** The file's sha256, read through (verify's thorough check; a job hashes only when the recorded stat changed). */
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Every SIF re-checked (writable by its owner alone, header, recorded size and sha256, the runtime can read it); a bad
+ * one is moved to quarantine. Whose files a job trusts is the job's question (job-templates/_trust.mustache).
+ */
 export async function verifyCache(deps: CacheDeps, imageCacheDir: string): Promise<Verified[]> {
   const inventory = await readInventory(imageCacheDir);
   const results: Verified[] = [];
   for (const image of inventory.images) {
     const path = join(imageCacheDir, sifName(image.digest));
     let problem: string | undefined;
+    const mode = ((await lstat(path).catch(() => undefined))?.mode ?? 0) & 0o777;
     if (!(await hasSifHeader(path))) problem = 'no SIF header';
     else if (image.sidecar && image.sidecar.size !== image.size)
       problem = `size ${image.size} differs from the ${image.sidecar.size} recorded at pull`;
+    else if (mode & 0o022) problem = `writable by others than its owner (mode ${mode.toString(8)}): no job runs it`;
+    else if (image.sidecar?.sha256 && (await sha256Of(path)) !== image.sidecar.sha256)
+      problem = `its sha256 is not the ${image.sidecar.sha256} recorded at publish`;
     else {
       let run = await deps.runner.run({ argv: ['apptainer', 'inspect', path], timeoutMs: 120_000 });
       if (run.code === 127) run = await deps.runner.run({ argv: ['singularity', 'inspect', path], timeoutMs: 120_000 });

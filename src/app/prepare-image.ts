@@ -55,14 +55,17 @@ export function renderPullJobScript(
 
 export async function prepareImage(deps: PrepareDeps, settings: Settings, prepare: ImageToPrepare): Promise<Prepared> {
   const { image, imageCacheDir, mode } = prepare;
-  const { state, submitted } = await checkCachedImage(deps.runner, imageCacheDir, image.digest, {
-    ...prepare.job,
-    when: mode === 'job' ? 'always' : 'cached',
-  });
+  const { state, submitted } = await checkCachedImage(
+    deps.runner,
+    imageCacheDir,
+    image.digest,
+    { ...prepare.job, when: mode === 'job' ? 'always' : 'cached' },
+    settings.cache.trustedUsers,
+  );
   const quarantined = state.kind === 'quarantined' ? state.movedTo : undefined;
   if (state.kind === 'quarantined')
     deps.note(
-      `qsub-container: the cached ${image.displayRef} was damaged (${state.problem}); moved to ${state.movedTo}, pulling it again`,
+      `qsub-container: the cached ${image.displayRef} was ${state.problem.startsWith('not trusted') ? 'set aside' : 'damaged'} (${state.problem}); moved to ${state.movedTo}, pulling it again`,
     );
   if (state.kind === 'cached') return { pull: 'cached', submitted };
   deps.log.info({
@@ -99,6 +102,7 @@ export async function prepareImage(deps: PrepareDeps, settings: Settings, prepar
     imageCacheDir,
     digest: image.digest,
     script: renderPullJobScript(await deps.readTemplate(PULL_TEMPLATE), settings, image, imageCacheDir),
+    trustedUsers: settings.cache.trustedUsers,
   });
   if (answer.kind === 'cached') return { pull: 'cached', quarantined };
   const shared = answer.kind === 'queued';

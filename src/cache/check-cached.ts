@@ -2,20 +2,32 @@
 // damaged file is moved to quarantine/ there and then, so the pull that follows replaces it. When the answer lets the
 // job go (cached, or the job pulls for itself), the same remote call runs sbatch: no extra round trip over SSH.
 import { DataError, UnavailableError } from '../errors.js';
+import { shellQuote } from '../shell/quote.js';
 import type { RunResult, Runner } from '../transport/runner.js';
 import { QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET } from './layout.js';
 import { DEFAULT_IMAGE_DIR_SHELL, sidecarName, sifName } from '../image/names.js';
 
 /**
  * $1 cache dir ('' = the job's default), $2 SIF name, $3 sidecar name, $4 when to run the rest of argv (sbatch):
- * "cached", "always" or "never". Cheap on purpose (no `apptainer inspect`): a SIF header, and the size the pull
- * recorded in the sidecar, which is what a truncated copy gets wrong. The state is the first line of stdout.
+ * "cached", "always" or "never"; $trusted (cache.trustedUsers) is set before it. Cheap on purpose (no `apptainer
+ * inspect`, no hashing): the trust the job checks too (job-templates/_trust.mustache: a regular file owned by you,
+ * root or a trusted user, writable by its owner alone; the job also checks the recorded sha256), a SIF header, and
+ * the size the pull recorded in the sidecar, which is what a truncated copy gets wrong. The state is the first line
+ * of stdout.
  */
 const CHECK_SCRIPT = `dir=\${1:-${DEFAULT_IMAGE_DIR_SHELL}}
 name=$2; sif="$dir/$2"; meta="$dir/$3"; when=$4; shift 4
 problem= state=missing
-if [ -e "$sif" ]; then
-  if [ ! -s "$sif" ]; then problem="empty file"
+if [ -e "$sif" ] || [ -L "$sif" ]; then
+  IFS='|' read -r kind uid user mode size <<EOF
+$(stat -c '%F|%u|%U|%a|%s' "$sif")
+EOF
+  mine=; { [ "$uid" = "$(id -u)" ] || [ "$uid" = 0 ]; } && mine=1
+  for u in $trusted; do [ "$user" = "$u" ] && mine=1; done
+  if [ "$kind" != "regular file" ]; then problem="not trusted: a $kind, not a regular file"
+  elif [ -z "$mine" ]; then problem="not trusted: it belongs to $user, who is not a trusted writer of this cache"
+  elif [ $((0$mode & 022)) != 0 ]; then problem="not trusted: writable by others than its owner (mode $mode)"
+  elif [ ! -s "$sif" ]; then problem="empty file"
   elif [ "$(dd if="$sif" bs=1 skip=${SIF_MAGIC_OFFSET} count=${SIF_MAGIC.length} 2>/dev/null)" != ${SIF_MAGIC} ]; then problem="no SIF header"
   else
     size=$(stat -c %s "$sif"); want=$(sed -n 's/.*"size":\\([0-9][0-9]*\\).*/\\1/p' "$meta" 2>/dev/null)
@@ -60,12 +72,13 @@ export async function checkCachedImage(
   cacheDir: string | undefined,
   digest: string,
   submit?: { readonly argv: readonly string[]; readonly script: string; readonly when: 'cached' | 'always' },
+  trustedUsers: readonly string[] = [],
 ): Promise<CacheCheck> {
   const result = await runner.run({
     argv: [
       'sh',
       '-c',
-      CHECK_SCRIPT,
+      `trusted=${shellQuote(trustedUsers.join(' '))}\n${CHECK_SCRIPT}`,
       'sh',
       cacheDir ?? '',
       sifName(digest),
@@ -88,9 +101,9 @@ export async function checkCachedImage(
   }
   if (state.kind === 'broken') {
     throw new DataError(
-      `the cached ${sifName(digest)} is damaged (${state.problem}) and could not be moved to ${QUARANTINE_DIR}/`,
+      `the cached ${sifName(digest)} may not be used (${state.problem}) and could not be moved to ${QUARANTINE_DIR}/`,
       {
-        hint: 'ask whoever owns the cache to run: qsub-container cache verify',
+        hint: 'ask its owner or your admins to remove it (qsub-container cache verify), or to add a trusted owner to "cache.trustedUsers"',
       },
     );
   }

@@ -7,14 +7,16 @@
 //   <cache>/sha256-<hex>.sif.submit.lock     flock target while a submission finds or submits the digest's pull job
 //   <cache>/.logs/pull-<jobid>.out           output of those CPU pull jobs (warm-<jobid>.out: the warmer's)
 //   <cache>/sha256-<hex>.sif.lockd/owner     lock directory where flock does not work: "host pid epoch", refreshed
-//   <cache>/sha256-<hex>.sif.partial.<host>.<pid>   a pull in progress (removed on exit, TERM, ENOSPC)
+//   <cache>/sha256-<hex>.sif.partial.<host>.<pid>.<random>/   a pull in progress: a private 0700 directory (mktemp -d)
+//                                            holding every temporary file of it (removed on exit, TERM, ENOSPC)
 //   <cache>/tags/<host>/<repo>/<tag>.sif -> ../../../sha256-<hex>.sif   tag references for people and the warmer
 //   <cache>/quarantine/                      images `cache verify` found broken
 //   <cache>/.warm.lock                       the single warmer instance
 
 import { sifName } from '../image/names.js';
 
-const PARTIAL = /^sha256-([0-9a-f]{64})\.sif\.partial\.(.+)\.(\d+)$/;
+/** The pull's private directory; the random part is mktemp's (older versions wrote a file without it). */
+const PARTIAL = /^sha256-([0-9a-f]{64})\.sif\.partial\.(.+)\.(\d+)(?:\.[A-Za-z0-9]{6})?$/;
 
 export const TAGS_DIR = 'tags';
 export const QUARANTINE_DIR = 'quarantine';
@@ -63,6 +65,9 @@ export interface Sidecar {
   readonly cudaVersion: string | null;
   readonly cudaDriverVersion: string | null;
   readonly size: number;
+  /** The SIF's own sha256 at publish, and its "inode:size:mtime" then (a job hashes again only when those change). */
+  readonly sha256?: string;
+  readonly file?: string;
   /** ISO time. */
   readonly pulledAt: string;
   readonly pulledBy: string;
@@ -82,7 +87,10 @@ export function parseSidecar(text: string): Sidecar | undefined {
   }
 }
 
-/** The static head of the sidecar the job writes; it appends size, pulledAt, pulledBy and the runtime once the file is verified. */
+/**
+ * The static head of the sidecar the job writes; it appends size, sha256, file, pulledAt, pulledBy and the runtime
+ * once the file is verified.
+ */
 export function sidecarHead(
   digest: string,
   source: string,

@@ -55,7 +55,8 @@ export async function readInventory(cacheDir: string): Promise<Inventory> {
       if (!info?.isFile()) continue;
       const sidecar = parseSidecar(await readFile(join(cacheDir, sidecarName(digest)), 'utf8').catch(() => ''));
       const tags = links.filter((l) => l.digest === digest).map((l) => l.ref);
-      images.push({ digest, size: info.size, lastUsed: info.mtimeMs, sidecar, tags });
+      // Read-only files are not touched by jobs: a run's read moves atime (relatime: at most daily), publishing mtime.
+      images.push({ digest, size: info.size, lastUsed: Math.max(info.atimeMs, info.mtimeMs), sidecar, tags });
     } else if (partial) {
       const info = await lstat(join(cacheDir, name)).catch(() => undefined);
       if (info) partials.push({ name, ...partial, modifiedAt: info.mtimeMs });

@@ -1,6 +1,6 @@
 // Run a pull script (job/pull-script.ts: the job template's pull block, same lock, names and verification as jobs) on
 // this host (`bash -s`) or as a Slurm job (`sbatch --wait`), with progress events and a clean stop on abort.
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, TemporaryError, UnavailableError } from '../errors.js';
 import { sifName, type PinnedImage } from '../image/names.js';
@@ -8,6 +8,7 @@ import type { Logger } from '../log/types.js';
 import { SBATCH_ENV_NAMES } from '../slurm/sbatch-env.js';
 import type { Runner } from '../transport/runner.js';
 import { LOGS_DIR } from './layout.js';
+import { makeOwnLogDir } from './store.js';
 import { formatSize } from './units.js';
 
 /** Where a pull runs: on this host, or as a Slurm job (sites whose login nodes may not do heavy work). */
@@ -28,26 +29,29 @@ export interface PullRun {
   readonly on: PullOn;
   readonly image: PinnedImage;
   readonly imageCacheDir: string;
-  /** Where Apptainer writes while it pulls ("cache.apptainerTmpDir", else <cache>/.tmp), for the progress count. */
+  /** A pull here is stopped after this long (warm.pullTime), as sbatch --time stops a Slurm one; undefined: never. */
+  readonly timeLimitMs?: number | undefined;
+  /** Where Apptainer writes while it pulls ("cache.apptainerTmpDir", else the pull's private directory), for the progress count. */
   readonly apptainerTmpDir: string | undefined;
 }
 
 /** The Slurm job name of a pull the warmer runs with sbatch --wait (what a shutdown cancels). */
 export const warmPullJobName = (digest: string) => `qsc-warm-${digest.slice(7, 19)}`;
 
-/** Bytes a pull has written so far: its partial file plus Apptainer's temp dir (layers, squashfs being built). */
-async function bytesSoFar(dirs: readonly string[], partialPrefix: string, cacheDir: string): Promise<number> {
+/**
+ * Bytes a pull has written so far: its private directory in the cache (the partial SIF, Apptainer's temp files by
+ * default) plus this user's pull directories under "cache.apptainerTmpDir" (layers, squashfs being built).
+ */
+async function bytesSoFar(places: readonly { dir: string; prefix: string }[]): Promise<number> {
   let total = 0;
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else total += (await stat(path).catch(() => undefined))?.size ?? 0;
-    }
+  const walk = async (path: string): Promise<void> => {
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isDirectory()) return void (total += info?.size ?? 0);
+    for (const name of await readdir(path).catch(() => [] as string[])) await walk(join(path, name));
   };
-  for (const dir of dirs) await walk(dir);
-  for (const name of await readdir(cacheDir).catch(() => [] as string[])) {
-    if (name.startsWith(partialPrefix)) total += (await stat(join(cacheDir, name)).catch(() => undefined))?.size ?? 0;
+  for (const { dir, prefix } of places) {
+    for (const name of await readdir(dir).catch(() => [] as string[]))
+      if (name.startsWith(prefix)) await walk(join(dir, name));
   }
   return total;
 }
@@ -55,11 +59,14 @@ async function bytesSoFar(dirs: readonly string[], partialPrefix: string, cacheD
 export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ seconds: number }> {
   const { image, imageCacheDir: cacheDir } = pull;
   const slurm = pull.on === 'slurm';
-  if (slurm) await mkdir(join(cacheDir, LOGS_DIR), { recursive: true });
+  if (slurm) await makeOwnLogDir(cacheDir, deps.user);
   const started = Date.now();
-  const tmpDir = join(pull.apptainerTmpDir ?? join(cacheDir, '.tmp'), deps.user);
+  const places = [
+    { dir: cacheDir, prefix: `${sifName(image.digest)}.partial.` },
+    ...(pull.apptainerTmpDir ? [{ dir: pull.apptainerTmpDir, prefix: `${deps.user}.` }] : []),
+  ];
   const timer = setInterval(() => {
-    void bytesSoFar([tmpDir], `${sifName(image.digest)}.partial.`, cacheDir).then((bytes) => {
+    void bytesSoFar(places).then((bytes) => {
       deps.log.info({
         event: 'cache.pull.progress',
         image: image.displayRef,
@@ -79,6 +86,7 @@ export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ secon
         : ['bash', '-s'],
       stdin: pull.script,
       signal: deps.signal,
+      timeoutMs: slurm ? undefined : pull.timeLimitMs,
     });
     if (deps.signal.aborted && slurm) {
       await deps.runner.run({
@@ -96,6 +104,11 @@ export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ secon
     const last = (result.stderr.trim().split('\n').at(-1) ?? '').replace(/^qsub-container: /, '');
     if (result.code === 0) return { seconds: (Date.now() - started) / 1000 };
     if (deps.signal.aborted) throw new TemporaryError(`pull of ${image.displayRef} stopped by shutdown`);
+    if (result.timedOut)
+      throw new TemporaryError(
+        `pull of ${image.displayRef} stopped after ${Math.round((pull.timeLimitMs ?? 0) / 1000)}s ("warm.pullTime"); nothing was published`,
+        { hint: 'a stuck registry or a held lock; the next tick tries again (raise "warm.pullTime" for huge images)' },
+      );
     if (result.code === 75) throw new TemporaryError(last || `not enough free space in ${cacheDir}`);
     if (result.code === 65) throw new DataError(last || `pulled file for ${image.displayRef} is not a valid SIF`);
     if (/no space left on device/i.test(result.stderr)) {

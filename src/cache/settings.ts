@@ -43,11 +43,26 @@ export interface CacheSettings {
   readonly pins: readonly string[];
   /** Unix group that owns the cache (files group-writable, directories setgid); undefined: leave ownership alone. */
   readonly group: string | undefined;
+  /**
+   * Users whose files in the cache a job runs besides its own and root's (README "Trust model"): the warmer account,
+   * a lab's maintainer. Anyone else's file at a digest's name is set aside and pulled again, never run.
+   */
+  readonly trustedUsers: readonly string[];
   /** A pull refuses to start with less free space than this in the cache filesystem. */
   readonly minFreeBytes: number;
   /** Base of per-user APPTAINER_TMPDIR / APPTAINER_CACHEDIR (a large filesystem); undefined: <cacheDir>/.tmp. */
   readonly apptainerTmpDir: string | undefined;
   readonly apptainerCacheDir: string | undefined;
+  /**
+   * How long a pull waits for a digest's lock (another pull of it, or anyone holding it) before it gives up with exit
+   * 75: whoever can open the lock file can hold it, and a job must not spend its time limit waiting.
+   */
+  readonly lockWaitSeconds: number;
+  /**
+   * Site config: root may pull into the cache (warm, --pull local, import). Off by default: root-owned files are
+   * trusted by every job, and root reading a cache its group can write is where a neighbour's plant does most harm.
+   */
+  readonly allowRoot: boolean;
   /** A lock directory whose owner stopped refreshing it this long ago is stale (filesystems without flock). */
   readonly staleLockSeconds: number;
 }
@@ -67,8 +82,11 @@ export const DEFAULT_CACHE: CacheSettings = {
   olderThanMs: undefined,
   pins: [],
   group: undefined,
+  trustedUsers: [],
   minFreeBytes: 20 * 2 ** 30,
   apptainerTmpDir: undefined,
   apptainerCacheDir: undefined,
+  lockWaitSeconds: 3600,
+  allowRoot: false,
   staleLockSeconds: 600,
 };

@@ -54,6 +54,8 @@ const check = {
       ? v.trim()
       : p('must be a cron expression of 5 or 6 fields, e.g. "17 */6 * * *"'),
   pins: (v: unknown, p: (w: string) => void) => (strings(v) ? v : p('must be a list of image references or digests')),
+  users: (v: unknown, p: (w: string) => void) =>
+    strings(v) && v.every((u) => NAME.test(u)) ? v : p('must be a list of user names'),
   pullOn: (v: unknown, p: (w: string) => void) =>
     v === 'local' || v === 'slurm' ? v : p('must be "local" or "slurm"'),
   targets: (v: unknown, p: (w: string) => void) => {
@@ -104,9 +106,12 @@ const CACHE_KEYS: Readonly<Record<string, [keyof CacheSettings, Check]>> = {
   olderThan: ['olderThanMs', check.age],
   pins: ['pins', check.pins],
   group: ['group', check.name],
+  trustedUsers: ['trustedUsers', check.users],
   minFree: ['minFreeBytes', check.size],
   apptainerTmpDir: ['apptainerTmpDir', check.path],
   apptainerCacheDir: ['apptainerCacheDir', check.path],
+  lockWaitSeconds: ['lockWaitSeconds', check.seconds],
+  allowRoot: ['allowRoot', check.bool],
   staleLockSeconds: ['staleLockSeconds', check.seconds],
 };
 

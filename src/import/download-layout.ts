@@ -9,7 +9,15 @@ import { DataError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { RegistryClient } from '../registry/client.js';
 
-const blobFile = (dir: string, digest: string) => join(dir, 'blobs', ...digest.split(':'));
+/** A blob digest as a path: only sha256 and 64 hex digits, so a manifest's "sha256:../../x" never becomes a path. */
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+function blobFile(dir: string, digest: string): string {
+  if (!SHA256_DIGEST.test(digest))
+    throw new DataError(`the manifest names a blob ${JSON.stringify(digest)}, not a sha256 digest`, {
+      hint: 'the registry or a proxy sent a malformed manifest; nothing was written',
+    });
+  return join(dir, 'blobs', ...digest.split(':'));
+}
 
 /** Stream one blob to its file, hashing as it goes; a digest mismatch deletes it and fails (exit 65). */
 async function saveBlob(client: RegistryClient, repository: string, digest: string, dir: string): Promise<number> {
@@ -22,7 +30,7 @@ async function saveBlob(client: RegistryClient, repository: string, digest: stri
     hash.update(chunk);
     size += chunk.length;
   });
-  await pipeline(body, createWriteStream(partial, { mode: 0o644 }));
+  await pipeline(body, createWriteStream(partial, { mode: 0o644, flags: 'wx' }));
   const actual = `sha256:${hash.digest('hex')}`;
   if (actual !== digest) {
     await rm(partial, { force: true });
@@ -47,9 +55,10 @@ export async function downloadToLayout(
   const manifest = JSON.parse(text) as { config?: { digest?: string }; layers?: Array<{ digest: string }> };
   if (!manifest.config?.digest || !manifest.layers)
     throw new DataError(`manifest ${digest} of ${repository} is not an image manifest`);
+  const blobs = [manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
+  blobs.forEach((blob) => blobFile(dir, blob)); // every name checked before a byte is written
   let bytes = 0;
-  for (const blob of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)])
-    bytes += await saveBlob(client, repository, blob, dir);
+  for (const blob of blobs) bytes += await saveBlob(client, repository, blob, dir);
   await writeFile(blobFile(dir, digest), text);
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}\n');
   await writeFile(

@@ -1,7 +1,6 @@
 // Pull a registry image into the SIF cache: Apptainer's own pull first; when the registry refuses Apptainer but the tool's
 // client got through, download with the client into an OCI layout (blobs checked by digest) and build the SIF from that.
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { QscError } from '../errors.js';
 import { pinImage } from '../image/names.js';
 import type { Logger } from '../log/types.js';
@@ -47,8 +46,10 @@ export async function pullIntoCache(
       });
     }
   }
-  // Next to the cache (same filesystem, room for a big image), named so nothing mistakes it for a cache entry.
-  const layout = `${request.imageCacheDir}/.download-${request.digest.replace(':', '-')}-${randomBytes(4).toString('hex')}`;
+  // Next to the cache (same filesystem, room for a big image), named so nothing mistakes it for a cache entry; a fresh
+  // 0700 directory (mkdtemp), so no other user of the cache can plant, swap or read a blob between its digest check
+  // and the build.
+  const layout = await mkdtemp(`${request.imageCacheDir}/.download-${request.digest.replace(':', '-')}-`);
   try {
     await downloadToLayout(deps.client, request.repository, request.digest, layout, deps.log);
     const placed = await placeSifInCache(deps, { ...image, buildSource: `oci:${layout}` }, request.imageCacheDir);

@@ -23,9 +23,11 @@ export function planCacheView(cache: CacheSettings, image: PullableImage, imageC
     metaName: sidecarName(image.digest),
     metaHead: sidecarHead(image.digest, image.displayRef, image.cudaVersion, image.cudaDriverVersion),
     cacheGroup: cache.group ?? null,
+    trustedUsers: cache.trustedUsers,
     apptainerTmpDir: cache.apptainerTmpDir ?? null,
     apptainerCacheDir: cache.apptainerCacheDir ?? null,
     minFreeKb: Math.ceil(cache.minFreeBytes / 1024),
     staleLockSeconds: Math.round(cache.staleLockSeconds),
+    lockWaitSeconds: Math.round(cache.lockWaitSeconds),
   };
 }

@@ -7,8 +7,11 @@ import { formatAuthFile, parseAuthFile, withEntry, withoutEntry, type AuthFileJs
 
 // "$1" is the file. Prints its mode, a newline, then its content; exit 3 when it does not exist.
 const READ = '[ -e "$1" ] || exit 3; stat -L -c %a -- "$1" && cat -- "$1"';
-// Content on stdin; umask 077 makes the temporary file 0600 before a byte is written; rename publishes it whole.
-const WRITE = 'umask 077 && mkdir -p -- "$(dirname -- "$1")" && cat > "$1.tmp.$$" && mv -f -- "$1.tmp.$$" "$1"';
+// Content on stdin; mktemp makes the temporary file 0600 under a fresh random name (O_EXCL: a symlink planted at a
+// guessable name such as "$1.tmp.<pid>" is never written through) before a byte is written; rename publishes it whole
+// (mv -T: onto the name itself, never into a directory there).
+const WRITE =
+  'umask 077 && mkdir -p -- "$(dirname -- "$1")" && t=$(mktemp -- "$1.XXXXXXXX") && { cat > "$t" && mv -fT -- "$t" "$1" || { rm -f -- "$t"; exit 1; }; }';
 
 async function readRemote(runner: Runner, file: string): Promise<AuthFileJson> {
   const result = await runner.run({ argv: ['/bin/sh', '-c', READ, 'sh', file], timeoutMs: 30_000 });

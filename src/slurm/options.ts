@@ -18,6 +18,23 @@ export function validateTime(value: string): string {
   return value;
 }
 
+/** An sbatch --time value (validateTime's forms) in milliseconds; undefined for UNLIMITED/INFINITE or no match. */
+export function timeLimitMs(value: string): number | undefined {
+  const m = /^(?:(\d+)-)?(\d+)(?::(\d{1,2}))?(?::(\d{1,2}))?$/.exec(value);
+  if (!m) return undefined;
+  const [days, first, second, third] = [m[1], m[2]!, m[3], m[4]].map((part) =>
+    part === undefined ? undefined : Number(part),
+  );
+  // With days, the first part is hours ("D-HH[:MM[:SS]]"); without, minutes ("MM", "MM:SS") unless there are three.
+  const [h, min, s] =
+    days !== undefined
+      ? [first!, second ?? 0, third ?? 0]
+      : third !== undefined
+        ? [first!, second!, third]
+        : [0, first!, second ?? 0];
+  return ((((days ?? 0) * 24 + h) * 60 + min) * 60 + s) * 1000;
+}
+
 export function validateMemory(value: string): string {
   if (!MEMORY.test(value)) {
     throw malformed('memory', value, {

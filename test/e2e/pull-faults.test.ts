@@ -124,7 +124,17 @@ describe('pull faults', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(await waitForJob(jsonOf(first.stdout).jobId)).toMatchObject({ state: 'COMPLETED' });
     const [sif] = sifs(cacheDir);
-    sh('runuser', ['-u', CLUSTER_USER, '--', 'truncate', '-s', '300000', `${cacheDir}/${sif}`]);
+    // Published read-only: its owner makes it writable first.
+    sh('runuser', [
+      '-u',
+      CLUSTER_USER,
+      '--',
+      'sh',
+      '-c',
+      'chmod u+w "$1" && truncate -s 300000 "$1"',
+      'sh',
+      `${cacheDir}/${sif}`,
+    ]);
 
     const second = await qsc(args, env);
     expect(second.code, second.stderr).toBe(0);

@@ -103,7 +103,7 @@ describe('pulling outside the GPU job', () => {
       expect(run.output).toContain('using cached image');
       expect(run.output).not.toContain('qsub-container: pulling');
     }
-    expect(readFileSync(`${cacheDir}/.logs/pull-${pullJobId}.out`, 'utf8')).toContain(
+    expect(readFileSync(`${cacheDir}/.logs/hpcuser/pull-${pullJobId}.out`, 'utf8')).toContain(
       `qsub-container: pulling ${REGISTRY}/${repository}:25.02-tf2-py3`,
     );
     expect(runtimePulls(requests(repository))).toBe(1);

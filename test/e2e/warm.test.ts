@@ -259,7 +259,10 @@ describe('the cache protocol on the testbed', () => {
     expect(existsSync(`${cacheDir}/${sif}.lockd`)).toBe(false);
 
     // Damage the image: verify moves it to quarantine/ and drops its tag link; the next tick pulls it again.
-    runAsUserSync(`printf 'garbage' | dd of=${cacheDir}/${sif} bs=1 seek=32 conv=notrunc 2>/dev/null`);
+    // (Published read-only: its owner makes it writable first.)
+    runAsUserSync(
+      `chmod u+w ${cacheDir}/${sif} && printf 'garbage' | dd of=${cacheDir}/${sif} bs=1 seek=32 conv=notrunc 2>/dev/null`,
+    );
     const verify = await qsc(['cache', 'verify'], env);
     expect(verify.code).toBe(65);
     expect(verify.stdout).toMatch(/^BAD [0-9a-f]{12}: no SIF header; moved to .*quarantine/m);
@@ -340,9 +343,11 @@ describe('the cache protocol on the testbed', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.tick.pulled).toEqual([ref]);
     expect(sifs(cacheDir)).toHaveLength(1);
-    const logs = readdirSync(`${cacheDir}/.logs`);
+    // In the warmer's own directory under .logs (sticky), where no one else can plant a name slurmd writes through.
+    expect(readdirSync(`${cacheDir}/.logs`)).toEqual(['hpcuser']);
+    const logs = readdirSync(`${cacheDir}/.logs/hpcuser`);
     expect(logs).toHaveLength(1);
-    expect(readFileSync(`${cacheDir}/.logs/${logs[0]}`, 'utf8')).toContain(`qsub-container: pulling ${ref}`);
+    expect(readFileSync(`${cacheDir}/.logs/hpcuser/${logs[0]}`, 'utf8')).toContain(`qsub-container: pulling ${ref}`);
   });
 });
 

@@ -42,4 +42,13 @@ describe('acquireInstanceLock', () => {
     const lock = await acquireInstanceLock(path, 600_000, Date.now, () => {});
     await lock.release();
   });
+
+  it('a lock file that is not JSON names no owner: it is held while fresh, stale once old, never a crash', async () => {
+    const path = join(dir(), '.warm.lock');
+    writeFileSync(path, 'not json at all');
+    await expect(acquireInstanceLock(path, 600_000, Date.now, noStale)).rejects.toBeInstanceOf(TemporaryError);
+    const old = new Date(Date.now() - 700_000);
+    utimesSync(path, old, old);
+    await (await acquireInstanceLock(path, 600_000, Date.now, () => {})).release();
+  });
 });

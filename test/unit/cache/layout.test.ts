@@ -186,7 +186,7 @@ describe('cache and warm settings', () => {
     });
     expect(errors).toEqual([
       'site.json: "cache.maxSize" must be a size such as "500G"',
-      'site.json: unknown setting "cache.pinz" (known: maxSize, olderThan, pins, group, minFree, apptainerTmpDir, apptainerCacheDir, staleLockSeconds)',
+      'site.json: unknown setting "cache.pinz" (known: maxSize, olderThan, pins, group, trustedUsers, minFree, apptainerTmpDir, apptainerCacheDir, lockWaitSeconds, allowRoot, staleLockSeconds)',
       'site.json: "cache.apptainerTmpDir" must be an absolute path',
       'site.json: "warm.schedule" must be a cron expression of 5 or 6 fields, e.g. "17 */6 * * *"',
       'site.json: "warm.parallelism" must be an integer ≥ 1',

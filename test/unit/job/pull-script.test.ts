@@ -19,6 +19,7 @@ describe('the pull block', () => {
     const cache = {
       ...DEFAULT_CACHE,
       group: 'p1',
+      trustedUsers: ['qscwarm', "o'brien"],
       apptainerTmpDir: '/scratch/apptainer tmp',
       apptainerCacheDir: '/scratch/cache',
       minFreeBytes: 2 ** 30,
@@ -36,6 +37,9 @@ describe('the pull block', () => {
     });
     expect(script).toContain(`#SBATCH --comment=${jobComment(D)}`);
     expect(script).toContain("tmp_base='/scratch/apptainer tmp'");
+    expect(script).toContain("trusted_users=( qscwarm 'o'\\''brien')");
+    expect(script).toContain('chmod 0444 "$partial"'); // published read-only, never group-writable
+    expect(script).not.toContain('g+w ');
     expect(script).toContain('export APPTAINER_CACHEDIR=/scratch/cache/"$me"');
     expect(script).toContain('chgrp p1 "$partial"');
     expect(script).toContain('-lt 1048576 ]');
@@ -49,7 +53,8 @@ describe('the pull block', () => {
     const script = renderTemplate(JOB, planJobView({ ...request, command: ['python', 'x.py'] }, DEFAULT_CACHE));
     expect(script).not.toMatch(/^exit 0$/m);
     expect(script).not.toContain('chgrp');
-    expect(script).toContain('tmp_base="$cache_dir/.tmp"');
+    expect(script).toContain('pull_tmp="$work/tmp"'); // Apptainer's temp files in the pull's private directory
+    expect(script).toContain('trusted_users=()');
     expect(script).toContain(`exec "$runtime" exec "$sif" python x.py`);
   });
 

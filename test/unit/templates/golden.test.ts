@@ -180,23 +180,38 @@ const RENDERS: Record<string, () => string> = {
       undefined,
     ),
   'warm-pull-local.sh': () =>
-    renderImagePull(PULL, settings({ ...SITE_VALUES, warm: {} }), {
-      image: IMAGE,
-      imageCacheDir: '/srv/qsc-cache',
-      on: 'local',
-    }),
+    renderImagePull(
+      PULL,
+      settings({ ...SITE_VALUES, warm: {} }),
+      {
+        image: IMAGE,
+        imageCacheDir: '/srv/qsc-cache',
+        on: 'local',
+      },
+      'hpcuser',
+    ),
   'warm-pull-slurm.sh': () =>
-    renderImagePull(PULL, SITE, {
-      image: { ...IMAGE, noHttps: false, authFile: undefined, ...CUDA },
-      imageCacheDir: '/srv/qsc-cache',
-      on: 'slurm',
-    }),
+    renderImagePull(
+      PULL,
+      SITE,
+      {
+        image: { ...IMAGE, noHttps: false, authFile: undefined, ...CUDA },
+        imageCacheDir: '/srv/qsc-cache',
+        on: 'slurm',
+      },
+      'hpcuser',
+    ),
   'import-build.sh': () =>
-    renderImagePull(PULL, SITE, {
-      image: { ...IMAGE, authFile: undefined, buildSource: 'docker-archive:/home/hpcuser/image.tar' },
-      imageCacheDir: '/srv/qsc-cache',
-      on: 'local',
-    }),
+    renderImagePull(
+      PULL,
+      SITE,
+      {
+        image: { ...IMAGE, authFile: undefined, buildSource: 'docker-archive:/home/hpcuser/image.tar' },
+        imageCacheDir: '/srv/qsc-cache',
+        on: 'local',
+      },
+      'hpcuser',
+    ),
 };
 
 describe('golden renders', () => {
