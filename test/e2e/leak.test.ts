@@ -62,9 +62,11 @@ function jobProcesses(jobId: string): Array<{ pid: string; environ: Buffer; cmdl
   const out = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
+      // cmdline before environ: a process that exits between the two reads then shows an empty environ, never a
+      // pull command's environ beside the empty cmdline of an exited process (which would look like another process).
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`);
       const environ = readFileSync(`/proc/${pid}/environ`);
-      if (environ.includes(`SLURM_JOB_ID=${jobId}\0`))
-        out.push({ pid, environ, cmdline: readFileSync(`/proc/${pid}/cmdline`) });
+      if (environ.includes(`SLURM_JOB_ID=${jobId}\0`)) out.push({ pid, environ, cmdline });
     } catch {
       // gone, or a kernel thread
     }
@@ -96,8 +98,13 @@ function parentPid(pid: string): string | undefined {
  * True for the runtime's pull command and what it starts: the one process a runtime without --authfile gets the
  * credentials in, as its own variables (job-templates/_runtime.mustache: runtime_pull).
  */
-function inPullCommand(pid: string): boolean {
-  for (let p: string | undefined = pid, hops = 0; p && p !== '1' && p !== '0' && hops < 30; p = parentPid(p), hops++) {
+function inPullCommand(pid: string, cmdline: Buffer): boolean {
+  if (cmdline.includes('\0pull\0--disable-cache\0')) return true;
+  for (
+    let p: string | undefined = parentPid(pid), hops = 1;
+    p && p !== '1' && p !== '0' && hops < 30;
+    p = parentPid(p), hops++
+  ) {
     try {
       if (readFileSync(`/proc/${p}/cmdline`).includes('\0pull\0--disable-cache\0')) return true;
     } catch {
@@ -126,7 +133,7 @@ async function inspectJob(label: string, jobId: string, pullCarries: boolean) {
       if (seen.has(key)) continue;
       seen.set(key, key);
       scan(`${label} /proc/${key} cmdline`, p.cmdline);
-      if (pullCarries && inPullCommand(p.pid)) {
+      if (pullCarries && inPullCommand(p.pid, p.cmdline)) {
         if (needles().some((n) => p.environ.includes(n.text))) pullCarriers++;
         continue;
       }
@@ -160,7 +167,7 @@ async function watchUserProcesses<T>(label: string, running: Promise<T>): Promis
         seen.add(key);
         scan(`${label} /proc/${key} cmdline`, cmdline);
         const environ = readFileSync(`/proc/${pid}/environ`);
-        if (!inPullCommand(pid)) scan(`${label} /proc/${key} environ`, environ);
+        if (!inPullCommand(pid, cmdline)) scan(`${label} /proc/${key} environ`, environ);
         else if (needles().some((n) => environ.includes(n.text))) pullCarriers++;
       } catch {
         // gone
