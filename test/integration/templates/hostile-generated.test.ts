@@ -64,6 +64,18 @@ function standIn() {
   return { dir, argvFile, cacheDir };
 }
 
+/** bash -n accepts the script rendered with value #i, or the test fails naming the value and bash's complaint. */
+function expectBashAccepts(script: string, value: string, i: number): void {
+  try {
+    execFileSync('bash', ['-n'], { input: script, stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(
+      `value #${i} ${JSON.stringify(value.slice(0, 120))} broke the script: ${(error as { stderr: Buffer }).stderr.toString()}`,
+      { cause: error },
+    );
+  }
+}
+
 describe('200 generated hostile values', () => {
   it('are varied: quotes, $(), backticks, newlines, globs, unicode and very long ones all occur', () => {
     const all = VALUES.join('');
@@ -90,14 +102,7 @@ describe('200 generated hostile values', () => {
         ),
       );
       expect(script.includes('\r\n'), `value #${i}: sbatch refuses scripts with DOS line ends`).toBe(false);
-      try {
-        execFileSync('bash', ['-n'], { input: script, stdio: 'pipe' });
-      } catch (error) {
-        throw new Error(
-          `value #${i} ${JSON.stringify(value.slice(0, 120))} broke the script: ${(error as { stderr: Buffer }).stderr.toString()}`,
-          { cause: error },
-        );
-      }
+      expectBashAccepts(script, value, i);
     }
   });
 
@@ -217,14 +222,7 @@ describe('200 generated hostile values in the multi-node flags', () => {
     for (const [i, value] of VALUES.entries()) {
       const script = renderTemplate(JOB, planJobView(launched(value, i)));
       expect(script.includes('\r\n'), `value #${i}`).toBe(false);
-      try {
-        execFileSync('bash', ['-n'], { input: script, stdio: 'pipe' });
-      } catch (error) {
-        throw new Error(
-          `value #${i} ${JSON.stringify(value.slice(0, 120))} broke the script: ${(error as { stderr: Buffer }).stderr.toString()}`,
-          { cause: error },
-        );
-      }
+      expectBashAccepts(script, value, i);
     }
   });
 
