@@ -38,7 +38,7 @@ function targetLabel(target: Extract<WarmTarget, { kind: 'framework' }>, partiti
   return `${target.framework}@${partition}${own.length ? `[${own.join(',')}]` : ''}`;
 }
 
-export type ResolveDeps = Pick<AppDeps, 'runner' | 'registry' | 'now' | 'log' | 'note' | 'stateCacheDir'>;
+export type ResolveDeps = Pick<AppDeps, 'runner' | 'registry' | 'now' | 'log' | 'note' | 'stateCacheDir' | 'driverMap'>;
 
 export async function resolveTargets(
   deps: ResolveDeps,

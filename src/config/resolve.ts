@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { DEFAULT_CACHE, DEFAULT_WARM, type CacheSettings, type WarmSettings } from '../cache/settings.js';
 import { PULL_MODES } from '../job/pull-mode.js';
+import { DEFAULT_DRIVER_MAP, type DriverMapSettings } from '../gpu/driver-map-settings.js';
 import { POLICIES } from '../ngc/select.js';
 import { SSH_CLIENTS, type SshClient } from '../transport/openssh-args.js';
 import { validateHostProfiles, type HostProfile } from '../transport/ssh-target.js';
@@ -38,6 +39,8 @@ export interface Settings {
   /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache/settings.ts). */
   readonly cache: CacheSettings;
   readonly warm: WarmSettings;
+  /** The site's driver map: shared node facts, trust, TTL, the admin map, the probe kind (gpu/driver-map-settings.ts). */
+  readonly driverMap: DriverMapSettings;
   /** --host profiles by name (transport/ssh-target.ts); this machine's user config only. */
   readonly hosts: Readonly<Record<string, HostProfile>>;
   /** The SSH client for --host when neither the flag nor the profile names one; this machine's user config only. */
@@ -66,7 +69,7 @@ const CHOICES: Partial<Record<Key, readonly string[]>> = {
   sshClient: SSH_CLIENTS,
 };
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
-const SECTION_KEYS = ['cache', 'warm'] as const;
+const SECTION_KEYS = ['cache', 'warm', 'driverMap'] as const;
 
 /** Environment variables, each the layer between flags and files. SBATCH_* are honoured because sbatch itself
  * lets them override #SBATCH lines: reading them here keeps the probed partition the one the job runs on. */
@@ -94,7 +97,7 @@ export interface Resolution {
 }
 
 /** Settings only the site config may set: decisions for the whole cluster, not per user. */
-const SITE_ONLY: readonly Key[] = ['forwardCompat', 'driverVersionFile'];
+const SITE_ONLY: readonly Key[] = ['forwardCompat', 'driverVersionFile', 'driverMap'];
 /** Settings of the machine --host connects from: the user's own, never a site's. */
 const USER_ONLY: readonly Key[] = ['hosts', 'sshClient'];
 
@@ -128,7 +131,7 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
         errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
       else out[key as Key] = value;
-    } else if (key === 'cache' || key === 'warm') {
+    } else if (key === 'cache' || key === 'warm' || key === 'driverMap') {
       out[key] = readSection(key, value, layer.source, errors);
     } else if (key === 'hosts') {
       const hosts = validateHostProfiles(value, layer.source);
@@ -165,6 +168,10 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
   // Sections merge key by key, so a user file can change one warm setting without restating the site's targets.
   const warm = read.reduce<WarmSettings>((w, l) => ({ ...w, ...(l.warm as Partial<WarmSettings>) }), DEFAULT_WARM);
   const cache = read.reduce<CacheSettings>((c, l) => ({ ...c, ...(l.cache as Partial<CacheSettings>) }), DEFAULT_CACHE);
+  const driverMap = read.reduce<DriverMapSettings>(
+    (d, l) => ({ ...d, ...(l.driverMap as Partial<DriverMapSettings>) }),
+    DEFAULT_DRIVER_MAP,
+  );
   checkWarm(warm, errors);
   return {
     settings: {
@@ -183,6 +190,7 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       submitPull: merged.submitPull,
       cache,
       warm,
+      driverMap,
       hosts: merged.hosts ?? {},
       sshClient: merged.sshClient,
     },

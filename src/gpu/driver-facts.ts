@@ -21,7 +21,7 @@ export interface NodeFact {
 
 /**
  * One line, tab-separated, so the job's bash reads and writes it with builtins alone
- * (job-templates/record-node-fact.bash):
+ * (job-templates/_record-node-fact.mustache):
  *   qsc-node-fact/1 <TAB> node <TAB> driver <TAB> recordedAt <TAB> source <TAB> user <TAB> model|model|...
  */
 export const RECORD_TAG = 'qsc-node-fact/1';
