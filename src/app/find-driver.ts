@@ -134,9 +134,10 @@ async function fromMap(
     now,
     freshness: { ttlSeconds: map.ttlSeconds, skewSeconds: 300 },
   };
-  const known = groups.map((g, i) =>
-    query.refresh ? unknown() : due(knowGroup(readings[i]!, states, viewer, adminFacts(settings, g)), query, me),
+  const earlier = groups.map((g, i) =>
+    query.refresh ? unknown() : knowGroup(readings[i]!, states, viewer, adminFacts(settings, g)),
   );
+  const known = earlier.map((k) => due(k, query, me));
   deps.log.debug({
     event: 'driver.map',
     partition: options.partition,
@@ -149,19 +150,15 @@ async function fromMap(
   const answers = await Promise.all(
     groups.map(async (g, i): Promise<GroupProbe> => {
       const k = known[i]!;
-      if (k.kind === 'known')
-        return {
-          nodes: g.nodes,
-          probedNode: k.fact.node,
-          gres: g.gres,
-          features: g.features,
-          driverVersion: k.driverVersion,
-          gpus: k.fact.gpuModels.map((name) => ({ name })),
-          source: k.fact.source,
-          ageSeconds: k.ageSeconds,
-        };
+      if (k.kind === 'known') return knownGroup(g, k);
       tried.push(g.nodes[0]!);
-      const probed = await probeGroup(deps.runner, options, g);
+      const held = query.asWarmer ? earlier[i] : undefined;
+      const probed = await probeGroup(deps.runner, options, g).catch((error: unknown) => {
+        // The warmer's due refresh on a partition with no free CPU: its still-fresh fact stands until the next tick.
+        if (held?.kind === 'known' && error instanceof TemporaryError) return undefined;
+        throw error;
+      });
+      if (!probed) return knownGroup(g, held as Extract<GroupKnowledge, { kind: 'known' }>);
       const source = query.asWarmer ? 'warmer' : probed.source!;
       if (access && map.dir) await record(deps, map.dir, me, probed, source, now);
       return { ...probed, source };
@@ -180,6 +177,17 @@ async function fromMap(
   });
   return { ...probe, cached: tried.length === 0, source: lowest.source! };
 }
+
+const knownGroup = (g: NodeGroup, k: Extract<GroupKnowledge, { kind: 'known' }>): GroupProbe => ({
+  nodes: g.nodes,
+  probedNode: k.fact.node,
+  gres: g.gres,
+  features: g.features,
+  driverVersion: k.driverVersion,
+  gpus: k.fact.gpuModels.map((name) => ({ name })),
+  source: k.fact.source,
+  ageSeconds: k.ageSeconds,
+});
 
 const unknown = (): GroupKnowledge => ({ kind: 'unknown', rejected: [] });
 

@@ -3,7 +3,9 @@
 // with nothing known ends with exit 75 and what was tried.
 import { describe, expect, it } from 'vitest';
 import type { DriverMapAccess } from '../../../src/app/deps.js';
+import { detectPartitions } from '../../../src/app/detect.js';
 import { findDriver } from '../../../src/app/find-driver.js';
+import { formatAge } from '../../../src/cli/commands/detect.js';
 import { ExitCode } from '../../../src/errors.js';
 import { cpuProbeArgv } from '../../../src/gpu/cpu-probe.js';
 import { formatFactRecord, type FactSource, type NodeFact } from '../../../src/gpu/driver-facts.js';
@@ -179,5 +181,36 @@ describe('findDriver with the site driver map', () => {
     expect(found.source).toBe('warmer');
     expect(map.files.get(recordPath(MAP, WARMER, 'gpu01'))?.text).toContain(`\t${NOW_S}\twarmer\t`);
     expect(writerDir(MAP, WARMER)).toBe(`${MAP}/u${WARMER}`);
+  });
+
+  it("the warmer's due refresh on a partition with no free CPU keeps its still-fresh fact", async () => {
+    const map = memoryMap(WARMER);
+    plant(map, fact('gpu01', '580.159.04', 'warmer', 3600, WARMER));
+    const busy: Exchange = { ...ok(cpuProbe('gengpu', 'gpu01')), code: 1, stderr: BUSY };
+    const d = deps([...GENGPU, showNodes(['gpu01']), busy], map);
+    const found = await findDriver(d, settings(), 'gengpu', { ...query, asWarmer: { refreshAfterSeconds: 300 } });
+    expect(found).toMatchObject({ driverVersion: '580.159.04', source: 'warmer' });
+    expect(srunCalls(d)).toHaveLength(1);
+  });
+});
+
+describe('detect with the driver map', () => {
+  it('shows per node group the driver, its source and its age', async () => {
+    const map = memoryMap();
+    plant(map, fact('gpu02', '525.105.17', 'job', 7200, ME));
+    const d = deps([...MIXED, showNodes(['gpu02']), ok(cpuProbe('gpu-mixed', 'gpu03'), PROC_580)], map);
+    const [mixed] = await detectPartitions(d, {
+      settings: settings(),
+      partitions: ['gpu-mixed'],
+      gpuType: undefined,
+      constraint: undefined,
+      refresh: false,
+    });
+    expect(mixed).toMatchObject({ driverVersion: '525.105.17', source: 'job', cached: false });
+    expect(mixed!.groups.map((g) => [g.nodes, g.driverVersion, g.source, g.ageSeconds])).toEqual([
+      [['gpu02'], '525.105.17', 'job', 7200],
+      [['gpu03'], '580.159.04', 'cpu-probe', 0],
+    ]);
+    expect([30, 7200, 90_000].map(formatAge)).toEqual(['just now', '2 h ago', '1 d ago']);
   });
 });
