@@ -77,7 +77,9 @@ export async function findDriver(
     query.refresh,
   ).catch((error: unknown) => rethrowBusy(error, settings, []));
   const lowest = found.groups?.find((g) => g.driverVersion === found.driverVersion);
-  return { ...found, source: found.cached ? 'cache' : (lowest?.source ?? 'gpu-probe') };
+  // A cached answer's groups keep their source; their age is the cache entry's, which it does not say.
+  const groups = found.cached ? found.groups?.map((g) => ({ ...g, ageSeconds: undefined })) : found.groups;
+  return { ...found, groups, source: found.cached ? 'cache' : (lowest?.source ?? 'gpu-probe') };
 }
 
 /** Admin facts for a group's nodes, from the site config's map. */
