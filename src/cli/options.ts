@@ -1,6 +1,8 @@
 // Every command and option of the command line, declared once. yargs is configured from it (help, usage errors),
 // the fast reader reads argv against it (fast-parse.ts), and the typed arguments are derived from it (args.ts).
 import { LOG_LEVELS } from '../log/levels.js';
+import { POLICIES } from '../ngc/select.js';
+import { SSH_CLIENTS } from '../transport/ssh-target.js';
 
 /** One option or positional: yargs' own keys (passed to it as they are), plus `repeatable`. */
 export interface OptionSpec {
@@ -51,7 +53,7 @@ export const COMMON_OPTIONS = {
   host: { type: 'string', describe: 'submit over SSH: a host profile, ~/.ssh/config alias or user@host[:port]' },
   'accept-new-host-key': flag("trust and record a host's key seen for the first time"),
   'ssh-client': {
-    choices: ['openssh', 'ssh2'],
+    choices: SSH_CLIENTS,
     describe: 'SSH client for --host: your ssh (MFA, ControlMaster) or the built-in one',
   },
 } as const satisfies OptionSpecs;
@@ -72,7 +74,7 @@ const SLURM_TARGET_OPTIONS = {
 /** Which tag: submit and tags (validated in app/selection.ts). */
 export const SELECTION_OPTIONS = {
   policy: {
-    choices: ['native', 'minor-compat', 'forward-compat'],
+    choices: POLICIES,
     describe: 'selection policy (default native; forward-compat only where the site config allows it)',
   },
   release: { type: 'string', describe: 'only this NGC release, YY.MM' },

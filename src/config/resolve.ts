@@ -5,7 +5,7 @@ import { DEFAULT_CACHE, DEFAULT_WARM, type CacheSettings, type WarmSettings } fr
 import { PULL_MODES } from '../job/pull-mode.js';
 import { DEFAULT_DRIVER_MAP, type DriverMapSettings } from '../gpu/driver-map-settings.js';
 import { POLICIES } from '../ngc/select.js';
-import { SSH_CLIENTS, type SshClient } from '../transport/openssh-args.js';
+import { SSH_CLIENTS, type SshClient } from '../transport/ssh-target.js';
 import { validateHostProfiles, type HostProfile } from '../transport/ssh-target.js';
 import { checkWarm, readSection } from './sections.js';
 

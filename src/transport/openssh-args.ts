@@ -2,9 +2,6 @@
 import { AuthError, ConfigError, UnavailableError, type QscError } from '../errors.js';
 import { parseHostArg, type HostProfile } from './ssh-target.js';
 
-export const SSH_CLIENTS = ['openssh', 'ssh2'] as const;
-export type SshClient = (typeof SSH_CLIENTS)[number];
-
 export interface OpenSshOptions {
   /** The ssh program and any leading options (QSUB_CONTAINER_SSH_COMMAND, split on whitespace; default ["ssh"]). */
   readonly command: readonly string[];

@@ -1,5 +1,5 @@
 // Which SSH client --host uses: --ssh-client, then the host profile, then config.json's "sshClient", else a live ControlMaster decides.
-import type { SshClient } from './openssh-args.js';
+import type { SshClient } from './ssh-target.js';
 
 export interface ClientChoice {
   readonly client: SshClient;

@@ -3,6 +3,10 @@ import { expandSshPath, type SshConfigOptions } from './ssh-config.js';
 import type { SshConfigFile } from './ssh-config-load.js';
 import { lookupSshConfig } from './ssh-config-lookup.js';
 
+/** The SSH clients that can connect to a host: the user's own OpenSSH, or the one built in (ssh2). */
+export const SSH_CLIENTS = ['openssh', 'ssh2'] as const;
+export type SshClient = (typeof SSH_CLIENTS)[number];
+
 /** A host profile in config.json ("hosts": {"quest": {...}}); every field optional, ~/.ssh/config fills the rest. */
 export interface HostProfile {
   readonly hostname?: string;
@@ -194,14 +198,14 @@ export function validateHostProfiles(
       if (kind === 'number') return typeof value !== 'number' || !Number.isFinite(value) || value < 0;
       if (kind === 'strings') return !Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '');
       if (kind === 'agent') return typeof value !== 'boolean' && (typeof value !== 'string' || value === '');
-      if (kind === 'client') return value !== 'openssh' && value !== 'ssh2';
+      if (kind === 'client') return !(SSH_CLIENTS as readonly unknown[]).includes(value);
       return true;
     });
     for (const [key] of bad) {
       const kind = PROFILE_KEYS[key as keyof HostProfile];
       errors.push(
         kind
-          ? `${source}: hosts.${name}.${key} ${kind === 'client' ? 'must be "openssh" or "ssh2"' : 'has the wrong type'}`
+          ? `${source}: hosts.${name}.${key} ${kind === 'client' ? `must be ${SSH_CLIENTS.map((c) => `"${c}"`).join(' or ')}` : 'has the wrong type'}`
           : `${source}: hosts.${name}: unknown key "${key}" (known: ${Object.keys(PROFILE_KEYS).join(', ')})`,
       );
     }
