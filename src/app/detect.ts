@@ -10,10 +10,11 @@ import {
   type GpuInfo,
   type NvidiaSmiFailureReason,
 } from '../gpu/nvidia-smi.js';
+import type { FactSource } from '../gpu/driver-facts.js';
 import type { GroupProbe } from '../gpu/probe.js';
 import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import type { AppDeps } from './deps.js';
-import { findDriver, type FindDriverDeps } from './find-driver.js';
+import { findDriver, type DriverSource, type FindDriverDeps } from './find-driver.js';
 
 export interface SavedDetection {
   readonly driverVersion: string | null;
@@ -60,12 +61,20 @@ export function detectFromSaved(capture: string, file: string): SavedDetection {
   };
 }
 
+/** A node group's driver and where it came from: job, warmer, cpu-probe, gpu-probe, admin (null: an old cache entry). */
+export type GroupDetection = Omit<GroupProbe, 'source' | 'ageSeconds'> & {
+  readonly source: FactSource | null;
+  readonly ageSeconds: number | null;
+};
+
 export interface PartitionDetection {
   readonly partition: string;
   /** The lowest of its node groups: what a job there can rely on. */
   readonly driverVersion: string;
+  /** The lowest group's source, or "cache" (your probe cache, where the site has no driver map). */
+  readonly source: DriverSource;
   readonly gpus: readonly GpuInfo[];
-  readonly groups: readonly GroupProbe[];
+  readonly groups: readonly GroupDetection[];
   readonly cached: boolean;
 }
 
@@ -97,8 +106,17 @@ export async function detectPartitions(
       features: g.features,
       driverVersion: g.driverVersion,
       gpus: g.gpus,
+      source: g.source ?? null,
+      ageSeconds: g.ageSeconds ?? null,
     }));
-    results.push({ partition, driverVersion: probe.driverVersion, gpus: probe.gpus, groups, cached: probe.cached });
+    results.push({
+      partition,
+      driverVersion: probe.driverVersion,
+      source: probe.source,
+      gpus: probe.gpus,
+      groups,
+      cached: probe.cached,
+    });
   }
   return results;
 }

@@ -12,7 +12,7 @@ import type { AppDeps } from './deps.js';
 import { findDriver } from './find-driver.js';
 import { selectOptions, type SelectionRequest } from './selection.js';
 
-export type TagsDeps = Pick<AppDeps, 'runner' | 'registry' | 'now' | 'log' | 'note' | 'stateCacheDir'>;
+export type TagsDeps = Pick<AppDeps, 'runner' | 'registry' | 'now' | 'log' | 'note' | 'stateCacheDir' | 'driverMap'>;
 
 export interface TagsRequest {
   readonly settings: Settings;

@@ -38,7 +38,10 @@ function targetLabel(target: Extract<WarmTarget, { kind: 'framework' }>, partiti
   return `${target.framework}@${partition}${own.length ? `[${own.join(',')}]` : ''}`;
 }
 
-export type ResolveDeps = Pick<AppDeps, 'runner' | 'registry' | 'now' | 'log' | 'note' | 'stateCacheDir'>;
+/** A fact the warmer recorded this recently is not learned again within the same tick (several targets, one partition). */
+const WARMER_FACT_REUSE_SECONDS = 300;
+
+export type ResolveDeps = Pick<AppDeps, 'runner' | 'registry' | 'now' | 'log' | 'note' | 'stateCacheDir' | 'driverMap'>;
 
 export async function resolveTargets(
   deps: ResolveDeps,
@@ -140,7 +143,13 @@ export async function resolveTargets(
     const framework = { ...found, repository: target.repository ?? found.repository };
     const endpoint = parseRegistry(settings.registry ?? framework.homeRegistry);
     const client = await clientFor(endpoint);
-    const probe = await findDriver(deps, settings, partition, { gpuType: undefined, refresh });
+    // The warmer keeps the site's driver map current for everyone: each tick learns its partitions' node groups again
+    // (a CPU step each), except those it learned minutes ago for another target of this tick.
+    const probe = await findDriver(deps, settings, partition, {
+      gpuType: undefined,
+      refresh,
+      asWarmer: { refreshAfterSeconds: WARMER_FACT_REUSE_SECONDS },
+    });
     // What submit on this partition passes: the probed GPUs' names decide forward compatibility.
     const select = selectOptions(
       request,

@@ -13,13 +13,23 @@ import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { interpretSbatch, SBATCH_ARGV } from '../slurm/sbatch.js';
 import { renderTemplate } from '../templates/render.js';
 import type { AppDeps } from './deps.js';
-import { findDriver } from './find-driver.js';
+import { findDriver, type DriverSource } from './find-driver.js';
 import type { Prepared } from './prepare-image.js';
 import { selectOptions, type SelectionRequest } from './selection.js';
 
 export type SubmitDeps = Pick<
   AppDeps,
-  'runner' | 'registry' | 'now' | 'log' | 'note' | 'progress' | 'signal' | 'stateCacheDir' | 'user' | 'readTemplate'
+  | 'runner'
+  | 'registry'
+  | 'now'
+  | 'log'
+  | 'note'
+  | 'progress'
+  | 'signal'
+  | 'stateCacheDir'
+  | 'user'
+  | 'readTemplate'
+  | 'driverMap'
 >;
 
 /** A submission, validated: what to run, where, and with which image choice. Settings hold the rest. */
@@ -71,7 +81,8 @@ export interface SubmitSummary {
   readonly cudaVersion: string | null;
   readonly partition: string;
   readonly constraint: string | null;
-  readonly driver: { readonly version: string; readonly source: 'flag' | 'cache' | 'probe' } | null;
+  /** source: flag (--driver), cache (your probe cache), or the lowest node group's (find-driver.ts: DriverSource). */
+  readonly driver: { readonly version: string; readonly source: DriverSource | 'flag' } | null;
   readonly policy: string;
   readonly mode: string | null;
   readonly guardMinDriver: string | null;
@@ -144,6 +155,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     driverVersionFile: settings.driverVersionFile,
     distributedEnv: Object.entries(settings.distributedEnv).map(([name, value]) => ({ name, value })),
     stageDir: settings.stageDir,
+    driverMapDir: settings.driverMap.dir,
   };
   const template = await templateRead;
   const script = renderTemplate(template, planJobView(job, settings.cache));
@@ -154,7 +166,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     partition,
     constraint: request.constraint?.text ?? null,
     driver: driver
-      ? { version: driver, source: request.driver !== undefined ? 'flag' : probe?.cached ? 'cache' : 'probe' }
+      ? { version: driver, source: request.driver !== undefined ? 'flag' : (probe?.source ?? 'flag') }
       : null,
     policy: request.selection.policy,
     mode: verdict?.mode ?? null,

@@ -12,7 +12,7 @@ import { resolveTargets } from './resolve-targets.js';
 
 export type WarmDeps = Pick<
   AppDeps,
-  'runner' | 'registry' | 'now' | 'log' | 'note' | 'progress' | 'signal' | 'stateCacheDir' | 'user'
+  'runner' | 'registry' | 'now' | 'log' | 'note' | 'progress' | 'signal' | 'stateCacheDir' | 'user' | 'driverMap'
 >;
 
 export interface WarmRequest {

@@ -6,6 +6,7 @@ import { localClusterSide } from '../app/cluster-side.js';
 import type { AppDeps } from '../app/deps.js';
 import { createRegistryAccess } from '../app/registry-access.js';
 import { UsageError } from '../errors.js';
+import { nodeDriverMapFs, recordFact } from '../gpu/driver-map-fs.js';
 import type { LogLevel } from '../log/levels.js';
 import type { FetchPort } from '../registry/http.js';
 import { withoutCredentialEnv } from '../registry/secret-env.js';
@@ -70,6 +71,7 @@ export async function compose(
     sleep: (ms: number) => delay(ms, undefined, { signal: interrupt }).catch(() => undefined),
     stateCacheDir: paths.stateCacheDir,
     user,
+    driverMap: remote ? undefined : { fs: nodeDriverMapFs, uid: process.getuid?.() ?? -1, record: recordFact },
     readTemplate: async (name: string) => {
       // One turn of the event loop first: submit asks for the template just before it asks the registry, and the reads
       // and their build-time parse then happen while the registry answers rather than before the request goes out.

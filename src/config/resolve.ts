@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DEFAULT_CACHE, DEFAULT_WARM, type CacheSettings, type WarmSettings } from '../cache/settings.js';
 import { MPI_TYPES, STAGES } from '../job/launch.js';
 import { PULL_MODES } from '../job/pull-mode.js';
+import { DEFAULT_DRIVER_MAP, type DriverMapSettings } from '../gpu/driver-map-settings.js';
 import { POLICIES } from '../ngc/select.js';
 import { readSbatchEnv, type SbatchEnv } from '../slurm/sbatch-env.js';
 import { SSH_CLIENTS, validateHostProfiles, type HostProfile, type SshClient } from '../transport/ssh-target.js';
@@ -47,6 +48,8 @@ export interface Settings {
   /** The shared cache's policy and the warmer's targets ("cache" and "warm" objects; cache/settings.ts). */
   readonly cache: CacheSettings;
   readonly warm: WarmSettings;
+  /** The site's driver map: shared node facts, trust, TTL, the admin map, the probe kind (gpu/driver-map-settings.ts). */
+  readonly driverMap: DriverMapSettings;
   /** --host profiles by name (transport/ssh-target.ts); this machine's user config only. */
   readonly hosts: Readonly<Record<string, HostProfile>>;
   /** The SSH client for --host when neither the flag nor the profile names one; this machine's user config only. */
@@ -82,7 +85,7 @@ const CHOICES: Partial<Record<Key, readonly string[]>> = {
   sshClient: SSH_CLIENTS,
 };
 const NUMBER_KEYS = ['driverCacheTtlMinutes', 'probeWaitSeconds'] as const;
-const SECTION_KEYS = ['cache', 'warm', 'distributedEnv'] as const;
+const SECTION_KEYS = ['cache', 'warm', 'driverMap', 'distributedEnv'] as const;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Environment variables, each the layer between flags and files. SBATCH_* are honoured because sbatch itself
@@ -113,7 +116,7 @@ export interface Resolution {
 }
 
 /** Settings only the site config may set: decisions for the whole cluster, not per user. */
-const SITE_ONLY: readonly Key[] = ['forwardCompat', 'driverVersionFile'];
+const SITE_ONLY: readonly Key[] = ['forwardCompat', 'driverVersionFile', 'driverMap'];
 /** Settings of the machine --host connects from: the user's own, never a site's. */
 const USER_ONLY: readonly Key[] = ['hosts', 'sshClient'];
 
@@ -150,7 +153,7 @@ function readLayer(layer: ConfigLayer, errors: string[], isSite = false): Partia
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
         errors.push(`${layer.source}: "${key}" must be a number ≥ 0`);
       else out[key as Key] = value;
-    } else if (key === 'cache' || key === 'warm') {
+    } else if (key === 'cache' || key === 'warm' || key === 'driverMap') {
       out[key] = readSection(key, value, layer.source, errors);
     } else if (key === 'distributedEnv') {
       const entries =
@@ -199,6 +202,10 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
   // Sections merge key by key, so a user file can change one warm setting without restating the site's targets.
   const warm = read.reduce<WarmSettings>((w, l) => ({ ...w, ...(l.warm as Partial<WarmSettings>) }), DEFAULT_WARM);
   const cache = read.reduce<CacheSettings>((c, l) => ({ ...c, ...(l.cache as Partial<CacheSettings>) }), DEFAULT_CACHE);
+  const driverMap = read.reduce<DriverMapSettings>(
+    (d, l) => ({ ...d, ...(l.driverMap as Partial<DriverMapSettings>) }),
+    DEFAULT_DRIVER_MAP,
+  );
   checkWarm(warm, errors);
   return {
     settings: {
@@ -221,6 +228,7 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       distributedEnv: merged.distributedEnv ?? {},
       cache,
       warm,
+      driverMap,
       hosts: merged.hosts ?? {},
       sshClient: merged.sshClient,
       sbatchEnv: layers.find((l) => l.sbatch)?.sbatch ?? readSbatchEnv({}, 'your environment'),

@@ -1,5 +1,6 @@
-// The "cache" and "warm" objects of a config file, validated key by key into cache/settings.ts's settings (pure).
+// The "cache", "warm" and "driverMap" objects of a config file, validated key by key into cache/settings.ts's settings (pure).
 import type { CacheSettings, WarmSettings, WarmTarget } from '../cache/settings.js';
+import type { DriverMapSettings } from '../gpu/driver-map-settings.js';
 import { parseAge, parseSize } from '../cache/units.js';
 import { PYTHON_SHAPE, VARIANT_SHAPE } from '../ngc/constraints.js';
 import { POLICIES } from '../ngc/select.js';
@@ -24,6 +25,8 @@ function selectionProblem(t: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+const NODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const DRIVER = /^\d+(?:\.\d+)+$/;
 const CRON = /^(\S+\s+){4,5}\S+$/;
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -88,6 +91,22 @@ const check = {
     });
     return out;
   },
+  uids: (v: unknown, p: (w: string) => void) =>
+    Array.isArray(v) && v.every((u) => Number.isInteger(u) && (u as number) >= 0)
+      ? v
+      : p('must be a list of numeric uids (id -u ACCOUNT), e.g. [991]'),
+  hours: (v: unknown, p: (w: string) => void) =>
+    typeof v === 'number' && v > 0 ? v * 3600 : p('must be a number of hours > 0'),
+  adminNodes: (v: unknown, p: (w: string) => void) => {
+    if (!isObject(v)) return p('must be an object of node → driver version, e.g. {"gpu01": "580.159.04"}');
+    const bad = Object.entries(v).find(
+      ([node, driver]) => !NODE.test(node) || typeof driver !== 'string' || !DRIVER.test(driver),
+    );
+    return bad
+      ? p(`has ${JSON.stringify(bad[0])}: ${JSON.stringify(bad[1])}: must map a node name to a driver version`)
+      : v;
+  },
+  probe: (v: unknown, p: (w: string) => void) => (v === 'cpu' || v === 'gpu' ? v : p('must be "cpu" or "gpu"')),
 } satisfies Record<string, Check>;
 
 const WARM_KEYS: Readonly<Record<string, [keyof WarmSettings, Check]>> = {
@@ -115,14 +134,24 @@ const CACHE_KEYS: Readonly<Record<string, [keyof CacheSettings, Check]>> = {
   staleLockSeconds: ['staleLockSeconds', check.seconds],
 };
 
-/** Validate one layer's "warm" or "cache" object into settings keys; problems are pushed, bad keys dropped. */
+const DRIVER_MAP_KEYS: Readonly<Record<string, [keyof DriverMapSettings, Check]>> = {
+  dir: ['dir', check.path],
+  trustedUids: ['trustedUids', check.uids],
+  ttlHours: ['ttlSeconds', check.hours],
+  nodes: ['nodes', check.adminNodes],
+  probe: ['probe', check.probe],
+};
+
+const SECTIONS = { warm: WARM_KEYS, cache: CACHE_KEYS, driverMap: DRIVER_MAP_KEYS };
+
+/** Validate one layer's "warm", "cache" or "driverMap" object into settings keys; problems are pushed, bad keys dropped. */
 export function readSection(
-  section: 'warm' | 'cache',
+  section: keyof typeof SECTIONS,
   value: unknown,
   source: string,
   errors: string[],
 ): Record<string, unknown> {
-  const keys = section === 'warm' ? WARM_KEYS : CACHE_KEYS;
+  const keys = SECTIONS[section];
   if (!isObject(value)) {
     errors.push(`${source}: "${section}" must be an object`);
     return {};

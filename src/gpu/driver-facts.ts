@@ -21,7 +21,7 @@ export interface NodeFact {
 
 /**
  * One line, tab-separated, so the job's bash reads and writes it with builtins alone
- * (job-templates/record-node-fact.bash):
+ * (job-templates/_record-node-fact.mustache):
  *   qsc-node-fact/1 <TAB> node <TAB> driver <TAB> recordedAt <TAB> source <TAB> user <TAB> model|model|...
  */
 export const RECORD_TAG = 'qsc-node-fact/1';
@@ -123,7 +123,8 @@ export function judgeFreshness(
     return { fresh: false, reason: `Slurm does not say when ${fact.node} last booted or started slurmd` };
   if (node.bootTime !== null && fact.recordedAt < node.bootTime)
     return { fresh: false, reason: `${fact.node} rebooted after it was recorded` };
-  if (fact.recordedAt < event) return { fresh: false, reason: `${fact.node} restarted slurmd after it was recorded` };
+  // Whole seconds on both sides: a fact recorded in the second slurmd started may predate the restart, so it is stale.
+  if (fact.recordedAt <= event) return { fresh: false, reason: `${fact.node} restarted slurmd after it was recorded` };
   return { fresh: true, ageSeconds: Math.max(0, age) };
 }
 

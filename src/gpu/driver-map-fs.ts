@@ -1,5 +1,5 @@
 // The driver map on a real file system: list a writer's directory, read a record without following links, and record
-// a fact as one temp file renamed into place (the protocol of the job's bash: job-templates/record-node-fact.bash).
+// a fact as one temp file renamed into place (the protocol of the job's bash: job-templates/_record-node-fact.mustache).
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';

@@ -11,7 +11,7 @@ export interface GpuInformation {
 
 /**
  * "Model: \t\t NVIDIA H100 80GB HBM3": the first `Model:` line, blanks after the colon and at the end dropped (tabs as
- * the module prints them, spaces once copied). The job's recorder (job-templates/record-node-fact.bash) reads it with
+ * the module prints them, spaces once copied). The job's recorder (job-templates/_record-node-fact.mustache) reads it with
  * the same POSIX pattern in bash; test/integration/record-node-fact.test.ts holds the two to the same answers.
  */
 export function parseGpuInformation(text: string): GpuInformation | null {

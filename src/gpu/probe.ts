@@ -1,9 +1,12 @@
-// Probe a partition's GPU driver through Slurm: check it has GPUs, then run nvidia-smi on one node of each node group.
+// Probe a partition's GPU driver through Slurm: check it has GPUs, then read the driver on one node of each node group,
+// with a one-CPU step reading the kernel module's files (no GPU needed), or nvidia-smi in a step holding a GPU.
 import { DataError, NoGpuError, TemporaryError, UnavailableError, UnknownPartitionError } from '../errors.js';
 import { gpuTypes, parsePartitionInfo, sinfoPartitionArgv, SINFO_LIST_ARGV } from '../slurm/sinfo.js';
 import type { Runner } from '../transport/runner.js';
 import { compareVersionText } from '../ngc/version.js';
 import { isFeatureName, type SlurmConstraint } from '../slurm/feature-constraint.js';
+import { cpuProbeArgv, parseCpuProbe } from './cpu-probe.js';
+import type { FactSource } from './driver-facts.js';
 import { describeGroup, groupsForJob, parseNodeGroups, sinfoNodesArgv, type NodeGroup } from './node-groups.js';
 import { parseNvidiaSmi, type GpuInfo } from './nvidia-smi.js';
 
@@ -15,6 +18,10 @@ export interface GroupProbe {
   readonly features: readonly string[];
   readonly driverVersion: string;
   readonly gpus: readonly GpuInfo[];
+  /** How the group's driver was learned; absent in cache entries written before sources were kept. */
+  readonly source?: FactSource | undefined;
+  /** Seconds since the fact was recorded (0 for one learned now). */
+  readonly ageSeconds?: number | undefined;
 }
 
 export interface DriverProbe {
@@ -35,6 +42,10 @@ export interface ProbeOptions {
   readonly account: string | undefined;
   /** How long Slurm may take to start the probe before we give up. */
   readonly waitSeconds: number;
+  /** "cpu" (default): a GPU-less step reading /proc/driver/nvidia; "gpu": nvidia-smi in a step holding a GPU. */
+  readonly probe?: 'cpu' | 'gpu' | undefined;
+  /** The site's driverVersionFile, which the CPU probe reads instead of /proc/driver/nvidia/version. */
+  readonly versionFile?: string | undefined;
 }
 
 const QUERY_FIELDS = ['driver_version', 'name'];
@@ -61,7 +72,7 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
   ];
 }
 
-async function checkPartition(runner: Runner, partition: string): Promise<void> {
+export async function checkPartition(runner: Runner, partition: string): Promise<void> {
   const result = await runner.run({ argv: sinfoPartitionArgv(partition), timeoutMs: 30_000 });
   if (result.code === 127)
     throw new UnavailableError('sinfo is not on PATH', {
@@ -94,7 +105,7 @@ async function checkPartition(runner: Runner, partition: string): Promise<void> 
 }
 
 /** The node groups a job could land on; an empty list when sinfo cannot tell (then one unpinned probe is made). */
-async function jobGroups(runner: Runner, options: ProbeOptions): Promise<NodeGroup[]> {
+export async function jobGroups(runner: Runner, options: ProbeOptions): Promise<NodeGroup[]> {
   const result = await runner.run({ argv: sinfoNodesArgv(options.partition), timeoutMs: 30_000 });
   const all = result.code === 0 ? parseNodeGroups(result.stdout) : [];
   const constraint = options.constraint?.text;
@@ -118,44 +129,83 @@ export async function probeDriver(runner: Runner, options: ProbeOptions): Promis
     return { partition: options.partition, driverVersion: one.driverVersion, gpus: one.gpus };
   }
   // One node per group, all at once: groups differ in hardware, nodes inside a group are alike.
-  const probes = await Promise.all(
-    groups.map(async (g): Promise<GroupProbe> => {
-      const node = g.nodes[0]!;
-      const found = await probeNode(runner, options, node);
-      return {
-        nodes: g.nodes,
-        probedNode: node,
-        gres: g.gres,
-        features: g.features,
-        driverVersion: found.driverVersion,
-        gpus: found.gpus,
-      };
-    }),
-  );
-  const lowest = probes.reduce((min, p) => (compareVersionText(p.driverVersion, min.driverVersion) < 0 ? p : min));
+  return lowestOf(options.partition, await Promise.all(groups.map((g) => probeGroup(runner, options, g))));
+}
+
+/** The driver of one node group, learned on its first node (sinfo lists the usable ones first). */
+export async function probeGroup(runner: Runner, options: ProbeOptions, group: NodeGroup): Promise<GroupProbe> {
+  const node = group.nodes[0]!;
+  const found = await probeNode(runner, options, node);
   return {
-    partition: options.partition,
-    driverVersion: lowest.driverVersion,
-    gpus: probes.flatMap((p) => p.gpus),
-    groups: probes,
+    nodes: group.nodes,
+    probedNode: node,
+    gres: group.gres,
+    features: group.features,
+    driverVersion: found.driverVersion,
+    gpus: found.gpus,
+    source: found.source,
+    ageSeconds: 0,
   };
 }
 
-async function probeNode(
-  runner: Runner,
-  options: ProbeOptions,
-  node: string | undefined,
-): Promise<{ driverVersion: string; gpus: readonly GpuInfo[] }> {
+/** The partition's answer from its groups': the lowest driver, which every node a job could land on meets. */
+export function lowestOf(partition: string, groups: readonly GroupProbe[]): DriverProbe {
+  const lowest = groups.reduce((min, p) => (compareVersionText(p.driverVersion, min.driverVersion) < 0 ? p : min));
+  return { partition, driverVersion: lowest.driverVersion, gpus: groups.flatMap((p) => p.gpus), groups };
+}
+
+interface NodeDriver {
+  readonly driverVersion: string;
+  readonly gpus: readonly GpuInfo[];
+  readonly source: 'cpu-probe' | 'gpu-probe';
+}
+
+const BYPASS = 'pass --driver VERSION to choose without probing';
+/** srun's words when --immediate ran out or the pinned node has nothing free. */
+const BUSY = /immediate|busy|unable to allocate resources: .*(?:timeout|not available now)/i;
+
+/**
+ * The CPU probe first (unless the site says its steps need a GPU): it starts while every GPU is taken. A node whose
+ * jobs cannot read the kernel module's version file (none there, or hidden) is asked with nvidia-smi instead.
+ */
+async function probeNode(runner: Runner, options: ProbeOptions, node: string | undefined): Promise<NodeDriver> {
+  if (node === undefined || options.probe === 'gpu') return gpuProbeNode(runner, options, node);
+  const argv = cpuProbeArgv({
+    partition: options.partition,
+    node,
+    account: options.account,
+    waitSeconds: options.waitSeconds,
+    versionFile: options.versionFile,
+  });
+  const result = await runner.run({ argv, timeoutMs: (options.waitSeconds + 60) * 1000 });
+  const parsed = parseCpuProbe(result.stdout);
+  if (result.code === 0 && parsed.kind === 'ok')
+    return {
+      driverVersion: parsed.driverVersion,
+      gpus: parsed.gpuModels.map((name) => ({ name })),
+      source: 'cpu-probe',
+    };
+  if (result.timedOut || BUSY.test(result.stderr))
+    throw new TemporaryError(
+      `no CPU of ${options.partition} (node ${node}) was free for the driver probe within ${options.waitSeconds}s`,
+      { hint: `retry later, or ${BYPASS}` },
+    );
+  if (result.code === 3 || parsed.kind === 'no-driver') return gpuProbeNode(runner, options, node);
+  throw new DataError(
+    `the driver probe on ${options.partition} (node ${node}) failed: ${lastLine(result.stderr || result.stdout)}`,
+    { hint: `tell the cluster admins, or ${BYPASS}` },
+  );
+}
+
+async function gpuProbeNode(runner: Runner, options: ProbeOptions, node: string | undefined): Promise<NodeDriver> {
   const result = await runner.run({ argv: probeArgv(options, node), timeoutMs: (options.waitSeconds + 60) * 1000 });
   const parsed = parseNvidiaSmi(result.stdout, { queryFields: QUERY_FIELDS });
-  if (parsed.kind === 'ok' && parsed.driverVersion) return { driverVersion: parsed.driverVersion, gpus: parsed.gpus };
+  if (parsed.kind === 'ok' && parsed.driverVersion)
+    return { driverVersion: parsed.driverVersion, gpus: parsed.gpus, source: 'gpu-probe' };
   const where = node ? `${options.partition} (node ${node})` : options.partition;
-  const bypass = 'or pass --driver VERSION to choose without probing';
-  if (
-    result.timedOut ||
-    /immediate|unable to allocate resources: .*(?:timeout|not available now)/i.test(result.stderr)
-  ) {
-    throw new TemporaryError(`no node of ${where} was free to run nvidia-smi within ${options.waitSeconds}s`, {
+  const bypass = `or ${BYPASS}`;
+  if (result.timedOut || BUSY.test(result.stderr)) {
+    throw new TemporaryError(`no GPU of ${where} was free to run nvidia-smi within ${options.waitSeconds}s`, {
       hint: `retry later, ${bypass}`,
     });
   }

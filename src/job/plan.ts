@@ -28,6 +28,8 @@ export interface JobRequest {
   readonly minDriver?: string | undefined;
   /** Where the guard reads the node's kernel module version first (site setting driverVersionFile; default /proc's). */
   readonly driverVersionFile?: string | undefined;
+  /** The site's driver map: a GPU job records its node's driver there (job-templates/_record-node-fact.mustache). */
+  readonly driverMapDir?: string | undefined;
   /** sbatch --array indexes: every task runs the same pinned image (one resolution per submission). */
   readonly array?: string | undefined;
   /** Apptainer binds, SRC[:DST[:ro|rw]] (job/container-options.ts validated them). */
@@ -126,6 +128,7 @@ export function planJobView(request: JobRequest, cache: CacheSettings = DEFAULT_
     command: request.command,
     guardMinDriver: request.minDriver ?? null,
     driverVersionFile: request.driverVersionFile ?? DRIVER_VERSION_FILE,
+    driverMapDir: request.driverMapDir ?? null,
     binds: request.binds ?? [],
     hasEnv: (request.env ?? []).length > 0,
     containerEnv: (request.env ?? []).map((e) => `${e.name}=${e.value}`),

@@ -21,7 +21,7 @@ const NEIGHBOURS = 20; // other users' directories in the map: never read, but t
 const ME = process.getuid();
 const WARMER = ME === 0 ? 65534 : ME; // without root the warmer's records are ours: same costs, one writer fewer
 const NOW = Math.floor(Date.now() / 1000);
-const SNIPPET = fileURLToPath(new URL('../../job-templates/record-node-fact.bash', import.meta.url));
+const SNIPPET = fileURLToPath(new URL('../../job-templates/_record-node-fact.mustache', import.meta.url));
 
 const root = mkdtempSync(join(tmpdir(), 'qsc-bench-driver-map-'));
 const map = join(root, 'map');

@@ -35,12 +35,12 @@ describe('--constraint selects for the nodes that have the feature', () => {
     const h100Again = await dryRun(env, '--constraint', 'h100');
     expect(all.body).toMatchObject({
       image: `${REGISTRY}/nvidia/tensorflow:23.01-tf2-py3`,
-      driver: { version: '525.105.17', source: 'probe' },
+      driver: { version: '525.105.17', source: 'gpu-probe' },
       constraint: null,
     });
     expect(h100.body).toMatchObject({
       image: `${REGISTRY}/nvidia/tensorflow:25.02-tf2-py3`,
-      driver: { version: '580.159.04', source: 'probe' },
+      driver: { version: '580.159.04', source: 'gpu-probe' },
       constraint: 'h100',
     });
     expect(allAgain.body).toMatchObject({ image: all.body.image, driver: { version: '525.105.17', source: 'cache' } });

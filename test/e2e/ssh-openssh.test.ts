@@ -58,7 +58,10 @@ describe('--ssh-client openssh', () => {
       laptop.env,
     );
     expect(viaSsh2.code, viaSsh2.stderr).toBe(0);
-    expect(viaOpenSsh.stdout).toBe('gengpu: driver 580.159.04 (NVIDIA H100 80GB HBM3)\n');
+    expect(viaOpenSsh.stdout).toBe(
+      'gengpu: driver 580.159.04 (NVIDIA H100 80GB HBM3)\n' +
+        '  gpu01: driver 580.159.04 (NVIDIA H100 80GB HBM3; gpu:h100:2,gpu:v100:2), from gpu-probe just now\n',
+    );
     expect(viaOpenSsh.stdout).toBe(viaSsh2.stdout);
   });
 

@@ -83,7 +83,10 @@ describe('qsub-container --host over SSH', () => {
 
     const cached = await remoteQsc(['detect', '--host', 'cluster', '-p', 'gengpu'], home);
     expect(cached.code, cached.stderr).toBe(0);
-    expect(cached.stdout).toBe('gengpu: driver 580.159.04 (NVIDIA H100 80GB HBM3) [cached]\n');
+    expect(cached.stdout).toBe(
+      'gengpu: driver 580.159.04 (NVIDIA H100 80GB HBM3) [cached]\n' +
+        '  gpu01: driver 580.159.04 (NVIDIA H100 80GB HBM3; gpu:h100:2,gpu:v100:2), from gpu-probe\n',
+    );
     expect(acceptedLogins(window())).toBe(2);
   });
 

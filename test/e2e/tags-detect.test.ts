@@ -82,13 +82,15 @@ describe('qsub-container detect', () => {
       {
         partition: 'gengpu',
         driverVersion: '580.159.04',
+        source: 'gpu-probe', // gpu01 has no /proc/driver/nvidia: the CPU-only probe hands over to nvidia-smi
         gpus: [expect.objectContaining({ name: 'NVIDIA H100 80GB HBM3' })],
-        groups: [expect.objectContaining({ nodes: ['gpu01'] })],
+        groups: [expect.objectContaining({ nodes: ['gpu01'], source: 'gpu-probe', ageSeconds: 0 })],
         cached: false,
       },
       {
         partition: 'gpu-legacy',
         driverVersion: '525.105.17',
+        source: 'gpu-probe',
         gpus: [expect.objectContaining({ name: expect.stringContaining('V100') })],
         groups: [expect.objectContaining({ nodes: ['gpu01'] })],
         cached: false,

@@ -1,4 +1,4 @@
-// The job's driver-fact recorder (job-templates/record-node-fact.bash) run by real bash against temp map directories:
+// The job's driver-fact recorder (job-templates/_record-node-fact.mustache) run by real bash against temp map directories:
 // one atomic write, no process while the record is current, symlinks and foreign directories refused; and it agrees
 // with the TypeScript side (src/gpu/gpu-information.ts, src/gpu/driver-facts.ts) on every fixture.
 import { spawnSync } from 'node:child_process';
@@ -20,7 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatFactRecord, parseFactRecord } from '../../src/gpu/driver-facts.js';
 import { parseGpuInformation } from '../../src/gpu/gpu-information.js';
 
-const SNIPPET = new URL('../../job-templates/record-node-fact.bash', import.meta.url).pathname;
+const SNIPPET = new URL('../../job-templates/_record-node-fact.mustache', import.meta.url).pathname;
 const GPU_FIXTURES = new URL('../fixtures/nvidia-proc-gpus/', import.meta.url);
 const UID = process.getuid!();
 const H100 = 'Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 33\nBus Location: \t 0000:00:06.0\n';

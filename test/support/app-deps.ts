@@ -77,6 +77,7 @@ export function testDeps(
     sleep: async () => {},
     stateCacheDir: paths.stateCacheDir,
     user: 'hpcuser',
+    driverMap: undefined,
     readTemplate: async (name) => shippedTemplate(name),
   };
 }

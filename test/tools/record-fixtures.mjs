@@ -21,6 +21,7 @@ const { createLocalRunner } = await dist('transport/local-runner.js');
 const { sinfoPartitionArgv, SINFO_LIST_ARGV } = await dist('slurm/sinfo.js');
 const { sinfoNodesArgv } = await dist('gpu/node-groups.js');
 const { probeArgv } = await dist('gpu/probe.js');
+const { cpuProbeArgv } = await dist('gpu/cpu-probe.js');
 const { checkCachedImage } = await dist('cache/check-cached.js');
 const { findOrSubmitPullJob } = await dist('cache/pull-job.js');
 const { SQUEUE_ARGV } = await dist('cache/in-use.js');
@@ -129,12 +130,22 @@ try {
   const probe = { gpuType: undefined, account: undefined, waitSeconds: 60 };
   await record('sinfo-partition-gengpu', { argv: sinfoPartitionArgv('gengpu'), timeoutMs: 30_000 });
   await record('sinfo-nodes-gengpu', { argv: sinfoNodesArgv('gengpu'), timeoutMs: 30_000 });
+  // The CPU-only probe first: gpu01 has no /proc/driver/nvidia, so it ends with 3 and the GPU probe follows.
+  await record('srun-cpu-probe-gengpu-gpu01', {
+    argv: cpuProbeArgv({ ...probe, partition: 'gengpu', node: 'gpu01' }),
+    timeoutMs: 120_000,
+  });
   await record('srun-probe-gengpu-gpu01', {
     argv: probeArgv({ ...probe, partition: 'gengpu' }, 'gpu01'),
     timeoutMs: 120_000,
   });
   await record('sinfo-partition-gpu-broken', { argv: sinfoPartitionArgv('gpu-broken'), timeoutMs: 30_000 });
   await record('sinfo-nodes-gpu-broken', { argv: sinfoNodesArgv('gpu-broken'), timeoutMs: 30_000 });
+  // The CPU-only probe first: gpu01 has no /proc/driver/nvidia, so it ends with 3 and the GPU probe follows.
+  await record('srun-cpu-probe-gpu-broken-gpu01', {
+    argv: cpuProbeArgv({ ...probe, partition: 'gpu-broken', node: 'gpu01' }),
+    timeoutMs: 120_000,
+  });
   await record('srun-probe-gpu-broken-gpu01', {
     argv: probeArgv({ ...probe, partition: 'gpu-broken' }, 'gpu01'),
     timeoutMs: 120_000,

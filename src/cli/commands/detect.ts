@@ -9,6 +9,14 @@ import type { CliIo } from '../io.js';
 
 const names = (gpus: ReadonlyArray<{ name: string }>) => [...new Set(gpus.map((g) => g.name))].join(', ');
 
+/** "just now", "5 min ago", "3 h ago", "2 d ago": the age of a group's fact, as detect prints it. */
+export function formatAge(seconds: number): string {
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}
+
 const READ_FAILURES: Record<string, string> = {
   ENOENT: 'no such file',
   ENOTDIR: 'no such file',
@@ -53,9 +61,15 @@ export async function detectCommand(args: DetectArgs, deps: AppDeps, io: CliIo):
   }
   for (const r of results) {
     const usable = r.groups.length > 1 ? ' (lowest of its node groups: what a job there can rely on)' : '';
-    io.out(`${r.partition}: driver ${r.driverVersion}${usable} (${names(r.gpus)})${r.cached ? ' [cached]' : ''}\n`);
-    if (r.groups.length > 1)
-      for (const g of r.groups)
-        io.out(`  ${g.nodes.join(',')}: driver ${g.driverVersion} (${names(g.gpus)}; ${g.gres})\n`);
+    const gpus = r.gpus.length ? ` (${names(r.gpus)})` : '';
+    io.out(`${r.partition}: driver ${r.driverVersion}${usable}${gpus}${r.cached ? ' [cached]' : ''}\n`);
+    // Per node group: where its driver came from and how old that is, so a stale or surprising answer can be traced.
+    for (const g of r.groups) {
+      const models = g.gpus.length ? `${names(g.gpus)}; ` : '';
+      const from = g.source
+        ? `, from ${g.source}${g.ageSeconds === null || g.source === 'admin' ? '' : ` ${formatAge(g.ageSeconds)}`}`
+        : '';
+      io.out(`  ${g.nodes.join(',')}: driver ${g.driverVersion} (${models}${g.gres})${from}\n`);
+    }
   }
 }

@@ -14,7 +14,13 @@ import { JOB } from '../../support/templates.js';
 const DIGEST = `sha256:${'cd'.repeat(32)}`;
 
 /** versionFile: the text of the node's kernel module version file; undefined: the file is missing. */
-function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolean, versionFile?: string) {
+function runJob(
+  nvidiaSmi: string,
+  minDriver: string | undefined,
+  cached: boolean,
+  versionFile?: string,
+  map?: { dir: string; node: string },
+) {
   const dir = mkdtempSync(join(tmpdir(), 'qsc-guard-'));
   // A site's path reaches the script quoted: this one would run commands if it were not.
   const driverVersionFile = join(dir, "nvidia version 'q' $(touch pwned) `touch pwned`");
@@ -47,6 +53,7 @@ function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolea
     command: ['true'],
     minDriver,
     driverVersionFile,
+    driverMapDir: map?.dir,
     image: {
       displayRef: 'r/nvidia/tensorflow:25.02-tf2-py3',
       pullRef: `docker://r/nvidia/tensorflow@${DIGEST}`,
@@ -56,7 +63,7 @@ function runJob(nvidiaSmi: string, minDriver: string | undefined, cached: boolea
     },
   };
   const result = spawnSync('bash', ['-c', renderTemplate(JOB, planJobView(request))], {
-    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir },
+    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir, ...(map ? { SLURMD_NODENAME: map.node } : {}) },
     cwd: dir,
     encoding: 'utf8',
   });
@@ -173,5 +180,28 @@ describe('runtime guard reading the kernel module version file first', () => {
       expect(job.code).toBe(86);
       expect(job.stderr).toContain(`GPU driver ${expected} on`);
     }
+  });
+});
+
+describe("the job records its node's driver in the site's driver map", () => {
+  const H100_MODULE =
+    'NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build  (dvs-builder@U22-I3-AF03-09-1)  Thu Oct 30 05:20:38 UTC 2025\n';
+
+  it("one record, named for its node, in the writer's own directory; the job runs as before", () => {
+    const root = mkdtempSync(join(tmpdir(), 'qsc-guard-map-'));
+    const mapDir = join(root, "driver map 'q' $(touch pwned)");
+    mkdirSync(mapDir, { mode: 0o1777 });
+    const job = runJob('echo 1.0', '570.86.10', true, H100_MODULE, { dir: mapDir, node: 'gpu07' });
+    expect(job.code, job.stderr).toBe(0);
+    expect(job.smiCalls).toEqual([]);
+    const record = readFileSync(join(mapDir, `u${process.getuid!()}`, 'gpu07'), 'utf8');
+    expect(record).toMatch(/^qsc-node-fact\/1\tgpu07\t580\.159\.04\t\d+\tjob\t/);
+    expect(existsSync(join(root, 'pwned'))).toBe(false);
+  });
+
+  it('a map directory that does not exist costs the job nothing', () => {
+    const job = runJob('echo 1.0', '570.86.10', true, H100_MODULE, { dir: '/nonexistent/map', node: 'gpu07' });
+    expect(job.code, job.stderr).toBe(0);
+    expect(job.calls).toEqual(['exec']);
   });
 });

@@ -12,7 +12,12 @@ import { fakeRegistry } from '../../support/fake-registry.js';
 import { recorded, type Exchange } from '../../support/fake-runner.js';
 
 const TF_25_02 = fakeRegistry().digestOf('nvidia/tensorflow', '25.02-tf2-py3');
-const PROBE_GENGPU = ['sinfo-partition-gengpu', 'sinfo-nodes-gengpu', 'srun-probe-gengpu-gpu01'].map(recorded);
+const PROBE_GENGPU = [
+  'sinfo-partition-gengpu',
+  'sinfo-nodes-gengpu',
+  'srun-cpu-probe-gengpu-gpu01',
+  'srun-probe-gengpu-gpu01',
+].map(recorded);
 const NO_SELECTION = { policy: undefined, release: undefined, cuda: undefined, variant: undefined, python: undefined };
 
 function request(overrides: Partial<SubmitRequest> = {}, site: Record<string, unknown> = {}): SubmitRequest {
@@ -118,7 +123,7 @@ describe('submit, dry run', () => {
     expect(result.summary).toMatchObject({
       image: '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3',
       digest: TF_25_02,
-      driver: { version: '580.159.04', source: 'probe' },
+      driver: { version: '580.159.04', source: 'gpu-probe' },
       guardMinDriver: '570.86.10',
       pullMode: 'job',
       launcher: 'none',
@@ -231,7 +236,12 @@ describe('submit, refused', () => {
     ],
     [
       "the node's driver is broken",
-      ['sinfo-partition-gpu-broken', 'sinfo-nodes-gpu-broken', 'srun-probe-gpu-broken-gpu01'],
+      [
+        'sinfo-partition-gpu-broken',
+        'sinfo-nodes-gpu-broken',
+        'srun-cpu-probe-gpu-broken-gpu01',
+        'srun-probe-gpu-broken-gpu01',
+      ],
       ExitCode.data,
       /nvidia-smi on gpu-broken \(node gpu01\) failed/,
     ],

@@ -13,7 +13,12 @@ import { NOW, testDeps, testSettings } from '../../support/app-deps.js';
 import { fakeRegistry } from '../../support/fake-registry.js';
 import { ok, recorded } from '../../support/fake-runner.js';
 
-const PROBE_GENGPU = ['sinfo-partition-gengpu', 'sinfo-nodes-gengpu', 'srun-probe-gengpu-gpu01'].map(recorded);
+const PROBE_GENGPU = [
+  'sinfo-partition-gengpu',
+  'sinfo-nodes-gengpu',
+  'srun-cpu-probe-gengpu-gpu01',
+  'srun-probe-gengpu-gpu01',
+].map(recorded);
 const REF = '127.0.0.1:5000/nvidia/tensorflow:25.02-tf2-py3';
 const TARGETS = { targets: [{ framework: 'tensorflow', partitions: ['gengpu'] }] };
 

@@ -108,7 +108,7 @@ describe('settings', () => {
       '/c',
     );
     expect(errors).toEqual([
-      'f.json: unknown setting "registy" (known: registry, cacheDir, gpuPartition, partition, account, time, authFile, policy, forwardCompat, submitPull, driverVersionFile, mpi, stage, stageDir, driverCacheTtlMinutes, probeWaitSeconds, cache, warm, distributedEnv)',
+      'f.json: unknown setting "registy" (known: registry, cacheDir, gpuPartition, partition, account, time, authFile, policy, forwardCompat, submitPull, driverVersionFile, mpi, stage, stageDir, driverCacheTtlMinutes, probeWaitSeconds, cache, warm, driverMap, distributedEnv)',
       'f.json: "cacheDir" must be an absolute path',
       'f.json: "probeWaitSeconds" must be a number ≥ 0',
     ]);

@@ -76,3 +76,37 @@ describe('multi-node settings', () => {
     ]);
   });
 });
+
+describe('the driver map settings', () => {
+  it('reads the site config\'s "driverMap" (TTL in hours, admin map, probe kind) over the defaults', () => {
+    const { settings, errors } = resolve(
+      { driverMap: { dir: '/shared/map', trustedUids: [991], ttlHours: 6, nodes: { gpu01: '580.159.04' } } },
+      {},
+    );
+    expect(errors).toEqual([]);
+    expect(settings.driverMap).toEqual({
+      dir: '/shared/map',
+      trustedUids: [991],
+      ttlSeconds: 6 * 3600,
+      nodes: { gpu01: '580.159.04' },
+      probe: 'cpu',
+    });
+    expect(resolve({}, {}).settings.driverMap).toMatchObject({ dir: undefined, trustedUids: [], probe: 'cpu' });
+  });
+
+  it('refuses it in a user config (whose facts count is a site decision) and reports each bad key', () => {
+    const { errors } = resolve(
+      { driverMap: { dir: 'rel', trustedUids: ['warm'], ttlHours: 0, nodes: { gpu01: 'new' }, probe: 'nvml', x: 1 } },
+      { driverMap: { dir: '/mine' } },
+    );
+    expect(errors).toEqual([
+      'site.json: "driverMap.dir" must be an absolute path',
+      'site.json: "driverMap.trustedUids" must be a list of numeric uids (id -u ACCOUNT), e.g. [991]',
+      'site.json: "driverMap.ttlHours" must be a number of hours > 0',
+      'site.json: "driverMap.nodes" has "gpu01": "new": must map a node name to a driver version',
+      'site.json: "driverMap.probe" must be "cpu" or "gpu"',
+      'site.json: unknown setting "driverMap.x" (known: dir, trustedUids, ttlHours, nodes, probe)',
+      'user.json: "driverMap" is a site setting; only the site config may set it',
+    ]);
+  });
+});

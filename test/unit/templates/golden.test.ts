@@ -53,6 +53,11 @@ const RENDERS: Record<string, () => string> = {
         SITE.cache,
       ),
     ),
+  'gpu-job-driver-map.sh': () =>
+    renderTemplate(
+      JOB,
+      planJobView(job({ gpus: 1, minDriver: '570.124.06', driverMapDir: '/shared/qsc driver-map', image: IMAGE })),
+    ),
   'cpu-job-default-cache-dir.sh': () =>
     renderTemplate(
       JOB,
