@@ -70,6 +70,8 @@ export class MissingCredentialsError extends AuthError {}
 export class ConfigError extends define(ExitCode.config) {}
 /** Ctrl-C while following a job (--wait): the job itself keeps running. */
 export class InterruptedError extends define(ExitCode.interrupted) {}
+/** A signal or a closed pipe stopped the run before a command could start (transport/stoppable-runner.ts). */
+export class StoppedError extends InterruptedError {}
 
 /** The values a caller gives the domain, by the domain's own names: the CLI words them as flags, the warmer as config keys. */
 export type Field =

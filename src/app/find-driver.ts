@@ -2,12 +2,12 @@
 import type { Settings } from '../config/resolve.js';
 import { detectDriver } from '../gpu/detect.js';
 import { createFileDriverCache } from '../gpu/driver-cache.js';
-import type { DriverProbe } from '../gpu/probe.js';
+import { PROBE_JOB_NAME, type DriverProbe } from '../gpu/probe.js';
 import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { validateSlurmName } from '../slurm/options.js';
 import type { AppDeps } from './deps.js';
 
-export type FindDriverDeps = Pick<AppDeps, 'runner' | 'now' | 'log' | 'note' | 'stateCacheDir'>;
+export type FindDriverDeps = Pick<AppDeps, 'runner' | 'now' | 'log' | 'note' | 'stateCacheDir' | 'runTag'>;
 
 /** Which nodes of a partition a job may land on, and whether a cached answer will do. */
 export interface DriverQuery {
@@ -41,6 +41,7 @@ export function findDriver(
       constraint,
       account: settings.account,
       waitSeconds: settings.probeWaitSeconds,
+      jobName: deps.runTag ? `${PROBE_JOB_NAME}-${deps.runTag}` : PROBE_JOB_NAME,
     },
     query.refresh,
   );

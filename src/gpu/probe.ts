@@ -35,7 +35,11 @@ export interface ProbeOptions {
   readonly account: string | undefined;
   /** How long Slurm may take to start the probe before we give up. */
   readonly waitSeconds: number;
+  /** The probe job's name: unique to one run of the tool, so stopping that run can cancel it by name. */
+  readonly jobName?: string | undefined;
 }
+
+export const PROBE_JOB_NAME = 'qsub-container-probe';
 
 const QUERY_FIELDS = ['driver_version', 'name'];
 
@@ -51,7 +55,7 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
     '--nodes=1',
     '--ntasks=1',
     '--time=2',
-    '--job-name=qsub-container-probe',
+    `--job-name=${o.jobName ?? PROBE_JOB_NAME}`,
     `--immediate=${o.waitSeconds}`,
     '--quiet',
     '--',
