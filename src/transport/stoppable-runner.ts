@@ -6,8 +6,9 @@ import type { RunRequest, RunResult, Runner } from './runner.js';
 
 export interface StoppableRunner extends Runner {
   /**
-   * After the stop signal aborted: cancel (scancel --name) the Slurm work of commands still running, then wait (at most
-   * `waitMs`) for every command to end. Resolves with the job names it cancelled. Safe to call more than once.
+   * After the stop signal aborted (which already started it): cancel (scancel --name) the Slurm work of commands still
+   * running, then wait (at most `waitMs`) for those cancels and every command to end. Resolves with the job names
+   * cancelled since the stop. Safe to call more than once.
    */
   stopWork(waitMs?: number): Promise<readonly string[]>;
 }
@@ -30,6 +31,19 @@ export function allocatingJobName(argv: readonly string[], tag: string): string 
 export function stoppableRunner(runner: Runner, stop: AbortSignal, tag: string): StoppableRunner {
   const running = new Map<Promise<RunResult>, string | undefined>();
   const cancelled = new Set<string>();
+  const cancels: Promise<unknown>[] = [];
+  // At once, not when the run has unwound: over SSH, ending the channel may not end the remote srun, and the run may be
+  // waiting on it.
+  const cancelRunning = (timeoutMs: number): readonly string[] => {
+    const names = [...new Set(running.values())].filter((n): n is string => !!n && !cancelled.has(n));
+    for (const name of names) {
+      cancelled.add(name);
+      // scancel itself must outlive the stop: it is not given the stop signal.
+      cancels.push(runner.run({ argv: ['scancel', `--name=${name}`], timeoutMs }).catch(() => undefined));
+    }
+    return names;
+  };
+  stop.addEventListener('abort', () => void cancelRunning(10_000), { once: true });
   const run = (request: RunRequest): Promise<RunResult> => {
     // Nothing new starts once stopped: a submission interrupted while the registry answered never reaches sbatch.
     if (stop.aborted) return Promise.reject(new StoppedError(`stopped before running ${request.argv[0]}`));
@@ -45,21 +59,14 @@ export function stoppableRunner(runner: Runner, stop: AbortSignal, tag: string):
     run,
     ...(runner.close ? { close: () => runner.close!() } : {}),
     async stopWork(waitMs = 10_000) {
-      const names = [...new Set(running.values())].filter((n): n is string => !!n && !cancelled.has(n));
-      for (const name of names) cancelled.add(name);
-      // scancel itself must outlive the stop: it is not given the stop signal.
-      await Promise.all(
-        names.map((name) =>
-          runner.run({ argv: ['scancel', `--name=${name}`], timeoutMs: waitMs }).catch(() => undefined),
-        ),
-      );
+      cancelRunning(waitMs);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...running.keys()]),
+        Promise.allSettled([...cancels, ...running.keys()]),
         new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
       ]);
       clearTimeout(timer);
-      return names;
+      return [...cancelled];
     },
   };
 }

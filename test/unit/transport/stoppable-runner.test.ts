@@ -38,12 +38,13 @@ describe('allocatingJobName', () => {
 });
 
 describe('stoppableRunner', () => {
-  it('a stop ends running commands and cancels their Slurm work by name, once', async () => {
+  it('a stop ends running commands and cancels their Slurm work by name at once, and once', async () => {
     const inner = blockingRunner();
     const stop = new AbortController();
     const runner = stoppableRunner(inner, stop.signal, 'ab12');
     const running = [runner.run({ argv: probe('qsub-container-probe-ab12') }), runner.run({ argv: ['sinfo'] })];
     stop.abort();
+    expect(inner.calls.at(-1)?.argv).toEqual(['scancel', '--name=qsub-container-probe-ab12']);
     expect(await runner.stopWork(1_000)).toEqual(['qsub-container-probe-ab12']);
     expect((await Promise.all(running)).map((r) => r.code)).toEqual([null, null]);
     expect(inner.calls.filter((c) => c.argv[0] === 'scancel').map((c) => c.argv)).toEqual([
@@ -51,7 +52,7 @@ describe('stoppableRunner', () => {
     ]);
     // scancel itself is not stopped by the stop it serves.
     expect(inner.calls.find((c) => c.argv[0] === 'scancel')?.signal).toBeUndefined();
-    expect(await runner.stopWork(1_000)).toEqual([]);
+    expect(await runner.stopWork(1_000)).toEqual(['qsub-container-probe-ab12']);
   });
 
   it('finished work is not cancelled', async () => {
