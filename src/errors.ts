@@ -135,5 +135,5 @@ export function formatErrorLine(error: unknown): string {
     return `qsub-container: ${oneLine(error.message)}.${hint}`.replace(/\.\./g, '.');
   }
   const message = error instanceof Error ? error.message : String(error);
-  return `qsub-container: internal error: ${oneLine(message)}. Hint: this is a bug; rerun with --log-level debug and report it.`;
+  return `qsub-container: internal error: ${oneLine(message)}. Hint: this is a bug; rerun with QSUB_CONTAINER_DEBUG=1 for the stack and report it.`;
 }
