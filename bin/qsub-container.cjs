@@ -5,6 +5,7 @@
 require('../dist/bundle/code-cache.cjs').useCodeCacheForUser(process.env);
 const { main } = require('../dist/bundle/qsub-container.cjs');
 
-main(process.argv.slice(2)).then((code) => {
+// process.exit only for a run a signal or a closed pipe stopped (src/cli/stop.ts); otherwise the process ends by itself.
+main(process.argv.slice(2), process.env, (code) => process.exit(code)).then((code) => {
   process.exitCode = code;
 });

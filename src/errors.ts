@@ -70,6 +70,8 @@ export class MissingCredentialsError extends AuthError {}
 export class ConfigError extends define(ExitCode.config) {}
 /** Ctrl-C while following a job (--wait): the job itself keeps running. */
 export class InterruptedError extends define(ExitCode.interrupted) {}
+/** A signal or a closed pipe stopped the run before a command could start (transport/stoppable-runner.ts). */
+export class StoppedError extends InterruptedError {}
 
 /** The values a caller gives the domain, by the domain's own names: the CLI words them as flags, the warmer as config keys. */
 export type Field =
@@ -146,5 +148,5 @@ export function formatErrorLine(error: unknown): string {
     return `qsub-container: ${oneLine(error.message)}.${hint}`.replace(/\.\./g, '.');
   }
   const message = error instanceof Error ? error.message : String(error);
-  return `qsub-container: internal error: ${oneLine(message)}. Hint: this is a bug; rerun with --log-level debug and report it.`;
+  return `qsub-container: internal error: ${oneLine(message)}. Hint: this is a bug; rerun with QSUB_CONTAINER_DEBUG=1 for the stack and report it.`;
 }

@@ -31,6 +31,12 @@ export interface AppDeps {
   readonly stateCacheDir: string;
   /** The user this process acts for (state/user.ts): job queries, per-user temp dirs. */
   readonly user: string;
+  /**
+   * Unique to this run of the tool, carried in the names of the Slurm work it starts and waits on (the driver probe),
+   * so stopping the run (Ctrl-C, SIGTERM, SIGHUP, a closed pipe) cancels exactly that work by name; absent in tests
+   * replaying recorded commands.
+   */
+  readonly runTag?: string;
   /** A job template and its partials, by file name (job/templates.ts names them). */
   readonly readTemplate: (name: string) => Promise<Template>;
   /**

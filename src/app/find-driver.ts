@@ -22,7 +22,10 @@ import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { validateSlurmName } from '../slurm/options.js';
 import type { AppDeps } from './deps.js';
 
-export type FindDriverDeps = Pick<AppDeps, 'runner' | 'now' | 'log' | 'note' | 'stateCacheDir' | 'driverMap'>;
+export type FindDriverDeps = Pick<
+  AppDeps,
+  'runner' | 'now' | 'log' | 'note' | 'stateCacheDir' | 'driverMap' | 'runTag'
+>;
 
 /** Which nodes of a partition a job may land on, and whether a known answer will do. */
 export interface DriverQuery {
@@ -65,6 +68,7 @@ export async function findDriver(
     waitSeconds: settings.probeWaitSeconds,
     probe: settings.driverMap.probe,
     versionFile: settings.driverVersionFile,
+    runTag: deps.runTag,
   };
   const map = settings.driverMap;
   const hasAdmin = Object.keys(map.nodes).length > 0;

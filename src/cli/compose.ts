@@ -14,13 +14,14 @@ import { readFile } from '../state/fs-async.js';
 import { resolveStatePaths } from '../state/paths.js';
 import { currentUser } from '../state/user.js';
 import { createLocalRunner } from '../transport/local-runner.js';
+import { stoppableRunner, type StoppableRunner } from '../transport/stoppable-runner.js';
 import type { CommonArgs } from './args.js';
 import type { CliIo } from './io.js';
 
 const TEMPLATE_DIR = new URL('../../job-templates/', import.meta.url);
 
 export interface Composed {
-  readonly deps: AppDeps & { readonly fetch: FetchPort };
+  readonly deps: AppDeps & { readonly fetch: FetchPort; readonly runner: StoppableRunner };
   readonly io: CliIo;
 }
 
@@ -53,15 +54,25 @@ export async function compose(
         await import('../app/open-remote.js')
       ).openRemote(host, { env, home, localUser: user, paths, log, note: io.note, acceptNewHostKey, sshClient })
     : undefined;
-  // sbatch exports its environment to the job: registry credentials must not ride along.
-  const runner = remote?.runner ?? createLocalRunner(withoutCredentialEnv(env));
+  // Unique to this run: the probe's job name carries it, so a stop cancels exactly this run's Slurm work.
+  const runTag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  // sbatch exports its environment to the job: registry credentials must not ride along. A stop (signal, closed
+  // pipe) ends every command the runner started and cancels their Slurm work, and no command starts after it.
+  const runner = stoppableRunner(remote?.runner ?? createLocalRunner(withoutCredentialEnv(env)), interrupt, runTag);
   const cluster = remote?.cluster ?? localClusterSide(paths, env);
   // node:http, not the global fetch: undici costs ~25 ms to load; loaded only by commands that ask a registry.
   const fetch: FetchPort = async (url, init) => (await import('../registry/http-fetch.js')).httpFetch(url, init);
   const deps = {
     runner,
     cluster,
-    registry: createRegistryAccess({ fetch, env, stateCacheDir: paths.stateCacheDir, cluster, log, now: Date.now }),
+    registry: createRegistryAccess({
+      fetch,
+      env,
+      stateCacheDir: paths.stateCacheDir,
+      cluster,
+      log,
+      now: Date.now,
+    }).stoppedBy(interrupt),
     fetch,
     now: Date.now,
     log,
@@ -72,6 +83,7 @@ export async function compose(
     stateCacheDir: paths.stateCacheDir,
     user,
     driverMap: remote ? undefined : { fs: nodeDriverMapFs, uid: process.getuid?.() ?? -1, record: recordFact },
+    runTag,
     readTemplate: async (name: string) => {
       // One turn of the event loop first: submit asks for the template just before it asks the registry, and the reads
       // and their build-time parse then happen while the registry answers rather than before the request goes out.

@@ -8,18 +8,27 @@ import { loginCommand } from './commands/login.js';
 import { submitCommand } from './commands/submit.js';
 import { tagsCommand } from './commands/tags.js';
 import { compose } from './compose.js';
+import type { Stop } from './stop.js';
 
-/** The command's exit code; the runner it opened (SSH) is closed whatever happens. */
+/**
+ * The command's exit code. When the run is stopped (a signal, a closed pipe), what it started is stopped and its
+ * Slurm work cancelled before the runner it opened (SSH) is closed, which happens whatever else does.
+ */
 export async function dispatch(
   command: Exclude<ParsedCommand, { name: 'help' }>,
   env: NodeJS.ProcessEnv,
-  interrupt: AbortController,
+  stop: Pick<Stop, 'signal' | 'setCleanup'>,
 ): Promise<number> {
-  const { deps, io } = await compose(command, env, interrupt.signal);
-  const onSigint = () => interrupt.abort();
+  const { deps, io } = await compose(command, env, stop.signal);
+  let closed: Promise<void> | undefined;
+  const release = () =>
+    (closed ??= (async () => {
+      if (stop.signal.aborted) await deps.runner.stopWork();
+      await deps.runner.close?.();
+    })());
+  stop.setCleanup(release);
   try {
-    // --wait: Ctrl-C stops following the job, never the job (app/follow-job.ts).
-    if (command.name === 'submit' && command.args.wait) process.once('SIGINT', onSigint);
+    // --wait: a stop ends following the job, never the job (app/follow-job.ts).
     if (command.name === 'submit') return (await submitCommand(command.args, deps, io)) ?? ExitCode.ok;
     if (command.name === 'login' || command.name === 'logout') await loginCommand(command, deps, io);
     else if (command.name === 'tags') await tagsCommand(command.args, deps, io);
@@ -30,7 +39,6 @@ export async function dispatch(
     else await (await import('./commands/warm.js')).warmCommand(command.args, deps, io);
     return ExitCode.ok;
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    await deps.runner.close?.();
+    await release();
   }
 }

@@ -15,6 +15,8 @@ export interface CpuProbeOptions {
   readonly versionFile?: string | undefined;
   /** Where the per-GPU directories are; /proc/driver/nvidia/gpus by default. */
   readonly gpusDir?: string | undefined;
+  /** Carried in the job name (see ProbeOptions.runTag). */
+  readonly runTag?: string | undefined;
 }
 
 /** Marks where each information file starts in the probe's output (a fixed string: no value reaches the shell). */
@@ -32,6 +34,8 @@ const PROBE_SCRIPT = [
  * a step without GPUs is denied (cgroup ConstrainDevices), which is also why it does not run nvidia-smi.
  * Sites whose policy refuses steps without a GPU keep the GPU probe (src/gpu/probe.ts), a site setting.
  */
+export const CPU_PROBE_JOB_NAME = 'qsub-container-cpu-probe';
+
 export function cpuProbeArgv(o: CpuProbeOptions): string[] {
   return [
     'srun',
@@ -43,14 +47,14 @@ export function cpuProbeArgv(o: CpuProbeOptions): string[] {
     '--cpus-per-task=1',
     `--mem=${o.memoryMb ?? 16}M`,
     '--time=1',
-    '--job-name=qsub-container-cpu-probe',
+    `--job-name=${o.runTag ? `${CPU_PROBE_JOB_NAME}-${o.runTag}` : CPU_PROBE_JOB_NAME}`,
     `--immediate=${o.waitSeconds}`,
     '--quiet',
     '--',
     '/bin/sh',
     '-c',
     PROBE_SCRIPT,
-    'qsub-container-cpu-probe',
+    CPU_PROBE_JOB_NAME,
     o.versionFile ?? DRIVER_VERSION_FILE,
     o.gpusDir ?? GPU_INFORMATION_DIR,
   ];

@@ -46,7 +46,14 @@ export interface ProbeOptions {
   readonly probe?: 'cpu' | 'gpu' | undefined;
   /** The site's driverVersionFile, which the CPU probe reads instead of /proc/driver/nvidia/version. */
   readonly versionFile?: string | undefined;
+  /** Unique to one run of the tool and carried in its probes' job names, so stopping that run cancels them by name. */
+  readonly runTag?: string | undefined;
 }
+
+export const PROBE_JOB_NAME = 'qsub-container-probe';
+
+export const taggedJobName = (name: string, runTag: string | undefined): string =>
+  runTag ? `${name}-${runTag}` : name;
 
 const QUERY_FIELDS = ['driver_version', 'name'];
 
@@ -62,7 +69,7 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
     '--nodes=1',
     '--ntasks=1',
     '--time=2',
-    '--job-name=qsub-container-probe',
+    `--job-name=${taggedJobName(PROBE_JOB_NAME, o.runTag)}`,
     `--immediate=${o.waitSeconds}`,
     '--quiet',
     '--',
@@ -176,6 +183,7 @@ async function probeNode(runner: Runner, options: ProbeOptions, node: string | u
     account: options.account,
     waitSeconds: options.waitSeconds,
     versionFile: options.versionFile,
+    runTag: options.runTag,
   });
   const result = await runner.run({ argv, timeoutMs: (options.waitSeconds + 60) * 1000 });
   const parsed = parseCpuProbe(result.stdout);

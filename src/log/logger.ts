@@ -46,6 +46,11 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
 }
 
+/**
+ * Lines go through process.stderr, not pino.destination(2): sonic-boom's flush at exit retries a write to a closed pipe
+ * forever (`… 2>&1 >/dev/null | head` hung), while process.stderr reports it as an 'error' event, which ends the run
+ * quietly (cli/stop.ts). Writes to pipes and files are synchronous in Node on Linux, so no line is lost at exit.
+ */
 function createPino(level: LogLevel, destination: DestinationStream | undefined): Logger {
   // createRequire on first use: node:module costs ~1.4 ms to load, and most runs never log.
   const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
@@ -58,6 +63,6 @@ function createPino(level: LogLevel, destination: DestinationStream | undefined)
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination(2),
+    destination ?? { write: (line: string) => process.stderr.write(line) },
   );
 }

@@ -1,6 +1,6 @@
 // One registry HTTP exchange over an injected fetch: a timeout per attempt, retries with jittered backoff on network
 // errors, 429 and 5xx (Retry-After honoured); any other status is the caller's to interpret.
-import { UnavailableError } from '../errors.js';
+import { StoppedError, UnavailableError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import { isRetryableStatus, MAX_RETRIES, retryDelayMs } from './backoff.js';
 
@@ -52,7 +52,11 @@ export function createSender(deps: SenderDeps) {
     const host = new URL(url).host;
     let response: FetchResponse;
     try {
-      response = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      const deadline = AbortSignal.timeout(timeoutMs);
+      response = await deps.fetch(url, {
+        ...init,
+        signal: init.signal ? AbortSignal.any([init.signal, deadline]) : deadline,
+      });
       // Every exchange, 401s and token requests included: what the round-trip count in `npm run bench` reads.
       deps.log.debug({
         event: 'registry.http',
@@ -62,6 +66,10 @@ export function createSender(deps: SenderDeps) {
         status: response.status,
       });
     } catch (error) {
+      // Stopped (a signal, a closed pipe, the warmer's shutdown: its AbortError, where a deadline gives a TimeoutError):
+      // no retry.
+      if (init.signal?.aborted || (error instanceof Error && error.name === 'AbortError'))
+        throw new StoppedError(`stopped while asking registry ${host}`, { cause: error });
       if (attempt >= MAX_RETRIES) {
         throw new UnavailableError(`registry ${host} is unreachable (${describeNetworkError(error)})`, {
           hint: `check the registry address (--registry or the config's "registry") and that ${new URL(url).origin} answers`,

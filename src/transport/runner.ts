@@ -6,7 +6,8 @@ export interface RunRequest {
   readonly stdin?: string;
   /** Kill the command after this long; the result then has timedOut: true. */
   readonly timeoutMs?: number;
-  /** Stop the command (SIGTERM to its process group) when aborted: the warmer's shutdown, so its traps clean up. */
+  /** Stop the command (SIGTERM to its process group; over SSH, TERM to the channel) when aborted: a signal or a closed
+   * pipe stops the tool (transport/stoppable-runner.ts), or the warmer shuts down; the commands' traps clean up. */
   readonly signal?: AbortSignal;
 }
 

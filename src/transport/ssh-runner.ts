@@ -27,7 +27,7 @@ export function createSshRunner(target: SshTarget, options: ConnectOptions): Run
 
 async function runRemote(
   client: Client,
-  { argv, stdin, timeoutMs }: RunRequest,
+  { argv, stdin, timeoutMs, signal }: RunRequest,
   target: SshTarget,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -42,7 +42,7 @@ async function runRemote(
         );
         return;
       }
-      collect(client, channel, argv, stdin, timeoutMs, target).then(resolve, reject);
+      collect(client, channel, argv, stdin, timeoutMs, signal, target).then(resolve, reject);
     });
   });
 }
@@ -53,6 +53,7 @@ function collect(
   argv: readonly string[],
   stdin: string | undefined,
   timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
   target: SshTarget,
 ): Promise<RunResult> {
   const stdout: Buffer[] = [];
@@ -65,14 +66,19 @@ function collect(
   channel.on('data', (chunk: Buffer) => stdout.push(chunk));
   channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   return new Promise((resolve, reject) => {
+    const stop = () => {
+      channel.signal('TERM'); // OpenSSH ≥ 7.9 delivers it; closing the channel hangs up the rest
+      channel.close();
+    };
     const timer =
       timeoutMs === undefined
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            channel.signal('TERM'); // OpenSSH ≥ 7.9 delivers it; closing the channel hangs up the rest
-            channel.close();
+            stop();
           }, timeoutMs);
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
     const lost = () =>
       reject(
         new UnavailableError(`the SSH connection to ${target.host} was lost while running ${argv[0]}`, {
@@ -82,6 +88,7 @@ function collect(
     client.once('close', lost);
     channel.on('close', () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
       client.removeListener('close', lost);
       resolve({
         code,

@@ -181,4 +181,10 @@ describe('error lines', () => {
     const line = formatErrorLine(new UsageError('bad\nthing', { hint: 'do\nthis' }));
     expect(line).toBe('qsub-container: bad thing. Hint: do this');
   });
+
+  it("an internal error's hint names the switch that really shows the stack (main.ts prints it with that variable)", () => {
+    expect(formatErrorLine(new TypeError('x is undefined'))).toBe(
+      'qsub-container: internal error: x is undefined. Hint: this is a bug; rerun with QSUB_CONTAINER_DEBUG=1 for the stack and report it.',
+    );
+  });
 });
