@@ -50,6 +50,11 @@ describe('cpuProbeArgv', () => {
     expect(odd.slice(-2)).toEqual(["/site/it's version", '/site/gpus $(x)']);
     expect(odd).not.toContain('--account=undefined');
   });
+
+  it("carries the run's tag in its job name, so stopping that run cancels exactly its probe", () => {
+    const tagged = cpuProbeArgv({ partition: 'p', node: 'n', account: undefined, waitSeconds: 1, runTag: 'ab12' });
+    expect(tagged).toContain('--job-name=qsub-container-cpu-probe-ab12');
+  });
 });
 
 describe('parseCpuProbe', () => {
