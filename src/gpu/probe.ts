@@ -79,6 +79,14 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
   ];
 }
 
+const PICK_GPU_PARTITION = "pick a GPU partition (sinfo -o '%P %G' shows which have gpu)";
+
+/**
+ * The partition has no GPU node at all. Its hint is the same for every command; submit adds "drop --gpu" (a flag
+ * detect, tags and the warmer do not have).
+ */
+export class PartitionWithoutGpuError extends NoGpuError {}
+
 export async function checkPartition(runner: Runner, partition: string): Promise<void> {
   const result = await runner.run({ argv: sinfoPartitionArgv(partition), timeoutMs: 30_000 });
   if (result.code === 127)
@@ -105,8 +113,8 @@ export async function checkPartition(runner: Runner, partition: string): Promise
     });
   }
   if (gpuTypes(info).length === 0) {
-    throw new NoGpuError(`partition ${partition} has no GPUs (its nodes have no gpu GRES)`, {
-      hint: "pick a GPU partition (sinfo -o '%P %G' shows which have gpu), or drop --gpu for a CPU job",
+    throw new PartitionWithoutGpuError(`partition ${partition} has no GPUs (its nodes have no gpu GRES)`, {
+      hint: PICK_GPU_PARTITION,
     });
   }
 }
