@@ -5,7 +5,7 @@ import { filesUnderRule, loadSettings, parseConfigFile, requireNamedFiles, setti
 import { envLayer } from '../config/resolve.js';
 import { AuthError, UnavailableError } from '../errors.js';
 import { authFileForJob, removeCredentials, removeJobAuthFile, saveCredentials } from '../registry/credentials.js';
-import { removeRemoteCredentials, saveRemoteCredentials } from '../registry/remote-auth-file.js';
+import { readRemoteCredentials, removeRemoteCredentials, saveRemoteCredentials } from '../registry/remote-auth-file.js';
 import { resolveStatePaths, type StatePaths } from '../state/paths.js';
 import type { Runner } from '../transport/runner.js';
 import type { ClusterSide } from './deps.js';
@@ -15,6 +15,7 @@ export function localClusterSide(paths: StatePaths, env: Readonly<Record<string,
     hostLabel: undefined,
     settings: (flags, userConfig) => loadSettings(paths, env, flags, userConfig),
     toolAuthFile: (settings) => settings.authFile,
+    storedCredentials: () => Promise.resolve(undefined),
     jobAuthFile: async (_settings, host, credentials) =>
       credentials ? authFileForJob(credentials, host, paths.configDir) : undefined,
     credentialStore: (settings) => ({
@@ -63,6 +64,7 @@ export function remoteClusterSide(
       );
     },
     toolAuthFile: () => localAuthFile,
+    storedCredentials: (settings, host) => readRemoteCredentials(runner, settings.authFile, host),
     async jobAuthFile(settings) {
       // Only the file's mode crosses the connection, never its content. The snapshot has it for the default path.
       const { authMode } = await read();

@@ -74,6 +74,11 @@ export interface ClusterSide {
   /** The credential file registry requests made from this machine read (over SSH: this machine's own file). */
   toolAuthFile(settings: Settings): string;
   /**
+   * Over SSH, when this machine has no credentials for the registry: the entry login --remote stored in the cluster
+   * side's file (its path: settings.authFile there). Locally: nothing more to look at.
+   */
+  storedCredentials(settings: Settings, host: string): Promise<FoundCredentials | undefined>;
+  /**
    * The auth file the job names by path: over SSH the cluster side's own file (no secret is copied there); locally the
    * tool's file, or a 0600 copy of credentials that came from elsewhere (registry/credentials.ts: authFileForJob).
    */

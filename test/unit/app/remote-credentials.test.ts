@@ -1,0 +1,65 @@
+// --host with credentials stored on the cluster by login --remote (issue 16): when this machine has none for the
+// registry, the cluster side's entry is read over the connection and used; a file readable by others is refused there
+// as here; and credentials found here are used without asking the cluster.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { remoteClusterSide } from '../../../src/app/cluster-side.js';
+import { createRegistryAccess } from '../../../src/app/registry-access.js';
+import { parseRegistry } from '../../../src/registry/reference.js';
+import { REGISTRY, testSettings } from '../../support/app-deps.js';
+import { fakeRegistry } from '../../support/fake-registry.js';
+import { fakeRunner, ok } from '../../support/fake-runner.js';
+
+const CLUSTER_FILE = '/home/hpcuser/.config/qsub-container/auth.json';
+const READ_ARGV = ['/bin/sh', '-c', '<script>', 'sh', CLUSTER_FILE];
+const stored = (mode: string) =>
+  ok(READ_ARGV, `${mode}\n${JSON.stringify({ auths: { [REGISTRY]: { auth: btoa('qsc:s3cret') } } })}`);
+
+function access(exchanges: Parameters<typeof fakeRunner>[0], env: Record<string, string> = {}) {
+  const home = mkdtempSync(join(tmpdir(), 'qsc-remote-creds-'));
+  const runner = fakeRunner(exchanges, 'hpcuser@127.0.0.1:2222');
+  const cluster = remoteClusterSide(runner, '127.0.0.1:2222', join(home, 'auth.json'));
+  const registry = createRegistryAccess({
+    fetch: fakeRegistry().fetch,
+    env: { HOME: home, ...env },
+    stateCacheDir: join(home, 'state'),
+    cluster,
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    now: () => 0,
+  });
+  return { runner, registry, settings: testSettings({ authFile: CLUSTER_FILE }) };
+}
+
+describe('--host and the credentials login --remote stored on the cluster', () => {
+  it('uses them when this machine has none, naming where they came from', async () => {
+    const { registry, settings } = access([stored('600')]);
+    const { credentials } = await registry.client(parseRegistry(REGISTRY), settings);
+    expect(credentials).toMatchObject({
+      username: 'qsc',
+      source: `auth file hpcuser@127.0.0.1:2222:${CLUSTER_FILE} (stored by login --remote)`,
+      origin: 'tool-file',
+      file: CLUSTER_FILE,
+    });
+    expect(credentials?.password.reveal()).toBe('s3cret');
+    expect(String(credentials?.password)).toBe('[redacted]');
+  });
+
+  it('refuses a cluster-side file readable by others (77)', async () => {
+    const { registry, settings } = access([stored('644')]);
+    await expect(registry.client(parseRegistry(REGISTRY), settings)).rejects.toMatchObject({
+      exitCode: 77,
+      message: `credential file ${CLUSTER_FILE} on hpcuser@127.0.0.1:2222 is readable by others (mode 644)`,
+    });
+  });
+
+  it('asks the cluster nothing when this machine has credentials', async () => {
+    const env = { APPTAINER_DOCKER_USERNAME: 'here', APPTAINER_DOCKER_PASSWORD: 'pw' };
+    const { runner, registry } = access([], env);
+    const settings = testSettings({ authFile: CLUSTER_FILE });
+    const { credentials } = await registry.client(parseRegistry(REGISTRY), settings);
+    expect(credentials?.username).toBe('here');
+    expect(runner.calls).toEqual([]);
+  });
+});
