@@ -51,9 +51,11 @@ export function createRegistryAccess(deps: RegistryAccessDeps): RegistryAccess {
         source: credentials?.source ?? 'none',
         user: credentials?.username ?? null,
       });
+      const { hostLabel } = deps.cluster;
       const client = createRegistryClient(endpoint, {
         fetch: deps.fetch,
         credentials,
+        clusterFile: hostLabel === undefined ? undefined : { hostLabel, path: settings.authFile },
         blobCache: createFileBlobCache(join(deps.stateCacheDir, 'blobs')),
         challengeCache: createFileChallengeCache(deps.stateCacheDir, endpoint),
         log: deps.log,

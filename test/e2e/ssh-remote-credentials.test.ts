@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REGISTRY, registryPassword } from '../support/cluster.js';
 import { clientHome, remoteQsc, removeTempDirs } from '../support/ssh.js';
+import { TOKEN_REGISTRY } from '../support/token-registry.js';
 
 afterAll(removeTempDirs);
 
@@ -50,5 +51,16 @@ describe('--host with credentials stored only on the cluster', () => {
     const password = registryPassword();
     expect(result.stdout + result.stderr).not.toContain(password);
     expect(spawnSync('grep', ['-rlF', '-f', '-', home], { input: password }).stdout.toString()).toBe('');
+  });
+
+  it('with credentials on neither side, says so in one line naming both and how to store them (77)', async () => {
+    const { home } = clientHome();
+    rmSync(join(home, '.config', 'qsub-container', 'auth.json'));
+    const args = ['--gpu', 'tensorflow', '-p', 'gengpu', '--driver', '580.159.04', '--dry-run', '--host', 'cluster'];
+    const result = await remoteQsc([...args, '--registry', TOKEN_REGISTRY, '--', 'true'], home);
+    expect(result.code).toBe(77);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `qsub-container: registry ${TOKEN_REGISTRY} requires credentials and none were found, neither on this machine (the registry is asked from here) nor in ${CLUSTER_AUTH} on cluster. Hint: store them on the cluster with: qsub-container --host cluster login ${TOKEN_REGISTRY} --remote; or here with: qsub-container login ${TOKEN_REGISTRY} (APPTAINER_DOCKER_USERNAME/APPTAINER_DOCKER_PASSWORD count only for the configured registry: add --registry ${TOKEN_REGISTRY})`,
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { remoteClusterSide } from '../../../src/app/cluster-side.js';
 import { createRegistryAccess } from '../../../src/app/registry-access.js';
+import type { FetchPort } from '../../../src/registry/http.js';
 import { parseRegistry } from '../../../src/registry/reference.js';
 import { REGISTRY, testSettings } from '../../support/app-deps.js';
 import { fakeRegistry } from '../../support/fake-registry.js';
@@ -17,12 +18,20 @@ const READ_ARGV = ['/bin/sh', '-c', '<script>', 'sh', CLUSTER_FILE];
 const stored = (mode: string) =>
   ok(READ_ARGV, `${mode}\n${JSON.stringify({ auths: { [REGISTRY]: { auth: btoa('qsc:s3cret') } } })}`);
 
-function access(exchanges: Parameters<typeof fakeRunner>[0], env: Record<string, string> = {}) {
+/** A registry that wants credentials for everything (Basic, as the testbed's htpasswd registry). */
+const wantsCredentials: FetchPort = () =>
+  Promise.resolve(new Response('', { status: 401, headers: { 'www-authenticate': 'Basic realm="registry"' } }));
+
+function access(
+  exchanges: Parameters<typeof fakeRunner>[0],
+  env: Record<string, string> = {},
+  fetch: FetchPort = fakeRegistry().fetch,
+) {
   const home = mkdtempSync(join(tmpdir(), 'qsc-remote-creds-'));
   const runner = fakeRunner(exchanges, 'hpcuser@127.0.0.1:2222');
   const cluster = remoteClusterSide(runner, '127.0.0.1:2222', join(home, 'auth.json'));
   const registry = createRegistryAccess({
-    fetch: fakeRegistry().fetch,
+    fetch,
     env: { HOME: home, ...env },
     stateCacheDir: join(home, 'state'),
     cluster,
@@ -61,5 +70,15 @@ describe('--host and the credentials login --remote stored on the cluster', () =
     const { credentials } = await registry.client(parseRegistry(REGISTRY), settings);
     expect(credentials?.username).toBe('here');
     expect(runner.calls).toEqual([]);
+  });
+
+  it('says where it looked, and how to store them on either side, when neither side has any (77)', async () => {
+    const { registry, settings } = access([{ ...ok(READ_ARGV), code: 3 }], {}, wantsCredentials);
+    const { client } = await registry.client(parseRegistry(REGISTRY), settings);
+    await expect(client.ping()).rejects.toMatchObject({
+      exitCode: 77,
+      message: `registry ${REGISTRY} requires credentials and none were found, neither on this machine (the registry is asked from here) nor in ${CLUSTER_FILE} on 127.0.0.1:2222`,
+      hint: `store them on the cluster with: qsub-container --host 127.0.0.1:2222 login ${REGISTRY} --remote; or here with: qsub-container login ${REGISTRY} (APPTAINER_DOCKER_USERNAME/APPTAINER_DOCKER_PASSWORD count only for the configured registry: add --registry ${REGISTRY})`,
+    });
   });
 });
