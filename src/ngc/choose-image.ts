@@ -5,7 +5,7 @@ import type { RegistryClient } from '../registry/client.js';
 import { formatReference, type ImageReference, type RegistryEndpoint } from '../registry/reference.js';
 import { driverRequirement } from './compat.js';
 import { cudaFits, describeConstraints, matchingTags, NO_CONSTRAINTS, type Constraints } from './constraints.js';
-import { FRAMEWORKS, type Framework } from './frameworks.js';
+import { frameworkOfRepository, type Framework } from './frameworks.js';
 import { seedRow } from './seed.js';
 import { parseNgcTag } from './tags.js';
 import {
@@ -162,7 +162,7 @@ async function checkNamedImage(
     if (options.force)
       return { reference, candidate, verdict, why: `${name} forced (--force) although it ${verdict.why}` };
     // The framework by name when it is one (a --tag, or an image of its repository): its tags command is then exact.
-    const framework = FRAMEWORKS.find((f) => f.repository === reference.repository)?.name;
+    const framework = frameworkOfRepository(reference.repository)?.name;
     const older = framework
       ? `pick an older tag (qsub-container tags ${framework} --driver ${driver} lists them)`
       : `pick an older tag of ${reference.repository}`;
