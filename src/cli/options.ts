@@ -235,7 +235,11 @@ export const COMMANDS = {
     positionals: {},
     options: {
       ...LOCAL_OPTIONS,
-      'cache-dir': { type: 'string', describe: 'shared SIF cache directory (default: config "cacheDir")' },
+      'cache-dir': {
+        type: 'string',
+        describe:
+          'shared SIF cache directory (default: the site config\'s "cacheDir"; no personal config unless QSUB_CONTAINER_CONFIG names one)',
+      },
       once: flag('run one tick and exit (the default without --daemon)'),
       daemon: flag('run ticks on the config\'s "warm.schedule" until SIGTERM'),
       'dry-run': flag('print the plan; pull, link and remove nothing'),
