@@ -45,8 +45,11 @@ async function cleanUp(ids: readonly string[]): Promise<void> {
 
 describe('README.md examples on the testbed', () => {
   afterAll(() => {
-    // Nothing left behind: none of the jobs the examples submitted is still queued or running.
+    // Nothing left behind: none of the jobs the examples submitted is still queued or running, nor their output files.
     expect(queuedJobIds().filter((id) => submitted.has(id.split('_')[0]!))).toEqual([]);
+    const output = /-(\d+)(_\d+)?\.out$/;
+    expect(readdirSync(CLUSTER_HOME).filter((name) => submitted.has(output.exec(name)?.[1] ?? ''))).toEqual([]);
+    expect(submitted.size).toBeGreaterThan(0);
   });
 
   it('follow the convention, and some cannot run here, each saying why', () => {
