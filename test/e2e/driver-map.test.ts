@@ -4,10 +4,21 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { occupyPartition, type Occupation } from '../support/busy.js';
-import { CLUSTER_HOME, CLUSTER_USER, freshCacheDir, qsc, queuedJobIds, sh, waitForJob } from '../support/cluster.js';
+import {
+  CLI,
+  CLUSTER_HOME,
+  CLUSTER_USER,
+  freshCacheDir,
+  qsc,
+  queuedJobIds,
+  REGISTRY,
+  sh,
+  waitForJob,
+} from '../support/cluster.js';
 import { runAsNeighbour, NEIGHBOUR } from '../support/neighbour.js';
 import { MULTI_NODES, MULTI_PARTITION, switchNodeDriver, type DriverChange } from '../support/nodes.js';
 import { removeUserTempDirs, userTempDir } from '../support/user-temp.js';
+import { ownRepository, pushTags, removeTempDirs as removeWarmTempDirs, userFile } from '../support/warm.js';
 
 const PROBE_WAIT = 5;
 const HPCUSER = Number(sh('id', ['-u', CLUSTER_USER]).trim());
@@ -34,6 +45,7 @@ afterAll(() => {
   change?.revert();
   [...roots, ...outputs].forEach((d) => rmSync(d, { recursive: true, force: true }));
   removeUserTempDirs();
+  removeWarmTempDirs();
 });
 
 /**
@@ -51,7 +63,7 @@ function site(driverMap: Record<string, unknown> = {}) {
   writeFileSync(config, JSON.stringify({ probeWaitSeconds: PROBE_WAIT, driverMap: { dir, ...driverMap } }));
   chmodSync(config, 0o644);
   const env = { QSUB_CONTAINER_SITE_CONFIG: config, XDG_CACHE_HOME: userTempDir('qsc-driver-map-cache') };
-  return { dir, env };
+  return { dir, config, env };
 }
 
 async function timed(args: readonly string[], env: Record<string, string>) {
@@ -225,5 +237,38 @@ describe('a multi-node job and the driver map', () => {
       expect(sh('cat', [join(dir, `u${HPCUSER}`, node)])).toMatch(
         new RegExp(`^qsc-node-fact/1\\t${node}\\t580\\.159\\.04\\t\\d+\\tjob\\t[^\\t]+\\tNVIDIA H100 80GB HBM3\\n$`),
       );
+  });
+});
+
+describe('the warmer keeps the map for everyone', () => {
+  it("a warm tick records its partitions' node groups as warmer; another user's detect with all GPUs held reads them, no probe", async () => {
+    // The cluster user plays the site's service account: the site trusts its uid.
+    const { dir, config, env } = site({ trustedUids: [HPCUSER] });
+    const repository = ownRepository('driver-map-warm');
+    pushTags(repository, ['25.02-tf2-py3']);
+    const warmConfig = {
+      registry: REGISTRY,
+      cacheDir: freshCacheDir('driver-map-warm'),
+      cache: { minFree: '1G' },
+      warm: { targets: [{ framework: 'tensorflow', repository, partitions: [MULTI_PARTITION] }] },
+    };
+    const tick = await qsc(['warm', '--once', '--json'], {
+      ...env,
+      QSUB_CONTAINER_CONFIG: userFile('config.json', JSON.stringify(warmConfig)),
+    });
+    expect(tick.code, tick.stderr).toBe(0);
+    expect(sh('cat', [join(dir, `u${HPCUSER}`, 'gpu04')])).toMatch(
+      /^qsc-node-fact\/1\tgpu04\t580\.159\.04\t\d+\twarmer\t/,
+    );
+
+    occupation = await occupyPartition(MULTI_PARTITION);
+    const theirs = await runAsNeighbour([CLI, 'detect', '-p', MULTI_PARTITION, '--json'], {
+      QSUB_CONTAINER_SITE_CONFIG: config,
+    });
+    expect(theirs.code, theirs.stderr).toBe(0);
+    expect(JSON.parse(theirs.stdout)).toEqual([
+      expect.objectContaining({ driverVersion: '580.159.04', source: 'warmer', cached: true }),
+    ]);
+    expect(queuedJobIds(PROBE_NAMES)).toEqual([]);
   });
 });
