@@ -3,7 +3,17 @@
 // opened, and records as the local recorder does (other owners: test/e2e/driver-map-owners.test.ts; over SSH:
 // test/e2e/driver-map-host.test.ts).
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -101,6 +111,22 @@ describe('the driver map through the runner', () => {
     expect(readings[0]).toEqual([
       { node: 'gpu05', ownerUid: ME, parsed: { kind: 'invalid', reason: 'names node gpu03 in the file of gpu05' } },
     ]);
+  });
+
+  it('names in a listing are keys, never code: hostile names neither run nor hide a record', async () => {
+    const m = map();
+    await localDriverMap(ME).record(m, ME, fact('gpu01'));
+    const dir = writerDir(m, ME);
+    for (const name of ['$(touch pwned)', '`touch pwned`', ']', '@', '*', 'a b', '-f'])
+      writeFileSync(join(dir, name), '');
+    const { readings } = await runnerDriverMap(counted().runner).readGroups({
+      mapDir: m,
+      trustedUids: [],
+      groups: [{ nodes: ['gpu01'] }],
+    });
+    expect(readings[0]!.map((r) => r.node)).toEqual(['gpu01']);
+    expect(readdirSync(dir).filter((n) => n === 'pwned')).toEqual([]);
+    for (const where of [join(m, '..'), process.cwd()]) expect(readdirSync(where)).not.toContain('pwned');
   });
 
   it('asked for no groups, says only who you are; a missing map is an empty one', async () => {
