@@ -5,7 +5,7 @@ import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises
 import { randomBytes } from 'node:crypto';
 import { formatFactRecord, isRecordableNode, type NodeFact } from './driver-facts.js';
 import { recordPath, writerDir } from './driver-map-layout.js';
-import type { DriverMapFs } from './read-driver-map.js';
+import { driverMapOnFs, type DriverMapAccess, type DriverMapFs, type RecordOutcome } from './read-driver-map.js';
 
 /** A record is one short line; anything longer is not one, and is not read past this. */
 const MAX_RECORD_BYTES = 4096;
@@ -31,9 +31,6 @@ export const nodeDriverMapFs: DriverMapFs = {
     }
   },
 };
-
-export type RecordOutcome =
-  { readonly kind: 'recorded'; readonly path: string } | { readonly kind: 'refused'; readonly reason: string };
 
 /**
  * Record a fact as `uid` (the warmer's probes, a CPU or GPU probe's answer): into its own directory, made 0755 when
@@ -72,3 +69,6 @@ export async function recordFact(mapDir: string, uid: number, fact: NodeFact): P
     throw error;
   }
 }
+
+/** The map on this machine's file system, as this process's user. */
+export const localDriverMap = (uid: number): DriverMapAccess => driverMapOnFs(nodeDriverMapFs, uid, recordFact);
