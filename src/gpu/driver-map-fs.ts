@@ -7,8 +7,8 @@ import type { DriverMapFs } from './read-driver-map.js';
 
 /**
  * node:fs/promises and node:crypto are looked up when the map is read or written, not when this module loads: compose.ts
- * loads it with every command, a submission with --driver never touches the map, and the two cost ~2.7 ms of a dry
- * run's start-up (test/bench/startup.mjs).
+ * loads it with every command, a submission with --driver never touches the map, and the two cost ~1 ms and ~2.7 ms
+ * of a dry run's start-up (test/bench/startup.mjs).
  */
 const fsp = () => process.getBuiltinModule('node:fs/promises');
 
