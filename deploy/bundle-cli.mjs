@@ -22,6 +22,11 @@ await bundle.write({
   format: 'cjs',
   entryFileNames: '[name].cjs',
   chunkFileNames: '[name]-[hash].cjs',
+  // ASCII only: V8 keeps a source with one non-ASCII character (a "≤" in a message or a doc comment) as a two-byte
+  // string, slower to read and to compile. Non-ASCII in strings is escaped; doc comments, the rest of it, are dropped
+  // (the source in src/ has them). The command chunk: 282 → 240 KB, read in ~0.6 ms instead of ~1 ms.
+  charset: 'ascii',
+  comments: { legal: true, annotation: false, jsdoc: false },
   // A dry run in few files (Node's CommonJS loader costs ~0.3 ms a file; chunked per shared module it read 18): what
   // main.js imports statically in one chunk (all `--help` needs); in another, what a command run loads on its way to
   // the registry: dispatch.ts with all it imports, the logger and the job templates. node:http's adapter stays apart

@@ -127,6 +127,26 @@ export class InvalidValueError extends UsageError {
   }
 }
 
+/**
+ * A value the domain accepts but cannot act on without a setting that is missing (pull "local" and no cache directory):
+ * exit 78, as any missing configuration; worded, like InvalidValueError, with the field's name as its caller spells it.
+ */
+export class UnmetNeedError extends ConfigError {
+  constructor(
+    readonly field: Field,
+    readonly value: string,
+    readonly need: string,
+    details: ErrorDetails = {},
+  ) {
+    super(`${field} ${value} needs ${need}`, details);
+  }
+
+  /** The message with `name` for the field: `--pull local needs a shared cache directory`. */
+  wordedFor(name: string): string {
+    return `${name} ${this.value} needs ${this.need}`;
+  }
+}
+
 /** "malformed NAME "value"", or with a reason after a colon. */
 export const malformed = (field: Field, value: string, details: ErrorDetails & { why?: string; shown?: string } = {}) =>
   new InvalidValueError(

@@ -2,9 +2,7 @@
 // use case names the part it needs (Pick<AppDeps, ...>), so a test passes only that.
 import type { UserConfigRule } from '../config/load.js';
 import type { Settings, SettingsFlags } from '../config/resolve.js';
-import type { NodeFact } from '../gpu/driver-facts.js';
-import type { RecordOutcome } from '../gpu/driver-map-fs.js';
-import type { DriverMapFs } from '../gpu/read-driver-map.js';
+import type { DriverMapAccess } from '../gpu/read-driver-map.js';
 import type { Logger } from '../log/types.js';
 import type { FoundCredentials } from '../registry/credentials.js';
 import type { Secret } from '../secret.js';
@@ -41,18 +39,13 @@ export interface AppDeps {
   /** A job template and its partials, by file name (job/templates.ts names them). */
   readonly readTemplate: (name: string) => Promise<Template>;
   /**
-   * The site's driver map on this machine's file system, read and written as `uid`; undefined over --host (the map
-   * lives on the cluster's file systems: a remote submission probes instead).
+   * The site's driver map where the cluster side is: this machine's file system, or over --host the login node's,
+   * read and written through the runner (one command per read). Undefined: none (tests that do not need one).
    */
   readonly driverMap: DriverMapAccess | undefined;
 }
 
-export interface DriverMapAccess {
-  readonly fs: DriverMapFs;
-  /** Whose records are "yours" (the process's uid) and where probes' facts are written. */
-  readonly uid: number;
-  record(mapDir: string, uid: number, fact: NodeFact): Promise<RecordOutcome>;
-}
+export type { DriverMapAccess };
 
 /** Where a registry credential is kept, for login and logout. */
 export interface CredentialStore {

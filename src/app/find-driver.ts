@@ -4,7 +4,7 @@ import type { Settings } from '../config/resolve.js';
 import { TemporaryError } from '../errors.js';
 import { detectDriver } from '../gpu/detect.js';
 import { createFileDriverCache } from '../gpu/driver-cache.js';
-import { knowGroup, type FactSource, type GroupKnowledge, type NodeFact } from '../gpu/driver-facts.js';
+import { knowGroup, type FactSource, type GroupKnowledge, type NodeFact, type Reading } from '../gpu/driver-facts.js';
 import type { NodeGroup } from '../gpu/node-groups.js';
 import { parseShowNodes, scontrolShowNodesArgv, type NodeState } from '../gpu/node-state.js';
 import {
@@ -17,7 +17,6 @@ import {
   type GroupProbe,
   type ProbeOptions,
 } from '../gpu/probe.js';
-import { readGroupFacts } from '../gpu/read-driver-map.js';
 import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { validateSlurmName } from '../slurm/options.js';
 import type { AppDeps } from './deps.js';
@@ -132,12 +131,11 @@ async function fromMap(
     const probe = await probeDriver(deps.runner, options);
     return { ...probe, cached: false, source: 'gpu-probe' };
   }
-  const access = map.dir ? deps.driverMap : undefined;
-  const me = access?.uid ?? -1;
-  const readings =
-    access && map.dir && !query.refresh
-      ? await readGroupFacts(access.fs, { mapDir: map.dir, writers: [me, ...map.trustedUids], groups })
-      : groups.map(() => []);
+  const read = map.dir ? await readMap(deps, map.dir, map.trustedUids, query.refresh ? [] : groups) : undefined;
+  // A map that could not be read is neither read nor written: every group is learned as if it were empty.
+  const access = read ? deps.driverMap : undefined;
+  const me = read?.uid ?? -1;
+  const readings = groups.map((_, i) => read?.readings[i] ?? []);
   const states = await nodeStates(deps, [...new Set(readings.flat().map((r) => r.node))]);
   const now = Math.floor(deps.now() / 1000);
   const viewer = {
@@ -188,6 +186,20 @@ async function fromMap(
     ms: deps.now() - started,
   });
   return { ...probe, cached: tried.length === 0, source: lowest.source! };
+}
+
+/** Your uid on the map's side and the groups' records; undefined (logged) when the map cannot be read at all. */
+async function readMap(
+  deps: FindDriverDeps,
+  mapDir: string,
+  trustedUids: readonly number[],
+  groups: readonly NodeGroup[],
+): Promise<{ uid: number; readings: Reading[][] } | undefined> {
+  if (!deps.driverMap) return undefined;
+  return deps.driverMap.readGroups({ mapDir, trustedUids, groups }).catch((error: unknown) => {
+    deps.log.warn({ event: 'driver.map-unreadable', dir: mapDir, reason: (error as Error).message });
+    return undefined;
+  });
 }
 
 const knownGroup = (g: NodeGroup, k: Extract<GroupKnowledge, { kind: 'known' }>): GroupProbe => ({

@@ -3,7 +3,7 @@
 import { checkCachedImage } from '../cache/check-cached.js';
 import { findOrSubmitPullJob, pullJobName } from '../cache/pull-job.js';
 import type { Settings } from '../config/resolve.js';
-import { ConfigError } from '../errors.js';
+import { UnmetNeedError } from '../errors.js';
 import type { PullableImage } from '../image/names.js';
 import type { PullMode } from '../job/pull-mode.js';
 import { renderPullScript } from '../job/pull-script.js';
@@ -79,7 +79,7 @@ export async function prepareImage(deps: PrepareDeps, settings: Settings, prepar
 
   if (mode === 'local') {
     if (!imageCacheDir)
-      throw new ConfigError('--pull local needs a shared cache directory', {
+      throw new UnmetNeedError('pull', mode, 'a shared cache directory', {
         hint: 'pass --cache-dir DIR or set "cacheDir" in the config',
       });
     deps.note(`qsub-container: pulling ${image.displayRef} here before submitting`);

@@ -5,7 +5,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { localClusterSide } from '../app/cluster-side.js';
 import type { AppDeps } from '../app/deps.js';
 import { createRegistryAccess } from '../app/registry-access.js';
-import { nodeDriverMapFs, recordFact } from '../gpu/driver-map-fs.js';
+import { localDriverMap } from '../gpu/driver-map-fs.js';
+import { runnerDriverMap } from '../gpu/remote-driver-map.js';
 import type { LogLevel } from '../log/levels.js';
 import type { FetchPort } from '../registry/http.js';
 import { withoutCredentialEnv } from '../registry/secret-env.js';
@@ -76,7 +77,8 @@ export async function compose(
     sleep: (ms: number) => delay(ms, undefined, { signal: interrupt }).catch(() => undefined),
     stateCacheDir: paths.stateCacheDir,
     user,
-    driverMap: remote ? undefined : { fs: nodeDriverMapFs, uid: process.getuid?.() ?? -1, record: recordFact },
+    // The map where the cluster side is: over --host the login node's, read in one command through the runner.
+    driverMap: remote ? runnerDriverMap(runner) : localDriverMap(process.getuid?.() ?? -1),
     runTag,
     readTemplate: async (name: string) => {
       // One turn of the event loop first: submit asks for the template just before it asks the registry, and the reads

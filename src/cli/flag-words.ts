@@ -1,6 +1,6 @@
-// The domain's field names as the command line spells them: a refused value (errors.ts: InvalidValueError) is worded
-// with the flag the user typed, one table for every command.
-import { InvalidValueError, UsageError, type Field } from '../errors.js';
+// The domain's field names as the command line spells them: a refused value (errors.ts: InvalidValueError) or one that
+// lacks a setting (UnmetNeedError) is worded with the flag the user typed, one table for every command.
+import { ConfigError, InvalidValueError, UnmetNeedError, UsageError, type Field } from '../errors.js';
 
 const FLAG_OF: Readonly<Record<Field, string>> = {
   time: '--time',
@@ -36,8 +36,11 @@ const FLAG_OF: Readonly<Record<Field, string>> = {
   pythonUserBase: '--python-user-base',
 };
 
-/** The error as the command line words it; any other error as it is. */
+/** The error as the command line words it, with its exit code; any other error as it is. */
 export function inFlagWords(error: unknown): unknown {
-  if (!(error instanceof InvalidValueError)) return error;
-  return new UsageError(error.wordedFor(FLAG_OF[error.field]), { hint: error.hint, cause: error });
+  if (error instanceof InvalidValueError)
+    return new UsageError(error.wordedFor(FLAG_OF[error.field]), { hint: error.hint, cause: error });
+  if (error instanceof UnmetNeedError)
+    return new ConfigError(error.wordedFor(FLAG_OF[error.field]), { hint: error.hint, cause: error });
+  return error;
 }

@@ -1,24 +1,31 @@
 // The driver map on a real file system: list a writer's directory, read a record without following links, and record
 // a fact as one temp file renamed into place (the protocol of the job's bash: job-templates/_record-node-fact.mustache).
 import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { formatFactRecord, isRecordableNode, type NodeFact } from './driver-facts.js';
 import { recordPath, writerDir } from './driver-map-layout.js';
-import type { DriverMapFs } from './read-driver-map.js';
+import { driverMapOnFs, type DriverMapAccess, type DriverMapFs, type RecordOutcome } from './read-driver-map.js';
+
+/**
+ * node:fs/promises and node:crypto are looked up when the map is read or written, not when this module loads: compose.ts
+ * loads it with every command, a submission with --driver never touches the map, and the two cost ~1 ms and ~2.7 ms
+ * of a dry run's start-up (test/bench/startup.mjs).
+ */
+const fsp = () => process.getBuiltinModule('node:fs/promises');
 
 /** A record is one short line; anything longer is not one, and is not read past this. */
 const MAX_RECORD_BYTES = 4096;
 
 export const nodeDriverMapFs: DriverMapFs = {
   async list(dir) {
-    return readdir(dir).catch(() => undefined);
+    return fsp()
+      .readdir(dir)
+      .catch(() => undefined);
   },
   async readRecord(path) {
     // O_NOFOLLOW: a symlink is not a record; O_NONBLOCK: a FIFO planted by its writer cannot hang the submission.
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
-      () => undefined,
-    );
+    const handle = await fsp()
+      .open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      .catch(() => undefined);
     if (!handle) return undefined;
     try {
       const stat = await handle.stat();
@@ -32,9 +39,6 @@ export const nodeDriverMapFs: DriverMapFs = {
   },
 };
 
-export type RecordOutcome =
-  { readonly kind: 'recorded'; readonly path: string } | { readonly kind: 'refused'; readonly reason: string };
-
 /**
  * Record a fact as `uid` (the warmer's probes, a CPU or GPU probe's answer): into its own directory, made 0755 when
  * missing, refused when that name is a symlink or a directory someone else owns (squatted: the records would not be
@@ -42,6 +46,7 @@ export type RecordOutcome =
  */
 export async function recordFact(mapDir: string, uid: number, fact: NodeFact): Promise<RecordOutcome> {
   if (!isRecordableNode(fact.node)) return { kind: 'refused', reason: `node name ${fact.node} is not a file name` };
+  const { chmod, lstat, mkdir, open, rename, rm } = fsp();
   const dir = writerDir(mapDir, uid);
   const made = await mkdir(dir).then(
     () => true,
@@ -52,7 +57,7 @@ export async function recordFact(mapDir: string, uid: number, fact: NodeFact): P
   if (info.uid !== uid) return { kind: 'refused', reason: `${dir} belongs to uid ${info.uid}, not ${uid}` };
   if (made) await chmod(dir, 0o755); // readable by every user whatever the umask: a trusted account's facts are for all
   const path = recordPath(mapDir, uid, fact.node);
-  const temp = `${dir}/.${fact.node}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const temp = `${dir}/.${fact.node}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}`;
   try {
     const handle = await open(
       temp,
@@ -72,3 +77,6 @@ export async function recordFact(mapDir: string, uid: number, fact: NodeFact): P
     throw error;
   }
 }
+
+/** The map on this machine's file system, as this process's user. */
+export const localDriverMap = (uid: number): DriverMapAccess => driverMapOnFs(nodeDriverMapFs, uid, recordFact);

@@ -20,6 +20,9 @@ export const recordPath = (mapDir: string, uid: number, node: string) => `${writ
 /** The names a writer's directory listing holds as records (temp files start with a dot, and are skipped). */
 export const recordNames = (names: readonly string[]): ReadonlySet<string> => new Set(names.filter(isRecordableNode));
 
+/** Records opened per group at most: a second one answers when the first is stale. */
+export const READS_PER_GROUP = 2;
+
 export interface PlannedRead {
   readonly uid: number;
   readonly node: string;
@@ -34,7 +37,7 @@ export interface PlannedRead {
 export function planFactReads(
   groups: ReadonlyArray<{ readonly nodes: readonly string[] }>,
   listings: ReadonlyArray<{ readonly uid: number; readonly names: ReadonlySet<string> }>,
-  perGroup = 2,
+  perGroup = READS_PER_GROUP,
 ): PlannedRead[][] {
   return groups.map((group) => {
     const plan: PlannedRead[] = [];

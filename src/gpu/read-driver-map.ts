@@ -1,7 +1,44 @@
 // Read a submission's share of the driver map through a file-system port: one listing per trusted writer, then the
 // few records the plan names (src/gpu/driver-map-layout.ts); what they mean is decided by src/gpu/driver-facts.ts.
-import { parseFactRecord, type Reading } from './driver-facts.js';
+import { parseFactRecord, type NodeFact, type Reading } from './driver-facts.js';
 import { planFactReads, recordNames, recordPath, writerDir } from './driver-map-layout.js';
+
+/**
+ * The driver map as a submission uses it: where it runs (this machine's file system, src/gpu/driver-map-fs.ts, or
+ * --host's login node through the Runner, src/gpu/remote-driver-map.ts), who "you" are there, what the trusted
+ * writers recorded for each node group, and a probe's fact recorded as you.
+ */
+export interface DriverMapAccess {
+  /** Your uid on the map's side and, per group, the records read for it (O(groups) file operations). */
+  readGroups(query: GroupsQuery): Promise<{ readonly uid: number; readonly readings: Reading[][] }>;
+  /** Record a fact into `uid`'s own directory (one temp file renamed into place). */
+  record(mapDir: string, uid: number, fact: NodeFact): Promise<RecordOutcome>;
+}
+
+export interface GroupsQuery {
+  readonly mapDir: string;
+  /** Accounts besides you whose records count (the site's driverMap.trustedUids). */
+  readonly trustedUids: readonly number[];
+  /** None: only who you are is asked (a --refresh learns every group again). */
+  readonly groups: ReadonlyArray<{ readonly nodes: readonly string[] }>;
+}
+
+export type RecordOutcome =
+  { readonly kind: 'recorded'; readonly path: string } | { readonly kind: 'refused'; readonly reason: string };
+
+/** You first, then the trusted accounts, each once: the order planFactReads prefers them in. */
+export const writersFor = (uid: number, trustedUids: readonly number[]) => [...new Set([uid, ...trustedUids])];
+
+/** The map through a file-system port, as `uid` (this process on a real one; a fake in tests). */
+export function driverMapOnFs(fs: DriverMapFs, uid: number, record: DriverMapAccess['record']): DriverMapAccess {
+  return {
+    async readGroups({ mapDir, trustedUids, groups }) {
+      if (groups.length === 0) return { uid, readings: [] };
+      return { uid, readings: await readGroupFacts(fs, { mapDir, writers: writersFor(uid, trustedUids), groups }) };
+    },
+    record,
+  };
+}
 
 /** The file-system port of the driver map (src/gpu/driver-map-fs.ts on a real one; a counting fake in the bench). */
 export interface DriverMapFs {

@@ -12,6 +12,8 @@ import { formatFactRecord, knowGroup } from '../../dist/gpu/driver-facts.js';
 import { nodeDriverMapFs } from '../../dist/gpu/driver-map-fs.js';
 import { recordPath, writerDir } from '../../dist/gpu/driver-map-layout.js';
 import { readGroupFacts } from '../../dist/gpu/read-driver-map.js';
+import { remoteReadArgv, runnerDriverMap } from '../../dist/gpu/remote-driver-map.js';
+import { createLocalRunner } from '../../dist/transport/local-runner.js';
 import { recordBench } from '../tools/bench-record.mjs';
 import { median } from '../tools/bench-run.mjs';
 
@@ -138,6 +140,51 @@ void knowGroup;
     `driver map under strace: ${opens} openat on the map (${writers.length} directories + ${GROUPS} records), ` +
       `${getdents} getdents64 calls for ${nodes.length} names per listing`,
   );
+}
+
+// --- 2b. --host's lookup: the same read as one bash command (here through a local runner: the login node's side of
+// it, without the SSH round trip), timed, and its file operations on the map under strace.
+{
+  const remote = runnerDriverMap(createLocalRunner(process.env));
+  const query = { mapDir: map, trustedUids: writers.slice(1), groups };
+  const check = await remote.readGroups(query);
+  if (check.readings.some((r) => r.length === 0)) throw new Error('the --host read missed a group');
+  const remoteTimes = [];
+  for (let i = 0; i < 10; i++) {
+    const t = process.hrtime.bigint();
+    await remote.readGroups(query);
+    remoteTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  let traced = '';
+  if (strace.status === 0) {
+    const trace = join(root, 'trace-remote');
+    const [command, ...args] = remoteReadArgv(map, writers.slice(1), groups);
+    spawnSync('strace', [
+      '-f',
+      '-qq',
+      '-e',
+      'trace=openat,getdents64,newfstatat,stat,lstat,statx',
+      '-o',
+      trace,
+      command,
+      ...args,
+    ]);
+    const onMap = execFileSync('cat', [trace], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes(map));
+    const count = (re) => onMap.filter((l) => re.test(l)).length;
+    traced = `; under strace ${count(/openat\(/)} openat and ${count(/stat/)} stat calls on the map (${writers.length} directories, up to 2 records per group as a submission reads them)`;
+  }
+  console.log(
+    `driver map over --host: one bash command reads the ${GROUPS} groups in ${median(remoteTimes).toFixed(1)} ms median ` +
+      `(bash's start included, SSH's round trip not)${traced}`,
+  );
+  recordBench({
+    id: 'map-host',
+    what: `driver map lookup over --host (remote side), ${nodes.length} nodes`,
+    measured: `${median(remoteTimes).toFixed(1)} ms, 1 command`,
+    goal: 'one command, O(groups) ops',
+  });
 }
 
 // --- 3. The job side: the recorder on a cached start (record current: builtins only) and when it writes.

@@ -7,9 +7,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { holdTestbedLock } from '../tools/bench-lock.mjs';
 import { recordBench } from '../tools/bench-record.mjs';
 import { median, timedRun } from '../tools/bench-run.mjs';
 
+holdTestbedLock(); // the shared testbed: under the e2e lock
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/qsub-container.cjs');
 const KEY = '/var/lib/qsc-testbed/ssh/id_ed25519';

@@ -4,12 +4,14 @@
 // medians and the ratio to the floor (goal ≤ 1.5×). Needs root and the testbed.
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { holdTestbedLock } from '../tools/bench-lock.mjs';
 import { recordBench } from '../tools/bench-record.mjs';
 import { median, timedRun } from '../tools/bench-run.mjs';
 
+holdTestbedLock(); // the shared testbed: under the e2e lock
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/qsub-container.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
@@ -74,6 +76,8 @@ try {
     .filter((l) => l.includes('"event":"registry.http"'))
     .map((l) => JSON.parse(l));
 
+  // The machine is shared: its load says how far to trust the medians (ratios hold better than absolute times).
+  const loadBefore = loadavg()[0];
   const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   const names = Object.keys(variants);
   for (let i = 0; i < RUNS; i++) {
@@ -85,7 +89,8 @@ try {
     }
   }
   const m = Object.fromEntries(names.map((k) => [k, median(times[k])]));
-  console.log(`startup (P1): ${RUNS} runs each, rotating order, as ${USER}, registry from ${USER}'s config`);
+  const load = `load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`;
+  console.log(`startup (P1): ${RUNS} runs each, rotating order, as ${USER}, registry from ${USER}'s config; ${load}`);
   for (const name of names) {
     console.log(
       `  ${variants[name].label.padEnd(30)} median ${m[name].toFixed(0).padStart(4)} ms  ${(m[name] / m.node).toFixed(2)}× node  ${(m[name] / m.floor).toFixed(2)}× floor  [${times[name].map((x) => x.toFixed(0)).join(' ')}]`,
@@ -101,7 +106,7 @@ try {
   recordBench({
     id: 'P1',
     what: 'cold --dry-run --driver D vs the floor: node + the 2 registry GETs (medians)',
-    measured: `${(m.dryRun / m.floor).toFixed(2)}× (${m.dryRun.toFixed(0)} vs ${m.floor.toFixed(0)} ms; node -e 0 ${m.node.toFixed(0)} ms)`,
+    measured: `${(m.dryRun / m.floor).toFixed(2)}× (${m.dryRun.toFixed(0)} vs ${m.floor.toFixed(0)} ms; node -e 0 ${m.node.toFixed(0)} ms; ${load})`,
     goal: '≤ 1.5× floor',
     met: m.dryRun / m.floor <= 1.5,
   });

@@ -7,9 +7,11 @@ import { chownSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planWarm } from '../../dist/cache/plan-warm.js';
+import { holdTestbedLock } from '../tools/bench-lock.mjs';
 import { recordBench } from '../tools/bench-record.mjs';
 import { median } from '../tools/bench-run.mjs';
 
+holdTestbedLock(); // the shared testbed: under the e2e lock
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const timeMs = (fn) => {
   const t = process.hrtime.bigint();

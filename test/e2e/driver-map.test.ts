@@ -4,38 +4,56 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { occupyPartition, type Occupation } from '../support/busy.js';
-import { CLUSTER_USER, freshCacheDir, qsc, queuedJobIds, sh, waitForJob } from '../support/cluster.js';
+import {
+  CLI,
+  CLUSTER_HOME,
+  CLUSTER_USER,
+  freshCacheDir,
+  qsc,
+  queuedJobIds,
+  REGISTRY,
+  sh,
+  waitForJob,
+} from '../support/cluster.js';
 import { runAsNeighbour, NEIGHBOUR } from '../support/neighbour.js';
-import { switchNodeDriver, type DriverChange } from '../support/nodes.js';
+import { MULTI_NODES, MULTI_PARTITION, switchNodeDriver, type DriverChange } from '../support/nodes.js';
 import { removeUserTempDirs, userTempDir } from '../support/user-temp.js';
+import { ownRepository, pushTags, removeTempDirs as removeWarmTempDirs, userFile } from '../support/warm.js';
 
 const PROBE_WAIT = 5;
 const HPCUSER = Number(sh('id', ['-u', CLUSTER_USER]).trim());
 const MALLORY = Number(sh('id', ['-u', NEIGHBOUR]).trim());
 const PROBE_NAMES = 'qsub-container-probe,qsub-container-cpu-probe';
 const roots: string[] = [];
+const outputs: string[] = [];
 let occupation: Occupation | undefined;
 let change: DriverChange | undefined;
 
 afterEach(async () => {
   const held = occupation;
   occupation = undefined;
-  // busy.ts's release waits for the nodes to be idle; when it gives up, say what Slurm showed instead (seen in full
-  // runs of this file on the shared testbed, never in single tests: the cause is still open).
+  // busy.ts's release waits for the nodes to be free (scontrol show node); when it gives up, say what Slurm showed.
   await held?.release().catch((error: unknown) => {
-    console.error(sh('sinfo', ['-h', '-N', '-o', '%N %T']), sh('squeue', ['-h', '-a', '-o', '%i %u %j %T %N %R']));
+    console.error(
+      held.nodes.map((n) => sh('scontrol', ['-o', 'show', 'node', n.node])).join(''),
+      sh('squeue', ['-h', '-a', '-o', '%i %u %j %T %N %R']),
+    );
     throw error;
   });
 });
 afterAll(() => {
   change?.revert();
-  roots.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  [...roots, ...outputs].forEach((d) => rmSync(d, { recursive: true, force: true }));
   removeUserTempDirs();
+  removeWarmTempDirs();
 });
 
-/** A fresh map (1777, as a site makes it), a site config naming it, and an empty tool cache for the cluster user. */
+/**
+ * A fresh map (1777, as a site makes it), a site config naming it, and an empty tool cache for the cluster user. Under
+ * /var/tmp, which every node sees (gpu-multi's nodes each have a /tmp of their own), as a site's shared file system.
+ */
 function site(driverMap: Record<string, unknown> = {}) {
-  const root = mkdtempSync('/tmp/qsc-e2e-driver-map-');
+  const root = mkdtempSync('/var/tmp/qsc-e2e-driver-map-');
   roots.push(root);
   chmodSync(root, 0o755);
   const dir = join(root, 'map');
@@ -45,7 +63,7 @@ function site(driverMap: Record<string, unknown> = {}) {
   writeFileSync(config, JSON.stringify({ probeWaitSeconds: PROBE_WAIT, driverMap: { dir, ...driverMap } }));
   chmodSync(config, 0o644);
   const env = { QSUB_CONTAINER_SITE_CONFIG: config, XDG_CACHE_HOME: userTempDir('qsc-driver-map-cache') };
-  return { dir, env };
+  return { dir, config, env };
 }
 
 async function timed(args: readonly string[], env: Record<string, string>) {
@@ -195,6 +213,62 @@ describe('gpu-mixed with the driver map', () => {
     expect(h100.code, h100.stderr).toBe(0);
     expect(summary(h100.stdout)).toMatchObject({ driver: { version: '580.159.04' } });
     expect([all.ms, h100.ms].every((ms) => ms <= 1000)).toBe(true);
+    expect(queuedJobIds(PROBE_NAMES)).toEqual([]);
+  });
+});
+
+describe('a multi-node job and the driver map', () => {
+  it("a 2-node job records a fact for both of its nodes (the guard's srun step on each)", async () => {
+    const { dir, env } = site();
+    const output = `${CLUSTER_HOME}/qsc-driver-map-multi-${process.pid}.out`;
+    outputs.push(output);
+    const run = await qsc(
+      [
+        ...['--gpu', 'tensorflow', '--driver', '580.159.04', '--tag', '25.02-tf2-py3', '--pull', 'job', '--json'],
+        ...['-p', MULTI_PARTITION, '-N', '2', '--cache-dir', freshCacheDir('driver-map-multi'), '-o', output],
+        ...['--', 'true'],
+      ],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const { jobId } = JSON.parse(run.stdout) as { jobId: string };
+    expect((await waitForJob(jobId)).state).toBe('COMPLETED');
+    for (const node of MULTI_NODES)
+      expect(sh('cat', [join(dir, `u${HPCUSER}`, node)])).toMatch(
+        new RegExp(`^qsc-node-fact/1\\t${node}\\t580\\.159\\.04\\t\\d+\\tjob\\t[^\\t]+\\tNVIDIA H100 80GB HBM3\\n$`),
+      );
+  });
+});
+
+describe('the warmer keeps the map for everyone', () => {
+  it("a warm tick records its partitions' node groups as warmer; another user's detect with all GPUs held reads them, no probe", async () => {
+    // The cluster user plays the site's service account: the site trusts its uid.
+    const { dir, config, env } = site({ trustedUids: [HPCUSER] });
+    const repository = ownRepository('driver-map-warm');
+    pushTags(repository, ['25.02-tf2-py3']);
+    const warmConfig = {
+      registry: REGISTRY,
+      cacheDir: freshCacheDir('driver-map-warm'),
+      cache: { minFree: '1G' },
+      warm: { targets: [{ framework: 'tensorflow', repository, partitions: [MULTI_PARTITION] }] },
+    };
+    const tick = await qsc(['warm', '--once', '--json'], {
+      ...env,
+      QSUB_CONTAINER_CONFIG: userFile('config.json', JSON.stringify(warmConfig)),
+    });
+    expect(tick.code, tick.stderr).toBe(0);
+    expect(sh('cat', [join(dir, `u${HPCUSER}`, 'gpu04')])).toMatch(
+      /^qsc-node-fact\/1\tgpu04\t580\.159\.04\t\d+\twarmer\t/,
+    );
+
+    occupation = await occupyPartition(MULTI_PARTITION);
+    const theirs = await runAsNeighbour([CLI, 'detect', '-p', MULTI_PARTITION, '--json'], {
+      QSUB_CONTAINER_SITE_CONFIG: config,
+    });
+    expect(theirs.code, theirs.stderr).toBe(0);
+    expect(JSON.parse(theirs.stdout)).toEqual([
+      expect.objectContaining({ driverVersion: '580.159.04', source: 'warmer', cached: true }),
+    ]);
     expect(queuedJobIds(PROBE_NAMES)).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 // Every command example of README.md, run on the testbed as the cluster user: the exit code it documents (0 unless
-// `# exit N`) and the output it shows (CONTRIBUTING.md, "README examples"). Jobs it submits are cancelled or waited
-// for, and their output files removed.
+// `# exit N`) and the output it shows (CONTRIBUTING.md, "README examples"). Examples marked as not runnable here are
+// listed with their reasons, each as a test of its own, so none is left out silently. Jobs an example submits are
+// waited for (`--wait`) or cancelled, and their output files removed.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLUSTER_HOME, CLUSTER_USER, E2E_PREFIX, queuedJobIds, runAsUser } from '../support/cluster.js';
+import { CLUSTER_HOME, CLUSTER_USER, E2E_PREFIX, queuedJobIds, runAsUser, sh } from '../support/cluster.js';
 import { matchesShown, readmeExamples } from '../support/readme-examples.js';
 
 const { examples, problems } = readmeExamples(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'));
@@ -16,6 +17,15 @@ const submitted = new Set<string>();
 const jobIds = (text: string) =>
   [...text.matchAll(/submitted job (\d+)|\bpull job (\d+)|"(?:jobId|pullJobId)": (\d+)/g)].map(
     (m) => (m[1] ?? m[2] ?? m[3])!,
+  );
+
+/** The cluster user's queued and running jobs (array tasks by their job id). */
+const usersQueuedJobs = () =>
+  new Set(
+    sh('squeue', ['--noheader', '--format=%i', `--user=${CLUSTER_USER}`])
+      .split('\n')
+      .filter(Boolean)
+      .map((id) => id.split('_')[0]!),
   );
 
 /** Cancel the jobs, wait until they have left the queue, and remove their output files from the user's home. */
@@ -35,8 +45,11 @@ async function cleanUp(ids: readonly string[]): Promise<void> {
 
 describe('README.md examples on the testbed', () => {
   afterAll(() => {
-    // Nothing left behind: none of the jobs the examples submitted is still queued or running.
+    // Nothing left behind: none of the jobs the examples submitted is still queued or running, nor their output files.
     expect(queuedJobIds().filter((id) => submitted.has(id.split('_')[0]!))).toEqual([]);
+    const output = /-(\d+)(_\d+)?\.out$/;
+    expect(readdirSync(CLUSTER_HOME).filter((name) => submitted.has(output.exec(name)?.[1] ?? ''))).toEqual([]);
+    expect(submitted.size).toBeGreaterThan(0);
   });
 
   it('follow the convention, and some cannot run here, each saying why', () => {
@@ -44,11 +57,28 @@ describe('README.md examples on the testbed', () => {
     expect(examples.filter((e) => e.skip !== undefined).every((e) => e.skip!.length > 0)).toBe(true);
   });
 
+  it.each(
+    examples
+      .filter((e) => e.skip !== undefined)
+      .map((e) => [`README.md:${e.line}: not run here: ${e.skip}`, e] as const),
+  )('%s', (_name, example) => {
+    // Reported by name above; the reason is what makes leaving it out visible and deliberate.
+    expect(example.skip!.length).toBeGreaterThan(0);
+  });
+
   it.each(examples.filter((e) => e.skip === undefined).map((e) => [`README.md:${e.line}: ${e.command}`, e] as const))(
     '%s',
     async (_name, example) => {
+      const before = usersQueuedJobs();
       const result = await runAsUser(['sh', '-c', example.command], { PATH });
-      const ids = jobIds(`${result.stdout}\n${result.stderr}`);
+      // The ids the tool printed (a job that already ended is no longer queued), and any new job of the user's that an
+      // example's pipe kept from being printed.
+      const ids = [
+        ...new Set([
+          ...jobIds(`${result.stdout}\n${result.stderr}`),
+          ...[...usersQueuedJobs()].filter((id) => !before.has(id)),
+        ]),
+      ];
       ids.forEach((id) => submitted.add(id));
       try {
         const shown = `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;

@@ -43,7 +43,21 @@ const states = (ids: readonly string[]) =>
   sh('squeue', ['-h', '-j', ids.join(','), '-o', '%T'])
     .split('\n')
     .filter(Boolean);
-const nodeState = (node: string) => sh('sinfo', ['-h', '-n', node, '-o', '%T']).trim().split('\n')[0] ?? '';
+/**
+ * Whether nothing holds a node any more, judged by `scontrol show node` (State, CPUAlloc, AllocTRES): sinfo's %T was
+ * seen saying "mixed" for a minute after every job had left while scontrol already showed IDLE and CPUAlloc=0.
+ */
+export function nodeIsFree(showNode: string): boolean {
+  const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S*)`).exec(showNode)?.[1];
+  const state = field('State') ?? '';
+  return (
+    field('CPUAlloc') === '0' &&
+    !/gres\/gpu/.test(field('AllocTRES') ?? '') &&
+    !/ALLOCATED|MIXED|COMPLETING/.test(state) &&
+    state !== ''
+  );
+}
+const nodeFree = (node: string) => nodeIsFree(sh('scontrol', ['-o', 'show', 'node', node]));
 
 /**
  * Submits, as root, one `sleep` job per node of `partition` holding the node's full GRES with one CPU (`cpus: true`:
@@ -62,7 +76,7 @@ export async function occupyPartition(partition: string, options: { cpus?: boole
       60_000,
       () => jobIds.length === 0 || states(jobIds).length === 0,
     );
-    await until('the nodes to be idle again', 60_000, () => nodes.every((n) => nodeState(n.node) === 'idle'));
+    await until('the nodes to be free again', 60_000, () => nodes.every((n) => nodeFree(n.node)));
   };
   try {
     for (const n of nodes) {

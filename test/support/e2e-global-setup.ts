@@ -1,9 +1,10 @@
 // Before e2e tests: the testbed must be up (tests fail, never skip, without it) and this build installed for its user.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  CLUSTER_HOME,
   CLUSTER_USER,
   E2E_PREFIX,
   SHARED_CACHE,
@@ -34,8 +35,22 @@ function removeRunCacheDirs(runId: string): void {
   }
 }
 
+/**
+ * Slurm's default output files (slurm-<id>.out in the cluster user's home) written since this run started: jobs the
+ * tests submit without -o leave them, and job ids restart with a fresh testbed, so an old file would be read as new.
+ * e2e runs hold one lock (CONTRIBUTING), so what appeared since the start is this run's.
+ */
+function removeRunJobOutputs(startedMs: number): void {
+  for (const name of readdirSync(CLUSTER_HOME)) {
+    if (!/^slurm-\d+(_\d+)?\.out$/.test(name)) continue;
+    const path = join(CLUSTER_HOME, name);
+    if ((statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= startedMs) rmSync(path, { force: true });
+  }
+}
+
 export default async function setup(): Promise<() => void> {
   // Workers inherit the environment, so every test file of this run names its cache directories with this id.
+  const startedMs = Date.now() - 1_000;
   const runId = `${process.pid}${Date.now().toString(36)}`;
   process.env.QSC_E2E_RUN_ID = runId;
   if (process.getuid?.() !== 0) throw new Error('e2e tests run as root (they act as the cluster user through runuser)');
@@ -56,5 +71,8 @@ export default async function setup(): Promise<() => void> {
     );
   }
   execFileSync('bash', ['deploy/install.sh', E2E_PREFIX, '--no-link'], { cwd: ROOT, stdio: 'pipe' });
-  return () => removeRunCacheDirs(runId);
+  return () => {
+    removeRunCacheDirs(runId);
+    removeRunJobOutputs(startedMs);
+  };
 }

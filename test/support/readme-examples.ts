@@ -9,13 +9,17 @@ export interface ReadmeExample {
   readonly exit: number;
   /** Lines shown right after the command: each must match a line of its output (`…` is any text). */
   readonly output: readonly string[];
-  /** Why it cannot run on the testbed (`# not run by the tests: REASON` right above it), or undefined. */
+  /**
+   * Why it cannot run on the testbed, or undefined: `# not run by the tests: REASON` right above it, or
+   * `<!-- not run by the tests: REASON -->` right above its block (for every example of the block).
+   */
   readonly skip: string | undefined;
 }
 
 const FENCE = /^```(\S*)\s*$/;
 const SKIP = /^# not run by the tests:(.*)$/;
 const EXIT = /\s+# exit (\d+)\s*$/;
+const BLOCK_SKIP = /^<!--\s*not run by the tests:(.*?)-->\s*$/;
 
 /** Every example, and every place that breaks the convention (a `$ ` line outside an `sh` block, stray output...). */
 export function readmeExamples(markdown: string): { examples: ReadmeExample[]; problems: string[] } {
@@ -24,6 +28,9 @@ export function readmeExamples(markdown: string): { examples: ReadmeExample[]; p
   let block: string | undefined;
   let current: { line: number; command: string; exit: number; output: string[]; skip: string | undefined } | undefined;
   let skip: { line: number; reason: string } | undefined;
+  // A block marker: the reason every example of the next block cannot run here (the block must follow at once).
+  let blockSkip: { line: number; reason: string } | undefined;
+  let pendingBlockSkip: { line: number; reason: string } | undefined;
   const close = () => {
     if (current) examples.push(current);
     current = undefined;
@@ -32,16 +39,34 @@ export function readmeExamples(markdown: string): { examples: ReadmeExample[]; p
     const line = index + 1;
     const fence = FENCE.exec(text);
     if (fence) {
-      if (block === undefined) block = fence[1] ?? '';
-      else {
+      if (block === undefined) {
+        block = fence[1] ?? '';
+        blockSkip = pendingBlockSkip;
+        pendingBlockSkip = undefined;
+        if (blockSkip && block !== 'sh')
+          problems.push(`line ${blockSkip.line}: "not run by the tests" is above a block that is not sh`);
+      } else {
         close();
         if (skip) problems.push(`line ${skip.line}: "not run by the tests" is followed by no example`);
+        if (blockSkip && !examples.some((e) => e.line > blockSkip!.line))
+          problems.push(`line ${blockSkip.line}: "not run by the tests" is followed by no example`);
         skip = undefined;
+        blockSkip = undefined;
         block = undefined;
       }
       return;
     }
-    if (block === undefined) return;
+    if (block === undefined) {
+      if (pendingBlockSkip)
+        problems.push(`line ${pendingBlockSkip.line}: "not run by the tests" is not right above a block`);
+      pendingBlockSkip = undefined;
+      const marked = BLOCK_SKIP.exec(text);
+      if (marked) {
+        if (marked[1]!.trim() === '') problems.push(`line ${line}: "not run by the tests" without a reason`);
+        pendingBlockSkip = { line, reason: marked[1]!.trim() };
+      }
+      return;
+    }
     if (block !== 'sh') {
       if (text.startsWith('$ ')) problems.push(`line ${line}: a "$ " example outside a fenced sh block`);
       return;
@@ -50,7 +75,7 @@ export function readmeExamples(markdown: string): { examples: ReadmeExample[]; p
       close();
       const exit = EXIT.exec(text);
       const command = (exit ? text.slice(0, exit.index) : text).slice(2).trim();
-      current = { line, command, exit: exit ? Number(exit[1]) : 0, output: [], skip: skip?.reason };
+      current = { line, command, exit: exit ? Number(exit[1]) : 0, output: [], skip: (skip ?? blockSkip)?.reason };
       skip = undefined;
       return;
     }
@@ -68,6 +93,8 @@ export function readmeExamples(markdown: string): { examples: ReadmeExample[]; p
     else problems.push(`line ${line}: output shown with no "$ " command above it`);
   });
   if (block !== undefined) problems.push('a fenced block is not closed');
+  if (pendingBlockSkip)
+    problems.push(`line ${pendingBlockSkip.line}: "not run by the tests" is not right above a block`);
   return { examples, problems };
 }
 

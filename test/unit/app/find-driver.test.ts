@@ -13,6 +13,7 @@ import { recordPath, writerDir } from '../../../src/gpu/driver-map-layout.js';
 import { sinfoNodesArgv } from '../../../src/gpu/node-groups.js';
 import { scontrolShowNodesArgv } from '../../../src/gpu/node-state.js';
 import { probeArgv } from '../../../src/gpu/probe.js';
+import { driverMapOnFs, type DriverMapFs } from '../../../src/gpu/read-driver-map.js';
 import { sinfoPartitionArgv } from '../../../src/slurm/sinfo.js';
 import { testDeps, testSettings, NOW } from '../../support/app-deps.js';
 import { ok, recorded, type Exchange } from '../../support/fake-runner.js';
@@ -27,24 +28,23 @@ const H100 = 'NVIDIA H100 80GB HBM3';
 /** An in-memory driver map: records by path with their owner, and what the use case wrote. */
 function memoryMap(uid = ME): DriverMapAccess & { files: Map<string, { text: string; uid: number }> } {
   const files = new Map<string, { text: string; uid: number }>();
-  return {
-    uid,
-    files,
-    fs: {
-      async list(dir) {
-        const names = [...files.keys()].filter((p) => p.startsWith(`${dir}/`)).map((p) => p.slice(dir.length + 1));
-        return names.length ? names : undefined;
-      },
-      async readRecord(path) {
-        return files.get(path);
-      },
+  const fs: DriverMapFs = {
+    async list(dir) {
+      const names = [...files.keys()].filter((p) => p.startsWith(`${dir}/`)).map((p) => p.slice(dir.length + 1));
+      return names.length ? names : undefined;
     },
-    async record(mapDir, writer, fact) {
-      const path = recordPath(mapDir, writer, fact.node);
-      files.set(path, { text: formatFactRecord(fact), uid: writer });
-      return { kind: 'recorded', path };
+    async readRecord(path) {
+      return files.get(path);
     },
   };
+  return Object.assign(
+    driverMapOnFs(fs, uid, async (mapDir, writer, fact) => {
+      const path = recordPath(mapDir, writer, fact.node);
+      files.set(path, { text: formatFactRecord(fact), uid: writer });
+      return { kind: 'recorded' as const, path };
+    }),
+    { files },
+  );
 }
 
 const fact = (node: string, driver: string, source: FactSource, ageSeconds: number, by: number): NodeFact => ({
@@ -126,6 +126,17 @@ describe('findDriver with the site driver map', () => {
     expect(map.files.get(recordPath(MAP, ME, 'gpu01'))?.text).toMatch(
       /^qsc-node-fact\/1\tgpu01\t580\.159\.04\t\d+\tcpu-probe\t/,
     );
+  });
+
+  it('a map that cannot be read (the login node refused the command) is learned as empty, and not written', async () => {
+    const map = memoryMap();
+    const unreadable = {
+      ...map,
+      readGroups: () => Promise.reject(new Error('exit 255')),
+    };
+    const d = deps([...GENGPU, ok(cpuProbe('gengpu', 'gpu01'), PROC_580)], unreadable);
+    expect(await findDriver(d, settings(), 'gengpu', query)).toMatchObject({ source: 'cpu-probe', cached: false });
+    expect(map.files.size).toBe(0);
   });
 
   it('a fact past the TTL is learned again', async () => {

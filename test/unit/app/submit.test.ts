@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { selectionRequest } from '../../../src/app/selection.js';
 import { submit, type SubmitRequest } from '../../../src/app/submit.js';
-import { ExitCode } from '../../../src/errors.js';
+import { inFlagWords } from '../../../src/cli/flag-words.js';
+import { ExitCode, UnmetNeedError } from '../../../src/errors.js';
 import { sifName } from '../../../src/image/names.js';
 import { findFramework } from '../../../src/ngc/frameworks.js';
 import { SBATCH_ARGV } from '../../../src/slurm/sbatch.js';
@@ -252,6 +253,23 @@ describe('submit, refused', () => {
     const error = await refusal(submit(deps, request({ partition })));
     expect(error).toMatchObject({ exitCode: code, message: expect.stringMatching(message) });
     expect(argvs(deps)).toEqual(exchanges.map((e) => e.argv));
+  });
+
+  it('--pull local without a shared cache directory: a domain error the command line words with its flag (exit 78)', async () => {
+    // The recorded check, asked of the default image directory (no cache directory argument).
+    const missing = recorded('check-cached-missing');
+    const deps = testDeps([{ ...missing, argv: missing.argv.map((arg, i) => (i === 4 ? '' : arg)) }]);
+    const error = await refusal(
+      submit(deps, request({ pullMode: 'local', driver: '580.159.04' }, { cacheDir: undefined })),
+    );
+    expect(error).toBeInstanceOf(UnmetNeedError);
+    expect(error).toMatchObject({ field: 'pull', value: 'local', exitCode: ExitCode.config });
+    expect(inFlagWords(error)).toMatchObject({
+      exitCode: ExitCode.config,
+      message: '--pull local needs a shared cache directory',
+      hint: 'pass --cache-dir DIR or set "cacheDir" in the config',
+    });
+    expect(argvs(deps).filter((argv) => argv[0] === 'bash')).toHaveLength(0);
   });
 
   it.each<[string, number, RegExp]>([

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { inConfigWords } from '../../../src/app/config-words.js';
 import { inFlagWords } from '../../../src/cli/flag-words.js';
-import { ConfigError, ExitCode, UsageError } from '../../../src/errors.js';
+import { ConfigError, ExitCode, UnmetNeedError, UsageError } from '../../../src/errors.js';
 import { validateBind, validateEnv, parseTaskCommands } from '../../../src/job/container-options.js';
 import { choosePullMode } from '../../../src/job/pull-mode.js';
 import { validateConstraints } from '../../../src/ngc/constraints.js';
@@ -38,6 +38,12 @@ describe('the command line words refused values with their flags', () => {
   ])('%#: %s', (fn, words) => {
     expect(asTyped(fn)).toBe(words);
     expect(inFlagWords(refusal(fn))).toBeInstanceOf(UsageError);
+  });
+
+  it('and a value that lacks a setting, keeping its exit code (78)', () => {
+    const worded = inFlagWords(new UnmetNeedError('pull', 'local', 'a shared cache directory', { hint: 'h' }));
+    expect(worded).toBeInstanceOf(ConfigError);
+    expect(worded).toMatchObject({ message: '--pull local needs a shared cache directory', hint: 'h' });
   });
 
   it('leaves other errors alone', () => {

@@ -75,7 +75,34 @@ describe('readmeExamples', () => {
     ]);
   });
 
+  it('reads a marker above a block as the reason for each of its examples', () => {
+    const { examples, problems } = readmeExamples(
+      md(
+        '<!-- not run by the tests: needs root -->',
+        '```sh',
+        '$ npm test',
+        '$ npm run demo    # exit 3',
+        '```',
+        '',
+        '```sh',
+        '$ qsub-container tags x',
+        '```',
+      ),
+    );
+    expect(problems).toEqual([]);
+    expect(examples.map((e) => [e.line, e.exit, e.skip])).toEqual([
+      [3, 0, 'needs root'],
+      [4, 3, 'needs root'],
+      [8, 0, undefined],
+    ]);
+  });
+
   it.each([
+    [md('<!-- not run by the tests: why -->', '', '```sh', '$ qsub-container x', '```'), 'not right above a block'],
+    [md('<!-- not run by the tests: why -->', '```json', '{}', '```'), 'not sh'],
+    [md('<!-- not run by the tests: why -->', '```sh', '# only a comment', '```'), 'followed by no example'],
+    [md('<!-- not run by the tests: -->', '```sh', '$ qsub-container x', '```'), 'without a reason'],
+    [md('text', '<!-- not run by the tests: why -->'), 'not right above a block'],
     [md('```text', '$ qsub-container x', '```'), 'outside a fenced sh block'],
     [md('```sh', 'qsub-container x', '```'), 'no "$ " command above it'],
     [md('```sh', '# not run by the tests:', '$ qsub-container x', '```'), 'without a reason'],
