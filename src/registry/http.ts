@@ -72,7 +72,8 @@ export function createSender(deps: SenderDeps) {
         throw new StoppedError(`stopped while asking registry ${host}`, { cause: error });
       if (attempt >= MAX_RETRIES) {
         throw new UnavailableError(`registry ${host} is unreachable (${describeNetworkError(error)})`, {
-          hint: `check the registry address (--registry or the config's "registry") and that ${new URL(url).origin} answers`,
+          // Not only submit and tags, which have --registry, reach a registry: warm and import do too.
+          hint: `check the registry address (the image reference, the config's "registry" or QSUB_CONTAINER_REGISTRY; submit and tags also take --registry) and that ${new URL(url).origin} answers`,
           cause: error,
         });
       }
