@@ -1,11 +1,11 @@
 // The two sides a command can run against: this machine, or (--host) the cluster's login node, whose settings, files
 // and credentials are read and written through the runner (one snapshot round trip for settings and the auth file).
 import { parseClusterSnapshot, SNAPSHOT_SCRIPT, type ClusterSnapshot } from '../config/cluster-snapshot.js';
-import { loadSettings, parseConfigFile, settingsFromFiles } from '../config/load.js';
+import { filesUnderRule, loadSettings, parseConfigFile, requireNamedFiles, settingsFromFiles } from '../config/load.js';
 import { envLayer } from '../config/resolve.js';
 import { AuthError, UnavailableError } from '../errors.js';
 import { authFileForJob, removeCredentials, removeJobAuthFile, saveCredentials } from '../registry/credentials.js';
-import { removeRemoteCredentials, saveRemoteCredentials } from '../registry/remote-auth-file.js';
+import { readRemoteCredentials, removeRemoteCredentials, saveRemoteCredentials } from '../registry/remote-auth-file.js';
 import { resolveStatePaths, type StatePaths } from '../state/paths.js';
 import type { Runner } from '../transport/runner.js';
 import type { ClusterSide } from './deps.js';
@@ -13,8 +13,9 @@ import type { ClusterSide } from './deps.js';
 export function localClusterSide(paths: StatePaths, env: Readonly<Record<string, string | undefined>>): ClusterSide {
   return {
     hostLabel: undefined,
-    settings: (flags) => loadSettings(paths, env, flags),
+    settings: (flags, userConfig) => loadSettings(paths, env, flags, userConfig),
     toolAuthFile: (settings) => settings.authFile,
+    storedCredentials: () => Promise.resolve(undefined),
     jobAuthFile: async (_settings, host, credentials) =>
       credentials ? authFileForJob(credentials, host, paths.configDir) : undefined,
     credentialStore: (settings) => ({
@@ -50,17 +51,20 @@ export function remoteClusterSide(
   return {
     hostLabel,
     prefetch: () => void read().catch(() => undefined),
-    async settings(flags) {
+    async settings(flags, userConfig = 'any') {
       const { env, files } = await read();
+      const layers = files.map(({ path, text }) => parseConfigFile(`${runner.id}:${path}`, text));
+      requireNamedFiles(layers, env, `the environment of ${runner.id}`);
       return settingsFromFiles(
-        files.map(({ path, text }) => parseConfigFile(`${runner.id}:${path}`, text)),
+        filesUnderRule(layers, env, userConfig),
         { ...envLayer(env, `the environment of ${runner.id}`), source: `${runner.id} environment` },
         flags,
         resolveStatePaths(env, env.HOME ?? '/').configDir,
-        'fix the files named above on the cluster side (README: Configuration)',
+        'fix each file this message names, on the cluster side (README: Configuration)',
       );
     },
     toolAuthFile: () => localAuthFile,
+    storedCredentials: (settings, host) => readRemoteCredentials(runner, settings.authFile, host),
     async jobAuthFile(settings) {
       // Only the file's mode crosses the connection, never its content. The snapshot has it for the default path.
       const { authMode } = await read();

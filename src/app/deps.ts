@@ -1,5 +1,6 @@
 // What the use cases may touch, as one value: cli/compose.ts composes it from the real adapters, tests from fakes. Each
 // use case names the part it needs (Pick<AppDeps, ...>), so a test passes only that.
+import type { UserConfigRule } from '../config/load.js';
 import type { Settings, SettingsFlags } from '../config/resolve.js';
 import type { DriverMapAccess } from '../gpu/read-driver-map.js';
 import type { Logger } from '../log/types.js';
@@ -58,10 +59,18 @@ export interface CredentialStore {
 export interface ClusterSide {
   /** What --host named, for hints; undefined for local runs. */
   readonly hostLabel: string | undefined;
-  /** Settings as that side resolves them (its files and environment), with `flags` as the top layer. */
-  settings(flags: SettingsFlags): Promise<Settings>;
+  /**
+   * Settings as that side resolves them (its files and environment), with `flags` as the top layer; `userConfig`: which
+   * user config counts (config/load.ts: UserConfigRule; the warmer's is "named").
+   */
+  settings(flags: SettingsFlags, userConfig?: UserConfigRule): Promise<Settings>;
   /** The credential file registry requests made from this machine read (over SSH: this machine's own file). */
   toolAuthFile(settings: Settings): string;
+  /**
+   * Over SSH, when this machine has no credentials for the registry: the entry login --remote stored in the cluster
+   * side's file (its path: settings.authFile there). Locally: nothing more to look at.
+   */
+  storedCredentials(settings: Settings, host: string): Promise<FoundCredentials | undefined>;
   /**
    * The auth file the job names by path: over SSH the cluster side's own file (no secret is copied there); locally the
    * tool's file, or a 0600 copy of credentials that came from elsewhere (registry/credentials.ts: authFileForJob).

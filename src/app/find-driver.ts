@@ -37,7 +37,12 @@ export interface DriverQuery {
    * map it keeps for everyone never reaches the readers' TTL.
    */
   readonly asWarmer?: { readonly refreshAfterSeconds: number } | undefined;
+  /** The caller's way around probing, for a failed probe's hint (ProbeOptions.bypass; DRIVER_FLAG_BYPASS for --driver). */
+  readonly bypass?: string | undefined;
 }
+
+/** submit's and tags' way around probing: the commands with --driver. */
+export const DRIVER_FLAG_BYPASS = 'pass --driver VERSION to choose without probing';
 
 /** Where the partition's answer came from: the lowest group's source, or the user's probe cache. */
 export type DriverSource = FactSource | 'cache';
@@ -68,6 +73,7 @@ export async function findDriver(
     probe: settings.driverMap.probe,
     versionFile: settings.driverVersionFile,
     runTag: deps.runTag,
+    bypass: query.bypass,
   };
   const map = settings.driverMap;
   const hasAdmin = Object.keys(map.nodes).length > 0;
@@ -78,7 +84,7 @@ export async function findDriver(
     { runner: deps.runner, cache, now: deps.now, log: deps.log },
     options,
     query.refresh,
-  ).catch((error: unknown) => rethrowBusy(error, settings, []));
+  ).catch((error: unknown) => rethrowBusy(error, settings, [], options.bypass));
   const lowest = found.groups?.find((g) => g.driverVersion === found.driverVersion);
   // A cached answer's groups keep their source; their age is the cache entry's, which it does not say.
   const groups = found.cached ? found.groups?.map((g) => ({ ...g, ageSeconds: undefined })) : found.groups;
@@ -167,7 +173,7 @@ async function fromMap(
       if (access && map.dir) await record(deps, map.dir, me, probed, source, now);
       return { ...probed, source };
     }),
-  ).catch((error: unknown) => rethrowBusy(error, settings, tried));
+  ).catch((error: unknown) => rethrowBusy(error, settings, tried, options.bypass));
   const probe = lowestOf(options.partition, answers);
   const lowest = answers.find((a) => a.driverVersion === probe.driverVersion)!;
   deps.log.info({
@@ -242,13 +248,18 @@ async function record(
 }
 
 /** A busy partition's probe failure, told with what was tried and the ways out (exit 75). */
-function rethrowBusy(error: unknown, settings: Settings, probedNodes: readonly string[]): never {
+function rethrowBusy(
+  error: unknown,
+  settings: Settings,
+  probedNodes: readonly string[],
+  bypass: string | undefined,
+): never {
   if (!(error instanceof TemporaryError)) throw error;
   const map = settings.driverMap.dir
     ? `the driver map (${settings.driverMap.dir}) holds no current fact you trust for ${probedNodes.length ? probedNodes.join(', ') + "'s node group" : 'it'}, and `
     : 'no driver map is configured, and ';
   throw new TemporaryError(`${error.message}: ${map}nothing else knows this partition's driver`, {
-    hint: `wait until a CPU is free and retry, pass --driver VERSION to choose without probing, or ask the site's admins to enable the warmer (warm --daemon keeps the driver map current)`,
+    hint: `wait until a CPU is free and retry, ${bypass ? `${bypass}, ` : ''}or ask the site's admins to enable the warmer (warm --daemon keeps the driver map current)`,
     cause: error,
   });
 }

@@ -3,6 +3,7 @@
 import { InterruptedError, RefusedError } from '../errors.js';
 import { followJob, neverStarts, tailArgv } from '../slurm/follow-job.js';
 import { jobExitCode, type JobStatus } from '../slurm/job-state.js';
+import { sshCommandFor } from '../transport/host-arg.js';
 import type { AppDeps } from './deps.js';
 
 export type FollowDeps = Pick<AppDeps, 'runner' | 'note' | 'sleep' | 'signal'> & {
@@ -38,7 +39,7 @@ export function printTail(tail: Tail, note: (text: string) => void, lines: (text
 }
 
 export async function followSubmitted(deps: FollowDeps, jobId: string, pullJobId?: string): Promise<Followed> {
-  const cancel = deps.hostLabel ? `ssh ${deps.hostLabel} scancel ${jobId}` : `scancel ${jobId}`;
+  const cancel = deps.hostLabel ? `${sshCommandFor(deps.hostLabel)} scancel ${jobId}` : `scancel ${jobId}`;
   const stopped = () =>
     new InterruptedError(`stopped following job ${jobId}; the job keeps running`, { hint: `to cancel it: ${cancel}` });
   if (pullJobId) {
@@ -53,7 +54,9 @@ export async function followSubmitted(deps: FollowDeps, jobId: string, pullJobId
       throw new RefusedError(
         `pull job ${pullJobId} ended ${pull.status.state}, so job ${jobId} can never start (its dependency can never be satisfied: DependencyNeverSatisfied)`,
         {
-          hint: 'see the pull job output above, then submit again: a new pull job is made',
+          hint: tail
+            ? 'see the pull job output above, then submit again: a new pull job is made'
+            : 'its output could not be read; submit again: a new pull job is made',
         },
       );
     }

@@ -9,7 +9,7 @@ import { judge, selectTag, type Candidate, type Selection, type Verdict } from '
 import { formatReference, parseRegistry, type RegistryEndpoint } from '../registry/reference.js';
 import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import type { AppDeps } from './deps.js';
-import { findDriver } from './find-driver.js';
+import { DRIVER_FLAG_BYPASS, findDriver } from './find-driver.js';
 import { selectOptions, type SelectionRequest } from './selection.js';
 
 export type TagsDeps = Pick<AppDeps, 'runner' | 'registry' | 'now' | 'log' | 'note' | 'stateCacheDir' | 'driverMap'>;
@@ -54,7 +54,7 @@ export async function listTags(deps: TagsDeps, request: TagsRequest): Promise<Ta
   let gpuNames = request.gpuName === undefined ? [] : [request.gpuName];
   const partition = request.partition ?? (driver === undefined ? settings.gpuPartition : undefined);
   if (driver === undefined && partition !== undefined) {
-    const probe = await findDriver(deps, settings, partition, request);
+    const probe = await findDriver(deps, settings, partition, { ...request, bypass: DRIVER_FLAG_BYPASS });
     driver = probe.driverVersion;
     if (request.gpuName === undefined) gpuNames = probe.gpus.map((g) => g.name);
   }

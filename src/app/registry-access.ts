@@ -38,20 +38,24 @@ export function createRegistryAccess(deps: RegistryAccessDeps): RegistryAccess {
     async client(endpoint, settings) {
       // Over SSH the registry is queried from here with this machine's credentials; the job names the cluster side's file.
       const toolFile = deps.cluster.toolAuthFile(settings);
-      const credentials = await findCredentials(endpoint.host, deps.env, {
-        toolFile,
-        home: deps.env.HOME ?? '',
-        registry: settings.registry,
-      });
+      // Then, over SSH, those login --remote stored on the cluster side (one more round trip, only when none are here).
+      const credentials =
+        (await findCredentials(endpoint.host, deps.env, {
+          toolFile,
+          home: deps.env.HOME ?? '',
+          registry: settings.registry,
+        })) ?? (await deps.cluster.storedCredentials(settings, endpoint.host));
       deps.log.debug({
         event: 'registry.credentials',
         registry: endpoint.host,
         source: credentials?.source ?? 'none',
         user: credentials?.username ?? null,
       });
+      const { hostLabel } = deps.cluster;
       const client = createRegistryClient(endpoint, {
         fetch: deps.fetch,
         credentials,
+        clusterFile: hostLabel === undefined ? undefined : { hostLabel, path: settings.authFile },
         blobCache: createFileBlobCache(join(deps.stateCacheDir, 'blobs')),
         challengeCache: createFileChallengeCache(deps.stateCacheDir, endpoint),
         log: deps.log,

@@ -13,7 +13,7 @@ import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { interpretSbatch, SBATCH_ARGV } from '../slurm/sbatch.js';
 import { renderTemplate } from '../templates/render.js';
 import type { AppDeps } from './deps.js';
-import { findDriver, type DriverSource } from './find-driver.js';
+import { DRIVER_FLAG_BYPASS, findDriver, type DriverSource } from './find-driver.js';
 import type { Prepared } from './prepare-image.js';
 import { selectOptions, type SelectionRequest } from './selection.js';
 
@@ -105,7 +105,9 @@ function requireDigest(digest: string | undefined): string {
 export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<SubmitResult> {
   const { settings, target, partition, gpus } = request;
   const probe =
-    gpus > 0 && request.driver === undefined ? await findDriver(deps, settings, partition, request) : undefined;
+    gpus > 0 && request.driver === undefined
+      ? await findDriver(deps, settings, partition, { ...request, bypass: DRIVER_FLAG_BYPASS })
+      : undefined;
   const driver = request.driver ?? probe?.driverVersion;
   const select = selectOptions(request.selection, probe?.gpus.map((g) => g.name) ?? []);
 

@@ -30,7 +30,7 @@ export interface WarmRequest {
 export function warmableCacheDir(settings: Settings): string {
   if (!settings.cacheDir)
     throw new ConfigError('warm needs a cache directory', {
-      hint: 'pass --cache-dir DIR or set "cacheDir" in the site config',
+      hint: 'pass --cache-dir DIR or set "cacheDir" in the site config (warm reads no personal config unless QSUB_CONTAINER_CONFIG names one)',
     });
   if (settings.warm.targets.length === 0)
     throw new ConfigError('warm has no targets', {

@@ -3,6 +3,7 @@
 import {
   COMMANDS,
   type COMMON_OPTIONS,
+  type LOCAL_OPTIONS,
   type CommandName,
   type CommandSpec,
   type OptionSpec,
@@ -45,6 +46,8 @@ type ArgsOf<C extends CommandSpec> = Flatten<
 >;
 
 export type CommonArgs = FieldsOf<typeof COMMON_OPTIONS>;
+/** What every command has, --host's fields only where it takes them (not cache, warm, import). */
+export type AnyCommandArgs = FieldsOf<typeof LOCAL_OPTIONS> & Partial<CommonArgs>;
 /** Tag-selection flags shared by submit and tags (validated in app/selection.ts). */
 export type SelectionArgs = FieldsOf<typeof SELECTION_OPTIONS>;
 

@@ -16,7 +16,7 @@ import { resolveStatePaths } from '../state/paths.js';
 import { currentUser } from '../state/user.js';
 import { createLocalRunner } from '../transport/local-runner.js';
 import { stoppableRunner, type StoppableRunner } from '../transport/stoppable-runner.js';
-import type { CommonArgs } from './args.js';
+import type { AnyCommandArgs } from './args.js';
 import type { CliIo } from './io.js';
 
 const TEMPLATE_DIR = new URL('../../job-templates/', import.meta.url);
@@ -27,7 +27,7 @@ export interface Composed {
 }
 
 export async function compose(
-  command: { readonly name: string; readonly args: CommonArgs & { readonly logLevel: LogLevel } },
+  command: { readonly name: string; readonly args: AnyCommandArgs & { readonly logLevel: LogLevel } },
   env: NodeJS.ProcessEnv,
   interrupt: AbortSignal,
 ): Promise<Composed> {
@@ -42,13 +42,8 @@ export async function compose(
     readFile: (path) => readFile(path, 'utf8'),
     readSecret: async (prompt, fromStdin) => (await import('./read-secret.js')).readSecret(prompt, fromStdin),
   };
-  const { host, acceptNewHostKey, sshClient } = command.args;
-  // The cache lives on the cluster's filesystems: these run where it is. Refused before any SSH connection is made.
-  if (host && (command.name === 'cache' || command.name === 'warm' || command.name === 'import')) {
-    throw new UsageError(`${command.name} with --host is not supported`, {
-      hint: `run it on the cluster: ssh ${host} qsub-container ${command.name} ...`,
-    });
-  }
+  // cache, warm and import take no --host (options.ts: runsOnCluster; build-cli.ts refuses it in a sentence).
+  const { host, acceptNewHostKey = false, sshClient } = command.args;
   // SSH is loaded only when --host asks for it: local runs do not pay for ssh2.
   const remote = host
     ? await (

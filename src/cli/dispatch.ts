@@ -1,7 +1,8 @@
 // Run one parsed command with the composed adapters (compose.ts). The commands a submission-time process needs load
 // with this module (one chunk of the bundle); those that touch the cache's files (cache, warm, import: node:fs/promises,
 // node:crypto) load on demand.
-import { ExitCode } from '../errors.js';
+import { ExitCode, NoGpuError } from '../errors.js';
+import { PartitionWithoutGpuError } from '../gpu/probe.js';
 import type { ParsedCommand } from './args.js';
 import { detectCommand } from './commands/detect.js';
 import { loginCommand } from './commands/login.js';
@@ -29,7 +30,8 @@ export async function dispatch(
   stop.setCleanup(release);
   try {
     // --wait: a stop ends following the job, never the job (app/follow-job.ts).
-    if (command.name === 'submit') return (await submitCommand(command.args, deps, io)) ?? ExitCode.ok;
+    if (command.name === 'submit')
+      return (await submitCommand(command.args, deps, io).catch(withSubmitWays)) ?? ExitCode.ok;
     if (command.name === 'login' || command.name === 'logout') await loginCommand(command, deps, io);
     else if (command.name === 'tags') await tagsCommand(command.args, deps, io);
     else if (command.name === 'detect') await detectCommand(command.args, deps, io);
@@ -41,4 +43,10 @@ export async function dispatch(
   } finally {
     await release();
   }
+}
+
+/** submit's own way out of a partition without GPUs, which the other commands lack: its --gpu. */
+export function withSubmitWays(error: unknown): never {
+  if (!(error instanceof PartitionWithoutGpuError)) throw error;
+  throw new NoGpuError(error.message, { hint: `${error.hint}, or drop --gpu for a CPU job`, cause: error });
 }

@@ -41,6 +41,12 @@ function commandWord(argv: readonly string[]): string | undefined | typeof DEFER
   return undefined;
 }
 
+/** The command word as yargs finds it (see commandWord), or undefined where there is none or the reader cannot tell. */
+export function commandWordOf(argv: readonly string[]): string | undefined {
+  const word = commandWord(argv);
+  return word === DEFER ? undefined : word;
+}
+
 /**
  * argv read against `definitions` as yargs-parser reads it under PARSER_CONFIGURATION (options.ts), for the spellings people
  * use: `--name value`, `--name=value`, `-n value`, `--flag`, `--no-flag`, `--flag=true|false`, repeats, and `--`. Every

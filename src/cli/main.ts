@@ -1,7 +1,7 @@
 // Entry: parse, run the command (dispatch.ts composes the real adapters and runs it), turn any error into one stderr
 // line (in flag words: flag-words.ts) and an exit code. A signal or a closed pipe stops the run (stop.ts).
 import { exitCodeFor, ExitCode, formatErrorLine, InterruptedError, StoppedError } from '../errors.js';
-import { parseCommand } from './build-cli.js';
+import { asksForVersion, helpWordAsFlag, parseCommand } from './build-cli.js';
 import { inFlagWords } from './flag-words.js';
 import { exitCodeForStop, watchForStop, type Stop } from './stop.js';
 
@@ -12,13 +12,18 @@ let processStop: Stop | undefined;
  * something would still hold the exit back (the bin passes process.exit).
  */
 export async function main(
-  argv: readonly string[],
+  given: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   exit: (code: number) => void = () => {},
 ): Promise<number> {
   // Handlers on stdout and stderr from the first byte: even --help's output may go to a reader that went away.
   const stop = (processStop ??= watchForStop({ exit }));
   try {
+    const argv = helpWordAsFlag(given);
+    if (asksForVersion(argv)) {
+      process.stdout.write(`${await (await import('./version.js')).readVersion()}\n`);
+      return stoppedOr(stop, ExitCode.ok);
+    }
     if (argv.includes('--help')) {
       const { renderedHelp } = await import('./help-texts.js');
       const text = await renderedHelp(argv, new URL('./', import.meta.url));

@@ -31,6 +31,8 @@ export interface CommandSpec {
   /** The words after `--` are the typed field `command`. */
   readonly takesCommand?: true;
   readonly examples?: readonly (readonly [command: string, what: string])[];
+  /** Runs only where the cache's files are (no --host options): why, for the refusal of a --host. */
+  readonly runsOnCluster?: string;
 }
 
 export const SCRIPT_NAME = 'qsub-container';
@@ -46,11 +48,18 @@ export const PARSER_CONFIGURATION: Readonly<Record<string, boolean>> = {
 
 const flag = (describe: string) => ({ type: 'boolean', default: false, describe }) as const;
 
+/** The program's own flag, taken before any command (main.ts answers it; its value is package.json's). */
+export const VERSION_FLAG = { name: 'version', describe: "print qsub-container's version and exit" } as const;
+
 /** Every command takes these. */
-export const COMMON_OPTIONS = {
+export const LOCAL_OPTIONS = {
   json: flag('print results as JSON on stdout'),
   'log-level': { choices: LOG_LEVELS, default: 'warn', describe: 'stderr log level (pino JSON lines)' },
   refresh: flag('re-probe the driver even when a cached answer is fresh'),
+} as const satisfies OptionSpecs;
+
+/** Every command but those that run where the cache is (runsOnCluster) takes these too. */
+export const HOST_OPTIONS = {
   host: { type: 'string', describe: 'submit over SSH: a host profile, ~/.ssh/config alias or user@host[:port]' },
   'accept-new-host-key': flag("trust and record a host's key seen for the first time"),
   'ssh-client': {
@@ -58,6 +67,11 @@ export const COMMON_OPTIONS = {
     describe: 'SSH client for --host: your ssh (MFA, ControlMaster) or the built-in one',
   },
 } as const satisfies OptionSpecs;
+
+export const COMMON_OPTIONS = { ...LOCAL_OPTIONS, ...HOST_OPTIONS } as const satisfies OptionSpecs;
+
+/** Why cache, warm and import take no --host. */
+const ON_CLUSTER = "it works on the cache's files, so it runs on the cluster";
 
 /** Where on the cluster: submit and tags. */
 const SLURM_TARGET_OPTIONS = {
@@ -202,9 +216,10 @@ export const COMMANDS = {
   },
   cache: {
     describe: 'the shared image cache: ls, verify (quarantine bad SIFs), prune (LRU, never what jobs need)',
+    runsOnCluster: ON_CLUSTER,
     positionals: { action: { choices: ['ls', 'verify', 'prune'] } },
     options: {
-      ...COMMON_OPTIONS,
+      ...LOCAL_OPTIONS,
       'cache-dir': { type: 'string', describe: 'shared SIF cache directory (default: config "cacheDir")' },
       'max-size': {
         type: 'string',
@@ -216,9 +231,10 @@ export const COMMANDS = {
   },
   warm: {
     describe: "pull the images the site's targets select into the shared cache",
+    runsOnCluster: ON_CLUSTER,
     positionals: {},
     options: {
-      ...COMMON_OPTIONS,
+      ...LOCAL_OPTIONS,
       'cache-dir': { type: 'string', describe: 'shared SIF cache directory (default: config "cacheDir")' },
       once: flag('run one tick and exit (the default without --daemon)'),
       daemon: flag('run ticks on the config\'s "warm.schedule" until SIGTERM'),
@@ -242,6 +258,7 @@ export const COMMANDS = {
   },
   import: {
     describe: 'cache an image made elsewhere (docker save, skopeo) as the SIF submit would use',
+    runsOnCluster: ON_CLUSTER,
     positionals: {
       source: {
         type: 'string',
@@ -249,7 +266,7 @@ export const COMMANDS = {
       },
     },
     options: {
-      ...COMMON_OPTIONS,
+      ...LOCAL_OPTIONS,
       as: { type: 'string', describe: 'the image a file is, e.g. nvcr.io/nvidia/pytorch:24.10-py3' },
       'cache-dir': { type: 'string', describe: 'shared SIF cache directory' },
       via: {

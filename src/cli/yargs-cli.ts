@@ -3,7 +3,16 @@
 import type { Argv, Options, PositionalOptions } from 'yargs';
 import { UsageError } from '../errors.js';
 import type { ReadArgv } from './fast-parse.js';
-import { COMMANDS, PARSER_CONFIGURATION, SCRIPT_NAME, USAGE, type CommandSpec, type OptionSpec } from './options.js';
+import { readVersion } from './version.js';
+import {
+  COMMANDS,
+  PARSER_CONFIGURATION,
+  SCRIPT_NAME,
+  USAGE,
+  VERSION_FLAG,
+  type CommandSpec,
+  type OptionSpec,
+} from './options.js';
 
 /** An option as yargs takes it: a fresh copy (yargs may keep and change what it is given), without our own keys. */
 function yargsOption({ repeatable: _, ...spec }: OptionSpec): Options & PositionalOptions {
@@ -14,8 +23,11 @@ function yargsOption({ repeatable: _, ...spec }: OptionSpec): Options & Position
   };
 }
 
-/** yargs configured from the declaration (options.ts): help text and usage errors in yargs' words. */
-export function defineCli(root: Argv) {
+/**
+ * yargs configured from the declaration (options.ts): help text and usage errors in yargs' words. `version` only
+ * fills yargs' --version answer; main.ts answers --version before any parse.
+ */
+export function defineCli(root: Argv, version = '') {
   let cli = root.scriptName(SCRIPT_NAME).usage(USAGE).parserConfiguration(PARSER_CONFIGURATION);
   for (const [name, command] of Object.entries(COMMANDS) as [string, CommandSpec][]) {
     const words = Object.keys(command.positionals).map((key) => `<${key}>`);
@@ -31,7 +43,7 @@ export function defineCli(root: Argv) {
     cli
       .strict()
       .help()
-      .version(false)
+      .version(VERSION_FLAG.name, VERSION_FLAG.describe, version)
       // English whatever the user's LANG: yargs would otherwise mix its translated labels and usage errors with our
       // English descriptions and hints, and the help the build renders ahead (help-texts.ts) could not match.
       .locale('en')
@@ -50,7 +62,7 @@ export async function parseWithYargs(argv: readonly string[]): Promise<ReadArgv>
   const { default: yargs } = await import('yargs');
   let helpText = '';
   // yargs types its argv loosely; under PARSER_CONFIGURATION its values are words, flags and their lists.
-  const parsed = (await defineCli(yargs()).parseAsync([...argv], {}, (_error, _argv, output) => {
+  const parsed = (await defineCli(yargs(), await readVersion()).parseAsync([...argv], {}, (_error, _argv, output) => {
     helpText = output;
   })) as ReadArgv;
   // yargs answers the word `help` too (`cache help`, `tags pytorch help`) with the command's help, without setting

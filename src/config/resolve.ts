@@ -56,6 +56,8 @@ export interface Settings {
   readonly sshClient: SshClient | undefined;
   /** SBATCH_* of the environment sbatch runs in (this machine's, or the cluster side's for --host): sbatch-env.ts. */
   readonly sbatchEnv: SbatchEnv;
+  /** The config files these settings were read from (those that exist), lowest precedence first: for messages. */
+  readonly configFiles: readonly string[];
 }
 
 type Key = keyof Settings;
@@ -108,6 +110,8 @@ export interface ConfigLayer {
   readonly values: unknown;
   /** The environment layer's SBATCH_* values, which no setting holds whole (sbatch reads them itself). */
   readonly sbatch?: SbatchEnv;
+  /** A config file's layer (its source is the file's path). */
+  readonly file?: true;
 }
 
 export interface Resolution {
@@ -232,6 +236,7 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
       hosts: merged.hosts ?? {},
       sshClient: merged.sshClient,
       sbatchEnv: layers.find((l) => l.sbatch)?.sbatch ?? readSbatchEnv({}, 'your environment'),
+      configFiles: layers.flatMap((l) => (l.file && l.values !== undefined ? [l.source] : [])),
     },
     errors,
   };

@@ -32,6 +32,13 @@ export const stopRequested = () =>
 export async function runWarmer(deps: WarmerDeps, request: WarmerRequest): Promise<WarmerOutcome> {
   const { settings } = request;
   const cacheDir = warmableCacheDir(settings);
+  // What it works on, first: an account that is also a user must see which cache and which files it took.
+  deps.log.info({
+    event: 'warm.start',
+    cacheDir,
+    configFiles: settings.configFiles,
+    mode: request.daemon ? 'daemon' : request.dryRun ? 'dry-run' : 'once',
+  });
   // As jobs do (mkdir -p in the pull block): the first warm of a new cache creates it.
   if (!request.dryRun) await mkdir(cacheDir, { recursive: true });
   const template = await deps.readTemplate(PULL_TEMPLATE);

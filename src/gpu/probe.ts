@@ -48,6 +48,11 @@ export interface ProbeOptions {
   readonly versionFile?: string | undefined;
   /** Unique to one run of the tool and carried in its probes' job names, so stopping that run cancels them by name. */
   readonly runTag?: string | undefined;
+  /**
+   * The way around probing that the caller offers, named in a failed probe's hint (submit and tags: "pass --driver
+   * VERSION ..."); undefined where there is none (detect, the warmer), so no hint names a flag the command lacks.
+   */
+  readonly bypass?: string | undefined;
 }
 
 export const PROBE_JOB_NAME = 'qsub-container-probe';
@@ -79,6 +84,14 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
   ];
 }
 
+const PICK_GPU_PARTITION = "pick a GPU partition (sinfo -o '%P %G' shows which have gpu)";
+
+/**
+ * The partition has no GPU node at all. Its hint is the same for every command; submit adds "drop --gpu" (a flag
+ * detect, tags and the warmer do not have).
+ */
+export class PartitionWithoutGpuError extends NoGpuError {}
+
 export async function checkPartition(runner: Runner, partition: string): Promise<void> {
   const result = await runner.run({ argv: sinfoPartitionArgv(partition), timeoutMs: 30_000 });
   if (result.code === 127)
@@ -105,8 +118,8 @@ export async function checkPartition(runner: Runner, partition: string): Promise
     });
   }
   if (gpuTypes(info).length === 0) {
-    throw new NoGpuError(`partition ${partition} has no GPUs (its nodes have no gpu GRES)`, {
-      hint: "pick a GPU partition (sinfo -o '%P %G' shows which have gpu), or drop --gpu for a CPU job",
+    throw new PartitionWithoutGpuError(`partition ${partition} has no GPUs (its nodes have no gpu GRES)`, {
+      hint: PICK_GPU_PARTITION,
     });
   }
 }
@@ -167,7 +180,8 @@ interface NodeDriver {
   readonly source: 'cpu-probe' | 'gpu-probe';
 }
 
-const BYPASS = 'pass --driver VERSION to choose without probing';
+/** ", or <the caller's way around probing>", or nothing. */
+const orBypass = (options: ProbeOptions) => (options.bypass ? `, or ${options.bypass}` : '');
 /** srun's words when --immediate ran out or the pinned node has nothing free. */
 const BUSY = /immediate|busy|unable to allocate resources: .*(?:timeout|not available now)/i;
 
@@ -196,12 +210,12 @@ async function probeNode(runner: Runner, options: ProbeOptions, node: string | u
   if (result.timedOut || BUSY.test(result.stderr))
     throw new TemporaryError(
       `no CPU of ${options.partition} (node ${node}) was free for the driver probe within ${options.waitSeconds}s`,
-      { hint: `retry later, or ${BYPASS}` },
+      { hint: `retry later${orBypass(options)}` },
     );
   if (result.code === 3 || parsed.kind === 'no-driver') return gpuProbeNode(runner, options, node);
   throw new DataError(
     `the driver probe on ${options.partition} (node ${node}) failed: ${lastLine(result.stderr || result.stdout)}`,
-    { hint: `tell the cluster admins, or ${BYPASS}` },
+    { hint: `tell the cluster admins${orBypass(options)}` },
   );
 }
 
@@ -211,15 +225,14 @@ async function gpuProbeNode(runner: Runner, options: ProbeOptions, node: string 
   if (parsed.kind === 'ok' && parsed.driverVersion)
     return { driverVersion: parsed.driverVersion, gpus: parsed.gpus, source: 'gpu-probe' };
   const where = node ? `${options.partition} (node ${node})` : options.partition;
-  const bypass = `or ${BYPASS}`;
   if (result.timedOut || BUSY.test(result.stderr)) {
     throw new TemporaryError(`no GPU of ${where} was free to run nvidia-smi within ${options.waitSeconds}s`, {
-      hint: `retry later, ${bypass}`,
+      hint: `retry later${orBypass(options)}`,
     });
   }
   if (parsed.kind === 'failure' && parsed.reason !== 'unparseable') {
     throw new DataError(`nvidia-smi on ${where} failed: ${parsed.message}`, {
-      hint: `the node's driver is broken or being upgraded: tell the cluster admins, ${bypass}`,
+      hint: `the node's driver is broken or being upgraded: tell the cluster admins${orBypass(options)}`,
     });
   }
   if (/gres|generic resource|node configuration/i.test(result.stderr)) {
@@ -229,9 +242,7 @@ async function gpuProbeNode(runner: Runner, options: ProbeOptions, node: string 
   }
   throw new DataError(
     `could not read a driver version from nvidia-smi on ${where}: ${lastLine(result.stdout + result.stderr)}`,
-    {
-      hint: bypass,
-    },
+    { hint: `tell the cluster admins${orBypass(options)}` },
   );
 }
 

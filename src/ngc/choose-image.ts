@@ -5,7 +5,7 @@ import type { RegistryClient } from '../registry/client.js';
 import { formatReference, type ImageReference, type RegistryEndpoint } from '../registry/reference.js';
 import { driverRequirement } from './compat.js';
 import { cudaFits, describeConstraints, matchingTags, NO_CONSTRAINTS, type Constraints } from './constraints.js';
-import type { Framework } from './frameworks.js';
+import { frameworkOfRepository, type Framework } from './frameworks.js';
 import { seedRow } from './seed.js';
 import { parseNgcTag } from './tags.js';
 import {
@@ -161,8 +161,13 @@ async function checkNamedImage(
   if (!verdict.compatible) {
     if (options.force)
       return { reference, candidate, verdict, why: `${name} forced (--force) although it ${verdict.why}` };
+    // The framework by name when it is one (a --tag, or an image of its repository): its tags command is then exact.
+    const framework = frameworkOfRepository(reference.repository)?.name;
+    const older = framework
+      ? `pick an older tag (qsub-container tags ${framework} --driver ${driver} lists them)`
+      : `pick an older tag of ${reference.repository}`;
     throw new RefusedError(`${name} cannot run on driver ${driver}: it ${verdict.why}`, {
-      hint: 'pick an older tag (qsub-container tags <framework> --driver D lists them), a partition with a newer driver, or --force to submit anyway',
+      hint: `${older}, a partition with a newer driver, or --force to submit anyway`,
     });
   }
   return { reference, candidate, verdict, why: `${name} ${verdict.why}` };

@@ -28,6 +28,10 @@ export const FRAMEWORKS: readonly Framework[] = [
   ngc('tritonserver', 'py3', 'NVIDIA_TRITON_SERVER_VERSION'),
 ];
 
+/** The framework whose images live in this repository (nvidia/pytorch → pytorch), if any. */
+export const frameworkOfRepository = (repository: string): Framework | undefined =>
+  FRAMEWORKS.find((f) => f.repository === repository);
+
 export function findFramework(name: string): Framework | undefined {
   return FRAMEWORKS.find((f) => f.name === name.toLowerCase());
 }

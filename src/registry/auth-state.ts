@@ -114,7 +114,7 @@ export function createAuthState(deps: AuthStateDeps) {
         response = await send(url.toString(), { headers });
       }
       if (response.status === 401 || response.status === 403)
-        throw creds ? refusedCredentials(facts, response.status) : missingCredentials(deps.host);
+        throw creds ? refusedCredentials(facts, response.status) : missingCredentials(deps.facts);
       if (!response.ok) throw new UnavailableError(`token service ${url.host} answered HTTP ${response.status}`);
       const issued = readTokenAnswer(await response.json().catch(() => undefined), now());
       if (!issued) throw new UnavailableError(`token service ${url.host} returned no token`);

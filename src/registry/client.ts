@@ -12,6 +12,7 @@ import {
   missingCredentials,
   notFound,
   refusedCredentials,
+  type ClusterAuthFile,
   type CredentialFacts,
 } from './hints.js';
 import type { RegistryEndpoint } from './reference.js';
@@ -41,6 +42,8 @@ export interface ChallengeCache {
 export interface RegistryClientDeps {
   readonly fetch: FetchPort;
   readonly credentials: RegistryCredentials | undefined;
+  /** With --host: the cluster side's auth file, also looked in (named when neither side had credentials). */
+  readonly clusterFile?: ClusterAuthFile | undefined;
   readonly blobCache: BlobCache | undefined;
   /** When given, the scheme learned from a 401 is remembered, and used up front by later runs (one round trip less). */
   readonly challengeCache?: ChallengeCache;
@@ -87,7 +90,12 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
     timeoutMs: deps.timeoutMs ?? 30_000,
   });
   const creds = deps.credentials;
-  const facts: CredentialFacts = { host: endpoint.host, username: creds?.username, source: creds?.source };
+  const facts: CredentialFacts = {
+    host: endpoint.host,
+    username: creds?.username,
+    source: creds?.source,
+    clusterFile: deps.clusterFile,
+  };
   const auth = createAuthState({
     host: endpoint.host,
     scheme: endpoint.scheme,
@@ -153,10 +161,10 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
       await auth.learn(found);
       if (found.scheme === 'bearer' && found.error === 'insufficient_scope' && authorization) {
         // Without credentials (an anonymous token fetched up front from a remembered realm) the verdict is the same as when the 401 came first.
-        throw creds ? deniedAccess(facts, repository ?? '/v2/') : missingCredentials(endpoint.host);
+        throw creds ? deniedAccess(facts, repository ?? '/v2/') : missingCredentials(facts);
       }
       if (found.scheme === 'basic') {
-        if (!creds) throw missingCredentials(endpoint.host);
+        if (!creds) throw missingCredentials(facts);
         if (creds.kind === 'identity-token') throw identityTokenNeedsTokenService(facts);
         if (authorization) throw refusedCredentials(facts, 401);
       } else {
@@ -171,7 +179,7 @@ export function createRegistryClient(endpoint: RegistryEndpoint, deps: RegistryC
         const again = parseChallenge(response.headers.get('www-authenticate'));
         if (found.scheme === 'basic' || (again?.scheme === 'bearer' && again.error === 'invalid_token'))
           throw refusedCredentials(facts, 401);
-        throw creds ? deniedAccess(facts, repository ?? '/v2/') : missingCredentials(endpoint.host);
+        throw creds ? deniedAccess(facts, repository ?? '/v2/') : missingCredentials(facts);
       }
     }
     if (response.status === 403) throw deniedAccess(facts, repository ?? '/v2/');

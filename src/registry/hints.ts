@@ -7,6 +7,15 @@ export interface CredentialFacts {
   readonly username: string | undefined;
   /** Where the credentials came from, e.g. "auth file /home/u/.config/qsub-container/auth.json". */
   readonly source: string | undefined;
+  /** With --host: the cluster side's auth file, looked in too when this machine had none. */
+  readonly clusterFile?: ClusterAuthFile | undefined;
+}
+
+/** The cluster side's auth file as --host named its side: for the sentence when neither side has credentials. */
+export interface ClusterAuthFile {
+  /** What --host named. */
+  readonly hostLabel: string;
+  readonly path: string;
 }
 
 const NVCR = 'nvcr.io';
@@ -22,10 +31,19 @@ const envHint = (host: string) =>
     ? 'NGC_API_KEY counts for nvcr.io only'
     : `APPTAINER_DOCKER_USERNAME/APPTAINER_DOCKER_PASSWORD count only for the configured registry: add --registry ${host}`;
 
-export function missingCredentials(host: string): AuthError {
-  return new MissingCredentialsError(`registry ${host} requires credentials and none were found`, {
-    hint: `store them with: ${login(host)} (${envHint(host)})`,
-  });
+/** No credentials for the registry: where they were looked for, and how to store them there (both sides for --host). */
+export function missingCredentials({ host, clusterFile }: Pick<CredentialFacts, 'host' | 'clusterFile'>): AuthError {
+  if (!clusterFile)
+    return new MissingCredentialsError(`registry ${host} requires credentials and none were found`, {
+      hint: `store them with: ${login(host)} (${envHint(host)})`,
+    });
+  const { hostLabel, path } = clusterFile;
+  return new MissingCredentialsError(
+    `registry ${host} requires credentials and none were found, neither on this machine (the registry is asked from here) nor in ${path} on ${hostLabel}`,
+    {
+      hint: `store them on the cluster with: qsub-container --host ${hostLabel} login ${host} --remote; or here with: ${login(host)} (${envHint(host)})`,
+    },
+  );
 }
 
 /** The registry or its token service rejected the user and password themselves (authentication). */

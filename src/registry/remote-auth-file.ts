@@ -3,7 +3,8 @@
 import { AuthError, UnavailableError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import type { Runner } from '../transport/runner.js';
-import { formatAuthFile, parseAuthFile, withEntry, withoutEntry, type AuthFileJson } from './auth-file.js';
+import { entryFor, formatAuthFile, parseAuthFile, withEntry, withoutEntry, type AuthFileJson } from './auth-file.js';
+import type { FoundCredentials } from './credentials.js';
 
 // "$1" is the file. Prints its mode, a newline, then its content; exit 3 when it does not exist.
 const READ = '[ -e "$1" ] || exit 3; stat -L -c %a -- "$1" && cat -- "$1"';
@@ -53,6 +54,21 @@ export async function saveRemoteCredentials(
   password: Secret,
 ): Promise<void> {
   await writeRemote(runner, file, withEntry(await readRemote(runner, file), host, username, password));
+}
+
+/**
+ * The registry's entry in the cluster side's file (stored there by login --remote), for requests made from here when
+ * this machine has none: the file crosses the SSH connection on stdout, as login's own update reads it, and is kept in
+ * memory only. Refused when the file is readable by others, as the local file is.
+ */
+export async function readRemoteCredentials(
+  runner: Runner,
+  file: string,
+  host: string,
+): Promise<FoundCredentials | undefined> {
+  const where = `${runner.id}:${file}`;
+  const entry = entryFor(await readRemote(runner, file), host, where);
+  return entry && { ...entry, source: `auth file ${where} (stored by login --remote)`, origin: 'tool-file', file };
 }
 
 /** false when the cluster side's file had no entry for the host. */

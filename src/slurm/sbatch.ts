@@ -33,6 +33,6 @@ function sbatchError(result: RunResult): QscError {
       ? "the partition's time limit is lower: sinfo -o '%P %l'"
       : /node configuration|gres|generic resource/i.test(message)
         ? 'no node of the partition has that many GPUs, CPUs or that much memory: sinfo -o "%P %G %c %m"'
-        : 'see the sbatch message above';
+        : 'sbatch gave its reason after "refused the job:"; fix what it names and submit again';
   return new RefusedError(`sbatch refused the job: ${message}`, { hint });
 }

@@ -1,6 +1,6 @@
 // The OpenSSH client's side of --host, pure: the ssh argv for a host, `ssh -G` output, and what ssh's exit 255 meant.
 import { AuthError, ConfigError, UnavailableError, type QscError } from '../errors.js';
-import { parseHostArg, type HostProfile } from './ssh-target.js';
+import { parseHostArg, sshCommandFor, type HostProfile } from './ssh-target.js';
 
 export interface OpenSshOptions {
   /** The ssh program and any leading options (QSUB_CONTAINER_SSH_COMMAND, split on whitespace; default ["ssh"]). */
@@ -91,12 +91,13 @@ const FAILURES = (host: string): Failure[] => [
     pattern: /host key is known for .* and you have requested strict checking|Host key verification failed/,
     make: (l) =>
       new AuthError(`ssh ${host}: ${l} (its key is not in known_hosts)`, {
-        hint: `run ssh ${host} once in a terminal and check the fingerprint it shows with the admins, or rerun with --accept-new-host-key`,
+        hint: `run ${sshCommandFor(host)} once in a terminal and check the fingerprint it shows with the admins, or rerun with --accept-new-host-key`,
       }),
   },
   {
     pattern: /Permission denied \(|Too many authentication failures|Authentication failed/,
-    make: (l) => new AuthError(`ssh ${host}: ${l}`, { hint: `check that \`ssh ${host}\` works; ${terminalHint}` }),
+    make: (l) =>
+      new AuthError(`ssh ${host}: ${l}`, { hint: `check that \`${sshCommandFor(host)}\` works; ${terminalHint}` }),
   },
   {
     pattern: /Bad owner or permissions on|line \d+: |Bad configuration option|Unsupported option/,

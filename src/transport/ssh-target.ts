@@ -2,6 +2,9 @@
 import { expandSshPath, type SshConfigOptions } from './ssh-config.js';
 import type { SshConfigFile } from './ssh-config-load.js';
 import { lookupSshConfig } from './ssh-config-lookup.js';
+import { parseHostArg } from './host-arg.js';
+
+export { parseHostArg, sshCommandFor } from './host-arg.js';
 
 /** The SSH clients that can connect to a host: the user's own OpenSSH, or the one built in (ssh2). */
 export const SSH_CLIENTS = ['openssh', 'ssh2'] as const;
@@ -69,17 +72,6 @@ const PROFILE_SSH_KEYS: Record<keyof HostProfile, string | undefined> = {
   keepaliveSeconds: 'serveraliveinterval',
   sshClient: undefined,
 };
-
-const HOST_ARG = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s]+)(?::(\d{1,5}))?$/;
-
-/** "user@host:port" (user and port optional, [v6] brackets removed); undefined when malformed or read as an option by ssh. */
-export function parseHostArg(
-  arg: string,
-): { user: string | undefined; name: string; port: string | undefined } | undefined {
-  const parts = HOST_ARG.exec(arg);
-  if (!parts || parts[2]!.startsWith('-')) return undefined;
-  return { user: parts[1], name: parts[2]!.replace(/^\[(.*)\]$/, '$1'), port: parts[3] };
-}
 
 function resolveEndpoint(
   arg: string,

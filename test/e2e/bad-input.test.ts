@@ -39,7 +39,9 @@ describe('bad input', () => {
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        new RegExp(`^qsub-container: ${args[0]} with --host is not supported\\. Hint: run it on the cluster: ssh `),
+        new RegExp(
+          `^qsub-container: ${args[0]} takes no --host: it works on the cache's files, so it runs on the cluster\\. Hint: run it there: ssh -p 1 ${CLUSTER_USER}@127\\.0\\.0\\.1 'qsub-container ${args[0]} `,
+        ),
       ),
     ]);
   });

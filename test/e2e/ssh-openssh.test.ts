@@ -112,7 +112,9 @@ describe('--ssh-client openssh', () => {
       laptop.env,
     );
     expect(cache.code).toBe(2);
-    expect(cache.stderr).toContain('cache with --host is not supported');
+    expect(cache.stderr).toContain(
+      "cache takes no --host: it works on the cache's files, so it runs on the cluster. Hint: run it there: ssh cluster 'qsub-container cache ls --ssh-client openssh'",
+    );
   });
 });
 

@@ -2,18 +2,32 @@
 import { listCache, pruneCache, verificationFailure, verifyCache } from '../../app/cache-maintenance.js';
 import type { AppDeps } from '../../app/deps.js';
 import { formatAge, formatSize, parseAge, parseSize } from '../../cache/units.js';
-import { ConfigError, UsageError } from '../../errors.js';
+import { ConfigError, InputFileError, UsageError } from '../../errors.js';
+import { stat } from '../../state/fs-async.js';
 import type { CacheArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { formatTable } from '../output.js';
 
 const short = (digest: string) => digest.slice(7, 19);
 
+/** A cache that is not there is said so, not listed as empty: the path is most likely mistyped. */
+async function requireDirectory(cacheDir: string): Promise<void> {
+  const info = await stat(cacheDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw error;
+  });
+  if (info?.isDirectory()) return;
+  throw new InputFileError(`cache directory ${cacheDir} ${info ? 'is not a directory' : 'does not exist'}`, {
+    hint: 'check --cache-dir, QSUB_CONTAINER_CACHE_DIR or the config\'s "cacheDir"; the first pull into a new cache (submit, warm --once) makes it',
+  });
+}
+
 export async function cacheCommand(args: CacheArgs, deps: AppDeps, io: CliIo): Promise<void> {
   const settings = await deps.cluster.settings({ cacheDir: args.cacheDir });
   const cacheDir = settings.cacheDir;
   if (!cacheDir)
     throw new ConfigError('no cache directory', { hint: 'pass --cache-dir DIR or set "cacheDir" in the config' });
+  await requireDirectory(cacheDir);
   if (args.action === 'ls') return listCommand(deps, io, cacheDir, args.json);
   if (args.action === 'verify') return verifyCommand(deps, io, cacheDir, args.json);
 

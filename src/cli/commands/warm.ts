@@ -7,7 +7,16 @@ import { ExitCode, QscError, type ExitCodeValue } from '../../errors.js';
 import type { WarmArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 
-function report(io: CliIo, summary: TickSummary, json: boolean, dryRun: boolean): void {
+/** What the warmer works on: the cache directory, and the config files it was read from. */
+interface Subject {
+  readonly cacheDir: string | undefined;
+  readonly configFiles: readonly string[];
+}
+
+const describeSubject = ({ cacheDir, configFiles }: Subject) =>
+  `cache directory ${cacheDir ?? '(none)'} (config files: ${configFiles.join(', ') || 'none'})`;
+
+function report(io: CliIo, summary: TickSummary, subject: Subject, json: boolean, dryRun: boolean): void {
   if (json) {
     const plan = summary.plan && {
       pulls: summary.plan.pulls.map((p) => ({ image: p.displayRef, digest: p.digest, wantedBy: p.wantedBy })),
@@ -16,7 +25,7 @@ function report(io: CliIo, summary: TickSummary, json: boolean, dryRun: boolean)
       evict:
         summary.plan.prune?.remove.map((r) => ({ digest: r.image.digest, tags: r.image.tags, reason: r.reason })) ?? [],
     };
-    io.out(`${JSON.stringify({ ...summary, plan }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ ...subject, ...summary, plan }, null, 2)}\n`);
     return;
   }
   if (dryRun && summary.plan) {
@@ -32,11 +41,15 @@ function report(io: CliIo, summary: TickSummary, json: boolean, dryRun: boolean)
 }
 
 export async function warmCommand(args: WarmArgs, deps: AppDeps, io: CliIo): Promise<void> {
-  const settings = await deps.cluster.settings({ cacheDir: args.cacheDir });
+  // The site config, the environment and the flags; a user config only when $QSUB_CONTAINER_CONFIG names one: a
+  // warmer account that is also a user must not warm its own ~/.config cacheDir for the site's (README: warmer).
+  const settings = await deps.cluster.settings({ cacheDir: args.cacheDir }, 'named');
+  const subject = { cacheDir: settings.cacheDir, configFiles: settings.configFiles };
+  if (!args.json && subject.cacheDir) io.out(`${describeSubject(subject)}\n`);
   const outcome = await runWarmer(deps, { settings, daemon: args.daemon, dryRun: args.dryRun, refresh: args.refresh });
   if (!outcome) return;
   const { summary } = outcome;
-  report(io, summary, args.json, args.dryRun);
+  report(io, summary, subject, args.json, args.dryRun);
   if (outcome.stopped) throw new QscError('warm stopped by a signal; no partial file was left', ExitCode.interrupted);
   if (!summary.ok) {
     // The first failure's own code (69 registry down, 77 credentials, 75 no space, ...), so cron mail says why.

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DriverMapAccess } from '../../../src/app/deps.js';
 import { detectPartitions } from '../../../src/app/detect.js';
-import { findDriver } from '../../../src/app/find-driver.js';
+import { DRIVER_FLAG_BYPASS, findDriver } from '../../../src/app/find-driver.js';
 import { formatAge } from '../../../src/cli/commands/detect.js';
 import { ExitCode } from '../../../src/errors.js';
 import { cpuProbeArgv } from '../../../src/gpu/cpu-probe.js';
@@ -169,12 +169,24 @@ describe('findDriver with the site driver map', () => {
   it('all GPUs and CPUs taken, nothing known: exit 75 naming what was tried and the ways out', async () => {
     const busy: Exchange = { ...ok(cpuProbe('gengpu', 'gpu01', 5)), code: 1, stderr: BUSY };
     const d = deps([...GENGPU, busy]);
-    const error = await findDriver(d, settings({}, { probeWaitSeconds: 5 }), 'gengpu', query).catch((e: unknown) => e);
+    const bypass = DRIVER_FLAG_BYPASS; // as submit and tags ask; detect and the warmer have no --driver to offer
+    const error = await findDriver(d, settings({}, { probeWaitSeconds: 5 }), 'gengpu', { ...query, bypass }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ exitCode: ExitCode.temporary });
     const { message, hint } = error as { message: string; hint: string };
     expect(message).toContain('no CPU of gengpu (node gpu01) was free for the driver probe within 5s');
     expect(message).toContain(`the driver map (${MAP}) holds no current fact you trust`);
     expect(hint).toMatch(/wait .* retry, pass --driver VERSION .* ask the site's admins to enable the warmer/);
+  });
+
+  it('detect (no --driver to offer) is told the ways out it has', async () => {
+    const busy: Exchange = { ...ok(cpuProbe('gengpu', 'gpu01', 5)), code: 1, stderr: BUSY };
+    const d = deps([...GENGPU, busy]);
+    const error = await findDriver(d, settings({}, { probeWaitSeconds: 5 }), 'gengpu', query).catch((e: unknown) => e);
+    expect((error as { hint: string }).hint).toBe(
+      "wait until a CPU is free and retry, or ask the site's admins to enable the warmer (warm --daemon keeps the driver map current)",
+    );
   });
 
   it('a site that refuses GPU-less steps keeps the GPU probe', async () => {

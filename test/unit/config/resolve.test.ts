@@ -41,8 +41,12 @@ describe('host profiles and the SSH client in the one reader', () => {
 
 describe('parseConfigFile', () => {
   it('parses a file once: absent, valid, or the reason it is not JSON', () => {
-    expect(parseConfigFile('a.json', undefined)).toEqual({ source: 'a.json', values: undefined });
-    expect(parseConfigFile('a.json', '{"registry": "r"}')).toEqual({ source: 'a.json', values: { registry: 'r' } });
+    expect(parseConfigFile('a.json', undefined)).toEqual({ source: 'a.json', values: undefined, file: true });
+    expect(parseConfigFile('a.json', '{"registry": "r"}')).toEqual({
+      source: 'a.json',
+      values: { registry: 'r' },
+      file: true,
+    });
     expect(parseConfigFile('a.json', '{').error).toMatch(/^a\.json: not valid JSON \(/);
   });
 });
