@@ -20,10 +20,9 @@ let change: DriverChange | undefined;
 afterEach(async () => {
   const held = occupation;
   occupation = undefined;
-  // busy.ts's release waits for the nodes to be idle; when it gives up, say what Slurm showed instead (seen in full
-  // runs of this file on the shared testbed, never in single tests: the cause is still open).
+  // busy.ts's release waits for the nodes to hold nothing; when it gives up, say what slurmctld showed instead.
   await held?.release().catch((error: unknown) => {
-    console.error(sh('sinfo', ['-h', '-N', '-o', '%N %T']), sh('squeue', ['-h', '-a', '-o', '%i %u %j %T %N %R']));
+    console.error(sh('scontrol', ['show', 'node', '-o']), sh('squeue', ['-h', '-a', '-o', '%i %u %j %T %N %R']));
     throw error;
   });
 });

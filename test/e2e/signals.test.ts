@@ -102,7 +102,8 @@ async function interrupt(run: Started, signal: Signal, what: string, ready: () =
 describe('a probe waiting for a busy partition', () => {
   let occupation: Occupation | undefined;
   beforeAll(async () => {
-    occupation = await occupyPartition('gengpu');
+    // All CPUs too: with a site driver map the probe is a CPU-only step, which starts beside jobs holding only GPUs.
+    occupation = await occupyPartition('gengpu', { cpus: true });
   }, 120_000);
   afterAll(async () => occupation?.release(), 120_000);
 

@@ -43,7 +43,20 @@ const states = (ids: readonly string[]) =>
   sh('squeue', ['-h', '-j', ids.join(','), '-o', '%T'])
     .split('\n')
     .filter(Boolean);
-const nodeState = (node: string) => sh('sinfo', ['-h', '-n', node, '-o', '%T']).trim().split('\n')[0] ?? '';
+/**
+ * Whether slurmctld shows the node holding nothing: its state IDLE (flags such as +PLANNED aside), no CPU and no TRES
+ * allocated. Asked with scontrol, not sinfo: after a pending job on the node is cancelled, Slurm 22.05's sinfo kept
+ * showing the node "mixed 1/7/0/8" for minutes while scontrol showed it IDLE with CPUAlloc=0 (seen here).
+ */
+const nodeFree = (node: string) => {
+  const fields = new Map(
+    sh('scontrol', ['show', 'node', '-o', node])
+      .trim()
+      .split(/\s+/)
+      .map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const),
+  );
+  return /^IDLE\b/.test(fields.get('State') ?? '') && fields.get('CPUAlloc') === '0' && fields.get('AllocTRES') === '';
+};
 
 /**
  * Submits, as root, one `sleep` job per node of `partition` holding the node's full GRES with one CPU (`cpus: true`:
@@ -62,7 +75,7 @@ export async function occupyPartition(partition: string, options: { cpus?: boole
       60_000,
       () => jobIds.length === 0 || states(jobIds).length === 0,
     );
-    await until('the nodes to be idle again', 60_000, () => nodes.every((n) => nodeState(n.node) === 'idle'));
+    await until('the nodes to be idle again', 60_000, () => nodes.every((n) => nodeFree(n.node)));
   };
   try {
     for (const n of nodes) {
