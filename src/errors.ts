@@ -15,6 +15,8 @@ export const ExitCode = {
   noInput: 66,
   /** The partition does not exist on the cluster. */
   unknownPartition: 68,
+  /** A file or directory the run must create cannot be: a read-only filesystem (sysexits EX_CANTCREAT). */
+  cantCreate: 73,
   /** A host or service is unreachable: the registry, Slurm. */
   unavailable: 69,
   /** A bug in qsub-container. */
@@ -68,6 +70,9 @@ export class AuthError extends define(ExitCode.auth) {}
 /** The registry wants credentials and none were found: unlike refused ones, a reason to answer from offline data. */
 export class MissingCredentialsError extends AuthError {}
 export class ConfigError extends define(ExitCode.config) {}
+export class CantCreateError extends define(ExitCode.cantCreate) {}
+/** Permission denied on a file or directory (sysexits EX_NOPERM, the code credentials refused share). */
+export class PermissionError extends define(ExitCode.auth) {}
 /** Ctrl-C while following a job (--wait): the job itself keeps running. */
 export class InterruptedError extends define(ExitCode.interrupted) {}
 /** A signal or a closed pipe stopped the run before a command could start (transport/stoppable-runner.ts). */
@@ -156,13 +161,58 @@ export const malformed = (field: Field, value: string, details: ErrorDetails & {
     details,
   );
 
+const FS_REASONS: Record<string, { readonly reason: string; readonly make: (m: string, d: ErrorDetails) => QscError }> =
+  {
+    ENOENT: { reason: 'no such file or directory', make: (m, d) => new InputFileError(m, d) },
+    ENOTDIR: { reason: 'a part of the path is not a directory', make: (m, d) => new InputFileError(m, d) },
+    EISDIR: { reason: 'it is a directory', make: (m, d) => new InputFileError(m, d) },
+    EACCES: { reason: 'permission denied', make: (m, d) => new PermissionError(m, d) },
+    EPERM: { reason: 'operation not permitted', make: (m, d) => new PermissionError(m, d) },
+    EROFS: { reason: 'read-only file system', make: (m, d) => new CantCreateError(m, d) },
+  };
+
+const FS_VERBS: Record<string, string> = {
+  scandir: 'read the directory',
+  opendir: 'read the directory',
+  mkdir: 'create the directory',
+  unlink: 'remove',
+  rmdir: 'remove',
+  stat: 'reach',
+  lstat: 'reach',
+  access: 'reach',
+  copyfile: 'copy',
+};
+
+/**
+ * A file-system error that reached the top unhandled, on a path a flag, the config or the environment named (a cache
+ * directory, XDG_CACHE_HOME, an input file): the person's to fix, not a bug. Its sentence names the path and a fix.
+ */
+export function fromFileSystemError(error: unknown): QscError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, path, syscall } = error as NodeJS.ErrnoException;
+  const known = code ? FS_REASONS[code] : undefined;
+  if (!known || typeof path !== 'string') return undefined;
+  const target = (error as { dest?: unknown }).dest;
+  const what = typeof target === 'string' ? `${path} to ${target}` : path;
+  const verb = syscall ? (FS_VERBS[syscall] ?? syscall) : 'use';
+  return known.make(`cannot ${verb} ${what}: ${known.reason}`, {
+    hint:
+      'check the path and its permissions: it comes from a flag (--cache-dir, a file argument), your config or ' +
+      'site config (cacheDir), or the environment (XDG_CACHE_HOME); choose one you can read and write',
+    cause: error,
+  });
+}
+
 export function exitCodeFor(error: unknown): ExitCodeValue {
-  return error instanceof QscError ? error.exitCode : ExitCode.internal;
+  if (error instanceof QscError) return error.exitCode;
+  return fromFileSystemError(error)?.exitCode ?? ExitCode.internal;
 }
 
 /** One line for stderr: the message, then the hint. Newlines inside are flattened so it stays one line. */
 export function formatErrorLine(error: unknown): string {
   const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
+  const fromFs = error instanceof QscError ? undefined : fromFileSystemError(error);
+  if (fromFs) return formatErrorLine(fromFs);
   if (error instanceof QscError) {
     const hint = error.hint ? ` Hint: ${oneLine(error.hint)}` : '';
     return `qsub-container: ${oneLine(error.message)}.${hint}`.replace(/\.\./g, '.');

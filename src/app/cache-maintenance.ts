@@ -23,7 +23,7 @@ export interface CacheListing {
 }
 
 export async function listCache(deps: CacheDeps, imageCacheDir: string): Promise<CacheListing> {
-  const inventory = await readInventory(imageCacheDir);
+  const inventory = await readInventory(imageCacheDir, { missingIsEmpty: false });
   const inUse = await findImagesInUse(deps.runner, deps.user).catch(() => undefined);
   return { inventory, inUse };
 }
@@ -47,7 +47,7 @@ async function sha256Of(path: string): Promise<string> {
  * one is moved to quarantine. Whose files a job trusts is the job's question (job-templates/_trust.mustache).
  */
 export async function verifyCache(deps: CacheDeps, imageCacheDir: string): Promise<Verified[]> {
-  const inventory = await readInventory(imageCacheDir);
+  const inventory = await readInventory(imageCacheDir, { missingIsEmpty: false });
   const results: Verified[] = [];
   for (const image of inventory.images) {
     const path = join(imageCacheDir, sifName(image.digest));
@@ -98,7 +98,7 @@ export async function pruneCache(deps: CacheDeps, request: PruneRequest): Promis
   const { imageCacheDir } = request;
   const inUse = await findImagesInUse(deps.runner, deps.user);
   const plan = planPrune(
-    await readInventory(imageCacheDir),
+    await readInventory(imageCacheDir, { missingIsEmpty: false }),
     { inUse, pins: request.cache.pins, wanted: new Set() },
     request.policy,
     deps.now(),

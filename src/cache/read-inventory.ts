@@ -36,12 +36,16 @@ async function readLinks(cacheDir: string): Promise<TagLink[]> {
   return links.sort((a, b) => a.ref.localeCompare(b.ref));
 }
 
-export async function readInventory(cacheDir: string): Promise<Inventory> {
+/**
+ * `missingIsEmpty`: a cache not made yet holds nothing (the warmer's first tick); false (cache ls, verify, prune): the
+ * directory was named to be read, and a missing one is the caller's to report (its ENOENT, with the path, goes up).
+ */
+export async function readInventory(cacheDir: string, options: { missingIsEmpty?: boolean } = {}): Promise<Inventory> {
   let names: string[];
   try {
     names = await readdir(cacheDir);
   } catch (error) {
-    if (missing(error)) return { images: [], links: [], partials: [] };
+    if (missing(error) && options.missingIsEmpty !== false) return { images: [], links: [], partials: [] };
     throw error;
   }
   const links = await readLinks(cacheDir);

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, UsageError } from '../errors.js';
+import { DataError, InputFileError, UsageError } from '../errors.js';
 import type { Runner } from '../transport/runner.js';
 import { apptainerSource, archiveKind, dockerArchiveConfig, pickManifest, type SourceKind } from './archive.js';
 
@@ -22,8 +22,9 @@ export async function readImportSource(runner: Runner, path: string, tag: string
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(path)).isDirectory();
-  } catch {
-    throw new UsageError(`cannot read ${path}`, {
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : 'no such file or directory';
+    throw new InputFileError(`cannot read ${path}: ${why}`, {
       hint: 'give a docker-archive tar (docker save), an OCI archive tar or an OCI layout directory',
     });
   }

@@ -48,7 +48,10 @@ function start(side: Side, args: readonly string[], env: Record<string, string> 
           QSUB_CONTAINER_SSH_COMMAND: `ssh -F ${laptop.home}/.ssh/config -o UserKnownHostsFile=${laptop.knownHosts}`,
         }
       : {};
-  const run = startCli([...args, '--host', 'cluster', '--ssh-client', side], laptop.home, { ...sshEnv, ...env });
+  // Before the job's command: after `--` they would be the job's arguments, and the run a local one (as root).
+  const end = args.includes('--') ? args.indexOf('--') : args.length;
+  const remoteArgs = [...args.slice(0, end), '--host', 'cluster', '--ssh-client', side, ...args.slice(end)];
+  const run = startCli(remoteArgs, laptop.home, { ...sshEnv, ...env });
   let text = '';
   const child: ChildProcess = run.child;
   child.stdout!.on('data', (b: Buffer) => (text += b.toString('utf8')));
@@ -102,24 +105,19 @@ async function interrupt(run: Started, signal: Signal, what: string, ready: () =
 describe('a probe waiting for a busy partition', () => {
   let occupation: Occupation | undefined;
   beforeAll(async () => {
-    occupation = await occupyPartition('gengpu');
+    // All CPUs too: with a site driver map the probe is a CPU-only step, which starts beside jobs holding only GPUs.
+    occupation = await occupyPartition('gengpu', { cpus: true });
   }, 120_000);
   afterAll(async () => occupation?.release(), 120_000);
 
   const probeJobs = () => squeueNames().filter((n) => /^qsub-container-(cpu-)?probe-/.test(n));
 
   describe.each(SIDES)('%s', (side) => {
-    // Over --host, submit's probe phase is covered by detect's (the same probe through the same runner): under this
-    // harness a remote submit against the occupied partition did not reach its probe (issue 16, still open).
     it.each(
-      SIGNALS.flatMap((signal) =>
-        side === 'local'
-          ? [
-              [signal, 'detect'],
-              [signal, 'submit'],
-            ]
-          : [[signal, 'detect']],
-      ),
+      SIGNALS.flatMap((signal) => [
+        [signal, 'detect'],
+        [signal, 'submit'],
+      ]),
     )('%s during the probe of %s: exit 128+N at once, the probe job and its srun are gone', async (signal, command) => {
       const name = `qsc-sig-${process.pid}-${Date.now()}`;
       const args =
@@ -185,7 +183,6 @@ describe('a registry that does not answer', () => {
   });
 });
 
-// Local only for now: over --host, a remote pull's Apptainer outliving the SSH channel is not proven gone yet (issue 16).
 describe('a pull before submitting (--pull local)', () => {
   let repository: string;
   beforeAll(() => {
@@ -201,7 +198,7 @@ describe('a pull before submitting (--pull local)', () => {
   const leftovers = (dir: string) =>
     readdirSync(dir).filter((f) => f.includes('.partial') || f.endsWith('.lockd') || f.endsWith('.sif'));
 
-  describe.each(['local'] as const)('%s', (side) => {
+  describe.each(SIDES)('%s', (side) => {
     it.each(SIGNALS)('%s mid-pull: exit 128+N at once, Apptainer stopped, no partial file', async (signal) => {
       const name = `qsc-sig-${process.pid}-${Date.now()}`;
       const cacheDir = freshCacheDir('sigpull');
@@ -235,9 +232,8 @@ describe('a pull before submitting (--pull local)', () => {
   });
 });
 
-// Local only for now (see the pull above).
 describe('following a job (--wait)', () => {
-  describe.each(['local'] as const)('%s', (side) => {
+  describe.each(SIDES)('%s', (side) => {
     it.each(SIGNALS)('%s: exit 128+N at once, the job keeps running and the scancel is named', async (signal) => {
       const name = `qsc-sig-${process.pid}-${Date.now()}`;
       const run = start(side, [
@@ -264,6 +260,8 @@ describe('following a job (--wait)', () => {
         expect(result.output).toContain(`stopped following job ${jobId}; the job keeps running`);
         expect(result.output).toMatch(new RegExp(`scancel ${jobId}`));
         expect(alive(result.started)).toEqual([]);
+        // Over --host the polling runs on the cluster side: nothing there still asks about the job either.
+        await waitFor('the polling to be gone', () => userProcesses(`job -o ${jobId}`).length === 0, 10_000);
         expect(queuedJobIds(name)).toEqual([jobId]);
       } finally {
         const ids = queuedJobIds(name);

@@ -148,6 +148,11 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
   });
   for (const note of sbatch.notes) io.note(note);
   const { partition, constraint } = sbatch;
+  // `-p` last on the line, or `-p ""`: the flag was given, its value was not.
+  if (args.partition === '')
+    throw new UsageError('-p (--partition) was given without a value', {
+      hint: "name a partition: -p PARTITION (sinfo -s lists them), or leave -p out to use the config's",
+    });
   if (!partition) {
     throw new UsageError('no partition given', {
       hint:
