@@ -14,11 +14,12 @@ import {
   tagLinkTarget,
 } from './layout.js';
 import { sidecarName, sifName } from '../image/names.js';
+import { makeDirs } from '../state/make-dirs.js';
 
 /** Point host/repo:tag at a digest; readers see the old or the new link, never none. */
 export async function writeTagLink(cacheDir: string, ref: string, digest: string): Promise<void> {
   const path = join(cacheDir, tagLinkPath(ref));
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirs(dirname(path));
   const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   await symlink(tagLinkTarget(ref, digest), temp);
   await rename(temp, path);
@@ -35,7 +36,7 @@ export async function removeTagLink(cacheDir: string, ref: string): Promise<void
  */
 export async function makeOwnLogDir(cacheDir: string, user: string): Promise<string> {
   const logs = join(cacheDir, LOGS_DIR);
-  await mkdir(logs, { recursive: true });
+  await makeDirs(logs);
   // Group-writable so everyone can make their own directory, sticky so no one removes another's (where this user may).
   await chmod(logs, 0o1775).catch(() => {});
   const own = join(logs, user);
@@ -69,7 +70,7 @@ export async function removePartial(cacheDir: string, name: string): Promise<voi
 /** Move a broken image aside, where jobs no longer find it and an admin can look at it. */
 export async function quarantineImage(cacheDir: string, digest: string): Promise<string> {
   const dir = join(cacheDir, QUARANTINE_DIR);
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const target = join(dir, `${sifName(digest)}.${Date.now()}`);
   await rename(join(cacheDir, sifName(digest)), target);
   await rename(join(cacheDir, sidecarName(digest)), `${target}.json`).catch(() => {});

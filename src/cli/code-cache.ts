@@ -4,11 +4,12 @@
 // by function, was ~15% of a dry run (test/bench/startup.mjs). The cache is taken when the process exits, so it holds
 // the functions the command ran; one V8 rejects (another Node, other flags) is written anew. Nothing here may fail a
 // command: any error means no cache.
-import { readFileSync, renameSync, writeFileSync, mkdirSync, lstatSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, lstatSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { resolveStatePaths } from '../state/paths.js';
+import { makeDirsSync } from '../state/make-dirs.js';
 
 /**
  * Only chunks named by their content (deploy/bundle-cli.mjs: `[name]-[hash].cjs`) are cached under their name: V8 checks
@@ -83,7 +84,7 @@ export function useCodeCache(bundleDir: string, cacheDir: string): void {
 /** The user's own directory, writable by no one else; `orMissing`: or not there yet (else it is made now). */
 function trusted(dir: string, orMissing: boolean): boolean {
   try {
-    if (!orMissing) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!orMissing) makeDirsSync(dir, 0o700);
     const stat = lstatSync(dir);
     return stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
   } catch (error) {

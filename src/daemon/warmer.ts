@@ -1,6 +1,5 @@
 // The warmer as a process: one tick under the single-instance lock (warm --once, cron, systemd timers) or ticks on a
 // schedule (warm --daemon, run-daemon.ts); SIGTERM/SIGINT stop the running pulls. Each tick is app/warm-tick.ts.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { warmableCacheDir, warmTick, type TickSummary, type WarmDeps } from '../app/warm-tick.js';
 import type { AppDeps } from '../app/deps.js';
@@ -8,6 +7,7 @@ import { WARM_LOCK } from '../cache/layout.js';
 import type { Settings } from '../config/resolve.js';
 import { PULL_TEMPLATE } from '../job/templates.js';
 import { acquireInstanceLock } from './instance-lock.js';
+import { makeDirs } from '../state/make-dirs.js';
 
 export type WarmerDeps = Omit<WarmDeps, 'signal'> & Pick<AppDeps, 'readTemplate'>;
 
@@ -40,7 +40,7 @@ export async function runWarmer(deps: WarmerDeps, request: WarmerRequest): Promi
     mode: request.daemon ? 'daemon' : request.dryRun ? 'dry-run' : 'once',
   });
   // As jobs do (mkdir -p in the pull block): the first warm of a new cache creates it.
-  if (!request.dryRun) await mkdir(cacheDir, { recursive: true });
+  if (!request.dryRun) await makeDirs(cacheDir);
   const template = await deps.readTemplate(PULL_TEMPLATE);
   const staleLockMs = settings.cache.staleLockSeconds * 1000;
   const tick = (signal: AbortSignal, dryRun = false) =>

@@ -1,13 +1,14 @@
 // The tool's own pull: an image downloaded with the registry client into an OCI layout, every blob checked by digest.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { RegistryClient } from '../registry/client.js';
+import { makeDirs } from '../state/make-dirs.js';
 
 /** A blob digest as a path: only sha256 and 64 hex digits, so a manifest's "sha256:../../x" never becomes a path. */
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -50,7 +51,7 @@ export async function downloadToLayout(
   dir: string,
   log: Logger,
 ): Promise<void> {
-  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  await makeDirs(join(dir, 'blobs', 'sha256'));
   const { text, mediaType } = await client.readManifest(repository, digest);
   const manifest = JSON.parse(text) as { config?: { digest?: string }; layers?: Array<{ digest: string }> };
   if (!manifest.config?.digest || !manifest.layers)

@@ -1,6 +1,6 @@
 // Registry credentials from their sources in a documented order, and the 0600 files that hold them (tool's, job's).
 import { join } from 'node:path';
-import { lstat, mkdir, readFile, unlink } from '../state/fs-async.js';
+import { lstat, readFile, unlink } from '../state/fs-async.js';
 import { AuthError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { writeFileAtomic } from '../state/json-file.js';
@@ -18,6 +18,7 @@ import {
 } from './other-credentials.js';
 import { parseRegistry } from './reference.js';
 import { withoutCredentialEnv } from './secret-env.js';
+import { makeDirs } from '../state/make-dirs.js';
 
 export { otherCredentialFiles } from './other-credentials.js';
 
@@ -153,7 +154,7 @@ async function readForUpdate(file: string): Promise<AuthFileJson> {
 }
 
 async function writePrivate(file: string, json: AuthFileJson): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  await makeDirs(join(file, '..'), 0o700);
   await writeFileAtomic(file, formatAuthFile(json), 0o600);
 }
 
@@ -199,7 +200,7 @@ export const jobAuthFilePath = (configDir: string, host: string) =>
 export async function authFileForJob(found: FoundCredentials, host: string, configDir: string): Promise<string> {
   if (found.origin === 'tool-file' && found.file) return found.file;
   const file = jobAuthFilePath(configDir, host);
-  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  await makeDirs(join(file, '..'), 0o700);
   await checkPrivateDirectory(join(file, '..'));
   await writePrivate(file, withEntry({}, host, found.username, found.password, found.kind));
   return file;

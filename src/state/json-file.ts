@@ -1,6 +1,7 @@
 // Small JSON files written atomically (temp name in the same directory, then rename), so readers never see half a file.
 import { dirname, join } from 'node:path';
-import { mkdir, readFile, rename, writeFile } from './fs-async.js';
+import { readFile, rename, writeFile } from './fs-async.js';
+import { makeDirs } from './make-dirs.js';
 
 export async function readJsonFile<T>(path: string): Promise<T | undefined> {
   try {
@@ -15,7 +16,7 @@ export async function readJsonFile<T>(path: string): Promise<T | undefined> {
 let tempCounter = 0;
 
 export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirs(dirname(path));
   // Unique per process and call; 'wx' (O_EXCL) refuses a name that exists, so a planted file or symlink is never
   // written through. Not node:crypto's randomBytes: loading crypto costs ~2.7 ms of a dry run (test/bench/startup.mjs).
   const temp = join(

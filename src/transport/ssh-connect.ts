@@ -1,5 +1,5 @@
 // Open one authenticated SSH connection with ssh2 (loaded lazily): known_hosts checks, agent and key auth, one ProxyJump hop.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Client, ConnectConfig, AnyAuthMethod } from 'ssh2';
 import { AuthError, UnavailableError } from '../errors.js';
@@ -15,6 +15,7 @@ import {
   type HostKeyVerdict,
 } from './known-hosts.js';
 import type { SshEndpoint, SshTarget } from './ssh-target.js';
+import { makeDirs } from '../state/make-dirs.js';
 
 export interface ConnectOptions {
   /** --accept-new-host-key: trust and record a host seen for the first time (never a changed key). */
@@ -172,7 +173,7 @@ async function connectEndpoint(
   client.on('error', (error) => options.log.warn({ event: 'ssh.error', host: name, message: error.message }));
   if (newKey) {
     const file = target.knownHostsFiles[0]!;
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    await makeDirs(dirname(file), 0o700);
     await appendFile(file, knownHostsLine(name, newKey), { mode: 0o600 });
     options.note(`qsub-container: added ${name} (${keyTypeOf(newKey)} ${fingerprintOf(newKey)}) to ${file}`);
   }
