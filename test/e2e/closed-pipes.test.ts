@@ -42,7 +42,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => string[], number]> = [
   [
     'import of a missing file',
     () => ['import', '/nonexistent.tar', '--as', '127.0.0.1:5000/nvidia/pytorch:23.10-py3'],
-    2,
+    66,
   ],
   ['login without a password', () => ['login', '127.0.0.1:5000', '-u', 'qsc', '--password-stdin'], 2],
 ];

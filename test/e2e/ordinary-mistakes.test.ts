@@ -71,6 +71,14 @@ const ROWS: readonly Row[] = [
     names: rootOnly,
   },
   {
+    // Node's recursive mkdir spun here forever at full CPU, deaf to SIGTERM (src/state/make-dirs.ts).
+    what: 'a submission with an XDG_CACHE_HOME that cannot exist (under /proc)',
+    args: ['--gpu', 'tensorflow', '-p', 'gengpu', '--dry-run', '--', 'true'],
+    env: { XDG_CACHE_HOME: '/proc/qsc-nope' },
+    code: 66,
+    names: '/proc/qsc-nope',
+  },
+  {
     what: 'import of a missing file',
     args: ['import', '/nonexistent.tar', '--as', `${REGISTRY}/nvidia/pytorch:23.10-py3`],
     code: 66,
