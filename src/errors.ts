@@ -161,15 +161,18 @@ export const malformed = (field: Field, value: string, details: ErrorDetails & {
     details,
   );
 
-const FS_REASONS: Record<string, { readonly reason: string; readonly make: (m: string, d: ErrorDetails) => QscError }> =
-  {
-    ENOENT: { reason: 'no such file or directory', make: (m, d) => new InputFileError(m, d) },
-    ENOTDIR: { reason: 'a part of the path is not a directory', make: (m, d) => new InputFileError(m, d) },
-    EISDIR: { reason: 'it is a directory', make: (m, d) => new InputFileError(m, d) },
-    EACCES: { reason: 'permission denied', make: (m, d) => new PermissionError(m, d) },
-    EPERM: { reason: 'operation not permitted', make: (m, d) => new PermissionError(m, d) },
-    EROFS: { reason: 'read-only file system', make: (m, d) => new CantCreateError(m, d) },
-  };
+/** A file-system error code → its words and the error the person gets (66 no input, 77 no permission, 73 can't create). */
+const FS_REASONS: Record<
+  string,
+  { readonly reason: string; readonly type: new (m: string, d: ErrorDetails) => QscError }
+> = {
+  ENOENT: { reason: 'no such file or directory', type: InputFileError },
+  ENOTDIR: { reason: 'a part of the path is not a directory', type: InputFileError },
+  EISDIR: { reason: 'it is a directory', type: InputFileError },
+  EACCES: { reason: 'permission denied', type: PermissionError },
+  EPERM: { reason: 'operation not permitted', type: PermissionError },
+  EROFS: { reason: 'read-only file system', type: CantCreateError },
+};
 
 const FS_VERBS: Record<string, string> = {
   scandir: 'read the directory',
@@ -195,7 +198,7 @@ export function fromFileSystemError(error: unknown): QscError | undefined {
   const target = (error as { dest?: unknown }).dest;
   const what = typeof target === 'string' ? `${path} to ${target}` : path;
   const verb = syscall ? (FS_VERBS[syscall] ?? syscall) : 'use';
-  return known.make(`cannot ${verb} ${what}: ${known.reason}`, {
+  return new known.type(`cannot ${verb} ${what}: ${known.reason}`, {
     hint:
       'check the path and its permissions: it comes from a flag (--cache-dir, a file argument), your config or ' +
       'site config (cacheDir), or the environment (XDG_CACHE_HOME); choose one you can read and write',

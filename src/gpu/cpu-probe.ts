@@ -28,14 +28,18 @@ const PROBE_SCRIPT = [
   `for f in "$2"/*/information; do if [ -r "$f" ]; then printf '%s%s\\n' '${GPU_MARK}' "$f"; cat "$f"; fi; done`,
 ].join('; ');
 
+export const CPU_PROBE_JOB_NAME = 'qsub-container-cpu-probe';
+
+/** A probe's job name with the run's tag (ProbeOptions.runTag), which a stop cancels by. */
+export const taggedJobName = (name: string, runTag: string | undefined): string =>
+  runTag ? `${name}-${runTag}` : name;
+
 /**
  * Reads /proc/driver/nvidia/version and every GPU's information file. It asks for no GRES, so it starts whenever the
  * node has a free core, even with all its GPUs allocated; /proc/driver/nvidia is readable without the device files
  * a step without GPUs is denied (cgroup ConstrainDevices), which is also why it does not run nvidia-smi.
  * Sites whose policy refuses steps without a GPU keep the GPU probe (src/gpu/probe.ts), a site setting.
  */
-export const CPU_PROBE_JOB_NAME = 'qsub-container-cpu-probe';
-
 export function cpuProbeArgv(o: CpuProbeOptions): string[] {
   return [
     'srun',
@@ -47,7 +51,7 @@ export function cpuProbeArgv(o: CpuProbeOptions): string[] {
     '--cpus-per-task=1',
     `--mem=${o.memoryMb ?? 16}M`,
     '--time=1',
-    `--job-name=${o.runTag ? `${CPU_PROBE_JOB_NAME}-${o.runTag}` : CPU_PROBE_JOB_NAME}`,
+    `--job-name=${taggedJobName(CPU_PROBE_JOB_NAME, o.runTag)}`,
     `--immediate=${o.waitSeconds}`,
     '--quiet',
     '--',

@@ -5,7 +5,7 @@ import { gpuTypes, parsePartitionInfo, sinfoPartitionArgv, SINFO_LIST_ARGV } fro
 import type { Runner } from '../transport/runner.js';
 import { compareVersionText } from '../ngc/version.js';
 import { isFeatureName, type SlurmConstraint } from '../slurm/feature-constraint.js';
-import { cpuProbeArgv, parseCpuProbe } from './cpu-probe.js';
+import { cpuProbeArgv, parseCpuProbe, taggedJobName } from './cpu-probe.js';
 import type { FactSource } from './driver-facts.js';
 import { describeGroup, groupsForJob, parseNodeGroups, sinfoNodesArgv, type NodeGroup } from './node-groups.js';
 import { parseNvidiaSmi, type GpuInfo } from './nvidia-smi.js';
@@ -56,9 +56,6 @@ export interface ProbeOptions {
 }
 
 export const PROBE_JOB_NAME = 'qsub-container-probe';
-
-export const taggedJobName = (name: string, runTag: string | undefined): string =>
-  runTag ? `${name}-${runTag}` : name;
 
 const QUERY_FIELDS = ['driver_version', 'name'];
 

@@ -11,7 +11,8 @@ import type { DriverMapAccess } from './read-driver-map.js';
  * bash: $1 map dir, $2 records per group at most, $3 the trusted uids (space-separated), then one argument per node
  * group: its nodes, space-separated, in sinfo's order. Prints "uid<TAB>$UID", then per record read
  * "r<TAB>group<TAB>node<TAB>owner uid<TAB>its first line". Each writer's directory is listed once (a glob: no stat per
- * name; a name is only a key there, never evaluated, and regex checks run on the few hits: bash's =~ costs ~20 µs); each planned record is opened once and the owner is the opened file's (stat -L of /dev/fd/N in one process
+ * name; a name is only a key there, never evaluated, and regex checks run on the few hits: bash's =~ costs ~20 µs);
+ * each planned record is opened once and the owner is the opened file's (stat -L of /dev/fd/N in one process
  * for all of them), so a name swapped for a symlink after the check is judged by what was read. `-f` first: a FIFO
  * is never opened (it would block). Nothing is written.
  */
