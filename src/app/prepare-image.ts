@@ -61,6 +61,7 @@ export async function prepareImage(deps: PrepareDeps, settings: Settings, prepar
     image.digest,
     { ...prepare.job, when: mode === 'job' ? 'always' : 'cached' },
     settings.cache.trustedUsers,
+    settings.cacheDirFrom,
   );
   const quarantined = state.kind === 'quarantined' ? state.movedTo : undefined;
   if (state.kind === 'quarantined')

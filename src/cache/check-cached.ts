@@ -1,7 +1,14 @@
 // Is a digest's SIF in the cache, and whole? Asked through the Runner (so it works over SSH too); a truncated or
 // damaged file is moved to quarantine/ there and then, so the pull that follows replaces it. When the answer lets the
 // job go (cached, or the job pulls for itself), the same remote call runs sbatch: no extra round trip over SSH.
-import { DataError, UnavailableError } from '../errors.js';
+import {
+  CantCreateError,
+  DataError,
+  InputFileError,
+  PermissionError,
+  UnavailableError,
+  type QscError,
+} from '../errors.js';
 import { shellQuote } from '../shell/quote.js';
 import type { RunResult, Runner } from '../transport/runner.js';
 import { QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET } from './layout.js';
@@ -13,7 +20,10 @@ import { DEFAULT_IMAGE_DIR_SHELL, sidecarName, sifName } from '../image/names.js
  * inspect`, no hashing): the trust the job checks too (job-templates/_trust.mustache: a regular file owned by you,
  * root or a trusted user, writable by its owner alone; the job also checks the recorded sha256), a SIF header, and
  * the size the pull recorded in the sidecar, which is what a truncated copy gets wrong. The state is the first line
- * of stdout.
+ * of stdout. When the image is not cached, someone (the job, a pull here, a pull job) must create its lock and SIF in
+ * the directory: the check does what they will (mkdir -p, then create a file with O_EXCL and remove it), as this user
+ * on the cluster side, and answers "unwritable <the error>" before sbatch can run, so nothing is queued that would
+ * fail at run time. A test of the mode bits would miss ACLs, a read-only mount and group membership.
  */
 const CHECK_SCRIPT = `dir=\${1:-${DEFAULT_IMAGE_DIR_SHELL}}
 name=$2; sif="$dir/$2"; meta="$dir/$3"; when=$4; shift 4
@@ -40,6 +50,12 @@ EOF
     else echo "broken $problem"; exit 0; fi
   fi
 fi
+if [ "$state" != cached ]; then
+  probe="$dir/.qsc-write-check.$(hostname 2>/dev/null).$$"
+  if ! why=$( { mkdir -p "$dir" && (set -C; : >"$probe") && rm -f "$probe"; } 2>&1 ); then
+    echo "unwritable $(printf '%s' "$why" | tail -n 1)"; exit 0
+  fi
+fi
 echo "$state"
 if [ "$when" = always ] || { [ "$when" = cached ] && [ "$state" = cached ]; }; then exec "$@"; fi`;
 
@@ -48,7 +64,9 @@ export type CacheState =
   | { readonly kind: 'missing' }
   | { readonly kind: 'quarantined'; readonly problem: string; readonly movedTo: string }
   /** Broken, and this user may not move it aside. */
-  | { readonly kind: 'broken'; readonly problem: string };
+  | { readonly kind: 'broken'; readonly problem: string }
+  /** Not cached, and this user cannot create files in the directory: the shell's error. */
+  | { readonly kind: 'unwritable'; readonly problem: string };
 
 /** The check's first line: "cached", "missing", "quarantined <path> <problem>" or "broken <problem>". */
 export function parseCacheState(text: string): CacheState | undefined {
@@ -56,8 +74,39 @@ export function parseCacheState(text: string): CacheState | undefined {
   if (line === 'cached' || line === 'missing') return { kind: line };
   const moved = /^quarantined (\S+) (.+)$/.exec(line);
   if (moved) return { kind: 'quarantined', movedTo: moved[1]!, problem: moved[2]! };
+  const unwritable = /^unwritable ?(.*)$/.exec(line);
+  if (unwritable) return { kind: 'unwritable', problem: unwritable[1]! };
   const broken = /^broken (.+)$/.exec(line);
   return broken ? { kind: 'broken', problem: broken[1]! } : undefined;
+}
+
+/** The errno words the shell printed → the error a person gets, as for files named on the command line (errors.ts). */
+const UNWRITABLE: readonly { readonly test: RegExp; readonly reason: string; readonly type: typeof CantCreateError }[] =
+  [
+    { test: /read-only file system/i, reason: 'read-only file system', type: CantCreateError },
+    { test: /permission denied|operation not permitted/i, reason: 'permission denied', type: PermissionError },
+    { test: /no such file/i, reason: 'it does not exist and cannot be made', type: InputFileError },
+    { test: /not a directory|file exists/i, reason: 'a part of it is not a directory', type: InputFileError },
+  ];
+
+/**
+ * The image is not cached and its cache directory cannot take it: one sentence naming the directory and where it came
+ * from (--cache-dir, a config file, a variable, the default), exit 73 (read-only), 77 (permission) or 66 (missing).
+ */
+export function unwritableCacheError(problem: string, dir: string | undefined, from: string | undefined): QscError {
+  const known = UNWRITABLE.find((u) => u.test.test(problem));
+  const reason = known?.reason ?? (problem.replace(/^[^:]*: (\d+: )?/, '') || 'cannot create files there');
+  const where = dir ?? DEFAULT_IMAGE_DIR_SHELL;
+  const origin = dir === undefined ? 'the default' : (from ?? 'the config');
+  return new (known?.type ?? CantCreateError)(
+    `the image cache ${where} (from ${origin}) cannot be written: ${reason}; the job would need to pull its image ` +
+      'there, so nothing was queued',
+    {
+      hint:
+        'give a directory you can write with --cache-dir DIR or "cacheDir" in your config; for a shared cache, ask ' +
+        'its owner to make it group-writable (chmod 2775) for a group you are in',
+    },
+  );
 }
 
 export interface CacheCheck {
@@ -73,6 +122,8 @@ export async function checkCachedImage(
   digest: string,
   submit?: { readonly argv: readonly string[]; readonly script: string; readonly when: 'cached' | 'always' },
   trustedUsers: readonly string[] = [],
+  /** Where cacheDir came from, for the unwritable refusal (config/resolve.ts: cacheDirFrom). */
+  cacheDirFrom?: string,
 ): Promise<CacheCheck> {
   const result = await runner.run({
     argv: [
@@ -99,6 +150,7 @@ export async function checkCachedImage(
       },
     );
   }
+  if (state.kind === 'unwritable') throw unwritableCacheError(state.problem, cacheDir, cacheDirFrom);
   if (state.kind === 'broken') {
     throw new DataError(
       `the cached ${sifName(digest)} may not be used (${state.problem}) and could not be moved to ${QUARANTINE_DIR}/`,

@@ -15,6 +15,11 @@ export interface Settings {
   readonly registry: string | undefined;
   /** The SIF image cache the jobs share (not the tool's state cache); undefined: the default image directory on the job's node (image/names.ts). */
   readonly cacheDir: string | undefined;
+  /**
+   * Where cacheDir came from, for messages: "--cache-dir", a config file's path, the variable's name, or undefined
+   * (the default). Optional so hand-made settings in tests need not say.
+   */
+  readonly cacheDirFrom?: string | undefined;
   /** Partition for GPU jobs when -p is not given. */
   readonly gpuPartition: string | undefined;
   /** Partition for CPU jobs when -p is not given; undefined lets Slurm use its default. */
@@ -198,6 +203,22 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>, wher
   return { source: 'environment', values, sbatch: readSbatchEnv(env, where) };
 }
 
+/** The highest layer that set cacheDir, as a person would name it: the flag, the variable or the file. */
+function cacheDirOrigin(
+  layers: readonly ConfigLayer[],
+  read: readonly Partial<Record<keyof Settings, unknown>>[],
+): string | undefined {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    if (read[i]?.cacheDir === undefined) continue;
+    const { source } = layers[i]!;
+    if (source === 'flags') return '--cache-dir';
+    // "environment" here, "<host> environment" over --host
+    if (source.endsWith('environment')) return `${ENV_VARS.cacheDir![0]} (${source})`;
+    return source;
+  }
+  return undefined;
+}
+
 /** Layers from lowest to highest precedence: site file, user file, environment, flags. */
 export function resolveSettings(layers: readonly ConfigLayer[], configDir: string): Resolution {
   const errors: string[] = [];
@@ -215,6 +236,7 @@ export function resolveSettings(layers: readonly ConfigLayer[], configDir: strin
     settings: {
       registry: merged.registry,
       cacheDir: merged.cacheDir,
+      cacheDirFrom: cacheDirOrigin(layers, read),
       gpuPartition: merged.gpuPartition,
       partition: merged.partition,
       account: merged.account,

@@ -215,6 +215,9 @@ describe('a pull before submitting (--pull local)', () => {
         cacheDir,
         '-J',
         name,
+        // Should a run get as far as sbatch, its output lands in the directory removed below, not in the test's cwd.
+        '-o',
+        `${cacheDir}/slurm-%j.out`,
         '--',
         'true',
       ]);

@@ -8,6 +8,7 @@ import { ExitCode, UnmetNeedError } from '../../../src/errors.js';
 import { sifName } from '../../../src/image/names.js';
 import { findFramework } from '../../../src/ngc/frameworks.js';
 import { SBATCH_ARGV } from '../../../src/slurm/sbatch.js';
+import type { PullMode } from '../../../src/job/pull-mode.js';
 import { RECORDED_CACHE, testDeps, testSettings } from '../../support/app-deps.js';
 import { fakeRegistry } from '../../support/fake-registry.js';
 import { recorded, type Exchange } from '../../support/fake-runner.js';
@@ -271,6 +272,28 @@ describe('submit, refused', () => {
     });
     expect(argvs(deps).filter((argv) => argv[0] === 'bash')).toHaveLength(0);
   });
+
+  it.each<[PullMode, string]>([
+    ['job', 'check-cached-missing-submitted'],
+    ['local', 'check-cached-missing'],
+    ['slurm', 'check-cached-missing'],
+  ])(
+    '--pull %s into a cache it cannot write: refused by the cache check itself, nothing pulled or queued',
+    async (pullMode, fixture) => {
+      const check = recorded(fixture);
+      const denied = "unwritable mkdir: cannot create directory '/srv/qsc-cache/fixture-record': Permission denied\n";
+      const deps = testDeps([{ ...check, stdout: denied }]);
+      const error = await refusal(submit(deps, request({ pullMode, driver: '580.159.04' })));
+      expect(error).toMatchObject({
+        exitCode: ExitCode.auth,
+        message: expect.stringMatching(
+          /^the image cache \S+fixture-record \(from site.json\) cannot be written: permission denied/,
+        ),
+      });
+      // One call: the check (its script is the current one, the recording's arguments), no pull, no sbatch.
+      expect(argvs(deps).map((argv) => argv.slice(3))).toEqual([check.argv.slice(3)]);
+    },
+  );
 
   it.each<[string, number, RegExp]>([
     ['sbatch-invalid-partition', ExitCode.unknownPartition, /invalid partition name/i],

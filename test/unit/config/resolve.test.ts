@@ -114,3 +114,27 @@ describe('the driver map settings', () => {
     ]);
   });
 });
+
+describe('where cacheDir came from, for messages', () => {
+  const layers = (user: object, env: object, flags: object) =>
+    resolveSettings(
+      [
+        { source: '/etc/site.json', values: { cacheDir: '/srv/site' }, file: true },
+        { source: '/home/u/config.json', values: user, file: true },
+        { source: 'hpc:22 environment', values: env },
+        { source: 'flags', values: flags },
+      ],
+      '/c',
+    ).settings.cacheDirFrom;
+
+  it('is the highest layer that set it', () => {
+    expect(layers({}, {}, {})).toBe('/etc/site.json');
+    expect(layers({ cacheDir: '/home/u/c' }, {}, {})).toBe('/home/u/config.json');
+    expect(layers({}, { cacheDir: '/e' }, {})).toBe('QSUB_CONTAINER_CACHE_DIR (hpc:22 environment)');
+    expect(layers({ cacheDir: '/home/u/c' }, { cacheDir: '/e' }, { cacheDir: '/f' })).toBe('--cache-dir');
+  });
+
+  it('is undefined when nothing set it (the default)', () => {
+    expect(resolveSettings([{ source: 'flags', values: {} }], '/c').settings.cacheDirFrom).toBeUndefined();
+  });
+});
