@@ -6,6 +6,7 @@ import type { Settings } from '../config/resolve.js';
 import { UnmetNeedError } from '../errors.js';
 import type { PullableImage } from '../image/names.js';
 import type { PullMode } from '../job/pull-mode.js';
+import type { OutputDir } from '../slurm/output-dirs.js';
 import { renderPullScript } from '../job/pull-script.js';
 import { PULL_TEMPLATE } from '../job/templates.js';
 import type { Template } from '../templates/render.js';
@@ -21,6 +22,8 @@ export interface ImageToPrepare {
   readonly mode: PullMode;
   /** The job's sbatch argv and script, submitted in the cache check's own call when nothing is to be pulled first. */
   readonly job: { readonly argv: readonly string[]; readonly script: string };
+  /** The job's -o/-e directories, made by the cache check before sbatch (slurm/output-dirs.ts). */
+  readonly outputDirs?: readonly OutputDir[];
 }
 
 export interface Prepared {
@@ -62,6 +65,7 @@ export async function prepareImage(deps: PrepareDeps, settings: Settings, prepar
     { ...prepare.job, when: mode === 'job' ? 'always' : 'cached' },
     settings.cache.trustedUsers,
     settings.cacheDirFrom,
+    prepare.outputDirs,
   );
   const quarantined = state.kind === 'quarantined' ? state.movedTo : undefined;
   if (state.kind === 'quarantined')

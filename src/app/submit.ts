@@ -10,6 +10,7 @@ import { chooseImage, type ImageTarget } from '../ngc/choose-image.js';
 import { createFileChoiceHints } from '../ngc/choice-hints.js';
 import { formatReference, parseRegistry } from '../registry/reference.js';
 import type { SlurmConstraint } from '../slurm/feature-constraint.js';
+import { planOutputDirs } from '../slurm/output-dirs.js';
 import { interpretSbatch, SBATCH_ARGV } from '../slurm/sbatch.js';
 import { renderTemplate } from '../templates/render.js';
 import type { AppDeps } from './deps.js';
@@ -177,6 +178,16 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     launcher: job.launch?.launcher ?? 'none',
     why,
   };
+  // The -o/-e directories, made on the cluster side before sbatch (sbatch does not make them); a pattern only the
+  // running job knows is refused here, for a dry run too.
+  const outputDirs = planOutputDirs(
+    [
+      { flag: '-o', path: job.output },
+      { flag: '-e', path: job.slurm?.error },
+    ],
+    job.jobName,
+    job.slurm?.sbatchArgs.find((arg) => arg.name === '--chdir')?.value,
+  );
   if (request.dryRun) return { submitted: false, summary, script };
   if (request.pullMode === 'slurm' && job.slurm?.dependency?.includes('?'))
     throw new UsageError('a --dependency of "?" (any of) cannot be joined with the pull job the job waits for', {
@@ -191,6 +202,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     imageCacheDir: job.imageCacheDir,
     mode: request.pullMode,
     job: { argv: SBATCH_ARGV, script },
+    outputDirs,
   });
   const dependency = prepared.pullJob ? dependencyArgv(prepared.pullJob.id, job.slurm?.dependency) : [];
   const outcome = interpretSbatch(

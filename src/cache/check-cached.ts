@@ -10,6 +10,7 @@ import {
   type QscError,
 } from '../errors.js';
 import { shellQuote } from '../shell/quote.js';
+import type { OutputDir } from '../slurm/output-dirs.js';
 import type { RunResult, Runner } from '../transport/runner.js';
 import { QUARANTINE_DIR, SIF_MAGIC, SIF_MAGIC_OFFSET } from './layout.js';
 import { DEFAULT_IMAGE_DIR_SHELL, sidecarName, sifName } from '../image/names.js';
@@ -24,6 +25,8 @@ import { DEFAULT_IMAGE_DIR_SHELL, sidecarName, sifName } from '../image/names.js
  * the directory: the check does what they will (mkdir -p, then create a file with O_EXCL and remove it), as this user
  * on the cluster side, and answers "unwritable <the error>" before sbatch can run, so nothing is queued that would
  * fail at run time. A test of the mode bits would miss ACLs, a read-only mount and group membership.
+ * $outdirs (one a line, slurm/output-dirs.ts) are the directories of the job's -o/-e files, which sbatch does not make:
+ * made here, in the cwd sbatch runs in, with %u as this user; "nooutdir <line index> <the error>" when one cannot be.
  */
 const CHECK_SCRIPT = `dir=\${1:-${DEFAULT_IMAGE_DIR_SHELL}}
 name=$2; sif="$dir/$2"; meta="$dir/$3"; when=$4; shift 4
@@ -56,6 +59,17 @@ if [ "$state" != cached ]; then
     echo "unwritable $(printf '%s' "$why" | tail -n 1)"; exit 0
   fi
 fi
+if [ -n "$outdirs" ]; then
+  me=$(id -un); i=0
+  while IFS= read -r d; do
+    rest=$d; d=
+    while :; do case $rest in *%u*) d=$d\${rest%%"%u"*}$me; rest=\${rest#*"%u"};; *) break;; esac; done
+    why=$(mkdir -p -- "$d$rest" 2>&1) || { echo "nooutdir $i $(printf '%s' "$why" | tail -n 1)"; exit 0; }
+    i=$((i + 1))
+  done <<EOF
+$outdirs
+EOF
+fi
 echo "$state"
 if [ "$when" = always ] || { [ "$when" = cached ] && [ "$state" = cached ]; }; then exec "$@"; fi`;
 
@@ -66,7 +80,9 @@ export type CacheState =
   /** Broken, and this user may not move it aside. */
   | { readonly kind: 'broken'; readonly problem: string }
   /** Not cached, and this user cannot create files in the directory: the shell's error. */
-  | { readonly kind: 'unwritable'; readonly problem: string };
+  | { readonly kind: 'unwritable'; readonly problem: string }
+  /** The directory of the job's output (the index-th of those asked for) cannot be made: the shell's error. */
+  | { readonly kind: 'no-output-dir'; readonly index: number; readonly problem: string };
 
 /** The check's first line: "cached", "missing", "quarantined <path> <problem>" or "broken <problem>". */
 export function parseCacheState(text: string): CacheState | undefined {
@@ -74,6 +90,8 @@ export function parseCacheState(text: string): CacheState | undefined {
   if (line === 'cached' || line === 'missing') return { kind: line };
   const moved = /^quarantined (\S+) (.+)$/.exec(line);
   if (moved) return { kind: 'quarantined', movedTo: moved[1]!, problem: moved[2]! };
+  const noOutputDir = /^nooutdir (\d+) ?(.*)$/.exec(line);
+  if (noOutputDir) return { kind: 'no-output-dir', index: Number(noOutputDir[1]), problem: noOutputDir[2]! };
   const unwritable = /^unwritable ?(.*)$/.exec(line);
   if (unwritable) return { kind: 'unwritable', problem: unwritable[1]! };
   const broken = /^broken (.+)$/.exec(line);
@@ -109,6 +127,19 @@ export function unwritableCacheError(problem: string, dir: string | undefined, f
   );
 }
 
+/** The job's output directory cannot be made: refused before sbatch, as sbatch would not make it either. */
+export function outputDirError(problem: string, dir: OutputDir | undefined): QscError {
+  const known = UNWRITABLE.find((u) => u.test.test(problem));
+  const reason = known?.reason ?? (problem.replace(/^[^:]*: (\d+: )?/, '') || 'cannot be made');
+  const named = dir ? `${dir.dir} (for ${dir.flag} ${dir.path})` : 'of the output file';
+  return new (known?.type ?? CantCreateError)(
+    `cannot create the job's output directory ${named}: ${reason}; nothing was queued`,
+    {
+      hint: 'sbatch does not create it and the job would fail at its start: give an output path in a directory you can write, or create it first',
+    },
+  );
+}
+
 export interface CacheCheck {
   readonly state: CacheState;
   /** sbatch's result when it ran in the same call (stdout without the state line). */
@@ -124,12 +155,14 @@ export async function checkCachedImage(
   trustedUsers: readonly string[] = [],
   /** Where cacheDir came from, for the unwritable refusal (config/resolve.ts: cacheDirFrom). */
   cacheDirFrom?: string,
+  /** The job's output directories to make before sbatch (slurm/output-dirs.ts). */
+  outputDirs: readonly OutputDir[] = [],
 ): Promise<CacheCheck> {
   const result = await runner.run({
     argv: [
       'sh',
       '-c',
-      `trusted=${shellQuote(trustedUsers.join(' '))}\n${CHECK_SCRIPT}`,
+      `trusted=${shellQuote(trustedUsers.join(' '))}\noutdirs=${shellQuote(outputDirs.map((d) => d.dir).join('\n'))}\n${CHECK_SCRIPT}`,
       'sh',
       cacheDir ?? '',
       sifName(digest),
@@ -150,6 +183,7 @@ export async function checkCachedImage(
       },
     );
   }
+  if (state.kind === 'no-output-dir') throw outputDirError(state.problem, outputDirs[state.index]);
   if (state.kind === 'unwritable') throw unwritableCacheError(state.problem, cacheDir, cacheDirFrom);
   if (state.kind === 'broken') {
     throw new DataError(

@@ -164,6 +164,27 @@ const ROWS: readonly Row[] = [
     submits: true,
   },
   {
+    what: '-o in a directory that cannot be made',
+    args: ['-p', 'short', '--driver', '580.159.04', 'tensorflow', '-o', '/proc/qsc-nope/x.out', '--', 'true'],
+    code: 66,
+    names: '/proc/qsc-nope (for -o /proc/qsc-nope/x.out)',
+    submits: true,
+  },
+  {
+    what: '-e in a directory the user may not make',
+    args: ['-p', 'short', '--driver', '580.159.04', 'tensorflow', '-e', `${rootOnly}/logs/x.err`, '--', 'true'],
+    code: 77,
+    names: `${rootOnly}/logs (for -e ${rootOnly}/logs/x.err)`,
+    submits: true,
+  },
+  {
+    what: '-o with the job id in its directory part (known only when the job runs)',
+    args: ['-p', 'short', '--driver', '580.159.04', 'tensorflow', '-o', 'logs/%j/out', '--', 'true'],
+    code: 2,
+    names: 'logs/%j/out',
+    submits: true,
+  },
+  {
     what: 'import of a missing file',
     args: ['import', '/nonexistent.tar', '--as', `${REGISTRY}/nvidia/pytorch:23.10-py3`],
     code: 66,
@@ -216,5 +237,49 @@ describe('the image cache is checked where the job runs, before anything is queu
     const jobId = result.stdout.trim();
     sh('scancel', [jobId]);
     expect(sh('ls', ['-A', groupWritable])).not.toContain('.qsc-write-check');
+  });
+});
+
+describe('-o logs/%x-%j.out without logs/: made before sbatch, where the job writes, and --wait reads the file', () => {
+  const job = ['-p', 'short', '--driver', '580.159.04', '--cache-dir', SHARED_CACHE, 'tensorflow', '-J', 'qsc-logs'];
+
+  it('here, relative to --chdir', async () => {
+    const workDir = sh('runuser', ['-u', 'hpcuser', '--', 'mktemp', '-d', '/tmp/qsc-e2e-chdir-XXXXXX']).trim();
+    try {
+      const result = await qsc([
+        ...job,
+        `--sbatch-arg=--chdir=${workDir}`,
+        '-o',
+        'logs/%u/%x-%j.out',
+        '--wait',
+        '--',
+        'echo',
+        'from-the-job',
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const jobId = result.stdout.split('\n')[0]!;
+      expect(result.stdout).toContain('from-the-job');
+      expect(sh('cat', [`${workDir}/logs/hpcuser/qsc-logs-${jobId}.out`])).toContain('from-the-job');
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('over --host, in the remote working directory (the login home)', async () => {
+    const logs = `qsc-e2e-logs-${process.pid}-${Date.now()}`;
+    const { home } = clientHome();
+    try {
+      const run = startCli(
+        [...job, '--host', 'cluster', '-o', `${logs}/%x-%j.out`, '--wait', '--', 'echo', 'from-the-job'],
+        home,
+      );
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(0);
+      const jobId = result.stdout.split('\n')[0]!;
+      expect(result.stdout).toContain('from-the-job');
+      expect(sh('cat', [`/home/hpcuser/${logs}/qsc-logs-${jobId}.out`])).toContain('from-the-job');
+    } finally {
+      rmSync(`/home/hpcuser/${logs}`, { recursive: true, force: true });
+    }
   });
 });

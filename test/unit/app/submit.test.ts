@@ -295,6 +295,34 @@ describe('submit, refused', () => {
     },
   );
 
+  it('-o logs/%x-%j.out: the cache check makes logs/ before sbatch, in the same call, and refuses when it cannot', async () => {
+    const output = 'logs/%x-%j.out';
+    const check = recorded('check-cached-missing-submitted');
+    const made = testDeps([check]);
+    await submit(made, request({ driver: '580.159.04', job: { ...request().job, output } }));
+    expect(made.runner.calls[0]!.argv[2]).toContain('\noutdirs=logs\n');
+
+    const denied = testDeps([
+      { ...check, stdout: "nooutdir 0 mkdir: cannot create directory 'logs': Permission denied\n", code: 0 },
+    ]);
+    const error = await refusal(submit(denied, request({ driver: '580.159.04', job: { ...request().job, output } })));
+    expect(error).toMatchObject({
+      exitCode: ExitCode.auth,
+      message:
+        "cannot create the job's output directory logs (for -o logs/%x-%j.out): permission denied; nothing was queued",
+    });
+    expect(denied.runner.calls).toHaveLength(1);
+  });
+
+  it('-o logs/%j/out: refused before anything runs, a dry run too', async () => {
+    const deps = testDeps([]);
+    const error = await refusal(
+      submit(deps, request({ driver: '580.159.04', dryRun: true, job: { ...request().job, output: 'logs/%j/out' } })),
+    );
+    expect(error).toMatchObject({ exitCode: ExitCode.usage });
+    expect(deps.runner.calls).toHaveLength(0);
+  });
+
   it.each<[string, number, RegExp]>([
     ['sbatch-invalid-partition', ExitCode.unknownPartition, /invalid partition name/i],
     ['sbatch-node-configuration', ExitCode.refused, /node configuration is not available/],
