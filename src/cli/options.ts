@@ -150,8 +150,16 @@ export const COMMANDS = {
       'mail-user': { type: 'string', describe: 'mail to this address' },
       dependency: { alias: 'd', type: 'string', describe: 'start after other jobs, e.g. afterok:123 (sbatch -d)' },
       'job-name': { alias: 'J', type: 'string', describe: 'job name (default qsc-<framework>)' },
-      output: { alias: 'o', type: 'string', describe: "job output file (Slurm's %j patterns work)" },
-      error: { alias: 'e', type: 'string', describe: "job error file (Slurm's %j patterns work; default: the output)" },
+      output: {
+        alias: 'o',
+        type: 'string',
+        describe: "job output file (Slurm's %j patterns work; its directory is made before sbatch)",
+      },
+      error: {
+        alias: 'e',
+        type: 'string',
+        describe: "job error file (Slurm's %j patterns work; default: the output; its directory is made)",
+      },
       'cache-dir': { type: 'string', describe: 'shared SIF cache directory' },
       driver: { type: 'string', describe: 'driver version to select for, skipping detection' },
       'dry-run': flag('print the job script; submit nothing'),
