@@ -6,7 +6,8 @@ import { shellJoin, shellQuote } from '../shell/quote.js';
 import { sshCommandFor } from '../transport/host-arg.js';
 import { typedArgs, type ParsedCommand } from './args.js';
 import { commandWordOf, fastParse } from './fast-parse.js';
-import { CLI, COMMANDS, VERSION_FLAG, type CommandName, type CommandSpec } from './options.js';
+import type { CommandSpec } from './option-spec.js';
+import { CLI, COMMANDS, VERSION_FLAG, type CommandName } from './options.js';
 
 /** The words before `--`: the tool's own; everything after belongs to the job's command. */
 const ownWords = (argv: readonly string[]) => (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv);
