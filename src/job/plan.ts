@@ -8,7 +8,8 @@ import type { JobShape, LaunchPlan } from './launch.js';
 
 export interface JobRequest {
   readonly jobName: string;
-  readonly partition: string;
+  /** Undefined: no #SBATCH --partition, so sbatch uses Slurm's default partition. */
+  readonly partition: string | undefined;
   readonly account: string | undefined;
   readonly time: string | undefined;
   readonly mem: string | undefined;
@@ -99,7 +100,7 @@ export function planSbatchHeader(header: SbatchHeader): View {
     dependency: optional(slurm?.dependency),
     sbatchArgs: (slurm?.sbatchArgs ?? []).map((a) => sbatchOption(a.name, a.value)),
     jobName: sbatchValue(header.jobName),
-    partition: sbatchValue(header.partition),
+    partition: optional(header.partition),
     account: optional(header.account),
     time: optional(header.time),
     mem: optional(header.mem),

@@ -1,5 +1,5 @@
 // Words that mislead (issue 16), one row each: the command or call, the exact line the user now reads, its exit code.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { selectionRequest } from '../../../src/app/selection.js';
 import { submit } from '../../../src/app/submit.js';
 import { asksForVersion, helpWordAsFlag, parseCommand } from '../../../src/cli/build-cli.js';
 import { cacheCommand } from '../../../src/cli/commands/cache.js';
+import { submitCommand } from '../../../src/cli/commands/submit.js';
 import { withSubmitWays } from '../../../src/cli/dispatch.js';
 import { inFlagWords } from '../../../src/cli/flag-words.js';
 import { readVersion } from '../../../src/cli/version.js';
@@ -39,6 +40,16 @@ const noIo = {
   readFile: () => Promise.reject(new Error('none')),
   readSecret: () => Promise.resolve(''),
 };
+
+/** A submission as the command line makes it, for a user whose config sets gpuPartition (the testbed user's). */
+async function submitWithGpuPartition(argv: string[]): Promise<unknown> {
+  const command = await parseCommand(argv);
+  if (command.name !== 'submit') throw new Error(command.name);
+  const dir = home();
+  mkdirSync(join(dir, '.config/qsub-container'), { recursive: true });
+  writeFileSync(join(dir, '.config/qsub-container/config.json'), JSON.stringify({ gpuPartition: 'gengpu' }));
+  return submitCommand(command.args, testDeps([], { home: dir }), noIo);
+}
 
 const CASES: readonly (readonly [what: string, run: () => Promise<unknown>, line: string, code: number])[] = [
   [
@@ -133,6 +144,12 @@ const CASES: readonly (readonly [what: string, run: () => Promise<unknown>, line
     },
     'qsub-container: config file /nonexistent/user.json does not exist (QSUB_CONTAINER_CONFIG in your environment names it). Hint: create it, or unset QSUB_CONTAINER_CONFIG to read $XDG_CONFIG_HOME/qsub-container/config.json',
     66,
+  ],
+  [
+    'tensorflow without --gpu, gpuPartition set',
+    () => submitWithGpuPartition(['tensorflow', '--dry-run', '--', 'true']),
+    'qsub-container: tensorflow without --gpu would run without a GPU on Slurm\'s default partition, not on "gpuPartition" gengpu. Hint: add --gpu (qsub-container --gpu tensorflow -- COMMAND); for a CPU job, name its partition with -p',
+    2,
   ],
   [
     'cache ls --cache-dir /nonexistent',
