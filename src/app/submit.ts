@@ -8,6 +8,7 @@ import { dependencyArgv, type PullMode } from '../job/pull-mode.js';
 import { JOB_TEMPLATE } from '../job/templates.js';
 import { chooseImage, type ImageTarget } from '../ngc/choose-image.js';
 import { createFileChoiceHints } from '../ngc/choice-hints.js';
+import { frameworkOfRepository } from '../ngc/frameworks.js';
 import { formatReference, parseRegistry } from '../registry/reference.js';
 import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { interpretSbatch, SBATCH_ARGV } from '../slurm/sbatch.js';
@@ -149,6 +150,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
 
   const job: JobRequest = {
     ...request.job,
+    framework: target.kind === 'framework' ? target.framework.name : frameworkOfRepository(reference.repository)?.name,
     jobName:
       request.job.jobName ??
       `qsc-${target.kind === 'framework' ? target.framework.name : reference.repository.split('/').at(-1)}`,

@@ -8,6 +8,8 @@ import type { JobShape, LaunchPlan } from './launch.js';
 
 export interface JobRequest {
   readonly jobName: string;
+  /** The NGC framework of the image (named or of its repository): the runtime guard names its tags command. */
+  readonly framework?: string | undefined;
   /** Undefined: no #SBATCH --partition, so sbatch uses Slurm's default partition. */
   readonly partition: string | undefined;
   readonly account: string | undefined;
@@ -128,6 +130,7 @@ export function planJobView(request: JobRequest, cache: CacheSettings = DEFAULT_
     hasCommand: request.command.length > 0,
     command: request.command,
     guardMinDriver: request.minDriver ?? null,
+    guardFramework: request.framework ?? null,
     driverVersionFile: request.driverVersionFile ?? DRIVER_VERSION_FILE,
     driverMapDir: request.driverMapDir ?? null,
     binds: request.binds ?? [],

@@ -16,6 +16,7 @@ import { choosePullMode } from '../../job/pull-mode.js';
 import type { ImageTarget } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { parseImageReference } from '../../registry/reference.js';
+import { referenceNotes } from '../../image/reference-notes.js';
 import { gresFor } from '../../job/plan.js';
 import { parseConstraint } from '../../slurm/feature-constraint.js';
 import { reconcileSbatchEnv } from '../../slurm/sbatch-env.js';
@@ -79,7 +80,7 @@ const onPartition = (partition: string | null) => partition ?? "Slurm's default 
 export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo): Promise<number | void> {
   // Validate everything the user typed before touching Slurm or the registry.
   const target = parseTarget(args.target);
-  if (target.kind === 'image' && target.reference.note) io.note(target.reference.note);
+  if (target.kind === 'image') for (const note of referenceNotes(args.target, target.reference)) io.note(note);
   const gpus = args.gpu === undefined ? 0 : validateCount('gpus', args.gpu, 0);
   const time = args.time === undefined ? undefined : validateTime(args.time);
   const mem = args.mem === undefined ? undefined : validateMemory(args.mem);

@@ -131,6 +131,9 @@ describe('submit, dry run', () => {
     });
     expect(argvs(deps)).toEqual(PROBE_GENGPU.map((e) => e.argv));
     expect(!result.submitted && result.script).toContain(`image_digest=${TF_25_02}`);
+    // The runtime guard's advice names the framework (shell-quoted like every rendered value), not "<framework>".
+    expect(!result.submitted && result.script).toContain('  local framework=tensorflow\n');
+    expect(!result.submitted && result.script).toContain('(qsub-container tags $framework --driver $node_driver)');
   });
 
   it('with --driver, asks Slurm nothing; the second run takes the driver from the probe cache', async () => {

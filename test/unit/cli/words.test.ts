@@ -114,6 +114,31 @@ const CASES: readonly (readonly [what: string, run: () => Promise<unknown>, line
     1,
   ],
   [
+    '--gpu tensorflow --tag 26.07-py3 (no such tag of tensorflow)',
+    () => {
+      const settings = testSettings({ cacheDir: RECORDED_CACHE });
+      const none = { policy: undefined, release: undefined, cuda: undefined, variant: undefined, python: undefined };
+      return submit(testDeps([]), {
+        settings,
+        target: { kind: 'framework', framework: findFramework('tensorflow')! },
+        tag: '26.07-py3',
+        force: false,
+        selection: selectionRequest(none, settings),
+        partition: 'gengpu',
+        gpus: 1,
+        gpuType: undefined,
+        constraint: undefined,
+        driver: '580.159.04',
+        refresh: false,
+        pullMode: 'job',
+        job: { jobName: undefined, mem: undefined, cpus: undefined, output: undefined, command: ['true'] },
+        dryRun: true,
+      });
+    },
+    'qsub-container: image nvidia/tensorflow:26.07-py3 not found on 127.0.0.1:5000. Hint: list the tensorflow tags there with: qsub-container tags tensorflow --registry 127.0.0.1:5000',
+    1,
+  ],
+  [
     'an sbatch refusal without a known cause',
     () => {
       const answer = interpretSbatch({
