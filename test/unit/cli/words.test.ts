@@ -59,6 +59,24 @@ const CASES: readonly (readonly [what: string, run: () => Promise<unknown>, line
     2,
   ],
   [
+    'tensorflow -p -- true (a value-taking flag right before --)',
+    parse(['tensorflow', '-p', '--', 'true']),
+    'qsub-container: -p needs a value: Slurm partition. Hint: write it right after -p, before --, or leave -p out',
+    2,
+  ],
+  [
+    '--gpu tensorflow --dry-run -t (a value-taking flag last)',
+    parse(['--gpu', 'tensorflow', '--dry-run', '-t']),
+    'qsub-container: -t needs a value: time limit, e.g. 04:00:00. Hint: write it right after -t, or leave -t out',
+    2,
+  ],
+  [
+    'tags pytorch --driver -- x',
+    parse(['tags', 'pytorch', '--driver', '--', 'x']),
+    'qsub-container: --driver needs a value: driver version (else probed on -p PARTITION). Hint: write it right after --driver, before --, or leave --driver out',
+    2,
+  ],
+  [
     'warm --host 127.0.0.1:2222 --once',
     parse(['warm', '--host', '127.0.0.1:2222', '--once']),
     "qsub-container: warm takes no --host: it works on the cache's files, so it runs on the cluster. Hint: run it there: ssh -p 2222 127.0.0.1 'qsub-container warm --once'",
