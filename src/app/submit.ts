@@ -8,11 +8,13 @@ import { dependencyArgv, type PullMode } from '../job/pull-mode.js';
 import { JOB_TEMPLATE } from '../job/templates.js';
 import { chooseImage, type ImageTarget } from '../ngc/choose-image.js';
 import { createFileChoiceHints } from '../ngc/choice-hints.js';
+import { frameworkOfRepository } from '../ngc/frameworks.js';
 import { formatReference, parseRegistry } from '../registry/reference.js';
 import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { planOutputDirs } from '../slurm/output-dirs.js';
 import { interpretSbatch, SBATCH_ARGV } from '../slurm/sbatch.js';
 import { renderTemplate } from '../templates/render.js';
+import { defaultGpuPartition } from './default-partition.js';
 import type { AppDeps } from './deps.js';
 import { DRIVER_FLAG_BYPASS, findDriver, type DriverSource } from './find-driver.js';
 import type { Prepared } from './prepare-image.js';
@@ -42,7 +44,11 @@ export interface SubmitRequest {
   /** Submit the explicit tag even if the driver cannot run it (the job's runtime guard still checks its node). */
   readonly force: boolean;
   readonly selection: SelectionRequest;
-  readonly partition: string;
+  /**
+   * Undefined: neither -p nor a configured partition. A CPU job then goes to Slurm's default partition (no #SBATCH
+   * --partition: sbatch picks it, as it would for any job); a GPU job to the default when it has GPUs (default-partition.ts).
+   */
+  readonly partition: string | undefined;
   readonly gpus: number;
   readonly gpuType: string | undefined;
   /** Slurm feature constraint: selection uses the node groups that satisfy it; the job gets #SBATCH --constraint. */
@@ -80,7 +86,8 @@ export interface SubmitSummary {
   readonly image: string;
   readonly digest: string;
   readonly cudaVersion: string | null;
-  readonly partition: string;
+  /** null: Slurm's default partition, which sbatch chooses (a CPU job given none). */
+  readonly partition: string | null;
   readonly constraint: string | null;
   /** source: flag (--driver), cache (your probe cache), or the lowest node group's (find-driver.ts: DriverSource). */
   readonly driver: { readonly version: string; readonly source: DriverSource | 'flag' } | null;
@@ -104,9 +111,10 @@ function requireDigest(digest: string | undefined): string {
 }
 
 export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<SubmitResult> {
-  const { settings, target, partition, gpus } = request;
+  const { settings, target, gpus } = request;
+  const partition = request.partition ?? (gpus > 0 ? await defaultGpuPartition(deps) : undefined);
   const probe =
-    gpus > 0 && request.driver === undefined
+    partition !== undefined && gpus > 0 && request.driver === undefined
       ? await findDriver(deps, settings, partition, { ...request, bypass: DRIVER_FLAG_BYPASS })
       : undefined;
   const driver = request.driver ?? probe?.driverVersion;
@@ -143,6 +151,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
 
   const job: JobRequest = {
     ...request.job,
+    framework: target.kind === 'framework' ? target.framework.name : frameworkOfRepository(reference.repository)?.name,
     jobName:
       request.job.jobName ??
       `qsc-${target.kind === 'framework' ? target.framework.name : reference.repository.split('/').at(-1)}`,
@@ -166,7 +175,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     image: job.image.displayRef,
     digest,
     cudaVersion: cudaVersion ?? null,
-    partition,
+    partition: partition ?? null,
     constraint: request.constraint?.text ?? null,
     driver: driver
       ? { version: driver, source: request.driver !== undefined ? 'flag' : (probe?.source ?? 'flag') }

@@ -5,10 +5,9 @@ import {
   type COMMON_OPTIONS,
   type LOCAL_OPTIONS,
   type CommandName,
-  type CommandSpec,
-  type OptionSpec,
   type SELECTION_OPTIONS,
 } from './options.js';
+import type { CommandSpec, OptionSpec } from './option-spec.js';
 
 type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
 

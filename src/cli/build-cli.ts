@@ -6,7 +6,8 @@ import { shellJoin, shellQuote } from '../shell/quote.js';
 import { sshCommandFor } from '../transport/host-arg.js';
 import { typedArgs, type ParsedCommand } from './args.js';
 import { commandWordOf, fastParse } from './fast-parse.js';
-import { CLI, COMMANDS, VERSION_FLAG, type CommandName, type CommandSpec } from './options.js';
+import type { CommandSpec } from './option-spec.js';
+import { CLI, COMMANDS, VERSION_FLAG, type CommandName } from './options.js';
 
 /** The words before `--`: the tool's own; everything after belongs to the job's command. */
 const ownWords = (argv: readonly string[]) => (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv);
@@ -37,6 +38,31 @@ function refuseHost(argv: readonly string[]): void {
   throw new UsageError(`${word} takes no --host: ${runsOnCluster}`, {
     hint: `run it there: ${host ? sshCommandFor(host) : 'ssh LOGIN-NODE'} ${shellQuote(there)}`,
   });
+}
+
+/**
+ * An option that takes a value given none: last on the line, or right before `--` (yargs would take "--" itself as the
+ * value and read the job's first word as one more argument: "Unknown argument: true"). Said with what the value is.
+ */
+function refuseMissingValue(argv: readonly string[]): void {
+  const word = commandWordOf(argv);
+  const command: CommandSpec =
+    word !== undefined && Object.hasOwn(COMMANDS, word)
+      ? COMMANDS[word as CommandName]
+      : Object.values<CommandSpec>(COMMANDS).find((c) => c.isDefault)!;
+  const end = argv.indexOf('--');
+  for (let i = 0; i < (end < 0 ? argv.length : end); i++) {
+    const name = /^--?([^-=][^=]*)$/.exec(argv[i]!)?.[1];
+    const next = argv[i + 1];
+    if (name === undefined || (next !== undefined && next !== '--')) continue;
+    const spec = Object.entries(command.options).find(
+      ([key, o]) => o.type !== 'boolean' && [key, ...[o.alias ?? []].flat()].includes(name),
+    )?.[1];
+    if (!spec?.describe) continue;
+    throw new UsageError(`${argv[i]} needs a value: ${spec.describe}`, {
+      hint: `write it right after ${argv[i]}${next === '--' ? ', before --' : ''}, or leave ${argv[i]} out`,
+    });
+  }
 }
 
 /**
@@ -75,6 +101,7 @@ export function normalizeGpuFlag(argv: readonly string[]): string[] {
 export async function parseCommand(argv: readonly string[]): Promise<ParsedCommand> {
   refuseHost(argv);
   const normalized = normalizeGpuFlag(argv);
+  refuseMissingValue(normalized);
   const parsed =
     fastParse(CLI, normalized) ??
     (await (await import('./yargs-cli.js')).parseWithYargs(normalized).catch((error: unknown) => {

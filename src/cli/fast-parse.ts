@@ -2,7 +2,7 @@
 // but a clean, valid command line (help, usage errors, odd spellings) is left to yargs itself, configured from the same
 // declaration. fast-parse.test.ts proves they agree. (Loading yargs costs a cold dry run ~65 ms; yargs-parser alone ~5.)
 import { camelCase, type ParsedValue } from './args.js';
-import type { CliDeclaration, OptionSpec } from './options.js';
+import type { CliDeclaration, OptionSpec } from './option-spec.js';
 
 /** The parser configuration readOptions reproduces (options.ts's); under any other, yargs parses everything. */
 const READ_CONFIGURATION: Record<string, boolean> = {

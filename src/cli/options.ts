@@ -3,37 +3,7 @@
 import { LOG_LEVELS } from '../log/levels.js';
 import { POLICIES } from '../ngc/select.js';
 import { SSH_CLIENTS } from '../transport/ssh-target.js';
-
-/** One option or positional: yargs' own keys (passed to it as they are), plus `repeatable`. */
-export interface OptionSpec {
-  readonly type?: 'string' | 'boolean';
-  /** Other names: one letter is -x, longer ones --name (e.g. sbatch's own name for a flag). */
-  readonly alias?: string | readonly string[];
-  readonly choices?: readonly string[];
-  readonly default?: string | boolean | readonly string[];
-  /** yargs' array: the option takes a list (`-p a -p b`); its typed field is a list. */
-  readonly array?: true;
-  /** Given once per value (`--env A=1 --env B=2`): its typed field is the list of them. Not a yargs key. */
-  readonly repeatable?: true;
-  readonly describe?: string;
-}
-
-export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
-
-export interface CommandSpec {
-  readonly describe: string;
-  /** The command runs when no command word is given (submit). */
-  readonly isDefault?: true;
-  /** Required words after the command, in order (`cache <action>`). */
-  readonly positionals: OptionSpecs;
-  /** In the order help lists them. */
-  readonly options: OptionSpecs;
-  /** The words after `--` are the typed field `command`. */
-  readonly takesCommand?: true;
-  readonly examples?: readonly (readonly [command: string, what: string])[];
-  /** Runs only where the cache's files are (no --host options): why, for the refusal of a --host. */
-  readonly runsOnCluster?: string;
-}
+import type { CliDeclaration, CommandSpec, OptionSpecs } from './option-spec.js';
 
 export const SCRIPT_NAME = 'qsub-container';
 export const USAGE = '$0 [submit] <framework|image-ref> [options] [-- command args...]';
@@ -302,11 +272,5 @@ export const COMMANDS = {
 } as const satisfies Readonly<Record<string, CommandSpec>>;
 
 export type CommandName = keyof typeof COMMANDS;
-
-/** What both parsers read: the commands and how argv is read. */
-export interface CliDeclaration {
-  readonly configuration: Readonly<Record<string, boolean>>;
-  readonly commands: Readonly<Record<string, CommandSpec>>;
-}
 
 export const CLI: CliDeclaration = { configuration: PARSER_CONFIGURATION, commands: COMMANDS };

@@ -4,15 +4,8 @@ import type { Argv, Options, PositionalOptions } from 'yargs';
 import { UsageError } from '../errors.js';
 import type { ReadArgv } from './fast-parse.js';
 import { readVersion } from './version.js';
-import {
-  COMMANDS,
-  PARSER_CONFIGURATION,
-  SCRIPT_NAME,
-  USAGE,
-  VERSION_FLAG,
-  type CommandSpec,
-  type OptionSpec,
-} from './options.js';
+import { COMMANDS, PARSER_CONFIGURATION, SCRIPT_NAME, USAGE, VERSION_FLAG } from './options.js';
+import type { CommandSpec, OptionSpec } from './option-spec.js';
 
 /** An option as yargs takes it: a fresh copy (yargs may keep and change what it is given), without our own keys. */
 function yargsOption({ repeatable: _, ...spec }: OptionSpec): Options & PositionalOptions {

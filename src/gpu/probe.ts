@@ -89,8 +89,9 @@ const PICK_GPU_PARTITION = "pick a GPU partition (sinfo -o '%P %G' shows which h
  */
 export class PartitionWithoutGpuError extends NoGpuError {}
 
-export async function checkPartition(runner: Runner, partition: string): Promise<void> {
-  const result = await runner.run({ argv: sinfoPartitionArgv(partition), timeoutMs: 30_000 });
+/** sinfo's stdout; sinfo missing or failing is the cluster being unreachable (69), said once for every sinfo call. */
+export async function runSinfo(runner: Runner, argv: readonly string[]): Promise<string> {
+  const result = await runner.run({ argv, timeoutMs: 30_000 });
   if (result.code === 127)
     throw new UnavailableError('sinfo is not on PATH', {
       hint: 'run qsub-container on a Slurm login node, or load the Slurm module',
@@ -99,7 +100,12 @@ export async function checkPartition(runner: Runner, partition: string): Promise
     throw new UnavailableError(`sinfo failed: ${result.stderr.trim() || `exit ${result.code}`}`, {
       hint: 'check that slurmctld is up (scontrol ping)',
     });
-  const info = parsePartitionInfo(result.stdout, partition);
+  return result.stdout;
+}
+
+export async function checkPartition(runner: Runner, partition: string): Promise<void> {
+  const stdout = await runSinfo(runner, sinfoPartitionArgv(partition));
+  const info = parsePartitionInfo(stdout, partition);
   if (!info) {
     const all = await runner.run({ argv: [...SINFO_LIST_ARGV], timeoutMs: 30_000 });
     const names = [

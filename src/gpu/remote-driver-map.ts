@@ -14,7 +14,10 @@ import type { DriverMapAccess } from './read-driver-map.js';
  * name; a name is only a key there, never evaluated, and regex checks run on the few hits: bash's =~ costs ~20 µs);
  * each planned record is opened once and the owner is the opened file's (stat -L of /dev/fd/N in one process
  * for all of them), so a name swapped for a symlink after the check is judged by what was read. `-f` first: a FIFO
- * is never opened (it would block). Nothing is written.
+ * is never opened (it would block). bash cannot open without blocking (the local reader's O_NONBLOCK), so a writer's
+ * directory is read only when that writer owns it (one stat for all): a neighbour who squats it could swap a record
+ * for a FIFO between the -f and the open and hold the submission until the runner's timeout. The local reader reports
+ * such records as rejected; here they are not read at all. Nothing is written.
  */
 export const REMOTE_READ_SCRIPT = `export LC_ALL=C
 map=\${1%/} per=$2 trusted=$3
@@ -24,14 +27,21 @@ for u in $trusted; do [[ " $writers " == *" $u "* ]] || writers+=" $u"; done
 printf 'uid\\t%s\\n' "$UID"
 (($#)) || exit 0
 node_re='^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
+dirs=()
+for u in $writers; do dirs+=("$map/u$u"); done
+owned=
+while IFS= read -r line; do
+  u=\${line##*/u}
+  [[ $line == "$u directory "* ]] && owned+=" $u"
+done < <(stat -c '%u %F %n' -- "\${dirs[@]}" 2>/dev/null)
 declare -A listed
-for u in $writers; do
+for u in $owned; do
   for f in "$map/u$u"/*; do listed[$u/\${f##*/}]=1; done
 done
 picks=() fds=() g=0
 for group in "$@"; do
   n=0
-  for u in $writers; do
+  for u in $owned; do
     for node in $group; do
       ((n < per)) || break 2
       [[ -n \${listed[$u/$node]-} && $node =~ $node_re ]] || continue

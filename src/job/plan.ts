@@ -8,7 +8,10 @@ import type { JobShape, LaunchPlan } from './launch.js';
 
 export interface JobRequest {
   readonly jobName: string;
-  readonly partition: string;
+  /** The NGC framework of the image (named or of its repository): the runtime guard names its tags command. */
+  readonly framework?: string | undefined;
+  /** Undefined: no #SBATCH --partition, so sbatch uses Slurm's default partition. */
+  readonly partition: string | undefined;
   readonly account: string | undefined;
   readonly time: string | undefined;
   readonly mem: string | undefined;
@@ -99,7 +102,7 @@ export function planSbatchHeader(header: SbatchHeader): View {
     dependency: optional(slurm?.dependency),
     sbatchArgs: (slurm?.sbatchArgs ?? []).map((a) => sbatchOption(a.name, a.value)),
     jobName: sbatchValue(header.jobName),
-    partition: sbatchValue(header.partition),
+    partition: optional(header.partition),
     account: optional(header.account),
     time: optional(header.time),
     mem: optional(header.mem),
@@ -127,6 +130,7 @@ export function planJobView(request: JobRequest, cache: CacheSettings = DEFAULT_
     hasCommand: request.command.length > 0,
     command: request.command,
     guardMinDriver: request.minDriver ?? null,
+    guardFramework: request.framework ?? null,
     driverVersionFile: request.driverVersionFile ?? DRIVER_VERSION_FILE,
     driverMapDir: request.driverMapDir ?? null,
     binds: request.binds ?? [],

@@ -2,6 +2,7 @@
 import { DataError, RefusedError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { RegistryClient } from '../registry/client.js';
+import { NotFoundError } from '../registry/hints.js';
 import { formatReference, type ImageReference, type RegistryEndpoint } from '../registry/reference.js';
 import { driverRequirement } from './compat.js';
 import { cudaFits, describeConstraints, matchingTags, NO_CONSTRAINTS, type Constraints } from './constraints.js';
@@ -148,7 +149,15 @@ async function checkNamedImage(
 ): Promise<Choice> {
   const ref = reference.digest ?? reference.tag ?? 'latest';
   const release = /^(\d{2}\.\d{2}(?:\.\d+)?)-/.exec(reference.tag ?? '')?.[1] ?? reference.tag ?? '';
-  const candidate = await readCandidate(client, reference.repository, ref, release);
+  // The framework by name when it is one (a --tag, or an image of its repository): its tags command is then exact.
+  const framework = frameworkOfRepository(reference.repository)?.name;
+  const candidate = await readCandidate(client, reference.repository, ref, release).catch((error: unknown) => {
+    if (!(error instanceof NotFoundError) || framework === undefined) throw error;
+    throw new NotFoundError(error.message, {
+      hint: `list the ${framework} tags there with: qsub-container tags ${framework} --registry ${reference.registry.host}`,
+      cause: error,
+    });
+  });
   const name = formatReference(reference);
   if (driver === undefined)
     return { reference, candidate, verdict: undefined, why: `${name} as given (no GPU requested, no driver check)` };
@@ -161,8 +170,6 @@ async function checkNamedImage(
   if (!verdict.compatible) {
     if (options.force)
       return { reference, candidate, verdict, why: `${name} forced (--force) although it ${verdict.why}` };
-    // The framework by name when it is one (a --tag, or an image of its repository): its tags command is then exact.
-    const framework = frameworkOfRepository(reference.repository)?.name;
     const older = framework
       ? `pick an older tag (qsub-container tags ${framework} --driver ${driver} lists them)`
       : `pick an older tag of ${reference.repository}`;

@@ -1,5 +1,6 @@
 // What to tell people when a registry refuses them: the usual traps (nvcr.io's $oauthtoken, key scopes, Docker Hub's 401s).
 import { AuthError, MissingCredentialsError, RefusedError, UnavailableError } from '../errors.js';
+import { DOCKER_HUB } from './reference.js';
 
 export interface CredentialFacts {
   readonly host: string;
@@ -19,7 +20,6 @@ export interface ClusterAuthFile {
 }
 
 const NVCR = 'nvcr.io';
-const DOCKER_HUB = 'registry-1.docker.io';
 const login = (host: string) =>
   host === NVCR
     ? `qsub-container login ${NVCR} (user $oauthtoken, password your NGC API key), or set NGC_API_KEY`
@@ -87,10 +87,12 @@ function deniedHint({ host, username }: CredentialFacts, repository: string): st
   return `ask the registry's administrators for pull access to ${repository}, or use credentials that have it`;
 }
 
-export function notFound(host: string, what: string, repository: string): RefusedError {
-  return new RefusedError(`${what} not found on ${host}`, {
-    hint: `check the name; the tags of a framework are listed by: qsub-container tags <framework> --registry ${host}${host === DOCKER_HUB ? `; NGC images are ${NVCR}/${repository.replace(/^library\//, '')}` : ''}`,
-  });
+/** A repository, tag or blob the registry does not have (404). ngc/choose-image.ts names the framework's tags command. */
+export class NotFoundError extends RefusedError {}
+
+export function notFound(host: string, what: string, repository: string): NotFoundError {
+  const ngc = host === DOCKER_HUB ? `; NGC images are ${NVCR}/${repository.replace(/^library\//, '')}` : '';
+  return new NotFoundError(`${what} not found on ${host}`, { hint: `check the repository name and the tag${ngc}` });
 }
 
 /** The registry's challenge names a token service the credentials may not go to (auth.ts: realmProblem). */

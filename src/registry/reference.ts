@@ -14,7 +14,12 @@ export interface ImageReference {
   readonly digest: string | undefined;
   /** Set when the reference was written another way (enroot/pyxis "#"): one line for stderr saying how it was read. */
   readonly note?: string | undefined;
+  /** The reference named no registry, so it is Docker Hub's, as Docker reads it (image/reference-notes.ts says so). */
+  readonly registryImplied?: boolean | undefined;
 }
+
+/** Where a reference naming no registry goes (Docker's rule). */
+export const DOCKER_HUB = 'registry-1.docker.io';
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 const HOST_PORT = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?$/;
@@ -68,7 +73,7 @@ export function parseImageReference(ref: string): ImageReference {
   const slash = rest.indexOf('/');
   const first = slash >= 0 ? rest.slice(0, slash) : '';
   const hasRegistry = slash >= 0 && (/[.:]/.test(first) || first === 'localhost');
-  const registry = hasRegistry ? parseRegistry(first) : { host: 'registry-1.docker.io', scheme: 'https' as const };
+  const registry = hasRegistry ? parseRegistry(first) : { host: DOCKER_HUB, scheme: 'https' as const };
   let path = hasRegistry ? rest.slice(slash + 1) : rest;
   let tag: string | undefined;
   const colon = path.lastIndexOf(':');
@@ -79,7 +84,13 @@ export function parseImageReference(ref: string): ImageReference {
   }
   if (!hasRegistry && !path.includes('/')) path = `library/${path}`;
   if (!REPOSITORY.test(path)) throw bad('bad repository name');
-  return { registry, repository: path, tag: tag ?? (digest ? undefined : 'latest'), digest };
+  return {
+    registry,
+    repository: path,
+    tag: tag ?? (digest ? undefined : 'latest'),
+    digest,
+    ...(hasRegistry ? {} : { registryImplied: true }),
+  };
 }
 
 /** "host/repo:tag" for people; "host/repo@digest" when only the digest is known. */

@@ -1,5 +1,6 @@
 // The driver map with real owners (root gives files to other uids; the cluster user runs the job's recorder): a
 // neighbour who squats your directory or plants a false fact changes nothing you read and fails nothing you run.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import { nodeDriverMapFs, recordFact } from '../../src/gpu/driver-map-fs.js';
 import { recordPath, writerDir } from '../../src/gpu/driver-map-layout.js';
 import type { NodeState } from '../../src/gpu/node-state.js';
 import { readGroupFacts } from '../../src/gpu/read-driver-map.js';
+import { runnerDriverMap } from '../../src/gpu/remote-driver-map.js';
+import { createLocalRunner } from '../../src/transport/local-runner.js';
 import { CLUSTER_USER, runAsUser, sh } from '../support/cluster.js';
 import { copyForUser, dirForUser, removeUserFixtures } from '../support/user-fixtures.js';
 
@@ -75,6 +78,26 @@ describe('the driver map with other owners', () => {
       kind: 'refused',
       reason: expect.stringContaining(`belongs to uid ${NEIGHBOUR}`),
     });
+  });
+
+  it('over --host, reads nothing from a writer directory its writer does not own (a FIFO swap there cannot hold it)', async () => {
+    const m = map();
+    // A trusted account's directory, squatted by the neighbour: a regular record (bash could be made to open a FIFO
+    // swapped in after its -f check, and bash cannot open without blocking) and a FIFO; and your own, with a record.
+    const TRUSTED = 4242;
+    mkdirSync(writerDir(m, TRUSTED), { mode: 0o777 });
+    writeFileSync(recordPath(m, TRUSTED, 'gpu02'), formatFactRecord(fact('gpu02')));
+    execFileSync('mkfifo', [recordPath(m, TRUSTED, 'gpu03')]);
+    chownSync(writerDir(m, TRUSTED), NEIGHBOUR, NEIGHBOUR);
+    await recordFact(m, ME, { ...fact('gpu01'), recordedBy: { uid: ME, user: 'root' } });
+    const groups = [{ nodes: ['gpu01'] }, { nodes: ['gpu02', 'gpu03'] }];
+    const access = runnerDriverMap(createLocalRunner(process.env));
+    const read = await access.readGroups({ mapDir: m, trustedUids: [TRUSTED], groups });
+    expect(read.readings.map((r) => r.map((x) => x.node))).toEqual([['gpu01'], []]);
+    // Once the trusted account owns its directory again, its record is read.
+    chownSync(writerDir(m, TRUSTED), TRUSTED, TRUSTED);
+    const again = await access.readGroups({ mapDir: m, trustedUids: [TRUSTED], groups });
+    expect(again.readings[1]!.map((x) => [x.node, x.ownerUid])).toEqual([['gpu02', ME]]);
   });
 
   it("the job's recorder, as the cluster user, writes nothing into its squatted directory and still succeeds", async () => {

@@ -86,6 +86,8 @@ const ROWS: readonly Row[] = [
     names: '/tmp',
   },
   { what: '-p without a value', args: ['--gpu', 'tensorflow', '--dry-run', '-p'], code: 2, names: '-p' },
+  { what: '-p right before --', args: ['--gpu', 'tensorflow', '-p', '--', 'true'], code: 2, names: '-p needs a value' },
+  { what: '--mem right before --', args: ['--gpu', 'tensorflow', '--mem', '--', 'true'], code: 2, names: '--mem' },
   {
     what: 'cache verify of a directory it cannot read',
     args: ['cache', 'verify', '--cache-dir', '/root'],

@@ -1,12 +1,25 @@
 // Words that mislead (issue 16), through the installed CLI as the cluster user: each command, the exact line it now
 // prints and its exit code (test/unit/cli/words.test.ts holds the rest of the table, by the same sentences).
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { qsc } from '../support/cluster.js';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { jobFields, qsc, REGISTRY, sh, SHARED_CACHE } from '../support/cluster.js';
+import { clientHome, remoteQsc, removeTempDirs } from '../support/ssh.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
+
+// The cluster user's config without "gpuPartition" (QSUB_CONTAINER_CONFIG names it): where a GPU job without -p goes.
+const configDir = mkdtempSync('/tmp/qsc-e2e-words-');
+chmodSync(configDir, 0o755);
+const WITHOUT_GPU_PARTITION = join(configDir, 'config.json');
+writeFileSync(WITHOUT_GPU_PARTITION, JSON.stringify({ registry: REGISTRY, cacheDir: SHARED_CACHE }));
+chmodSync(WITHOUT_GPU_PARTITION, 0o644);
+afterAll(() => {
+  rmSync(configDir, { recursive: true, force: true });
+  removeTempDirs();
+});
 
 const REFUSALS: readonly (readonly [args: string[], env: Record<string, string>, line: string, code: number])[] = [
   [
@@ -26,6 +39,24 @@ const REFUSALS: readonly (readonly [args: string[], env: Record<string, string>,
     {},
     "qsub-container: partition short has no GPUs (its nodes have no gpu GRES). Hint: pick a GPU partition (sinfo -o '%P %G' shows which have gpu), or drop --gpu for a CPU job",
     66,
+  ],
+  [
+    ['--gpu', 'tensorflow', '--dry-run', '--', 'true'],
+    { QSUB_CONTAINER_CONFIG: WITHOUT_GPU_PARTITION },
+    'qsub-container: --gpu without -p: no "gpuPartition" is configured, and Slurm\'s default partition short has no GPUs. Hint: partitions with GPUs: gengpu, gpu-legacy, gpu-broken, gpu-mixed, gpu-multi; pass -p gengpu, or set it once: {"gpuPartition": "gengpu"} in ~/.config/qsub-container/config.json (the cluster\'s, with --host)',
+    2,
+  ],
+  [
+    ['tensorflow', '--dry-run', '--', 'true'],
+    {},
+    'qsub-container: tensorflow without --gpu would run without a GPU on Slurm\'s default partition, not on "gpuPartition" gengpu. Hint: add --gpu (qsub-container --gpu tensorflow -- COMMAND); for a CPU job, name its partition with -p',
+    2,
+  ],
+  [
+    ['tensorflow', '-p', '--', 'true'],
+    {},
+    'qsub-container: -p needs a value: Slurm partition. Hint: write it right after -p, before --, or leave -p out',
+    2,
   ],
   [
     ['import', '--host', '127.0.0.1:2222', 'x.tar', '--as', 'nvcr.io/nvidia/pytorch:24.10-py3'],
@@ -52,6 +83,41 @@ describe('words that mislead, on the testbed', () => {
     const result = await qsc(args, env);
     expect(result.stderr.trim().split('\n')).toEqual([line]);
     expect(result.code).toBe(code);
+  });
+
+  it("over --host the cluster side's gpuPartition counts: a framework without --gpu says add --gpu", async () => {
+    const { home } = clientHome();
+    const result = await remoteQsc(['--host', 'cluster', 'tensorflow', '--dry-run', '--', 'true'], home);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'qsub-container: tensorflow without --gpu would run without a GPU on Slurm\'s default partition, not on "gpuPartition" gengpu. Hint: add --gpu (qsub-container --gpu tensorflow -- COMMAND); for a CPU job, name its partition with -p',
+    ]);
+    expect(result.code).toBe(2);
+  });
+
+  it("a reference naming no registry is said to be Docker Hub's, with NGC's name (the testbed has no route to Docker Hub: 69)", async () => {
+    const result = await qsc(['nvidia/pytorch:23.10-py3', '--dry-run', '--', 'true']);
+    expect(result.stderr.split('\n')[0]).toBe(
+      'qsub-container: note: "nvidia/pytorch:23.10-py3" names no registry, so it comes from Docker Hub (registry-1.docker.io/nvidia/pytorch:23.10-py3); if you meant NGC\'s image, write nvcr.io/nvidia/pytorch:23.10-py3',
+    );
+    expect(result.code).toBe(69);
+  });
+
+  it('a CPU job without -p (and no "partition" configured) goes to Slurm\'s default partition, short', async () => {
+    const image = `${REGISTRY}/nvidia/tensorflow:25.02-tf2-py3`;
+    const dry = await qsc([image, '--dry-run', '--', 'true']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).not.toMatch(/^#SBATCH --partition/m);
+    expect(dry.stderr).toContain("no partition named: sbatch will use Slurm's default, the one sinfo marks with *");
+    const name = `qsc-e2e-default-partition-${process.pid}`;
+    const submitted = await qsc([image, '-J', name, '-o', '/dev/null', '--', 'true']);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const jobId = submitted.stdout.trim();
+    try {
+      expect(jobFields(jobId).Partition).toBe('short');
+      expect(submitted.stderr).toContain(`submitted job ${jobId} on Slurm's default partition`);
+    } finally {
+      sh('scancel', [jobId]);
+    }
   });
 
   it('help [COMMAND] shows help and --version the package version, exit 0', async () => {

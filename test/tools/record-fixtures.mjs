@@ -18,7 +18,7 @@ const REGISTRY = '127.0.0.1:5000';
 const CACHE = '/srv/qsc-cache/fixture-record';
 
 const { createLocalRunner } = await dist('transport/local-runner.js');
-const { sinfoPartitionArgv, SINFO_LIST_ARGV } = await dist('slurm/sinfo.js');
+const { sinfoPartitionArgv, SINFO_LIST_ARGV, SINFO_PARTITIONS_ARGV } = await dist('slurm/sinfo.js');
 const { sinfoNodesArgv } = await dist('gpu/node-groups.js');
 const { probeArgv } = await dist('gpu/probe.js');
 const { cpuProbeArgv } = await dist('gpu/cpu-probe.js');
@@ -153,6 +153,7 @@ try {
   await record('sinfo-partition-short', { argv: sinfoPartitionArgv('short'), timeoutMs: 30_000 });
   await record('sinfo-partition-nosuch', { argv: sinfoPartitionArgv('nosuch'), timeoutMs: 30_000 });
   await record('sinfo-list', { argv: [...SINFO_LIST_ARGV], timeoutMs: 30_000 });
+  await record('sinfo-partitions', { argv: [...SINFO_PARTITIONS_ARGV], timeoutMs: 30_000 });
 
   // --- sbatch: accepted, and refused for a partition that does not exist and for more GPUs than any node has.
   const accepted = await record('sbatch-parsable', {

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app/deps.js';
 import { importFile, importFromRegistry } from '../../app/import-image.js';
 import { UsageError } from '../../errors.js';
 import { PULL_VIAS, type PullVia } from '../../import/pull-to-cache.js';
+import { referenceNotes } from '../../image/reference-notes.js';
 import { formatReference, parseImageReference } from '../../registry/reference.js';
 import type { ImportArgs } from '../args.js';
 import type { CliIo } from '../io.js';
@@ -10,8 +11,9 @@ import type { CliIo } from '../io.js';
 export async function importCommand(args: ImportArgs, deps: AppDeps, io: CliIo): Promise<void> {
   const settings = await deps.cluster.settings({ cacheDir: args.cacheDir });
   if (args.source.startsWith('docker://')) {
-    const reference = parseImageReference(args.source.slice('docker://'.length));
-    if (reference.note) io.note(reference.note);
+    const written = args.source.slice('docker://'.length);
+    const reference = parseImageReference(written);
+    for (const note of referenceNotes(written, reference)) io.note(note);
     if (args.as !== undefined && formatReference(parseImageReference(args.as)) !== formatReference(reference)) {
       throw new UsageError('--as names another image than the docker:// source', {
         hint: 'leave --as out when importing from a registry',
@@ -34,7 +36,7 @@ export async function importCommand(args: ImportArgs, deps: AppDeps, io: CliIo):
       hint: 'say which image it is, e.g. --as nvcr.io/nvidia/pytorch:24.10-py3',
     });
   const as = parseImageReference(args.as);
-  if (as.note) io.note(as.note);
+  for (const note of referenceNotes(args.as, as)) io.note(note);
   const done = await importFile(deps, settings, args.source, as);
   if (args.json) {
     io.out(`${JSON.stringify(done, null, 2)}\n`);

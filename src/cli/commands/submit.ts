@@ -16,6 +16,7 @@ import { choosePullMode } from '../../job/pull-mode.js';
 import type { ImageTarget } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { parseImageReference } from '../../registry/reference.js';
+import { referenceNotes } from '../../image/reference-notes.js';
 import { gresFor } from '../../job/plan.js';
 import { parseConstraint } from '../../slurm/feature-constraint.js';
 import { reconcileSbatchEnv } from '../../slurm/sbatch-env.js';
@@ -73,10 +74,13 @@ function validatePythonUserBase(value: string, userSite: boolean): string {
   return value;
 }
 
+/** The partition a job goes to, for a person: null is the one sbatch picks when the job names none. */
+const onPartition = (partition: string | null) => partition ?? "Slurm's default partition";
+
 export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo): Promise<number | void> {
   // Validate everything the user typed before touching Slurm or the registry.
   const target = parseTarget(args.target);
-  if (target.kind === 'image' && target.reference.note) io.note(target.reference.note);
+  if (target.kind === 'image') for (const note of referenceNotes(args.target, target.reference)) io.note(note);
   const gpus = args.gpu === undefined ? 0 : validateCount('gpus', args.gpu, 0);
   const time = args.time === undefined ? undefined : validateTime(args.time);
   const mem = args.mem === undefined ? undefined : validateMemory(args.mem);
@@ -153,15 +157,16 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
     throw new UsageError('-p (--partition) was given without a value', {
       hint: "name a partition: -p PARTITION (sinfo -s lists them), or leave -p out to use the config's",
     });
-  if (!partition) {
-    throw new UsageError('no partition given', {
-      hint:
-        gpus > 0
-          ? 'pass -p PARTITION or set "gpuPartition" in the config'
-          : 'pass -p PARTITION or set "partition" in the config',
-    });
-  }
-  validateSlurmName('partition', partition);
+  // A framework without --gpu on a site that configured a GPU partition: almost surely a forgotten --gpu, and the job
+  // would run on Slurm's default partition without a GPU. An explicit -p (or --gpu 0) says a CPU job is meant.
+  if (!partition && target.kind === 'framework' && args.gpu === undefined && settings.gpuPartition)
+    throw new UsageError(
+      `${target.framework.name} without --gpu would run without a GPU on Slurm's default partition, not on "gpuPartition" ${settings.gpuPartition}`,
+      {
+        hint: `add --gpu (qsub-container --gpu ${target.framework.name} -- COMMAND); for a CPU job, name its partition with -p`,
+      },
+    );
+  if (partition) validateSlurmName('partition', partition);
   if (settings.account) validateSlurmName('account', settings.account);
   const launch = planLaunch({
     ...shape,
@@ -211,7 +216,9 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
   if (!result.submitted) {
     if (args.json) io.out(`${JSON.stringify({ submitted: false, ...summary, script: result.script }, null, 2)}\n`);
     else {
-      io.note(`qsub-container: dry run, nothing submitted: ${summary.why}`);
+      io.note(
+        `qsub-container: dry run, nothing submitted${summary.partition === null ? " (no partition named: sbatch will use Slurm's default, the one sinfo marks with *)" : ''}: ${summary.why}`,
+      );
       io.out(result.script);
     }
     return;
@@ -224,7 +231,7 @@ export async function submitCommand(args: SubmitArgs, deps: AppDeps, io: CliIo):
   };
   if (args.json) io.out(`${JSON.stringify({ submitted: true, jobId, ...summary, ...pullSummary }, null, 2)}\n`);
   else {
-    io.note(`qsub-container: submitted job ${jobId} on ${partition}: ${summary.why}`);
+    io.note(`qsub-container: submitted job ${jobId} on ${onPartition(summary.partition)}: ${summary.why}`);
     io.out(`${jobId}\n`);
   }
   if (!args.wait) return;

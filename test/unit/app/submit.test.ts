@@ -132,6 +132,9 @@ describe('submit, dry run', () => {
     });
     expect(argvs(deps)).toEqual(PROBE_GENGPU.map((e) => e.argv));
     expect(!result.submitted && result.script).toContain(`image_digest=${TF_25_02}`);
+    // The runtime guard's advice names the framework (shell-quoted like every rendered value), not "<framework>".
+    expect(!result.submitted && result.script).toContain('  local framework=tensorflow\n');
+    expect(!result.submitted && result.script).toContain('(qsub-container tags $framework --driver $node_driver)');
   });
 
   it('with --driver, asks Slurm nothing; the second run takes the driver from the probe cache', async () => {
@@ -331,5 +334,63 @@ describe('submit, refused', () => {
     const deps = testDeps([recorded('check-cached-missing'), recorded('bash-pull-local'), refused]);
     const error = await refusal(submit(deps, request({ pullMode: 'local', driver: '580.159.04' })));
     expect(error).toMatchObject({ exitCode: code, message: expect.stringMatching(message) });
+  });
+});
+
+describe('submit, no partition named (neither -p nor a configured one)', () => {
+  const PARTITIONS = recorded('sinfo-partitions'); // short* (no GPUs), gengpu, gpu-legacy, ... (the testbed's)
+  /** The same answer on a cluster whose default partition is gengpu. */
+  const GENGPU_DEFAULT: Exchange = {
+    ...PARTITIONS,
+    stdout: PARTITIONS.stdout.replace('short*', 'short').replace('gengpu|', 'gengpu*|'),
+  };
+
+  it('a CPU job asks Slurm nothing and names no partition: sbatch puts it on the default', async () => {
+    const deps = testDeps([]);
+    const result = await submit(deps, request({ partition: undefined, gpus: 0, dryRun: true }));
+    expect(result.summary.partition).toBeNull();
+    expect(!result.submitted && result.script).not.toMatch(/^#SBATCH --partition/m);
+    expect(!result.submitted && result.script).not.toMatch(/^#SBATCH --gres/m);
+    expect(argvs(deps)).toEqual([]);
+  });
+
+  it('a GPU job goes to the default partition when it has GPUs, with a note saying so (one sinfo for the choice)', async () => {
+    const deps = testDeps([GENGPU_DEFAULT, ...PROBE_GENGPU]);
+    const result = await submit(deps, request({ partition: undefined, dryRun: true }));
+    expect(result.summary).toMatchObject({ partition: 'gengpu', driver: { version: '580.159.04' } });
+    expect(!result.submitted && result.script).toMatch(/^#SBATCH --partition=gengpu$/m);
+    expect(argvs(deps)).toEqual([GENGPU_DEFAULT, ...PROBE_GENGPU].map((e) => e.argv));
+    expect(deps.notes).toContain(
+      'qsub-container: no -p and no "gpuPartition": using Slurm\'s default partition gengpu, which has GPUs',
+    );
+  });
+
+  it('a GPU job whose default partition has no GPUs is refused (exit 2), naming the partitions that have them', async () => {
+    const deps = testDeps([PARTITIONS]);
+    const error = await refusal(submit(deps, request({ partition: undefined })));
+    expect(error).toMatchObject({
+      exitCode: ExitCode.usage,
+      message: `--gpu without -p: no "gpuPartition" is configured, and Slurm's default partition short has no GPUs`,
+      hint: 'partitions with GPUs: gengpu, gpu-legacy, gpu-broken, gpu-mixed, gpu-multi; pass -p gengpu, or set it once: {"gpuPartition": "gengpu"} in ~/.config/qsub-container/config.json (the cluster\'s, with --host)',
+    });
+    expect(argvs(deps)).toEqual([PARTITIONS.argv]);
+  });
+
+  it('a GPU job on a cluster with no GPU partition at all: exit 66; sinfo failing: exit 69', async () => {
+    const cpuOnly: Exchange = { ...PARTITIONS, stdout: 'short*|(null)\nlong|(null)\n' };
+    expect(await refusal(submit(testDeps([cpuOnly]), request({ partition: undefined })))).toMatchObject({
+      exitCode: ExitCode.noGpu,
+      message: 'no partition of this cluster has GPUs (no node has a gpu GRES)',
+    });
+    const down: Exchange = {
+      ...PARTITIONS,
+      code: 1,
+      stdout: '',
+      stderr: 'slurm_load_partitions: Unable to contact slurm controller',
+    };
+    expect(await refusal(submit(testDeps([down]), request({ partition: undefined })))).toMatchObject({
+      exitCode: ExitCode.unavailable,
+      message: 'sinfo failed: slurm_load_partitions: Unable to contact slurm controller',
+    });
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { CacheArgs, CommonArgs, DetectArgs, ImportArgs, SubmitArgs } from '../../../src/cli/args.js';
 import { camelCase } from '../../../src/cli/args.js';
 import { parseCommand } from '../../../src/cli/build-cli.js';
-import { COMMANDS, type CommandSpec, type OptionSpec } from '../../../src/cli/options.js';
+import type { CommandSpec, OptionSpec } from '../../../src/cli/option-spec.js';
+import { COMMANDS } from '../../../src/cli/options.js';
 import type { LogLevel } from '../../../src/log/levels.js';
 
 /** The shortest valid command line of each command. */

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { normalizeGpuFlag, parseCommand } from '../../../src/cli/build-cli.js';
 import { parseWithYargs } from '../../../src/cli/yargs-cli.js';
 import { fastParse } from '../../../src/cli/fast-parse.js';
-import { CLI, COMMANDS, type CommandSpec } from '../../../src/cli/options.js';
+import type { CommandSpec } from '../../../src/cli/option-spec.js';
+import { CLI, COMMANDS } from '../../../src/cli/options.js';
 import { ExitCode } from '../../../src/errors.js';
 
 async function bothWays(argv: readonly string[]) {

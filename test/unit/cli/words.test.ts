@@ -1,5 +1,5 @@
 // Words that mislead (issue 16), one row each: the command or call, the exact line the user now reads, its exit code.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { selectionRequest } from '../../../src/app/selection.js';
 import { submit } from '../../../src/app/submit.js';
 import { asksForVersion, helpWordAsFlag, parseCommand } from '../../../src/cli/build-cli.js';
 import { cacheCommand } from '../../../src/cli/commands/cache.js';
+import { submitCommand } from '../../../src/cli/commands/submit.js';
 import { withSubmitWays } from '../../../src/cli/dispatch.js';
 import { inFlagWords } from '../../../src/cli/flag-words.js';
 import { readVersion } from '../../../src/cli/version.js';
@@ -40,11 +41,39 @@ const noIo = {
   readSecret: () => Promise.resolve(''),
 };
 
+/** A submission as the command line makes it, for a user whose config sets gpuPartition (the testbed user's). */
+async function submitWithGpuPartition(argv: string[]): Promise<unknown> {
+  const command = await parseCommand(argv);
+  if (command.name !== 'submit') throw new Error(command.name);
+  const dir = home();
+  mkdirSync(join(dir, '.config/qsub-container'), { recursive: true });
+  writeFileSync(join(dir, '.config/qsub-container/config.json'), JSON.stringify({ gpuPartition: 'gengpu' }));
+  return submitCommand(command.args, testDeps([], { home: dir }), noIo);
+}
+
 const CASES: readonly (readonly [what: string, run: () => Promise<unknown>, line: string, code: number])[] = [
   [
     '--gpu two tensorflow',
     parse(['--gpu', 'two', 'tensorflow']),
     'qsub-container: --gpu takes a number of GPUs per node: "two" is not a whole number. Hint: e.g. --gpu 2 tensorflow (a bare --gpu means 1)',
+    2,
+  ],
+  [
+    'tensorflow -p -- true (a value-taking flag right before --)',
+    parse(['tensorflow', '-p', '--', 'true']),
+    'qsub-container: -p needs a value: Slurm partition. Hint: write it right after -p, before --, or leave -p out',
+    2,
+  ],
+  [
+    '--gpu tensorflow --dry-run -t (a value-taking flag last)',
+    parse(['--gpu', 'tensorflow', '--dry-run', '-t']),
+    'qsub-container: -t needs a value: time limit, e.g. 04:00:00. Hint: write it right after -t, or leave -t out',
+    2,
+  ],
+  [
+    'tags pytorch --driver -- x',
+    parse(['tags', 'pytorch', '--driver', '--', 'x']),
+    'qsub-container: --driver needs a value: driver version (else probed on -p PARTITION). Hint: write it right after --driver, before --, or leave --driver out',
     2,
   ],
   [
@@ -103,6 +132,31 @@ const CASES: readonly (readonly [what: string, run: () => Promise<unknown>, line
     1,
   ],
   [
+    '--gpu tensorflow --tag 26.07-py3 (no such tag of tensorflow)',
+    () => {
+      const settings = testSettings({ cacheDir: RECORDED_CACHE });
+      const none = { policy: undefined, release: undefined, cuda: undefined, variant: undefined, python: undefined };
+      return submit(testDeps([]), {
+        settings,
+        target: { kind: 'framework', framework: findFramework('tensorflow')! },
+        tag: '26.07-py3',
+        force: false,
+        selection: selectionRequest(none, settings),
+        partition: 'gengpu',
+        gpus: 1,
+        gpuType: undefined,
+        constraint: undefined,
+        driver: '580.159.04',
+        refresh: false,
+        pullMode: 'job',
+        job: { jobName: undefined, mem: undefined, cpus: undefined, output: undefined, command: ['true'] },
+        dryRun: true,
+      });
+    },
+    'qsub-container: image nvidia/tensorflow:26.07-py3 not found on 127.0.0.1:5000. Hint: list the tensorflow tags there with: qsub-container tags tensorflow --registry 127.0.0.1:5000',
+    1,
+  ],
+  [
     'an sbatch refusal without a known cause',
     () => {
       const answer = interpretSbatch({
@@ -133,6 +187,12 @@ const CASES: readonly (readonly [what: string, run: () => Promise<unknown>, line
     },
     'qsub-container: config file /nonexistent/user.json does not exist (QSUB_CONTAINER_CONFIG in your environment names it). Hint: create it, or unset QSUB_CONTAINER_CONFIG to read $XDG_CONFIG_HOME/qsub-container/config.json',
     66,
+  ],
+  [
+    'tensorflow without --gpu, gpuPartition set',
+    () => submitWithGpuPartition(['tensorflow', '--dry-run', '--', 'true']),
+    'qsub-container: tensorflow without --gpu would run without a GPU on Slurm\'s default partition, not on "gpuPartition" gengpu. Hint: add --gpu (qsub-container --gpu tensorflow -- COMMAND); for a CPU job, name its partition with -p',
+    2,
   ],
   [
     'cache ls --cache-dir /nonexistent',

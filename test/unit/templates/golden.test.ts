@@ -45,6 +45,7 @@ const RENDERS: Record<string, () => string> = {
           constraint: '[quest8|quest9]&rhel8',
           output: 'logs/%x-%j.out',
           minDriver: '570.124.06',
+          framework: 'tensorflow',
           driverVersionFile: '/proc/driver/nvidia/version',
           binds: ['/projects/p1:/data:ro'],
           env: [{ name: 'A', value: "it's $(x)" }],
