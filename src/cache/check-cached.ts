@@ -22,9 +22,10 @@ import { DEFAULT_IMAGE_DIR_SHELL, sidecarName, sifName } from '../image/names.js
  * root or a trusted user, writable by its owner alone; the job also checks the recorded sha256), a SIF header, and
  * the size the pull recorded in the sidecar, which is what a truncated copy gets wrong. The state is the first line
  * of stdout. When the image is not cached, someone (the job, a pull here, a pull job) must create its lock and SIF in
- * the directory: the check does what they will (mkdir -p, then create a file with O_EXCL and remove it), as this user
- * on the cluster side, and answers "unwritable <the error>" before sbatch can run, so nothing is queued that would
- * fail at run time. A test of the mode bits would miss ACLs, a read-only mount and group membership.
+ * the directory: the check does what they will (mkdir -p, then create a file with O_EXCL and remove it: mktemp, whose
+ * random name a neighbour cannot plant a symlink at in advance), as this user on the cluster side, and answers
+ * "unwritable <the error>" before sbatch can run, so nothing is queued that would fail at run time. A test of the
+ * mode bits would miss ACLs, a read-only mount and group membership.
  * $outdirs (one a line, slurm/output-dirs.ts) are the directories of the job's -o/-e files, which sbatch does not make:
  * made here, in the cwd sbatch runs in, with %u as this user; "nooutdir <line index> <the error>" when one cannot be.
  */
@@ -54,8 +55,7 @@ EOF
   fi
 fi
 if [ "$state" != cached ]; then
-  probe="$dir/.qsc-write-check.$(hostname 2>/dev/null).$$"
-  if ! why=$( { mkdir -p "$dir" && (set -C; : >"$probe") && rm -f "$probe"; } 2>&1 ); then
+  if ! why=$( { mkdir -p "$dir" && probe=$(mktemp "$dir/.qsc-write-check.XXXXXXXX") && rm -f "$probe"; } 2>&1 ); then
     echo "unwritable $(printf '%s' "$why" | tail -n 1)"; exit 0
   fi
 fi
