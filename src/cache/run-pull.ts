@@ -2,7 +2,7 @@
 // this host (`bash -s`) or as a Slurm job (`sbatch --wait`), with progress events and a clean stop on abort.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, TemporaryError, UnavailableError } from '../errors.js';
+import { CantCreateError, DataError, TemporaryError, UnavailableError } from '../errors.js';
 import { sifName, type PinnedImage } from '../image/names.js';
 import type { Logger } from '../log/types.js';
 import { SBATCH_ENV_NAMES } from '../slurm/sbatch-env.js';
@@ -110,6 +110,10 @@ export async function runPull(deps: RunPullDeps, pull: PullRun): Promise<{ secon
         { hint: 'a stuck registry or a held lock; the next tick tries again (raise "warm.pullTime" for huge images)' },
       );
     if (result.code === 75) throw new TemporaryError(last || `not enough free space in ${cacheDir}`);
+    if (result.code === 73)
+      throw new CantCreateError(last || `cannot create files in ${cacheDir}`, {
+        hint: 'choose a cache directory you can write (--cache-dir, "cacheDir"), or ask its owner for group write access',
+      });
     if (result.code === 65) throw new DataError(last || `pulled file for ${image.displayRef} is not a valid SIF`);
     if (/no space left on device/i.test(result.stderr)) {
       throw new TemporaryError(

@@ -30,3 +30,16 @@ describe('pullImage as root', () => {
     );
   });
 });
+
+describe('a pull into a directory that takes no new entries', () => {
+  it("the pull block's exit 73 and its sentence become a can't-create error (73), not an unavailable one", async () => {
+    const said =
+      'qsub-container: cannot create the lock /c/x.sif.lockd: /c is not writable by me here; nothing was pulled\n';
+    const run = { ...deps('me'), runner: fakeRunner([{ argv: ['bash', '-s'], code: 73, stdout: '', stderr: said }]) };
+    const pulled = pullImage(run, settings({}), { image: IMAGE, imageCacheDir: '/c', on: 'local' });
+    await expect(pulled).rejects.toMatchObject({
+      exitCode: 73,
+      message: 'cannot create the lock /c/x.sif.lockd: /c is not writable by me here; nothing was pulled',
+    });
+  });
+});
