@@ -35,7 +35,10 @@ describe('a pull into a directory that takes no new entries', () => {
   it("the pull block's exit 73 and its sentence become a can't-create error (73), not an unavailable one", async () => {
     const said =
       'qsub-container: cannot create the lock /c/x.sif.lockd: /c is not writable by me here; nothing was pulled\n';
-    const run = { ...deps('me'), runner: fakeRunner([{ argv: ['bash', '-s'], code: 73, stdout: '', stderr: said }]) };
+    const run = {
+      ...deps('me'),
+      runner: fakeRunner([{ argv: ['bash', '-s'], code: 73, stdout: '', stderr: said, timedOut: false }]),
+    };
     const pulled = pullImage(run, settings({}), { image: IMAGE, imageCacheDir: '/c', on: 'local' });
     await expect(pulled).rejects.toMatchObject({
       exitCode: 73,
