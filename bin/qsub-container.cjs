@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // qsub-container: the installed command. All logic lives in src/ (bundled into dist/bundle by `npm run build`);
 // CommonJS because Node 20 starts it ~25 ms faster than an ES module entry. The bundle compiles from V8 code caches
-// (src/cli/code-cache.ts), turned on before any of it loads.
-require('../dist/bundle/code-cache.cjs').useCodeCacheForUser(process.env);
+// (src/cli/code-cache.ts), turned on before any of it loads, in the CommonJS loader this file runs under.
+require('../dist/bundle/code-cache.cjs').useCodeCacheForUser(process.env, module.constructor);
 const { main } = require('../dist/bundle/qsub-container.cjs');
 
 // A run a signal or a closed pipe stopped may end through process.exit early (src/cli/stop.ts). A run that returned has
