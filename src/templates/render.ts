@@ -83,6 +83,8 @@ function escapeFor(value: unknown): string {
   });
 }
 
+// Tokens are read by index, not destructured: destructuring an array in code V8 has not optimized (a cold process runs
+// all of it interpreted) goes through the array iterator, ~300 KB of garbage for the job template's tree per run.
 type Token = [
   type: string,
   name: string,
@@ -101,7 +103,9 @@ export interface Template {
 
 /** Check every name the template uses before rendering: exists in the view, and printed values are not empty. */
 function checkNames(tokens: Token[], view: View, guarded: ReadonlySet<string>, inList: boolean): void {
-  for (const [type, name, , , children] of tokens) {
+  for (const token of tokens) {
+    const type = token[0];
+    const name = token[1];
     if (type === '&' || type === '{') {
       throw new DataError(`job template uses unescaped {{{${name}}}} or {{&${name}}}`, {
         hint: 'templates may only use {{name}}: every value is quoted',
@@ -127,7 +131,7 @@ function checkNames(tokens: Token[], view: View, guarded: ReadonlySet<string>, i
         });
       const list = Array.isArray(view[name]);
       checkNames(
-        (children as Token[]) ?? [],
+        (token[4] as Token[] | undefined) ?? [],
         view,
         type === '#' ? new Set([...guarded, name]) : guarded,
         inList || list,
@@ -152,9 +156,9 @@ const tokensOf = (text: string): Token[] => parsedAhead.get(text) ?? mustache.pa
 export function partialNames(text: string): string[] {
   const names: string[] = [];
   const walk = (tokens: Token[]) => {
-    for (const [type, name, , , children] of tokens) {
-      if (type === '>') names.push(name);
-      if (Array.isArray(children)) walk(children);
+    for (const token of tokens) {
+      if (token[0] === '>') names.push(token[1]);
+      if (Array.isArray(token[4])) walk(token[4]);
     }
   };
   walk(tokensOf(text));
@@ -173,8 +177,9 @@ function indentPartial(text: string, indentation: string, lineHasNonSpace: boole
 /** Tokens with every {{> name}} replaced by the partial's tokens, so names are checked and rendered in one tree. */
 function inlinePartials(tokens: Token[], partials: Template['partials'], including: readonly string[]): Token[] {
   return tokens.flatMap((token): Token[] => {
-    const [type, name, , , children] = token;
-    if (type === '>') {
+    const name = token[1];
+    const children = token[4];
+    if (token[0] === '>') {
       const text = partials[name];
       if (text === undefined || including.includes(name))
         throw new DataError(
@@ -183,9 +188,8 @@ function inlinePartials(tokens: Token[], partials: Template['partials'], includi
             : `job template partial ${name} includes itself`,
           { hint: `restore job-templates/${name}.mustache as shipped` },
         );
-      const [, , , , indentation, tagIndex, lineHasNonSpace] = token;
-      const indented =
-        tagIndex === 0 && indentation ? indentPartial(text, indentation as string, Boolean(lineHasNonSpace)) : text;
+      const indentation = token[4] as string | undefined;
+      const indented = token[5] === 0 && indentation ? indentPartial(text, indentation, Boolean(token[6])) : text;
       return inlinePartials(tokensOf(indented), partials, [...including, name]);
     }
     if (!Array.isArray(children)) return [token];
