@@ -113,9 +113,11 @@ function requireDigest(digest: string | undefined): string {
 export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<SubmitResult> {
   const { settings, target, gpus } = request;
   const partition = request.partition ?? (gpus > 0 ? await defaultGpuPartition(deps) : undefined);
+  // The default partition was chosen from sinfo's list of partitions with GPUs: the probe need not ask sinfo again.
+  const gpuPartitionKnown = request.partition === undefined;
   const probe =
     partition !== undefined && gpus > 0 && request.driver === undefined
-      ? await findDriver(deps, settings, partition, { ...request, bypass: DRIVER_FLAG_BYPASS })
+      ? await findDriver(deps, settings, partition, { ...request, bypass: DRIVER_FLAG_BYPASS, gpuPartitionKnown })
       : undefined;
   const driver = request.driver ?? probe?.driverVersion;
   const select = selectOptions(request.selection, probe?.gpus.map((g) => g.name) ?? []);
