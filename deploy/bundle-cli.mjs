@@ -28,16 +28,22 @@ await bundle.write({
   charset: 'ascii',
   comments: { legal: true, annotation: false, jsdoc: false },
   // A dry run in few files (Node's CommonJS loader costs ~0.3 ms a file; chunked per shared module it read 18): what
-  // main.js imports statically in one chunk (all `--help` needs); in another, what a command run loads on its way to
-  // the registry: dispatch.ts with all it imports, the logger and the job templates. node:http's adapter stays apart
-  // (detect needs none), as do the commands that load on demand (cache, warm, import) and --host's SSH.
+  // main.js imports statically in one chunk (all `--help` needs); in another, what a submission loads on its way to the
+  // registry: dispatch.ts with all it imports, and the logger; in a third, what it loads while the registry answers
+  // (src/app/submit.ts): the job templates and the code that plans and renders the script. node:http's adapter stays
+  // apart, as do the commands that load on demand (the other commands, the probe's code) and --host's SSH.
   codeSplitting: {
     groups: [
-      { name: 'startup', tags: ['$initial'], priority: 2 },
+      { name: 'startup', tags: ['$initial'], priority: 3 },
       {
         name: 'command',
-        test: /[\\/](cli[\\/]dispatch|log[\\/]logger|templates[\\/](load|prebuilt))\.js$/,
+        test: /[\\/](cli[\\/]dispatch|log[\\/]logger)\.js$/,
         includeDependenciesRecursively: true,
+        priority: 2,
+      },
+      {
+        name: 'script',
+        test: /[\\/](templates[\\/](load|prebuilt|render)|job[\\/](plan|cache-view)|mustache[\\/]mustache)\.m?js$/,
         priority: 1,
       },
     ],

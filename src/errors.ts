@@ -62,6 +62,11 @@ export class RefusedError extends define(ExitCode.refused) {}
 export class UsageError extends define(ExitCode.usage) {}
 export class DataError extends define(ExitCode.data) {}
 export class NoGpuError extends define(ExitCode.noGpu) {}
+/**
+ * The partition has no GPU node at all. Its hint is the same for every command; submit adds "drop --gpu" (a flag
+ * detect, tags and the warmer do not have).
+ */
+export class PartitionWithoutGpuError extends NoGpuError {}
 export class InputFileError extends define(ExitCode.noInput) {}
 export class UnknownPartitionError extends define(ExitCode.unknownPartition) {}
 export class UnavailableError extends define(ExitCode.unavailable) {}

@@ -74,7 +74,7 @@ export async function listTags(deps: TagsDeps, request: TagsRequest): Promise<Ta
   else {
     try {
       const { client } = await deps.registry.client(endpoint, settings);
-      const read = await chooseFrameworkImage(registrySource(client), framework, driver, {
+      const read = await chooseFrameworkImage(registrySource(client, select.policy), framework, driver, {
         all: true,
         log: deps.log,
         constraints,

@@ -3,7 +3,7 @@
 import type { Settings } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
 import { pinImage } from '../image/names.js';
-import { planJobView, type JobRequest } from '../job/plan.js';
+import type { JobRequest } from '../job/plan.js';
 import { dependencyArgv, type PullMode } from '../job/pull-mode.js';
 import { JOB_TEMPLATE } from '../job/templates.js';
 import { chooseImage, type ImageTarget } from '../ngc/choose-image.js';
@@ -13,10 +13,8 @@ import { formatReference, parseRegistry } from '../registry/reference.js';
 import type { SlurmConstraint } from '../slurm/feature-constraint.js';
 import { planOutputDirs } from '../slurm/output-dirs.js';
 import { interpretSbatch, SBATCH_ARGV } from '../slurm/sbatch.js';
-import { renderTemplate } from '../templates/render.js';
-import { defaultGpuPartition } from './default-partition.js';
 import type { AppDeps } from './deps.js';
-import { DRIVER_FLAG_BYPASS, findDriver, type DriverSource } from './find-driver.js';
+import type { DriverSource } from './find-driver.js';
 import type { Prepared } from './prepare-image.js';
 import { selectOptions, type SelectionRequest } from './selection.js';
 
@@ -112,12 +110,19 @@ function requireDigest(digest: string | undefined): string {
 
 export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<SubmitResult> {
   const { settings, target, gpus } = request;
-  const partition = request.partition ?? (gpus > 0 ? await defaultGpuPartition(deps) : undefined);
+  // The probe's code (sinfo, srun, nvidia-smi, the driver map) loads only when a probe may run: a submission with
+  // --driver, or a CPU job, does not read it (test/bench/startup.mjs); one that probes waits on Slurm far longer.
+  const partition =
+    request.partition ??
+    (gpus > 0 ? await (await import('./default-partition.js')).defaultGpuPartition(deps) : undefined);
   // The default partition was chosen from sinfo's list of partitions with GPUs: the probe need not ask sinfo again.
   const gpuPartitionKnown = request.partition === undefined;
   const probe =
     partition !== undefined && gpus > 0 && request.driver === undefined
-      ? await findDriver(deps, settings, partition, { ...request, bypass: DRIVER_FLAG_BYPASS, gpuPartitionKnown })
+      ? await (async () => {
+          const { DRIVER_FLAG_BYPASS, findDriver } = await import('./find-driver.js');
+          return findDriver(deps, settings, partition, { ...request, bypass: DRIVER_FLAG_BYPASS, gpuPartitionKnown });
+        })()
       : undefined;
   const driver = request.driver ?? probe?.driverVersion;
   const select = selectOptions(request.selection, probe?.gpus.map((g) => g.name) ?? []);
@@ -127,9 +132,17 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
       ? target.reference.registry
       : parseRegistry(settings.registry ?? target.framework.homeRegistry);
   const { client, credentials } = await deps.registry.client(endpoint, settings);
-  // Read (and match to its build-time parse) while the registry answers; an error surfaces where it is awaited.
-  const templateRead = deps.readTemplate(JOB_TEMPLATE);
-  templateRead.catch(() => undefined);
+  // The template, and the code that plans and renders the script, are read while the registry answers: readTemplate
+  // waits a turn of the event loop first (cli/compose.ts), so the requests are out by then. An error surfaces where
+  // this is awaited.
+  const scriptFor = deps.readTemplate(JOB_TEMPLATE).then(async (template) => {
+    const [{ planJobView }, { renderTemplate }] = await Promise.all([
+      import('../job/plan.js'),
+      import('../templates/render.js'),
+    ]);
+    return (job: JobRequest) => renderTemplate(template, planJobView(job, settings.cache));
+  });
+  scriptFor.catch(() => undefined);
 
   const { reference, candidate, verdict, why } = await chooseImage(client, target, endpoint, driver, {
     tag: request.tag,
@@ -171,8 +184,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
     stageDir: settings.stageDir,
     driverMapDir: settings.driverMap.dir,
   };
-  const template = await templateRead;
-  const script = renderTemplate(template, planJobView(job, settings.cache));
+  const script = (await scriptFor)(job);
   const summary: SubmitSummary = {
     image: job.image.displayRef,
     digest,

@@ -3,10 +3,8 @@
 import { homedir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { localClusterSide } from '../app/cluster-side.js';
-import type { AppDeps } from '../app/deps.js';
+import type { AppDeps, DriverMapAccess } from '../app/deps.js';
 import { createRegistryAccess } from '../app/registry-access.js';
-import { localDriverMap } from '../gpu/driver-map-fs.js';
-import { runnerDriverMap } from '../gpu/remote-driver-map.js';
 import type { LogLevel } from '../log/levels.js';
 import type { FetchPort } from '../registry/http.js';
 import { withoutCredentialEnv } from '../registry/secret-env.js';
@@ -77,8 +75,13 @@ export async function compose(
     sleep: (ms: number) => delay(ms, undefined, { signal: interrupt }).catch(() => undefined),
     stateCacheDir: paths.stateCacheDir,
     user,
-    // The map where the cluster side is: over --host the login node's, read in one command through the runner.
-    driverMap: remote ? runnerDriverMap(runner) : localDriverMap(process.getuid?.() ?? -1),
+    // The map where the cluster side is: over --host the login node's, read in one command through the runner. Its
+    // code loads when a probe first asks for it (a submission with --driver never does).
+    driverMap: loadedOnUse(
+      remote
+        ? async () => (await import('../gpu/remote-driver-map.js')).runnerDriverMap(runner)
+        : async () => (await import('../gpu/driver-map-fs.js')).localDriverMap(process.getuid?.() ?? -1),
+    ),
     runTag,
     readTemplate: async (name: string) => {
       // One turn of the event loop first: submit asks for the template just before it asks the registry, and the reads
@@ -97,4 +100,13 @@ export async function compose(
     },
   };
   return { deps, io };
+}
+
+/** A driver map whose adapter is loaded by its first read or record. */
+function loadedOnUse(load: () => Promise<DriverMapAccess>): DriverMapAccess {
+  let access: Promise<DriverMapAccess> | undefined;
+  return {
+    readGroups: async (query) => (await (access ??= load())).readGroups(query),
+    record: async (mapDir, uid, fact) => (await (access ??= load())).record(mapDir, uid, fact),
+  };
 }

@@ -1,13 +1,9 @@
-// Run one parsed command with the composed adapters (compose.ts). The commands a submission-time process needs load
-// with this module (one chunk of the bundle); those that touch the cache's files (cache, warm, import: node:fs/promises,
-// node:crypto) load on demand.
-import { ExitCode, NoGpuError } from '../errors.js';
-import { PartitionWithoutGpuError } from '../gpu/probe.js';
+// Run one parsed command with the composed adapters (compose.ts). submit loads with this module (one chunk of the
+// bundle, read before its registry requests go out); every other command loads on demand, so a submission does not
+// read and compile their code (test/bench/startup.mjs).
+import { ExitCode, NoGpuError, PartitionWithoutGpuError } from '../errors.js';
 import type { ParsedCommand } from './args.js';
-import { detectCommand } from './commands/detect.js';
-import { loginCommand } from './commands/login.js';
 import { submitCommand } from './commands/submit.js';
-import { tagsCommand } from './commands/tags.js';
 import { compose } from './compose.js';
 import type { Stop } from './stop.js';
 
@@ -32,9 +28,11 @@ export async function dispatch(
     // --wait: a stop ends following the job, never the job (app/follow-job.ts).
     if (command.name === 'submit')
       return (await submitCommand(command.args, deps, io).catch(withSubmitWays)) ?? ExitCode.ok;
-    if (command.name === 'login' || command.name === 'logout') await loginCommand(command, deps, io);
-    else if (command.name === 'tags') await tagsCommand(command.args, deps, io);
-    else if (command.name === 'detect') await detectCommand(command.args, deps, io);
+    if (command.name === 'login' || command.name === 'logout')
+      await (await import('./commands/login.js')).loginCommand(command, deps, io);
+    else if (command.name === 'tags') await (await import('./commands/tags.js')).tagsCommand(command.args, deps, io);
+    else if (command.name === 'detect')
+      await (await import('./commands/detect.js')).detectCommand(command.args, deps, io);
     else if (command.name === 'import')
       await (await import('./commands/import.js')).importCommand(command.args, deps, io);
     else if (command.name === 'cache') await (await import('./commands/cache.js')).cacheCommand(command.args, deps, io);

@@ -1,6 +1,13 @@
 // Probe a partition's GPU driver through Slurm: check it has GPUs, then read the driver on one node of each node group,
 // with a one-CPU step reading the kernel module's files (no GPU needed), or nvidia-smi in a step holding a GPU.
-import { DataError, NoGpuError, TemporaryError, UnavailableError, UnknownPartitionError } from '../errors.js';
+import {
+  DataError,
+  NoGpuError,
+  PartitionWithoutGpuError,
+  TemporaryError,
+  UnavailableError,
+  UnknownPartitionError,
+} from '../errors.js';
 import { gpuTypes, parsePartitionInfo, sinfoPartitionArgv, SINFO_LIST_ARGV } from '../slurm/sinfo.js';
 import type { Runner } from '../transport/runner.js';
 import { compareVersionText } from '../ngc/version.js';
@@ -87,12 +94,6 @@ export function probeArgv(o: ProbeOptions, node?: string): string[] {
 }
 
 const PICK_GPU_PARTITION = "pick a GPU partition (sinfo -o '%P %G' shows which have gpu)";
-
-/**
- * The partition has no GPU node at all. Its hint is the same for every command; submit adds "drop --gpu" (a flag
- * detect, tags and the warmer do not have).
- */
-export class PartitionWithoutGpuError extends NoGpuError {}
 
 /** sinfo's stdout; sinfo missing or failing is the cluster being unreachable (69), said once for every sinfo call. */
 export async function runSinfo(runner: Runner, argv: readonly string[]): Promise<string> {

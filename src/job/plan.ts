@@ -1,6 +1,7 @@
 // Plan a job: the resolved request becomes the view of the job template (pure; rendering quotes every value).
 import { DEFAULT_CACHE, type CacheSettings } from '../cache/settings.js';
 import { DRIVER_VERSION_FILE } from '../gpu/driver-version-file.js';
+import { gresFor } from '../slurm/options.js';
 import { sbatchOption, sbatchValue, type View } from '../templates/render.js';
 import type { PullableImage } from '../image/names.js';
 import { planCacheView } from './cache-view.js';
@@ -67,12 +68,6 @@ export interface SlurmExtras {
   readonly dependency: string | undefined;
   /** --sbatch-arg, one #SBATCH line each. */
   readonly sbatchArgs: readonly { readonly name: string; readonly value: string | undefined }[];
-}
-
-/** The job's #SBATCH --gres: its GPUs, of a type when one was asked; undefined for a job without GPUs. */
-export function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
-  if (gpus <= 0) return undefined;
-  return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
 }
 
 /** The #SBATCH lines' part of a view (the _sbatch-header partial): sbatch reads these values, quoted for it. */

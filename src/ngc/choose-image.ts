@@ -4,16 +4,16 @@ import type { Logger } from '../log/types.js';
 import type { RegistryClient } from '../registry/client.js';
 import { NotFoundError } from '../registry/hints.js';
 import { formatReference, type ImageReference, type RegistryEndpoint } from '../registry/reference.js';
-import { driverRequirement } from './compat.js';
+import { registryCandidate } from './candidate.js';
 import { cudaFits, describeConstraints, matchingTags, NO_CONSTRAINTS, type Constraints } from './constraints.js';
 import { frameworkOfRepository, type Framework } from './frameworks.js';
-import { seedRow } from './seed.js';
 import { parseNgcTag } from './tags.js';
 import {
   judge,
   NATIVE,
   selectTag,
   type Candidate,
+  type Policy,
   type SelectOptions,
   type Selection,
   type Verdict,
@@ -35,35 +35,21 @@ export interface FrameworkChoice {
   readonly releaseCount: number;
 }
 
-/** A candidate from what the registry says of a tag: the CUDA need from its config env; forward-compat branches from the seed's row. */
-export function candidateOf(
-  repository: string,
-  tag: string,
-  release: string,
-  digest: string,
-  env: Readonly<Record<string, string | undefined>>,
-): Candidate {
-  const [owner, name] = repository.split('/');
-  return {
-    tag,
-    release,
-    digest,
-    cudaVersion: env.CUDA_VERSION,
-    requirement: driverRequirement({ cudaVersion: env.CUDA_VERSION, cudaDriverVersion: env.CUDA_DRIVER_VERSION }),
-    forwardCompatBranches: owner === 'nvidia' && name ? (seedRow(name, release, tag)?.forwardCompatBranches ?? []) : [],
-  };
-}
-
-/** The image's CUDA need from its config (by digest, cached forever). */
+/**
+ * The image's CUDA need from its config (by digest, cached forever); with `policy` forward-compat, the branches its
+ * release lists from the offline seed, whose ~37 KB of release rows no other policy loads (test/bench/startup.mjs).
+ */
 async function readCandidate(
   client: RegistryClient,
   repository: string,
   tag: string,
   release: string,
+  policy: Policy,
 ): Promise<Candidate> {
   const manifest = await client.resolveManifest(repository, tag);
   const { env } = await client.readConfig(repository, manifest.configDigest);
-  return candidateOf(repository, tag, release, manifest.digest, env);
+  const candidate = registryCandidate(tag, release, manifest.digest, env);
+  return policy === 'forward-compat' ? (await import('./seed.js')).withSeedBranches(repository, candidate) : candidate;
 }
 
 /**
@@ -75,9 +61,10 @@ export interface CandidateSource {
   read(repository: string, tag: string, release: string): Promise<Candidate>;
 }
 
-export const registrySource = (client: RegistryClient): CandidateSource => ({
+/** The registry as it answers now; `policy`: the one candidates are judged by (only forward-compat needs the seed). */
+export const registrySource = (client: RegistryClient, policy: Policy): CandidateSource => ({
   listTags: (repository) => client.listTags(repository),
-  read: (repository, tag, release) => readCandidate(client, repository, tag, release),
+  read: (repository, tag, release) => readCandidate(client, repository, tag, release, policy),
 });
 
 export interface ChooseOptions {
@@ -151,7 +138,8 @@ async function checkNamedImage(
   const release = /^(\d{2}\.\d{2}(?:\.\d+)?)-/.exec(reference.tag ?? '')?.[1] ?? reference.tag ?? '';
   // The framework by name when it is one (a --tag, or an image of its repository): its tags command is then exact.
   const framework = frameworkOfRepository(reference.repository)?.name;
-  const candidate = await readCandidate(client, reference.repository, ref, release).catch((error: unknown) => {
+  const policy = (options.select ?? NATIVE).policy;
+  const candidate = await readCandidate(client, reference.repository, ref, release, policy).catch((error: unknown) => {
     if (!(error instanceof NotFoundError) || framework === undefined) throw error;
     throw new NotFoundError(error.message, {
       hint: `list the ${framework} tags there with: qsub-container tags ${framework} --registry ${reference.registry.host}`,
@@ -215,7 +203,7 @@ export async function chooseImage(
     o.constraints,
   ]);
   const likelyTag = await o.hints?.get(hintKey).catch(() => undefined);
-  const { selection } = await chooseFrameworkImage(registrySource(client), framework, driver, {
+  const { selection } = await chooseFrameworkImage(registrySource(client, o.select.policy), framework, driver, {
     all: false,
     log: o.log,
     constraints: o.constraints,

@@ -1,4 +1,5 @@
 // Candidates from the offline seed (ngc-releases.ts): what selection uses when the registry cannot be asked.
+import { registryCandidate } from './candidate.js';
 import { driverRequirement } from './compat.js';
 import { cudaFits, matchingTags, type Constraints } from './constraints.js';
 import type { Framework } from './frameworks.js';
@@ -32,3 +33,20 @@ export function seedCandidates(framework: Framework, constraints: Constraints): 
     })
     .filter((c) => cudaFits(c.cudaVersion, constraints));
 }
+
+/** The forward-compat branches the seed lists for an nvidia/ repository's tag (the registry does not say them). */
+export function withSeedBranches(repository: string, candidate: Candidate): Candidate {
+  const [owner, name] = repository.split('/');
+  const branches =
+    owner === 'nvidia' && name ? (seedRow(name, candidate.release, candidate.tag)?.forwardCompatBranches ?? []) : [];
+  return { ...candidate, forwardCompatBranches: branches };
+}
+
+/** A candidate from what the registry says of a tag, with the seed's forward-compat branches (the warmer, tests). */
+export const candidateOf = (
+  repository: string,
+  tag: string,
+  release: string,
+  digest: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Candidate => withSeedBranches(repository, registryCandidate(tag, release, digest, env));

@@ -9,6 +9,12 @@ const MEMORY = /^\d+(?:[KMGT]B?)?$/i;
 // Slurm names (partition, account, GRES type): letters, digits and a few separators.
 const SLURM_NAME = /^[A-Za-z0-9_.+-]+$/;
 
+/** The job's #SBATCH --gres: its GPUs, of a type when one was asked; undefined for a job without GPUs. */
+export function gresFor(gpus: number, gpuType: string | undefined): string | undefined {
+  if (gpus <= 0) return undefined;
+  return gpuType ? `gpu:${gpuType}:${gpus}` : `gpu:${gpus}`;
+}
+
 export function validateTime(value: string): string {
   if (!TIME.test(value)) {
     throw malformed('time', value, {

@@ -17,10 +17,10 @@ import type { ImageTarget } from '../../ngc/choose-image.js';
 import { FRAMEWORKS, findFramework } from '../../ngc/frameworks.js';
 import { parseImageReference } from '../../registry/reference.js';
 import { referenceNotes } from '../../image/reference-notes.js';
-import { gresFor } from '../../job/plan.js';
 import { parseConstraint } from '../../slurm/feature-constraint.js';
 import { reconcileSbatchEnv } from '../../slurm/sbatch-env.js';
 import {
+  gresFor,
   validateCount,
   validateDependency,
   validateMailType,

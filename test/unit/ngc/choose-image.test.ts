@@ -1,7 +1,9 @@
 // chooseFrameworkImage over a candidate source: the one selection path submit, tags and the warmer share, per policy.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { candidateOf, chooseFrameworkImage, type CandidateSource } from '../../../src/ngc/choose-image.js';
+import { chooseFrameworkImage, registrySource, type CandidateSource } from '../../../src/ngc/choose-image.js';
+import type { RegistryClient } from '../../../src/registry/client.js';
+import { candidateOf } from '../../../src/ngc/seed.js';
 import { findFramework } from '../../../src/ngc/frameworks.js';
 import { silentLogger as log } from '../../../src/log/types.js';
 import { NO_CONSTRAINTS } from '../../../src/ngc/constraints.js';
@@ -89,5 +91,25 @@ describe('chooseFrameworkImage by policy', () => {
       tag: '23.10-py3',
       mode: 'native',
     });
+  });
+});
+
+describe('registrySource', () => {
+  // Only the parts of a client a candidate read uses, answering for PyTorch 24.06 (CUDA 12.5.0, forward-compat branches).
+  const client = {
+    listTags: async () => ['24.06-py3'],
+    resolveManifest: async () => ({ digest: 'sha256:m', configDigest: 'sha256:c' }),
+    readConfig: async () => ({ env: { CUDA_VERSION: '12.5.0' } }),
+  } as unknown as RegistryClient;
+
+  it("adds the seed's forward-compat branches only for the forward-compat policy (no other policy reads the seed)", async () => {
+    const forward = await registrySource(client, 'forward-compat').read('nvidia/pytorch', '24.06-py3', '24.06');
+    expect(forward.forwardCompatBranches).toContain('535.86');
+    expect(forward).toMatchObject({ tag: '24.06-py3', digest: 'sha256:m', cudaVersion: '12.5.0' });
+    for (const policy of ['native', 'minor-compat'] as const) {
+      const read = await registrySource(client, policy).read('nvidia/pytorch', '24.06-py3', '24.06');
+      expect(read.forwardCompatBranches).toBeUndefined();
+      expect({ ...read, forwardCompatBranches: forward.forwardCompatBranches }).toEqual(forward);
+    }
   });
 });
