@@ -1,6 +1,7 @@
 // A GPU job with neither -p nor "gpuPartition": Slurm's default partition when it has GPUs, else a refusal naming the
 // partitions that do. One sinfo answers both (the default is marked, every partition's GRES is listed), so over --host
-// this costs one round trip. A CPU job needs none of this: sbatch puts it on the default partition itself.
+// this costs one round trip; the probe that follows does not ask again whether the partition exists and has GPUs
+// (submit passes gpuPartitionKnown). A CPU job needs none of this: sbatch puts it on the default partition itself.
 import { NoGpuError, UsageError } from '../errors.js';
 import { runSinfo } from '../gpu/probe.js';
 import { gpuTypes, parsePartitions, SINFO_PARTITIONS_ARGV, type ClusterPartitions } from '../slurm/sinfo.js';

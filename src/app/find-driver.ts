@@ -39,6 +39,8 @@ export interface DriverQuery {
   readonly asWarmer?: { readonly refreshAfterSeconds: number } | undefined;
   /** The caller's way around probing, for a failed probe's hint (ProbeOptions.bypass; DRIVER_FLAG_BYPASS for --driver). */
   readonly bypass?: string | undefined;
+  /** The partition is known to exist and have GPUs (ProbeOptions.gpuPartitionKnown): not asked of sinfo again. */
+  readonly gpuPartitionKnown?: boolean | undefined;
 }
 
 /** submit's and tags' way around probing: the commands with --driver. */
@@ -74,6 +76,7 @@ export async function findDriver(
     versionFile: settings.driverVersionFile,
     runTag: deps.runTag,
     bypass: query.bypass,
+    gpuPartitionKnown: query.gpuPartitionKnown,
   };
   const map = settings.driverMap;
   const hasAdmin = Object.keys(map.nodes).length > 0;
@@ -124,7 +127,7 @@ async function fromMap(
 ): Promise<FoundDriver> {
   const started = deps.now();
   const map = settings.driverMap;
-  await checkPartition(deps.runner, options.partition);
+  if (!options.gpuPartitionKnown) await checkPartition(deps.runner, options.partition);
   const groups = await jobGroups(deps.runner, options);
   if (groups.length === 0) {
     // sinfo named no groups: nothing to look up per group, one unpinned probe as before.

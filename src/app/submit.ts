@@ -115,11 +115,13 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
   const partition =
     request.partition ??
     (gpus > 0 ? await (await import('./default-partition.js')).defaultGpuPartition(deps) : undefined);
+  // The default partition was chosen from sinfo's list of partitions with GPUs: the probe need not ask sinfo again.
+  const gpuPartitionKnown = request.partition === undefined;
   const probe =
     partition !== undefined && gpus > 0 && request.driver === undefined
       ? await (async () => {
           const { DRIVER_FLAG_BYPASS, findDriver } = await import('./find-driver.js');
-          return findDriver(deps, settings, partition, { ...request, bypass: DRIVER_FLAG_BYPASS });
+          return findDriver(deps, settings, partition, { ...request, bypass: DRIVER_FLAG_BYPASS, gpuPartitionKnown });
         })()
       : undefined;
   const driver = request.driver ?? probe?.driverVersion;

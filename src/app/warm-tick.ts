@@ -4,7 +4,10 @@ import { ConfigError, exitCodeFor, formatErrorLine } from '../errors.js';
 import { findImagesInUse } from '../cache/in-use.js';
 import { planWarm, type DesiredImage, type WarmPlan } from '../cache/plan-warm.js';
 import { readInventory } from '../cache/read-inventory.js';
+import type { WarmTarget } from '../cache/settings.js';
 import { removeImage, removePartial, removeTagLink, writeTagLink } from '../cache/store.js';
+import { referenceNotes } from '../image/reference-notes.js';
+import { parseImageReference } from '../registry/reference.js';
 import type { Template } from '../templates/render.js';
 import type { AppDeps } from './deps.js';
 import { pullImage } from './pull-image.js';
@@ -37,6 +40,23 @@ export function warmableCacheDir(settings: Settings): string {
       hint: 'set "warm": {"targets": [{"framework": "pytorch", "partitions": ["gengpu"]}]} in the site config',
     });
   return settings.cacheDir;
+}
+
+/**
+ * What submit says of a reference it reads (image/reference-notes.ts), for the image targets: one naming no registry is
+ * Docker Hub's, whatever "registry" the config names. Said once per target when the warmer starts, not every tick; a
+ * target that does not parse is left to the tick, which reports it as failed.
+ */
+export function warmTargetNotes(targets: readonly WarmTarget[]): string[] {
+  const notes = targets.flatMap((target) => {
+    if (target.kind !== 'image') return [];
+    try {
+      return referenceNotes(target.image, parseImageReference(target.image));
+    } catch {
+      return [];
+    }
+  });
+  return [...new Set(notes)];
 }
 
 export interface TickSummary {

@@ -1,7 +1,7 @@
 // The warmer as a process: one tick under the single-instance lock (warm --once, cron, systemd timers) or ticks on a
 // schedule (warm --daemon, run-daemon.ts); SIGTERM/SIGINT stop the running pulls. Each tick is app/warm-tick.ts.
 import { join } from 'node:path';
-import { warmableCacheDir, warmTick, type TickSummary, type WarmDeps } from '../app/warm-tick.js';
+import { warmableCacheDir, warmTargetNotes, warmTick, type TickSummary, type WarmDeps } from '../app/warm-tick.js';
 import type { AppDeps } from '../app/deps.js';
 import { WARM_LOCK } from '../cache/layout.js';
 import type { Settings } from '../config/resolve.js';
@@ -39,6 +39,8 @@ export async function runWarmer(deps: WarmerDeps, request: WarmerRequest): Promi
     configFiles: settings.configFiles,
     mode: request.daemon ? 'daemon' : request.dryRun ? 'dry-run' : 'once',
   });
+  // How its image targets were read, as submit says it (Docker Hub for a reference naming no registry): once per run.
+  for (const line of warmTargetNotes(settings.warm.targets)) deps.note(line);
   // As jobs do (mkdir -p in the pull block): the first warm of a new cache creates it.
   if (!request.dryRun) await makeDirs(cacheDir);
   const template = await deps.readTemplate(PULL_TEMPLATE);

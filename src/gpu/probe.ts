@@ -60,6 +60,11 @@ export interface ProbeOptions {
    * VERSION ..."); undefined where there is none (detect, the warmer), so no hint names a flag the command lacks.
    */
   readonly bypass?: string | undefined;
+  /**
+   * This run's sinfo has already shown that the partition exists and has GPUs (submit's choice of Slurm's default
+   * partition, default-partition.ts): the probe does not ask sinfo that again.
+   */
+  readonly gpuPartitionKnown?: boolean | undefined;
 }
 
 export const PROBE_JOB_NAME = 'qsub-container-probe';
@@ -146,7 +151,7 @@ export async function jobGroups(runner: Runner, options: ProbeOptions): Promise<
 }
 
 export async function probeDriver(runner: Runner, options: ProbeOptions): Promise<DriverProbe> {
-  await checkPartition(runner, options.partition);
+  if (!options.gpuPartitionKnown) await checkPartition(runner, options.partition);
   const groups = await jobGroups(runner, options);
   if (groups.length === 0) {
     const one = await probeNode(runner, options, undefined);

@@ -4,7 +4,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jobFields, qsc, REGISTRY, sh, SHARED_CACHE } from '../support/cluster.js';
-import { clientHome, remoteQsc, removeTempDirs } from '../support/ssh.js';
+import { NEIGHBOUR, NEIGHBOUR_KEY } from '../support/neighbour.js';
+import { clientHome, remoteQsc, removeTempDirs, SSH_PORT } from '../support/ssh.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -20,6 +21,10 @@ afterAll(() => {
   rmSync(configDir, { recursive: true, force: true });
   removeTempDirs();
 });
+
+/** A GPU job without -p or "gpuPartition": the testbed's default partition, short, has no GPUs. */
+const NO_GPU_ON_DEFAULT =
+  'qsub-container: --gpu without -p: no "gpuPartition" is configured, and Slurm\'s default partition short has no GPUs. Hint: partitions with GPUs: gengpu, gpu-legacy, gpu-broken, gpu-mixed, gpu-multi; pass -p gengpu, or set it once: {"gpuPartition": "gengpu"} in ~/.config/qsub-container/config.json (the cluster\'s, with --host)';
 
 const REFUSALS: readonly (readonly [args: string[], env: Record<string, string>, line: string, code: number])[] = [
   [
@@ -43,7 +48,7 @@ const REFUSALS: readonly (readonly [args: string[], env: Record<string, string>,
   [
     ['--gpu', 'tensorflow', '--dry-run', '--', 'true'],
     { QSUB_CONTAINER_CONFIG: WITHOUT_GPU_PARTITION },
-    'qsub-container: --gpu without -p: no "gpuPartition" is configured, and Slurm\'s default partition short has no GPUs. Hint: partitions with GPUs: gengpu, gpu-legacy, gpu-broken, gpu-mixed, gpu-multi; pass -p gengpu, or set it once: {"gpuPartition": "gengpu"} in ~/.config/qsub-container/config.json (the cluster\'s, with --host)',
+    NO_GPU_ON_DEFAULT,
     2,
   ],
   [
@@ -91,6 +96,16 @@ describe('words that mislead, on the testbed', () => {
     expect(result.stderr.trim().split('\n')).toEqual([
       'qsub-container: tensorflow without --gpu would run without a GPU on Slurm\'s default partition, not on "gpuPartition" gengpu. Hint: add --gpu (qsub-container --gpu tensorflow -- COMMAND); for a CPU job, name its partition with -p',
     ]);
+    expect(result.code).toBe(2);
+  });
+
+  it('over --host, a GPU job without -p whose default partition has no GPUs: exit 2, naming the partitions with GPUs', async () => {
+    // The cluster side's settings count, and hpcuser's name a "gpuPartition": log in as the neighbour, who has no config.
+    const { home } = clientHome({
+      sshConfig: `Host cluster\n  HostName 127.0.0.1\n  Port ${SSH_PORT}\n  User ${NEIGHBOUR}\n  IdentityFile ${NEIGHBOUR_KEY}\n`,
+    });
+    const result = await remoteQsc(['--host', 'cluster', '--gpu', 'tensorflow', '--dry-run', '--', 'true'], home);
+    expect(result.stderr.trim().split('\n')).toEqual([NO_GPU_ON_DEFAULT]);
     expect(result.code).toBe(2);
   });
 

@@ -354,15 +354,36 @@ describe('submit, no partition named (neither -p nor a configured one)', () => {
     expect(argvs(deps)).toEqual([]);
   });
 
+  /** sinfo calls asking about partitions (their GRES, whether they exist), not the node listing of the probe. */
+  const partitionQueries = (deps: ReturnType<typeof testDeps>) =>
+    argvs(deps).filter((argv) => argv[0] === 'sinfo' && !argv.includes('--Node'));
+
   it('a GPU job goes to the default partition when it has GPUs, with a note saying so (one sinfo for the choice)', async () => {
-    const deps = testDeps([GENGPU_DEFAULT, ...PROBE_GENGPU]);
+    // The probe does not ask again whether gengpu exists and has GPUs: the choice's sinfo has just said so.
+    const probe = PROBE_GENGPU.filter((e) => e !== PROBE_GENGPU[0]);
+    const deps = testDeps([GENGPU_DEFAULT, ...probe]);
     const result = await submit(deps, request({ partition: undefined, dryRun: true }));
     expect(result.summary).toMatchObject({ partition: 'gengpu', driver: { version: '580.159.04' } });
     expect(!result.submitted && result.script).toMatch(/^#SBATCH --partition=gengpu$/m);
-    expect(argvs(deps)).toEqual([GENGPU_DEFAULT, ...PROBE_GENGPU].map((e) => e.argv));
+    expect(argvs(deps)).toEqual([GENGPU_DEFAULT, ...probe].map((e) => e.argv));
+    expect(partitionQueries(deps)).toEqual([GENGPU_DEFAULT.argv]);
     expect(deps.notes).toContain(
       'qsub-container: no -p and no "gpuPartition": using Slurm\'s default partition gengpu, which has GPUs',
     );
+  });
+
+  it('with a site driver map, the default partition is not asked of sinfo again either', async () => {
+    const deps = testDeps([GENGPU_DEFAULT, recorded('sinfo-nodes-gengpu')]);
+    const site = { driverMap: { nodes: { gpu01: '580.159.04' } } };
+    const result = await submit(deps, request({ partition: undefined, dryRun: true }, site));
+    expect(result.summary).toMatchObject({ partition: 'gengpu', driver: { version: '580.159.04', source: 'admin' } });
+    expect(partitionQueries(deps)).toEqual([GENGPU_DEFAULT.argv]);
+  });
+
+  it('-p naming the same partition still asks sinfo whether it exists and has GPUs', async () => {
+    const deps = testDeps(PROBE_GENGPU);
+    await submit(deps, request({ partition: 'gengpu', dryRun: true }));
+    expect(partitionQueries(deps)).toEqual([recorded('sinfo-partition-gengpu').argv]);
   });
 
   it('a GPU job whose default partition has no GPUs is refused (exit 2), naming the partitions that have them', async () => {

@@ -4,7 +4,8 @@ import { mkdtempSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { warmableCacheDir, warmTick } from '../../../src/app/warm-tick.js';
+import { warmableCacheDir, warmTargetNotes, warmTick } from '../../../src/app/warm-tick.js';
+import { runWarmer } from '../../../src/daemon/warmer.js';
 import { writeTagLink } from '../../../src/cache/store.js';
 import { ExitCode } from '../../../src/errors.js';
 import { sifName } from '../../../src/image/names.js';
@@ -119,5 +120,39 @@ describe('warm tick', () => {
         [stale, 'within-policy'],
       ]),
     );
+  });
+});
+
+describe('warm: image targets naming no registry', () => {
+  const HUB_PYTORCH =
+    'qsub-container: note: "nvidia/pytorch:23.10-py3" names no registry, so it comes from Docker Hub (registry-1.docker.io/nvidia/pytorch:23.10-py3); if you meant NGC\'s image, write nvcr.io/nvidia/pytorch:23.10-py3';
+  const HUB_UBUNTU =
+    'qsub-container: note: "ubuntu:22.04" names no registry, so it comes from Docker Hub (registry-1.docker.io/library/ubuntu:22.04)';
+
+  it("are said to be Docker Hub's in submit's words, once per target; framework targets and named registries are not", () => {
+    const settings = testSettings({
+      warm: {
+        targets: [
+          { framework: 'tensorflow', partitions: ['gengpu'] },
+          { image: 'nvidia/pytorch:23.10-py3' },
+          { image: REF },
+          { image: 'ubuntu:22.04' },
+          { image: 'nvidia/pytorch:23.10-py3' },
+          { image: 'Not A Reference' },
+        ],
+      },
+    });
+    expect(warmTargetNotes(settings.warm.targets)).toEqual([HUB_PYTORCH, HUB_UBUNTU]);
+  });
+
+  it('the warmer says so as it starts, and its plan pulls from Docker Hub', async () => {
+    const cacheDir = cacheWith([]);
+    const settings = testSettings({ cacheDir, warm: { targets: [{ image: 'nvidia/pytorch:23.10-py3' }] } });
+    const deps = testDeps([]);
+    const outcome = await runWarmer(deps, { settings, daemon: false, dryRun: true, refresh: false });
+    expect(deps.notes).toEqual([HUB_PYTORCH]);
+    expect(outcome?.summary.plan?.pulls.map((p) => p.displayRef)).toEqual([
+      'registry-1.docker.io/nvidia/pytorch:23.10-py3',
+    ]);
   });
 });
