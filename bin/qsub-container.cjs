@@ -7,8 +7,8 @@ const { main } = require('../dist/bundle/qsub-container.cjs');
 
 // A run a signal or a closed pipe stopped may end through process.exit early (src/cli/stop.ts). A run that returned has
 // done its work (everything it started is awaited or stopped): it ends at once, without Node's heap teardown (~3 ms of a
-// dry run here, CONTRIBUTING.md "Start-up"), unless output is still queued for a slow reader of a full pipe, which only
-// ending by itself delivers.
+// dry run here, CONTRIBUTING.md: Benchmarks, startup.mjs), unless output is still queued for a slow reader of a full
+// pipe, which only ending by itself delivers.
 main(process.argv.slice(2), process.env, (code) => process.exit(code)).then((code) => {
   process.exitCode = code;
   if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
