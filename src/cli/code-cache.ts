@@ -2,9 +2,10 @@
 // this module a bundle of its own, dist/bundle/code-cache.cjs). Node 20 has no compile cache of its own
 // (module.enableCompileCache came with Node 22), and compiling the bundle again on every run, eagerly and then function
 // by function, was ~15% of a dry run (test/bench/startup.mjs). The cache is taken when the process exits, so it holds
-// the functions the command ran; one V8 rejects (another Node, other flags) is written anew. Nothing here may fail a
+// the functions the command ran; one V8 rejects (another Node, other flags) is written anew, and then an earlier
+// release's caches two weeks old are removed. Nothing here may fail a
 // command: any error means no cache.
-import { readFileSync, renameSync, writeFileSync, lstatSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -16,6 +17,13 @@ import { makeDirsSync } from '../state/make-dirs.js';
  * a cache against its source's length only, and would run the old code of a changed file of the same length.
  */
 const NAMED_BY_CONTENT = /^[\w-]+-[\w-]{8}\.cjs$/;
+
+/**
+ * A cache of a chunk this bundle does not have (an earlier release's) is removed once it is this old, when caches are
+ * being written anyway (a new release's first run): a home keeps a few releases' worth, not one per upgrade forever. A
+ * second installed version still in use loses its caches at most this often, and rewrites them in its next run.
+ */
+const ORPHAN_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 
 /** What Node's CommonJS loader offers to wrap: the compile step of Module (not in @types/node). */
 interface LoaderModule {
@@ -83,7 +91,22 @@ export function useCodeCache(bundleDir: string, cacheDir: string, loader?: Modul
         // A full or read-only file system: the next run compiles as this one did.
       }
     }
+    removeOrphans(bundleDir, cacheDir, Date.now() - ORPHAN_AGE_MS);
   });
+}
+
+/** Caches older than `before` of chunks `bundleDir` does not hold. */
+function removeOrphans(bundleDir: string, cacheDir: string, before: number): void {
+  try {
+    const chunks = new Set(readdirSync(bundleDir));
+    for (const name of readdirSync(cacheDir)) {
+      if (!name.endsWith('.cjs.v8') || chunks.has(name.slice(0, -'.v8'.length))) continue;
+      const path = join(cacheDir, name);
+      if (lstatSync(path).mtimeMs < before) unlinkSync(path);
+    }
+  } catch {
+    // Nothing here may fail a command: what is left is removed by a later write.
+  }
 }
 
 /** The user's own directory, writable by no one else; `orMissing`: or not there yet (else it is made now). */

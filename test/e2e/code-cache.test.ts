@@ -1,7 +1,8 @@
 // The installed CLI compiles its chunks from V8 code caches in the user's tool cache (src/cli/code-cache.ts):
-// written on the first run, 0600 in a 0700 directory, used as they are after, rewritten when V8 rejects one, never read
-// from a directory others may write; the dry run's output is the same every time.
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// written on the first run, 0600 in a 0700 directory, used as they are after, rewritten when V8 rejects one (and an
+// earlier release's old caches removed then), never read from a directory others may write; the dry run's output is
+// the same every time.
+import { chmodSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { qsc } from '../support/cluster.js';
@@ -50,6 +51,36 @@ describe('V8 code caches for the bundle', () => {
     writeFileSync(command, 'not a code cache');
     expect(await dryRun(home)).toBe(first);
     expect(readFileSync(command).length).toBeGreaterThan(1000);
+  });
+
+  it("removes an earlier release's caches two weeks old when it writes its own, and keeps newer ones", async () => {
+    const home = userTempDir('qsc-code-cache');
+    const dir = join(home, 'qsub-container', 'code-cache');
+    await dryRun(home);
+    const old = join(dir, 'command-0ldRe1ea.cjs.v8');
+    const recent = join(dir, 'command-rEcent00.cjs.v8');
+    const other = join(dir, 'notes.txt');
+    for (const file of [old, recent, other]) writeFileSync(file, 'a cache of a chunk this bundle does not have');
+    const monthAgo = new Date(Date.now() - 30 * 24 * 60 * 60 * 1000);
+    utimesSync(old, monthAgo, monthAgo);
+    utimesSync(other, monthAgo, monthAgo);
+    // A run that writes nothing leaves them be; one that writes a cache (here: one V8 rejects) removes the old one.
+    await dryRun(home);
+    expect(cacheFiles(dir)).toContain('command-0ldRe1ea.cjs.v8');
+    writeFileSync(
+      join(
+        dir,
+        cacheFiles(dir).find(
+          (f) => /^command-.*\.cjs\.v8$/.test(f) && !f.includes('0ldRe1ea') && !f.includes('rEcent00'),
+        )!,
+      ),
+      'x',
+    );
+    await dryRun(home);
+    const files = cacheFiles(dir);
+    expect(files).not.toContain('command-0ldRe1ea.cjs.v8');
+    expect(files).toContain('command-rEcent00.cjs.v8');
+    expect(files).toContain('notes.txt');
   });
 
   it('does not use a directory others may write', async () => {
