@@ -3,8 +3,7 @@
 // (module.enableCompileCache came with Node 22), and compiling the bundle again on every run, eagerly and then function
 // by function, was ~15% of a dry run (test/bench/startup.mjs). The cache is taken when the process exits, so it holds
 // the functions the command ran; one V8 rejects (another Node, other flags) is written anew, and then an earlier
-// release's caches two weeks old are removed. Nothing here may fail a
-// command: any error means no cache.
+// release's caches two weeks old are removed. Nothing here may fail a command: any error means no cache.
 import { lstatSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
