@@ -33,7 +33,9 @@ verify_neighbour() {
   local out id
   out=$(ssh_as_neighbour 'id -un; id -nG') || die "ssh -p $SSH_PORT $NEIGHBOUR_USER@127.0.0.1 failed: $out"
   [[ $out == "$NEIGHBOUR_USER"$'\n'*"$CACHE_GROUP"* ]] || die "$NEIGHBOUR_USER over ssh is not in group $CACHE_GROUP: $out"
-  out=$(runuser -u "$NEIGHBOUR_USER" -- env -C "$NEIGHBOUR_HOME" srun -J qsc-verify -p short -c1 \
+  # --quiet: srun's own notes ("queued and waiting for resources", while the concurrency check's cancelled jobs still
+  # hold short's CPUs) go to stderr, which is kept here for errors.
+  out=$(runuser -u "$NEIGHBOUR_USER" -- env -C "$NEIGHBOUR_HOME" srun --quiet -J qsc-verify -p short -c1 \
     sh -c 'id -un; touch "$1/.neighbour-probe.$$" && rm "$1/.neighbour-probe.$$" && echo writes' _ "$CACHE_DIR" 2>&1) ||
     die "srun as $NEIGHBOUR_USER failed: $out"
   expect_eq "a job of $NEIGHBOUR_USER (user, cache dir)" "${out//$'\n'/ }" "$NEIGHBOUR_USER writes"
