@@ -96,10 +96,14 @@ function parentPid(pid: string): string | undefined {
 
 /**
  * True for the runtime's pull command and what it starts: the one process a runtime without --authfile gets the
- * credentials in, as its own variables (job-templates/_runtime.mustache: runtime_pull).
+ * credentials in, as its own variables (job-templates/_runtime.mustache: runtime_pull). What it starts is found by its
+ * parents, or by working in the pull's own `.sif.partial` build directory: Apptainer's starter forks its build steps
+ * (`apptainer inspect --all <partial>/tmp/build-temp-N/rootfs`) so that their parent may already be gone when looked at
+ * (seen once in a full run).
  */
 function inPullCommand(pid: string, cmdline: Buffer): boolean {
   if (cmdline.includes('\0pull\0--disable-cache\0')) return true;
+  if (/\.sif\.partial[^\0/]*\/tmp\/build-temp-/.test(cmdline.toString())) return true;
   for (
     let p: string | undefined = parentPid(pid), hops = 1;
     p && p !== '1' && p !== '0' && hops < 30;
