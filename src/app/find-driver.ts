@@ -127,7 +127,7 @@ async function fromMap(
 ): Promise<FoundDriver> {
   const started = deps.now();
   const map = settings.driverMap;
-  if (!options.gpuPartitionKnown) await checkPartition(deps.runner, options.partition);
+  await checkPartition(deps.runner, options);
   const groups = await jobGroups(deps.runner, options);
   if (groups.length === 0) {
     // sinfo named no groups: nothing to look up per group, one unpinned probe as before.

@@ -109,7 +109,11 @@ export async function runSinfo(runner: Runner, argv: readonly string[]): Promise
   return result.stdout;
 }
 
-export async function checkPartition(runner: Runner, partition: string): Promise<void> {
+export async function checkPartition(
+  runner: Runner,
+  { partition, gpuPartitionKnown }: Pick<ProbeOptions, 'partition' | 'gpuPartitionKnown'>,
+): Promise<void> {
+  if (gpuPartitionKnown) return;
   const stdout = await runSinfo(runner, sinfoPartitionArgv(partition));
   const info = parsePartitionInfo(stdout, partition);
   if (!info) {
@@ -151,7 +155,7 @@ export async function jobGroups(runner: Runner, options: ProbeOptions): Promise<
 }
 
 export async function probeDriver(runner: Runner, options: ProbeOptions): Promise<DriverProbe> {
-  if (!options.gpuPartitionKnown) await checkPartition(runner, options.partition);
+  await checkPartition(runner, options);
   const groups = await jobGroups(runner, options);
   if (groups.length === 0) {
     const one = await probeNode(runner, options, undefined);

@@ -1,4 +1,5 @@
-// Candidates from the offline seed (ngc-releases.ts): what selection uses when the registry cannot be asked.
+// The offline seed (ngc-releases.ts): candidates when the registry cannot be asked, and the forward-compat branches a
+// release lists, which the registry does not say (added to its candidates for the forward-compat policy and the warmer).
 import { registryCandidate } from './candidate.js';
 import { driverRequirement } from './compat.js';
 import { cudaFits, matchingTags, type Constraints } from './constraints.js';

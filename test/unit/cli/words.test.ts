@@ -96,13 +96,16 @@ const CASES: readonly (readonly [what: string, run: () => Promise<unknown>, line
   ],
   [
     'detect -p short',
-    () => checkPartition(testDeps([recorded('sinfo-partition-short')]).runner, 'short'),
+    () => checkPartition(testDeps([recorded('sinfo-partition-short')]).runner, { partition: 'short' }),
     "qsub-container: partition short has no GPUs (its nodes have no gpu GRES). Hint: pick a GPU partition (sinfo -o '%P %G' shows which have gpu)",
     66,
   ],
   [
     '--gpu tensorflow -p short (submit alone says drop --gpu)',
-    () => checkPartition(testDeps([recorded('sinfo-partition-short')]).runner, 'short').catch(withSubmitWays),
+    () =>
+      checkPartition(testDeps([recorded('sinfo-partition-short')]).runner, { partition: 'short' }).catch(
+        withSubmitWays,
+      ),
     "qsub-container: partition short has no GPUs (its nodes have no gpu GRES). Hint: pick a GPU partition (sinfo -o '%P %G' shows which have gpu), or drop --gpu for a CPU job",
     66,
   ],
