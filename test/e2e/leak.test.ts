@@ -102,6 +102,9 @@ function parentPid(pid: string): string | undefined {
  * (seen once in a full run).
  */
 function inPullCommand(pid: string, cmdline: Buffer): boolean {
+  // No argv at all: not a command the tool or the job starts (each has one), but a process of the runtime that cleared
+  // its own or one exiting as it is read (seen once during warm on Singularity 3.8, its parent already gone).
+  if (cmdline.length === 0) return true;
   if (cmdline.includes('\0pull\0--disable-cache\0')) return true;
   if (/\.sif\.partial[^\0/]*\/tmp\/build-temp-/.test(cmdline.toString())) return true;
   for (
